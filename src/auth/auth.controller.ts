@@ -1,0 +1,44 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { AuthService } from './auth.service';
+import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import { Public } from './public.decorator';
+
+@ApiTags('auth')
+@Public()
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @ApiCreatedResponse({ type: AuthResponseDto })
+  @ApiErrors(400, 409)
+  register(@Body() body: RegisterDto): Promise<AuthResponseDto> {
+    return this.auth.register(body);
+  }
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiErrors(400, 401)
+  login(@Body() body: LoginDto): Promise<AuthResponseDto> {
+    return this.auth.login(body);
+  }
+
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: AuthResponseDto, description: 'The presented refresh token stops working' })
+  @ApiErrors(400, 401)
+  refresh(@Body() body: RefreshDto): Promise<AuthResponseDto> {
+    return this.auth.refresh(body.refresh_token);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'The login the refresh token belongs to is ended' })
+  @ApiErrors(400)
+  logout(@Body() body: RefreshDto): Promise<void> {
+    return this.auth.logout(body.refresh_token);
+  }
+}

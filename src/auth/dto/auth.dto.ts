@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { LowerCaseTrim, Trim } from '../../common/http/transforms';
+import { UserDto } from '../../users/dto/user.dto';
+
+export class RegisterDto {
+  @ApiProperty({ example: 'anna.k', description: '3–32 of a-z 0-9 _ . - ; upper case is folded to lower' })
+  @LowerCaseTrim()
+  @IsString()
+  @Matches(/^[a-z0-9_.-]{3,32}$/, { message: 'username must be 3–32 characters of a-z, 0-9, _, . or -' })
+  username!: string;
+
+  @ApiProperty({ example: 'correct horse battery', minLength: 8, maxLength: 128 })
+  @IsString()
+  @Length(8, 128)
+  password!: string;
+
+  @ApiPropertyOptional({ example: 'Anna K.', maxLength: 64, description: 'Defaults to the username' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @Length(1, 64)
+  display_name?: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ example: 'anna.k' })
+  @LowerCaseTrim()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  username!: string;
+
+  @ApiProperty({ example: 'correct horse battery' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  password!: string;
+}
+
+export class RefreshDto {
+  @ApiProperty({ description: 'The refresh token from register, login or the last refresh' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  refresh_token!: string;
+}
+
+export class AuthResponseDto {
+  @ApiProperty({ type: UserDto })
+  user!: UserDto;
+
+  @ApiProperty({ description: 'Bearer token for the API and the socket handshake' })
+  access_token!: string;
+
+  @ApiProperty({ description: 'Single use: each refresh returns a new one' })
+  refresh_token!: string;
+
+  @ApiProperty({ example: 900, description: 'Seconds until access_token expires' })
+  expires_in!: number;
+}

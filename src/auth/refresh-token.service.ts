@@ -1,0 +1,65 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { DomainError } from '../common/errors/domain-error';
+import { RefreshToken } from './refresh-token.entity';
+
+const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+function invalid(): DomainError {
+  return new DomainError('invalid_refresh_token', 'The refresh token is not valid');
+}
+
+/**
+ * Opaque, single-use refresh tokens, stored only as SHA-256 hashes. Each refresh rotates the
+ * token; presenting a rotated token again means it was stolen, so the whole login is revoked.
+ */
+@Injectable()
+export class RefreshTokenService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(userId: number, familyId: string = randomUUID()): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db.getRepository(RefreshToken).insert({
+      userId,
+      familyId,
+      tokenHash: hash(token),
+      expiresAt: new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000),
+    });
+    return token;
+  }
+
+  /** Spends a token and returns its user and a fresh token of the same login. */
+  async rotate(token: string): Promise<{ userId: number; token: string }> {
+    const outcome = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(RefreshToken);
+      const row = await repo.findOne({
+        where: { tokenHash: hash(token) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { kind: 'invalid' as const };
+      if (row.rotatedAt) {
+        await repo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+        return { kind: 'reused' as const };
+      }
+      await repo.update({ id: row.id }, { rotatedAt: new Date() });
+      return { kind: 'ok' as const, userId: row.userId, familyId: row.familyId };
+    });
+    if (outcome.kind !== 'ok') throw invalid();
+    return { userId: outcome.userId, token: await this.issue(outcome.userId, outcome.familyId) };
+  }
+
+  /** Ends the login the token belongs to; unknown tokens are ignored so logout never fails. */
+  async revokeLogin(token: string): Promise<void> {
+    const row = await this.db.getRepository(RefreshToken).findOneBy({ tokenHash: hash(token) });
+    if (!row) return;
+    await this.db
+      .getRepository(RefreshToken)
+      .update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+}

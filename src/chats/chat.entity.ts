@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from '../users/user.entity';
+
+export const CHAT_TYPES = ['keeper', 'seeker', 'vet', 'response', 'other'] as const;
+export type ChatType = (typeof CHAT_TYPES)[number];
+
+@Entity({ name: 'chats' })
+export class Chat {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
+  id!: number;
+
+  @Column({ name: 'chat_type', type: 'varchar', length: 16, default: 'other' })
+  chatType!: ChatType;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  title!: string | null;
+
+  /** The lost/found-animal post a `response` chat answers; the post lives in the platform. */
+  @Column({ name: 'post_id', type: 'integer', nullable: true })
+  postId!: number | null;
+
+  @Column({ name: 'created_by', type: 'integer' })
+  createdBy!: number;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'created_by' })
+  creator?: User;
+
+  /** Sorted ids of the active members, comma-separated: finds "the chat with exactly these people". */
+  @Column({ name: 'member_key', type: 'text' })
+  memberKey!: string;
+
+  /** The seq of the newest message; the next message takes last_seq + 1 under this row's lock. */
+  @Column({ name: 'last_seq', type: 'integer', default: 0 })
+  lastSeq!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+}

@@ -1,0 +1,64 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { DomainError, ErrorBody, ErrorCode } from './domain-error';
+
+const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: 'bad_request',
+  [HttpStatus.UNAUTHORIZED]: 'unauthorized',
+  [HttpStatus.FORBIDDEN]: 'forbidden',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.CONFLICT]: 'conflict',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'payload_too_large',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
+};
+
+const SAFE_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  bad_request: 'The request could not be understood',
+  unauthorized: 'Authentication is required',
+  forbidden: 'You are not allowed to do this',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  payload_too_large: 'The request body is too large',
+  rate_limited: 'Too many requests, slow down',
+  service_unavailable: 'The service is unavailable',
+};
+
+/** Errors raised by Express' body parser before any Nest code runs. */
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number'
+  );
+}
+
+/**
+ * Maps anything thrown while handling a request or a socket event to the contract's error
+ * shape. Unknown errors become a bare 500: their text may hold SQL or driver details.
+ */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof DomainError) return error.toBody();
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = CODE_FOR_STATUS[status] ?? (status < 500 ? 'bad_request' : 'internal_error');
+    const message = status === 404 ? 'Not found' : (SAFE_MESSAGES[code] ?? 'Internal server error');
+    return { status, code, message };
+  }
+  if (isBodyParserError(error)) {
+    if (error.status === 413)
+      return { status: 413, code: 'payload_too_large', message: SAFE_MESSAGES.payload_too_large! };
+    if (error.type === 'entity.parse.failed') {
+      return { status: 400, code: 'bad_request', message: 'The request body is not valid JSON' };
+    }
+    if (error.status >= 400 && error.status < 500) {
+      return { status: error.status, code: 'bad_request', message: SAFE_MESSAGES.bad_request! };
+    }
+  }
+  return { status: 500, code: 'internal_error', message: 'Internal server error' };
+}

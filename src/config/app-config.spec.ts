@@ -1,0 +1,96 @@
+import { ConfigError, loadConfig, PLACEHOLDER_JWT_SECRET } from './app-config';
+
+const SECRET = 'a-real-secret-a-real-secret-a-real-secret';
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      databaseUrl: undefined,
+      embeddedPgDir: '/srv/app/.data/postgres',
+      migrationsRun: true,
+      jwtSecret: PLACEHOLDER_JWT_SECRET,
+      jwtAlgorithm: 'HS256',
+      accessTokenTtlSeconds: 900,
+      corsOrigins: true,
+      redisUrl: undefined,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'production',
+        PORT: '8080',
+        DATABASE_URL: 'postgres://u:p@db:5432/chat',
+        JWT_SECRET: SECRET,
+        JWT_ACCESS_TTL_SECONDS: '60',
+        JWT_REFRESH_TTL_SECONDS: '3600',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        REDIS_URL: 'redis://cache:6379',
+        LOG_LEVEL: 'debug',
+        MIGRATIONS_RUN: 'false',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/chat',
+      accessTokenTtlSeconds: 60,
+      refreshTokenTtlSeconds: 3600,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      redisUrl: 'redis://cache:6379',
+      logLevel: 'debug',
+      migrationsRun: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+    [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must use postgres:/],
+    [{ REDIS_URL: 'http://cache' }, /REDIS_URL must use redis:/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of development, production, test/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ MIGRATIONS_RUN: 'maybe' }, /MIGRATIONS_RUN must be true or false/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+    [{ JWT_ALGORITHM: 'none' }, /JWT_ALGORITHM must be one of HS256, HS384, HS512/],
+    [
+      { JWT_ACCESS_TTL_SECONDS: '600', JWT_REFRESH_TTL_SECONDS: '300' },
+      /JWT_REFRESH_TTL_SECONDS must be longer/,
+    ],
+    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
+  ])('refuses %p with one line naming the variable', (env, message) => {
+    const text = problem(env);
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+  });
+
+  it('requires a JWT secret in production', () => {
+    expect(problem({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+
+  it('refuses the development placeholder secret in production', () => {
+    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(/placeholder/);
+  });
+
+  it('allows no cross-origin calls in production unless origins are listed', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+  });
+});

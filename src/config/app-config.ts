@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+
+/**
+ * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
+ * invalid value stops the service with one line that names the variable and what is wrong.
+ */
+export class AppConfig {
+  readonly nodeEnv!: 'development' | 'production' | 'test';
+  readonly host!: string;
+  readonly port!: number;
+  /** Unset: an embedded PostgreSQL is started under {@link embeddedPgDir}. */
+  readonly databaseUrl!: string | undefined;
+  readonly embeddedPgDir!: string;
+  readonly embeddedPgPort!: number;
+  readonly databasePoolSize!: number;
+  readonly migrationsRun!: boolean;
+  readonly jwtSecret!: string;
+  readonly jwtAlgorithm!: 'HS256' | 'HS384' | 'HS512';
+  readonly accessTokenTtlSeconds!: number;
+  readonly refreshTokenTtlSeconds!: number;
+  /** `true` allows any origin (development default); otherwise the exact list. */
+  readonly corsOrigins!: true | string[];
+  readonly redisUrl!: string | undefined;
+  readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The development default; refused in production, where a real secret is required. */
+export const PLACEHOLDER_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me-0000';
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(env, name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${value}")`);
+  }
+  return Number(value);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (got "${value}")`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be a URL such as ${protocols[0]}//host:port/...`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  }
+  return value;
+}
+
+function corsOrigins(env: Env, production: boolean): true | string[] {
+  const value = read(env, 'CORS_ORIGINS');
+  if (value === undefined || value === '*') {
+    if (value === undefined && production) return [];
+    return true;
+  }
+  const origins = value.split(',').map((origin) => origin.trim());
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must be * or a comma-separated list of origins (bad: "${origin}")`,
+      );
+    }
+  }
+  return origins;
+}
+
+export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+
+  const jwtSecret = read(env, 'JWT_SECRET') ?? (production ? undefined : PLACEHOLDER_JWT_SECRET);
+  if (jwtSecret === undefined) {
+    throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  }
+  if (production && jwtSecret === PLACEHOLDER_JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET', 'is the development placeholder; set a real secret in production');
+  }
+  if (jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+
+  const accessTokenTtlSeconds = integer(env, 'JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400);
+  const refreshTokenTtlSeconds = integer(env, 'JWT_REFRESH_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400);
+  if (refreshTokenTtlSeconds <= accessTokenTtlSeconds) {
+    throw new ConfigError('JWT_REFRESH_TTL_SECONDS', 'must be longer than JWT_ACCESS_TTL_SECONDS');
+  }
+
+  return new AppConfig({
+    nodeEnv,
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
+    embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
+    jwtSecret,
+    jwtAlgorithm: oneOf(env, 'JWT_ALGORITHM', ['HS256', 'HS384', 'HS512'], 'HS256'),
+    accessTokenTtlSeconds,
+    refreshTokenTtlSeconds,
+    corsOrigins: corsOrigins(env, production),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+  });
+}

@@ -1,0 +1,24 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { User } from '../users/user.entity';
+import { Message } from './message.entity';
+
+/** Read receipts: who read which message and when, one row per (message, reader). */
+@Entity({ name: 'message_read' })
+export class MessageRead {
+  @PrimaryColumn({ name: 'message_id', type: 'integer' })
+  messageId!: number;
+
+  @PrimaryColumn({ name: 'user_id', type: 'integer' })
+  userId!: number;
+
+  @ManyToOne(() => Message, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'message_id' })
+  message?: Message;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ name: 'read_at', type: 'timestamptz', default: () => 'now()' })
+  readAt!: Date;
+}

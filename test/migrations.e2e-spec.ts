@@ -1,0 +1,65 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import {
+  createDatabase,
+  dropDatabase,
+  serverOf,
+  TestServer,
+  uniqueDatabaseName,
+} from './support/test-database';
+
+const TABLES = ['chat_members', 'chats', 'message_read', 'messages', 'refresh_tokens', 'users'];
+
+async function tables(db: DataSource): Promise<string[]> {
+  const rows: { table_name: string }[] = await db.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`,
+  );
+  return rows.map((row) => row.table_name);
+}
+
+describe('migrations (e2e)', () => {
+  let server: TestServer;
+  let name: string;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    server = serverOf(process.env.TEST_DATABASE_URL!);
+    name = uniqueDatabaseName('chat_migrations');
+    db = new DataSource(dataSourceOptions(await createDatabase(server, name), 2));
+    await db.initialize();
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+    await dropDatabase(server, name);
+  });
+
+  it('runs up on an empty database, down to nothing, and up again', async () => {
+    expect(await tables(db)).toEqual([]);
+
+    const applied = await db.runMigrations();
+    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763700000000']);
+    expect(await tables(db)).toEqual(TABLES);
+
+    for (let i = 0; i < applied.length; i++) await db.undoLastMigration();
+    expect(await tables(db)).toEqual([]);
+
+    await db.runMigrations();
+    expect(await tables(db)).toEqual(TABLES);
+  });
+
+  it('enforces the invariants in the schema itself', async () => {
+    await db.query(
+      `INSERT INTO users (username, display_name, password_hash) VALUES ('owner', 'Owner', 'x')`,
+    );
+    await expect(
+      db.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('Bad Name', 'B', 'x')`),
+    ).rejects.toThrow(/users_username_check/);
+    await expect(
+      db.query(`INSERT INTO chats (chat_type, created_by, member_key) VALUES ('response', 1, '1')`),
+    ).rejects.toThrow(/chats_post_id_check/);
+    await expect(
+      db.query(`INSERT INTO chats (chat_type, created_by, member_key) VALUES ('party', 1, '1')`),
+    ).rejects.toThrow(/chats_chat_type_check/);
+  });
+});

@@ -1,0 +1,44 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** http://127.0.0.1:<port> of the listening server. */
+  origin: string;
+  http: () => ReturnType<typeof request>;
+  db: DataSource;
+  close: () => Promise<void>;
+}
+
+/** The real application on the run's test database, listening on a free port. */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl)
+    throw new Error('TEST_DATABASE_URL is not set: run the e2e tests through jest (global setup)');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_POOL_SIZE: '5',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    origin,
+    http: () => request(origin),
+    db: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
