@@ -4,7 +4,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+# The locked versions (see .ci/run for why not `npm ci`).
+RUN npm install --no-save --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
 COPY src ./src
 COPY migrations ./migrations
@@ -15,7 +16,8 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 MIGRATIONS_RUN=true
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
+RUN npm install --no-save --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
