@@ -8,7 +8,12 @@ import { createValidationPipe } from './common/errors/validation';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
+import { ChatsModule } from './chats/chats.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MembersModule } from './members/members.module';
+import { MessagesModule } from './messages/messages.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -21,8 +26,13 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+        ObservabilityModule,
+        EventsModule,
         AuthModule,
         UsersModule,
+        ChatsModule,
+        MembersModule,
+        MessagesModule,
         HealthModule,
       ],
       providers: [

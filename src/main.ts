@@ -71,7 +71,9 @@ async function main(): Promise<void> {
     }
     if (config.migrationsRun) {
       const applied = await runMigrations(config.databaseUrl!);
-      logger.log(applied.length ? `Migrations applied: ${applied.join(', ')}` : 'Migrations: schema is up to date');
+      logger.log(
+        applied.length ? `Migrations applied: ${applied.join(', ')}` : 'Migrations: schema is up to date',
+      );
     }
     app = await createApp(config);
     await app.listen(config.port, config.host);

@@ -1,0 +1,57 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { MEMBER_ROLES, type MemberRole } from '../../members/chat-member.entity';
+import { MemberDto } from '../../members/dto/member.dto';
+import { MessageDto } from '../../messages/dto/message.dto';
+import { CHAT_TYPES, type ChatType } from '../chat.entity';
+
+export class ChatDto {
+  @ApiProperty({ example: 17 })
+  id!: number;
+
+  @ApiProperty({ enum: CHAT_TYPES, example: 'vet' })
+  chat_type!: ChatType;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Рыжий кот с Лесной' })
+  title!: string | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description: 'The lost/found post a response chat answers',
+  })
+  post_id!: number | null;
+
+  @ApiProperty({ example: '2026-11-21T10:00:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({
+    example: '2026-11-21T10:15:00.000Z',
+    description: 'Last activity: a message, a rename, a member change',
+  })
+  updated_at!: string;
+
+  @ApiProperty({ type: [MemberDto] })
+  members!: MemberDto[];
+
+  @ApiProperty({ type: MessageDto, nullable: true })
+  last_message!: MessageDto | null;
+
+  @ApiProperty({ example: 3 })
+  unread_count!: number;
+
+  @ApiProperty({ enum: MEMBER_ROLES, example: 'owner' })
+  my_role!: MemberRole;
+}
+
+export class ChatPageDto {
+  @ApiProperty({ type: [ChatDto] })
+  items!: ChatDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next page; null on the last page',
+  })
+  next_cursor!: string | null;
+}

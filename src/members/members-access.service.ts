@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ChatNotFound, Forbidden, NotAMember } from '../common/errors/domain-error';
+import type { MemberRole } from './chat-member.entity';
+
+export interface Membership {
+  chatId: number;
+  userId: number;
+  role: MemberRole;
+  lastReadSeq: number;
+}
+
+interface AccessRow {
+  user_id: number | null;
+  role: MemberRole | null;
+  last_read_seq: number | null;
+  removed_at: Date | null;
+}
+
+/**
+ * The one access check, for REST and sockets alike: the chat must be live (else 404) and the
+ * caller an active member (else 403), with one of `roles` when given (else 403).
+ */
+@Injectable()
+export class MembersAccessService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async requireMember(
+    chatId: number,
+    userId: number,
+    roles?: readonly MemberRole[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Membership> {
+    const rows: AccessRow[] = await manager.query(
+      `SELECT m.user_id, m.role, m.last_read_seq, m.removed_at
+         FROM chats c
+         LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
+        WHERE c.id = $1 AND c.deleted_at IS NULL`,
+      [chatId, userId],
+    );
+    const row = rows[0];
+    if (!row) throw new ChatNotFound();
+    if (row.user_id === null || row.removed_at !== null || row.role === null) throw new NotAMember();
+    if (roles && !roles.includes(row.role)) throw new Forbidden(`Only ${roles.join(' or ')} may do this`);
+    return { chatId, userId, role: row.role, lastReadSeq: row.last_read_seq ?? 0 };
+  }
+}

@@ -1,0 +1,66 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class MessageDto {
+  @ApiProperty({ example: 1042 })
+  id!: number;
+
+  @ApiProperty({ example: 17 })
+  chat_id!: number;
+
+  @ApiProperty({
+    example: 58,
+    description: 'Per chat, from 1, +1 per message: a gap means something was missed',
+  })
+  seq!: number;
+
+  @ApiProperty({ example: 7 })
+  sender_id!: number;
+
+  @ApiProperty({ example: 'Anna K.', description: "The sender's display name when the message was sent" })
+  sender_name!: string;
+
+  @ApiProperty({ example: 'Кошка у подъезда, нужна переноска' })
+  content!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'c0ffee-42' })
+  client_message_id!: string | null;
+
+  @ApiProperty({ example: '2026-11-21T10:15:00.000Z' })
+  created_at!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  edited_at!: string | null;
+}
+
+/** A messages row as read with raw SQL or TypeORM (snake or camel names). */
+export interface MessageRow {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender_id: number;
+  sender_name: string;
+  content: string;
+  client_message_id: string | null;
+  created_at: Date | string;
+  edited_at: Date | string | null;
+}
+
+export const iso = (value: Date | string): string => new Date(value).toISOString();
+
+export function toMessageDto(row: MessageRow): MessageDto {
+  return {
+    id: row.id,
+    chat_id: row.chat_id,
+    seq: row.seq,
+    sender_id: row.sender_id,
+    sender_name: row.sender_name,
+    content: row.content,
+    client_message_id: row.client_message_id,
+    created_at: iso(row.created_at),
+    edited_at: row.edited_at === null ? null : iso(row.edited_at),
+  };
+}
+
+/** The columns of MessageRow, for SELECT lists (alias `m`). */
+export const MESSAGE_COLUMNS =
+  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
