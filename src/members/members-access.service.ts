@@ -45,4 +45,16 @@ export class MembersAccessService {
     if (roles && !roles.includes(row.role)) throw new Forbidden(`Only ${roles.join(' or ')} may do this`);
     return { chatId, userId, role: row.role, lastReadSeq: row.last_read_seq ?? 0 };
   }
+
+  /** Ids of the live chats the user is an active member of: the rooms their sockets join. */
+  async activeChatIds(userId: number): Promise<number[]> {
+    const rows: { chat_id: number }[] = await this.db.query(
+      `SELECT m.chat_id
+         FROM chat_members m
+         JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
+        WHERE m.user_id = $1 AND m.removed_at IS NULL`,
+      [userId],
+    );
+    return rows.map((row) => row.chat_id);
+  }
 }
