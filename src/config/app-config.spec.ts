@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       corsOrigins: true,
       redisUrl: undefined,
       logLevel: 'info',
+      maxMembersPerChat: 200,
+      maxChatsPerUser: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -75,6 +77,8 @@ describe('loadConfig', () => {
       { JWT_ACCESS_TTL_SECONDS: '600', JWT_REFRESH_TTL_SECONDS: '300' },
       /JWT_REFRESH_TTL_SECONDS must be longer/,
     ],
+    [{ MAX_MEMBERS_PER_CHAT: '1' }, /MAX_MEMBERS_PER_CHAT must be an integer from 2 to 10000/],
+    [{ MAX_CHATS_PER_USER: 'lots' }, /MAX_CHATS_PER_USER must be an integer/],
     [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
   ])('refuses %p with one line naming the variable', (env, message) => {
     const text = problem(env);

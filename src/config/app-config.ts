@@ -22,6 +22,10 @@ export class AppConfig {
   readonly corsOrigins!: true | string[];
   readonly redisUrl!: string | undefined;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Active members one chat may have. */
+  readonly maxMembersPerChat!: number;
+  /** Live chats one user may be an active member of. */
+  readonly maxChatsPerUser!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -146,5 +150,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     corsOrigins: corsOrigins(env, production),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+    maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
+    maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),
   });
 }
