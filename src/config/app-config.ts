@@ -21,6 +21,8 @@ export class AppConfig {
   /** `true` allows any origin (development default); otherwise the exact list. */
   readonly corsOrigins!: true | string[];
   readonly redisUrl!: string | undefined;
+  /** Prefix of every Redis key and pub/sub channel, so deployments (and test runs) can share a Redis. */
+  readonly redisKeyPrefix!: string;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
@@ -113,6 +115,17 @@ function corsOrigins(env: Env, production: boolean): true | string[] {
   return origins;
 }
 
+function redisKeyPrefix(env: Env): string {
+  const value = read(env, 'REDIS_KEY_PREFIX') ?? 'rescue-chat';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(value)) {
+    throw new ConfigError(
+      'REDIS_KEY_PREFIX',
+      `must be 1-64 characters of A-Z a-z 0-9 _ . : - (got "${value}")`,
+    );
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -149,6 +162,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     refreshTokenTtlSeconds,
     corsOrigins: corsOrigins(env, production),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: redisKeyPrefix(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),
