@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { MembersModule } from '../members/members.module';
+import { MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+import { ReadStateController } from './read-state.controller';
+import { ReadStateService } from './read-state.service';
 
 @Module({
   imports: [MembersModule],
+  controllers: [MessagesController, ReadStateController],
+  providers: [MessagesService, ReadStateService],
+  exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}

@@ -64,3 +64,11 @@ export function toMessageDto(row: MessageRow): MessageDto {
 /** The columns of MessageRow, for SELECT lists (alias `m`). */
 export const MESSAGE_COLUMNS =
   'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto] })
+  items!: MessageDto[];
+
+  @ApiProperty({ example: true, description: 'More messages lie beyond this page in its direction' })
+  has_more!: boolean;
+}

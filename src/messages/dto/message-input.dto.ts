@@ -1,0 +1,89 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_ID } from '../../common/http/parse-id.pipe';
+import { QueryInt, Trim } from '../../common/http/transforms';
+
+export const CONTENT_MAX = 4000;
+export const CLIENT_MESSAGE_ID_MAX = 64;
+export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/**
+ * 1..max characters counted as PostgreSQL counts them (code points, hence the `u` flag; class-validator's
+ * Length counts an emoji with a variation selector as one), and no NUL, which a text column refuses.
+ */
+const Chars = (field: string, max: number): PropertyDecorator =>
+  Matches(new RegExp(`^[^\\0]{1,${max}}$`, 'u'), {
+    message: `${field} must be 1–${max} characters without NUL`,
+  });
+
+export class SendMessageDto {
+  @ApiProperty({ example: 'Кошка у подъезда, нужна переноска', minLength: 1, maxLength: CONTENT_MAX })
+  @Trim()
+  @IsString()
+  @Chars('content', CONTENT_MAX)
+  content!: string;
+
+  @ApiPropertyOptional({
+    example: 'c0ffee-42',
+    minLength: 1,
+    maxLength: CLIENT_MESSAGE_ID_MAX,
+    description: 'Chosen by the client; sending it again returns the original message with 200',
+  })
+  @IsOptional()
+  @IsString()
+  @Chars('client_message_id', CLIENT_MESSAGE_ID_MAX)
+  client_message_id?: string;
+}
+
+export class EditMessageDto {
+  @ApiProperty({ example: 'Кошку забрали, спасибо!', minLength: 1, maxLength: CONTENT_MAX })
+  @Trim()
+  @IsString()
+  @Chars('content', CONTENT_MAX)
+  content!: string;
+}
+
+export class ListMessagesQuery {
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'desc', description: 'desc: newest first' })
+  @IsOptional()
+  @IsIn(SORT_ORDERS)
+  sort: SortOrder = 'desc';
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Only messages with a smaller seq (exclusive)' })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ID)
+  before?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Only messages with a larger seq (exclusive)' })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ID)
+  after?: number;
+
+  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(PAGE_LIMIT.min)
+  @Max(PAGE_LIMIT.max)
+  limit: number = PAGE_LIMIT.default;
+
+  @ApiPropertyOptional({
+    example: 'рыжий кот',
+    maxLength: 200,
+    description: 'Words that must all occur in the text, case-insensitively; % and _ are plain characters',
+  })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[^\0]*$/, { message: 'query must not contain NUL' })
+  query?: string;
+}
