@@ -30,6 +30,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       maxMembersPerChat: 200,
       maxChatsPerUser: 1000,
+      rateLimitMax: 600,
+      authRateLimitMax: 10,
+      rateLimitWindowSeconds: 60,
+      trustProxy: false,
+      metricsToken: undefined,
+      shutdownDelaySeconds: 0,
+      shutdownTimeoutSeconds: 25,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -84,10 +91,43 @@ describe('loadConfig', () => {
     [{ MAX_MEMBERS_PER_CHAT: '1' }, /MAX_MEMBERS_PER_CHAT must be an integer from 2 to 10000/],
     [{ MAX_CHATS_PER_USER: 'lots' }, /MAX_CHATS_PER_USER must be an integer/],
     [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
+    [{ RATE_LIMIT_MAX: '0' }, /RATE_LIMIT_MAX must be an integer from 1/],
+    [{ AUTH_RATE_LIMIT_MAX: 'ten' }, /AUTH_RATE_LIMIT_MAX must be an integer/],
+    [{ RATE_LIMIT_WINDOW_SECONDS: '-5' }, /RATE_LIMIT_WINDOW_SECONDS must be an integer/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a hop count/],
+    [{ TRUST_PROXY: '10.0.0.0/8, *' }, /TRUST_PROXY .*\(bad: "\*"\)/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
+    [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
   ])('refuses %p with one line naming the variable', (env, message) => {
     const text = problem(env);
     expect(text).toMatch(message);
     expect(text).not.toContain('\n');
+  });
+
+  it('reads the limits, proxy, metrics and shutdown settings', () => {
+    const config = loadConfig(
+      {
+        RATE_LIMIT_MAX: '100',
+        AUTH_RATE_LIMIT_MAX: '3',
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+        SHUTDOWN_DELAY_SECONDS: '5',
+        SHUTDOWN_TIMEOUT_SECONDS: '40',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      rateLimitMax: 100,
+      authRateLimitMax: 3,
+      rateLimitWindowSeconds: 10,
+      trustProxy: ['loopback', '10.0.0.0/8'],
+      metricsToken: 'metrics-token-0123456789',
+      shutdownDelaySeconds: 5,
+      shutdownTimeoutSeconds: 40,
+    });
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
 
   it('requires a JWT secret in production', () => {

@@ -28,6 +28,19 @@ export class AppConfig {
   readonly maxMembersPerChat!: number;
   /** Live chats one user may be an active member of. */
   readonly maxChatsPerUser!: number;
+  /** Requests one client (IP) may make to one route per {@link rateLimitWindowSeconds}. */
+  readonly rateLimitMax!: number;
+  /** The stricter budget of POST /auth/login and POST /auth/register, per client and route. */
+  readonly authRateLimitMax!: number;
+  readonly rateLimitWindowSeconds!: number;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. */
+  readonly trustProxy!: false | number | string[];
+  /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken!: string | undefined;
+  /** How long readiness answers 503 before the listener closes, so load balancers move away. */
+  readonly shutdownDelaySeconds!: number;
+  /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
+  readonly shutdownTimeoutSeconds!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -126,6 +139,30 @@ function redisKeyPrefix(env: Env): string {
   return value;
 }
 
+function trustProxy(env: Env): false | number | string[] {
+  const value = read(env, 'TRUST_PROXY');
+  if (value === undefined || value === 'false') return false;
+  if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `must be a hop count (0-10) or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal (bad: "${entry}")`,
+      );
+    }
+  }
+  return entries;
+}
+
+function metricsToken(env: Env): string | undefined {
+  const value = read(env, 'METRICS_TOKEN');
+  if (value !== undefined && value.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -166,5 +203,12 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 1, 10_000_000),
+    authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 10, 1, 10_000_000),
+    rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    trustProxy: trustProxy(env),
+    metricsToken: metricsToken(env),
+    shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
   });
 }
