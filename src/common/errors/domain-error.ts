@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   user_not_found: 404,
   chat_not_found: 404,
   message_not_found: 404,
+  member_not_found: 404,
   username_taken: 409,
   chat_exists: 409,
   already_a_member: 409,

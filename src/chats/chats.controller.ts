@@ -1,0 +1,72 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
+import { ApiErrors } from '../common/http/api-errors.decorator';
+import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { ChatsService } from './chats.service';
+import { ChatDto, ChatPageDto } from './dto/chat.dto';
+import { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
+
+@ApiTags('chats')
+@ApiBearerAuth()
+@Controller('chats')
+export class ChatsController {
+  constructor(private readonly chats: ChatsService) {}
+
+  @Get()
+  @ApiOkResponse({ type: ChatPageDto, description: 'The caller’s chats, newest activity first' })
+  @ApiErrors(400, 401)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListChatsQuery): Promise<ChatPageDto> {
+    return this.chats.list(user.id, query);
+  }
+
+  @Get(':chat_id')
+  @ApiOkResponse({ type: ChatDto })
+  @ApiErrors(400, 401, 403, 404)
+  get(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<ChatDto> {
+    return this.chats.get(user.id, chatId);
+  }
+
+  @Post()
+  @ApiCreatedResponse({ type: ChatDto })
+  @ApiErrors(400, 401, 409)
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateChatDto): Promise<ChatDto> {
+    return this.chats.create(user.id, body);
+  }
+
+  @Patch(':chat_id')
+  @ApiOkResponse({ type: ChatDto })
+  @ApiErrors(400, 401, 403, 404)
+  rename(
+    @CurrentUser() user: AuthUser,
+    @Param('chat_id', ParseIdPipe) chatId: number,
+    @Body() body: UpdateChatDto,
+  ): Promise<ChatDto> {
+    return this.chats.rename(user.id, chatId, body);
+  }
+
+  @Delete(':chat_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Deleted for every member' })
+  @ApiErrors(400, 401, 403, 404)
+  remove(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<void> {
+    return this.chats.remove(user.id, chatId);
+  }
+}
