@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ValidationFailed } from '../common/errors/domain-error';
 import type { MemberRole } from '../members/chat-member.entity';
 import { MemberRow, toMemberDto } from '../members/dto/member.dto';
+import { MEMBER_ORDER } from '../members/membership-sql';
 import { iso, MESSAGE_COLUMNS, MessageRow, toMessageDto } from '../messages/dto/message.dto';
 import { unreadCountSql } from '../messages/unread';
 import type { ChatType } from './chat.entity';
@@ -113,7 +114,7 @@ export class ChatViews {
       `SELECT m.chat_id, m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq
          FROM chat_members m JOIN users u ON u.id = m.user_id
         WHERE m.chat_id = ANY($1::int[]) AND m.removed_at IS NULL
-        ORDER BY m.chat_id, m.joined_at, m.user_id`,
+        ORDER BY m.chat_id, ${MEMBER_ORDER}`,
       [[...new Set(rows.map((row) => row.id))]],
     );
     const byChat = new Map<number, MemberRow[]>();

@@ -9,7 +9,13 @@ import type { MemberRole } from './chat-member.entity';
 import { MemberDto, MemberListDto, MemberRow, toMemberDto } from './dto/member.dto';
 import { MembersAccessService } from './members-access.service';
 import { MANAGERS, nextOwner, removalRefusal, roleChangeRefusal } from './member-rules';
-import { assertChatsPerUser, assertMembersPerChat, lockChat, touchMembership } from './membership-sql';
+import {
+  assertChatsPerUser,
+  assertMembersPerChat,
+  lockChat,
+  MEMBER_ORDER,
+  touchMembership,
+} from './membership-sql';
 
 const MEMBER_SELECT = `
   SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq
@@ -38,7 +44,7 @@ export class MembersService {
   async list(userId: number, chatId: number): Promise<MemberListDto> {
     await this.access.requireMember(chatId, userId);
     const rows: MemberRow[] = await this.db.query(
-      `${MEMBER_SELECT} WHERE m.chat_id = $1 AND m.removed_at IS NULL ORDER BY m.joined_at, m.user_id`,
+      `${MEMBER_SELECT} WHERE m.chat_id = $1 AND m.removed_at IS NULL ORDER BY ${MEMBER_ORDER}`,
       [chatId],
     );
     return { items: rows.map(toMemberDto) };
@@ -136,7 +142,8 @@ export class MembersService {
           chatId,
           '',
         ]);
-        return [removed, { type: 'chat.deleted', chatId, memberIds: [userId] }];
+        const deleted: DomainEvent = { type: 'chat.deleted', chatId, memberIds: [userId] };
+        return [removed, deleted];
       }
       const events: DomainEvent[] = [removed];
       if (target.role === 'owner') {

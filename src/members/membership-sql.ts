@@ -20,16 +20,20 @@ export async function lockChat(manager: EntityManager, chatId: number): Promise<
  */
 export async function touchMembership(manager: EntityManager, chatId: number): Promise<number> {
   const [row]: { members: number }[] = await manager.query(
-    `UPDATE chats c
-        SET member_key = k.key, updated_at = now()
-       FROM (SELECT coalesce(string_agg(user_id::text, ',' ORDER BY user_id), '') AS key, count(*)::int AS members
-               FROM chat_members WHERE chat_id = $1 AND removed_at IS NULL) k
-      WHERE c.id = $1
-      RETURNING k.members`,
+    `WITH k AS (
+       SELECT coalesce(string_agg(user_id::text, ',' ORDER BY user_id), '') AS key, count(*)::int AS members
+         FROM chat_members WHERE chat_id = $1 AND removed_at IS NULL
+     ), touched AS (
+       UPDATE chats c SET member_key = k.key, updated_at = now() FROM k WHERE c.id = $1
+     )
+     SELECT members FROM k`,
     [chatId],
   );
   return row.members;
 }
+
+/** Members in list order: longest-standing first; among those who joined together, by role. */
+export const MEMBER_ORDER = `m.joined_at, CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, m.user_id`;
 
 /** Refuses users who already belong to `max` live chats. */
 export async function assertChatsPerUser(
