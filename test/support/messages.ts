@@ -1,0 +1,59 @@
+import request from 'supertest';
+import { DomainEvent, DomainEventBus } from '../../src/events/domain-events';
+import type { MessageDto } from '../../src/messages/dto/message.dto';
+import type { TestApp } from './app';
+import { createChat, makeAdmin, removeMember, Roles } from './chats';
+import { registerUser, TestUser } from './users';
+
+export const API = '/api/v1';
+
+/** A Message as the API returns it. */
+export type MessageBody = MessageDto;
+
+/** A chat with the six callers of the authorization matrix. */
+export async function chatWithRoles(t: TestApp): Promise<Roles> {
+  const [owner, admin, member, removed, stranger] = await Promise.all(
+    ['owner', 'admin', 'member', 'removed', 'stranger'].map((role) => registerUser(t, role)),
+  );
+  const chat = await createChat(t, owner, [admin, member, removed], { chat_type: 'vet' });
+  await makeAdmin(t, chat.id, owner, admin);
+  await removeMember(t, chat.id, owner, removed);
+  return { chat, owner, admin, member, removed, stranger };
+}
+
+export function postMessage(
+  t: TestApp,
+  user: TestUser | undefined,
+  chatId: number | string,
+  body: object,
+): request.Test {
+  const req = t.http().post(`${API}/chats/${chatId}/messages`).send(body);
+  return user ? req.set(user.auth) : req;
+}
+
+/** Sends a message and returns it (201). */
+export async function send(
+  t: TestApp,
+  user: TestUser,
+  chatId: number,
+  content: string,
+  clientMessageId?: string,
+): Promise<MessageBody> {
+  const body = clientMessageId === undefined ? { content } : { content, client_message_id: clientMessageId };
+  const res = await postMessage(t, user, chatId, body).expect(201);
+  return res.body as MessageBody;
+}
+
+/** Records the domain events the app publishes, for asserting what was (not) told. */
+export function recordEvents(t: TestApp): { events: DomainEvent[]; stop: () => void } {
+  const events: DomainEvent[] = [];
+  const stop = t.app.get(DomainEventBus).subscribe((event) => {
+    events.push(event);
+  });
+  return { events, stop };
+}
+
+export const BAD_IDS = ['abc', '0', '-1', '99999999999', '1.5'];
+
+/** These suites register many users and send many requests from one address: lift the rate limits. */
+export const MANY_REQUESTS = { RATE_LIMIT_MAX: '1000000', AUTH_RATE_LIMIT_MAX: '1000000' };
