@@ -1,9 +1,18 @@
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './docs/openapi';
+import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
+import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
+import { trackHttpRequests } from './observability/http-tracking';
+import { LifecycleService } from './observability/lifecycle.service';
+import { createHttpLogger, ROOT_LOGGER } from './observability/logging';
+import { MetricsService } from './observability/metrics.service';
 
 export const API_PREFIX = 'api/v1';
 export const JSON_BODY_LIMIT = '64kb';
@@ -13,11 +22,16 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
-    logger: config.nodeEnv === 'test' ? ['error', 'warn'] : undefined,
   });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  // Ahead of the body parser, so that refused bodies (400, 413) are timed and logged too.
+  app.use(trackHttpRequests(app.get(MetricsService), app.get(LifecycleService)));
+  app.use(createHttpLogger(app.get<PinoLogger>(ROOT_LOGGER)));
+  app.use(helmet());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');
-  app.enableCors({ origin: config.corsOrigins, credentials: true });
+  app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id'] });
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -26,5 +40,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     ],
   });
   setupOpenApi(app);
+  serveAsyncApi(app);
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app));
   return app;
 }

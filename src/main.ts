@@ -1,11 +1,14 @@
 import 'reflect-metadata';
-import { INestApplication, Logger } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
-
-const logger = new Logger('Bootstrap');
+import { drainAndClose } from './observability/graceful-shutdown';
+import { createRootLogger } from './observability/logging';
 
 function readConfig(): AppConfig {
   try {
@@ -19,28 +22,37 @@ function readConfig(): AppConfig {
   }
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
- * SIGTERM / SIGINT: close the app (HTTP, sockets, database pool), then the embedded PostgreSQL,
- * then exit. A second signal exits at once. Our handlers replace those embedded-postgres installs,
- * which would stop the database while requests are still being finished.
+ * SIGTERM / SIGINT: drain and close the app (see drainAndClose), then the embedded PostgreSQL,
+ * then exit. A second signal exits at once. Our handlers replace those embedded-postgres
+ * installs, which would stop the database while requests are still being finished.
  */
 function handleSignals(
+  config: AppConfig,
+  log: Logger,
   getApp: () => INestApplication | undefined,
   embedded: EmbeddedDatabase | undefined,
 ): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
+      log.warn(`${signal} received again: exiting at once`);
       process.exit(1);
     }
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
+    log.info(`${signal} received, shutting down`);
     try {
-      await getApp()?.close();
+      const app = getApp();
+      if (app) await drainAndClose(app, config, log);
       await embedded?.stop();
+      log.info('Stopped');
       process.exit(0);
     } catch (error) {
-      logger.error(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`Shutdown failed: ${messageOf(error)}`);
       process.exit(1);
     }
   };
@@ -52,32 +64,34 @@ function handleSignals(
 
 async function main(): Promise<void> {
   let config = readConfig();
+  const log = createRootLogger(config).child({ context: 'Bootstrap' });
   let app: INestApplication | undefined;
   let embedded: EmbeddedDatabase | undefined;
   if (config.databaseUrl) {
     const { hostname, port, pathname } = new URL(config.databaseUrl);
-    logger.log(`Database: PostgreSQL at ${hostname}:${port || 5432}${pathname} (from DATABASE_URL)`);
+    log.info(`Database: PostgreSQL at ${hostname}:${port || 5432}${pathname} (from DATABASE_URL)`);
   } else {
     embedded = new EmbeddedDatabase({ dataDir: config.embeddedPgDir, port: config.embeddedPgPort });
   }
-  handleSignals(() => app, embedded);
+  handleSignals(config, log, () => app, embedded);
 
   try {
     if (embedded) {
       config = new AppConfig({ ...config, databaseUrl: await embedded.start() });
-      logger.log(
+      log.info(
         `Database: embedded PostgreSQL on 127.0.0.1:${config.embeddedPgPort}, data in ${config.embeddedPgDir}`,
       );
     }
     if (config.migrationsRun) {
       const applied = await runMigrations(config.databaseUrl!);
-      logger.log(
+      log.info(
         applied.length ? `Migrations applied: ${applied.join(', ')}` : 'Migrations: schema is up to date',
       );
     }
     app = await createApp(config);
     await app.listen(config.port, config.host);
-    logger.log(`Listening on http://${config.host}:${config.port} (API docs at /docs)`);
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    log.info({ port }, `Listening on http://${config.host}:${port} (API docs at /docs)`);
   } catch (error) {
     await app?.close().catch(() => undefined);
     await embedded?.stop();
@@ -86,6 +100,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`Fatal: ${messageOf(error)}\n`);
   process.exit(1);
 });

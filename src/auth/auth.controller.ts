@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { StrictRateLimit } from '../common/http/rate-limit';
 import { AuthService } from './auth.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { Public } from './public.decorator';
@@ -12,16 +13,18 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @StrictRateLimit()
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 429)
   register(@Body() body: RegisterDto): Promise<AuthResponseDto> {
     return this.auth.register(body);
   }
 
   @Post('login')
+  @StrictRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429)
   login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return this.auth.login(body);
   }

@@ -1,15 +1,18 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/public.decorator';
+import { ReadinessService } from './readiness.service';
 
 @ApiTags('operations')
 @Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly readiness: ReadinessService,
   ) {}
 
   @Get('live')
@@ -20,9 +23,9 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOkResponse({ description: 'Dependencies answer: the instance can take traffic' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency does not answer' })
+  @ApiOkResponse({ description: 'Dependencies answer and the instance is not shutting down' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency does not answer, or the instance is draining' })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 1500 })]);
+    return this.health.check(this.readiness.checks());
   }
 }

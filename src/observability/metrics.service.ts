@@ -1,21 +1,162 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { TokenService } from '../auth/token.service';
+import { Unauthorized } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import { DomainEventBus } from '../events/domain-events';
 
 export type SocketEventOutcome = 'ok' | 'error';
 
+/** Latencies of requests and socket events: 5 ms to 10 s. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Commit → emit is in-process work plus a Redis hop: 0.5 ms to 2.5 s. */
+const DELIVERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
 /**
  * The service's measurements. The realtime and messaging code report through these methods;
- * how they are exported (Prometheus at /metrics) is this module's business.
+ * how they are exported (Prometheus at /metrics) is this module's business. Each application
+ * has a registry of its own, so several apps in one process (the tests) do not collide.
  */
 @Injectable()
-export class MetricsService {
-  socketConnected(): void {}
+export class MetricsService implements OnModuleDestroy {
+  readonly registry = new Registry();
 
-  socketDisconnected(): void {}
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, route pattern and status, with their duration',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
 
-  socketEvent(_event: string, _outcome: SocketEventOutcome, _seconds: number): void {}
+  private readonly httpInFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests being served',
+    registers: [this.registry],
+  });
 
-  messagePersisted(): void {}
+  private readonly socketsConnected = new Gauge({
+    name: 'chat_sockets_connected',
+    help: 'Socket.IO connections open on this instance',
+    registers: [this.registry],
+  });
+
+  private readonly socketEvents = new Histogram({
+    name: 'chat_socket_event_duration_seconds',
+    help: 'Client socket events handled, by event name and outcome (ok or error), with their duration',
+    labelNames: ['event', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly messagesPersisted = new Counter({
+    name: 'chat_messages_persisted_total',
+    help: 'Messages committed to the database (REST and socket alike)',
+    registers: [this.registry],
+  });
+
+  private readonly commitToEmitDelay = new Histogram({
+    name: 'chat_commit_to_emit_seconds',
+    help: 'Seconds from a change being committed to its socket event being emitted',
+    buckets: DELIVERY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    @InjectDataSource() db: DataSource,
+    events: DomainEventBus,
+    private readonly config: AppConfig,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.registerPoolGauges(db);
+    this.unsubscribe = events.subscribe((event) => {
+      if (event.type === 'message.created') this.messagePersisted();
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  /** The Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <that token>`. */
+  async scrape(authorization: string | undefined): Promise<string> {
+    const expected = this.config.metricsToken;
+    if (expected !== undefined) {
+      const given = Buffer.from(TokenService.fromAuthorizationHeader(authorization) ?? '');
+      const wanted = Buffer.from(expected);
+      if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+        throw new Unauthorized('GET /metrics needs the metrics token');
+      }
+    }
+    return this.registry.metrics();
+  }
+
+  httpRequestStarted(): () => void {
+    this.httpInFlight.inc();
+    return () => this.httpInFlight.dec();
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  socketConnected(): void {
+    this.socketsConnected.inc();
+  }
+
+  socketDisconnected(): void {
+    this.socketsConnected.dec();
+  }
+
+  socketEvent(event: string, outcome: SocketEventOutcome, seconds: number): void {
+    this.socketEvents.observe({ event, outcome }, seconds);
+  }
+
+  messagePersisted(): void {
+    this.messagesPersisted.inc();
+  }
 
   /** Seconds from a change's commit to its socket emit. */
-  commitToEmit(_seconds: number): void {}
+  commitToEmit(seconds: number): void {
+    this.commitToEmitDelay.observe(seconds);
+  }
+
+  /** Read from TypeORM's pg pool at scrape time: nothing to keep in step. */
+  private registerPoolGauges(db: DataSource): void {
+    const pool = (): Pool | undefined => (db.driver as unknown as { master?: Pool }).master;
+    new Gauge({
+      name: 'chat_db_pool_connections',
+      help: 'Connections of the database pool, by state (in_use, idle)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const current = pool();
+        if (!current) return;
+        this.set({ state: 'in_use' }, current.totalCount - current.idleCount);
+        this.set({ state: 'idle' }, current.idleCount);
+      },
+    });
+    new Gauge({
+      name: 'chat_db_pool_waiting_requests',
+      help: 'Queries waiting for a free connection of the database pool',
+      registers: [this.registry],
+      collect() {
+        this.set(pool()?.waitingCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'chat_db_pool_max_connections',
+      help: 'The size limit of the database pool (DATABASE_POOL_SIZE)',
+      registers: [this.registry],
+      collect() {
+        this.set(pool()?.options.max ?? 0);
+      },
+    });
+  }
 }

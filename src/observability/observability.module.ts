@@ -1,6 +1,37 @@
 import { Global, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { LifecycleService } from './lifecycle.service';
+import { createRootLogger, ROOT_LOGGER } from './logging';
+import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
+/** The process' root pino logger, shared by nestjs-pino and the HTTP logger of bootstrap.ts. */
 @Global()
-@Module({ providers: [MetricsService], exports: [MetricsService] })
+@Module({
+  providers: [{ provide: ROOT_LOGGER, inject: [AppConfig], useFactory: createRootLogger }],
+  exports: [ROOT_LOGGER],
+})
+class RootLoggerModule {}
+
+/**
+ * Logs, metrics and the serving state. The HTTP logger itself is mounted by bootstrap.ts ahead
+ * of the body parser (so refused bodies are logged too); nestjs-pino then only binds each
+ * request's logger for `Logger` calls made while serving it (`useExisting`).
+ */
+@Global()
+@Module({
+  imports: [
+    RootLoggerModule,
+    LoggerModule.forRootAsync({
+      imports: [RootLoggerModule],
+      inject: [ROOT_LOGGER],
+      useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
+    }),
+  ],
+  controllers: [MetricsController],
+  providers: [MetricsService, LifecycleService],
+  exports: [MetricsService, LifecycleService],
+})
 export class ObservabilityModule {}

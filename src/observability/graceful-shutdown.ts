@@ -1,0 +1,33 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config';
+import { LifecycleService } from './lifecycle.service';
+
+/**
+ * Stops serving without losing acknowledged work: readiness goes 503 at once, new connections
+ * are refused (after SHUTDOWN_DELAY_SECONDS, for load balancers to notice), requests and socket
+ * events in flight finish, then Nest closes the sockets (clients see a transport close and
+ * reconnect elsewhere), the HTTP server, Redis and last the database pool.
+ */
+export async function drainAndClose(app: INestApplication, config: AppConfig, log: Logger): Promise<void> {
+  const lifecycle = app.get(LifecycleService);
+  const server = app.getHttpServer() as Server;
+  lifecycle.startDraining();
+  log.info({ in_flight: lifecycle.workInFlight }, 'Draining: readiness answers 503');
+  if (config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
+  server.close();
+  const idle = await lifecycle.whenIdle(config.shutdownTimeoutSeconds * 1000);
+  if (idle) {
+    log.info('Drained: no request or socket event in flight');
+    server.closeIdleConnections();
+  } else {
+    log.warn(
+      { in_flight: lifecycle.workInFlight },
+      `Work still in flight after SHUTDOWN_TIMEOUT_SECONDS=${config.shutdownTimeoutSeconds}: closing anyway`,
+    );
+    server.closeAllConnections();
+  }
+  await app.close();
+}
