@@ -33,6 +33,12 @@ function pathOf(url: string | undefined): string {
   return (url ?? '/').split('?')[0];
 }
 
+/** Known only once the request is served: which route took it, and for whom. */
+function outcomeOf(req: IncomingMessage): { route: string; user_id?: number } {
+  const user = (req as IncomingMessage & { user?: { id: number } }).user;
+  return user ? { route: routeOf(req), user_id: user.id } : { route: routeOf(req) };
+}
+
 /**
  * The process' one logger: JSON lines on stdout, except a development run on a terminal, which
  * gets pino-pretty's readable lines.
@@ -76,17 +82,11 @@ export function createHttpLogger(root: Logger): HttpLogger {
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'req_id', responseTime: 'duration_ms' },
     serializers: {
-      req: (req: { method: string; url: string; raw: IncomingMessage }) => ({
-        method: req.method,
-        path: pathOf(req.url),
-        route: routeOf(req.raw),
-      }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
-    customProps: (req) => {
-      const user = (req as IncomingMessage & { user?: { id: number } }).user;
-      return user ? { user_id: user.id } : {};
-    },
+    customSuccessObject: (req, _res, value: object) => ({ ...value, ...outcomeOf(req) }),
+    customErrorObject: (req, _res, _error, value: object) => ({ ...value, ...outcomeOf(req) }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
