@@ -1,0 +1,37 @@
+import type { INestApplication } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { AppConfig } from '../config/app-config';
+import { RealtimeRedis } from './realtime-redis';
+
+/** Largest socket packet accepted; a message is at most 4000 characters (16 KB of UTF-8). */
+export const SOCKET_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** Nest ships its own socket.io copy; its types, not the root package's, describe this server. */
+type IoServer = ReturnType<IoAdapter['createIOServer']>;
+type IoOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
+
+/**
+ * Socket.IO on the HTTP server with the service's limits and CORS, and, when REDIS_URL is set,
+ * the Redis adapter, so that broadcasts and room changes reach the sockets of every instance.
+ */
+export class RealtimeIoAdapter extends IoAdapter {
+  constructor(private readonly app: INestApplication) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: IoOptions): IoServer {
+    const config = this.app.get(AppConfig);
+    const server = super.createIOServer(port, {
+      ...options,
+      serveClient: false,
+      maxHttpBufferSize: SOCKET_MAX_PAYLOAD_BYTES,
+      cors: { origin: config.corsOrigins, credentials: true },
+    } as IoOptions);
+    const redis = this.app.get(RealtimeRedis);
+    if (redis.pub && redis.sub) {
+      server.adapter(createAdapter(redis.pub, redis.sub, { key: redis.key('socket.io') }));
+    }
+    return server;
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { MembersModule } from '../members/members.module';
+import { MessagesModule } from '../messages/messages.module';
+import { PresenceService } from './presence.service';
+import { RealtimeRedis } from './realtime-redis';
+import { RealtimeServer } from './realtime-server';
+import { RealtimeGateway } from './realtime.gateway';
+import { RoomEventsPublisher } from './room-events.publisher';
+import { SocketHandshake } from './socket-handshake';
+import { SocketRateLimiter } from './socket-rate-limit';
+import { SocketSessions } from './socket-sessions';
+import { TypingService } from './typing.service';
+
+@Module({
+  imports: [AuthModule, MembersModule, MessagesModule],
+  providers: [
+    RealtimeGateway,
+    RealtimeServer,
+    RealtimeRedis,
+    SocketHandshake,
+    SocketSessions,
+    SocketRateLimiter,
+    PresenceService,
+    TypingService,
+    RoomEventsPublisher,
+  ],
+})
+export class RealtimeModule {}

@@ -1,0 +1,99 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { DomainEvent, DomainEventBus } from '../events/domain-events';
+import { MetricsService } from '../observability/metrics.service';
+import { RealtimeServer } from './realtime-server';
+import { chatRoom, userRoom } from './rooms';
+import { TypingService } from './typing.service';
+
+/**
+ * Turns committed domain changes into socket events and keeps rooms in step with membership.
+ * `socketsJoin` / `socketsLeave` and emits go through the adapter, so with Redis they reach the
+ * sockets of every instance, in the order they are issued here. Emits are fire-and-forget:
+ * socket.io queues each packet in the receiving socket's own buffer, so a slow or dead client
+ * delays nobody (a dead one is dropped when its heartbeat times out).
+ */
+@Injectable()
+export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly bus: DomainEventBus,
+    private readonly server: RealtimeServer,
+    private readonly typing: TypingService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe((event) => this.publish(event));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  publish(event: DomainEvent): void {
+    if (!this.server.ready) return;
+    const started = performance.now();
+    this.deliver(event);
+    this.metrics.commitToEmit((performance.now() - started) / 1000);
+  }
+
+  private deliver(event: DomainEvent): void {
+    const io = this.server.io;
+    const room = chatRoom(event.chatId);
+    switch (event.type) {
+      case 'message.created':
+        io.to(room).emit('message:new', event.message);
+        return;
+      case 'message.updated':
+        io.to(room).emit('message:updated', event.message);
+        return;
+      case 'message.deleted':
+        io.to(room).emit('message:deleted', {
+          chat_id: event.chatId,
+          message_id: event.messageId,
+          seq: event.seq,
+        });
+        return;
+      case 'chat.read':
+        io.to(room).emit('chat:read', {
+          chat_id: event.chatId,
+          user_id: event.userId,
+          last_read_seq: event.lastReadSeq,
+          read_at: event.readAt,
+        });
+        return;
+      case 'chat.created':
+        for (const userId of event.views.keys()) io.in(userRoom(userId)).socketsJoin(room);
+        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:created', chat);
+        return;
+      case 'chat.updated':
+        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:updated', chat);
+        return;
+      case 'chat.deleted':
+        if (event.memberIds.length > 0) {
+          io.to(event.memberIds.map(userRoom)).emit('chat:deleted', { chat_id: event.chatId });
+        }
+        io.in(room).socketsLeave(room);
+        return;
+      case 'member.added':
+        io.in(userRoom(event.member.user_id)).socketsJoin(room);
+        io.to(room).emit('member:added', { chat_id: event.chatId, member: event.member });
+        return;
+      case 'member.updated':
+        io.to(room).emit('member:updated', { chat_id: event.chatId, member: event.member });
+        return;
+      case 'member.removed':
+        this.typing.stop(event.chatId, event.userId);
+        io.to([room, userRoom(event.userId)]).emit('member:removed', {
+          chat_id: event.chatId,
+          user_id: event.userId,
+        });
+        io.in(userRoom(event.userId)).socketsLeave(room);
+        return;
+      default:
+        event satisfies never;
+    }
+  }
+}

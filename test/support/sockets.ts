@@ -1,0 +1,115 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.types';
+import type { TestApp } from './app';
+import type { TestUser } from './users';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ServerEvent = keyof ServerToClientEvents;
+export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
+type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
+
+export interface ConnectOptions {
+  auth?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** A socket.io-client socket to the app, not yet connected; websocket only, no automatic reconnects. */
+export function socketFor(t: TestApp, options: ConnectOptions = {}): ClientSocket {
+  return io(t.origin, {
+    autoConnect: false,
+    reconnection: false,
+    forceNew: true,
+    transports: ['websocket'],
+    auth: options.auth,
+    extraHeaders: options.headers,
+  });
+}
+
+const opened: ClientSocket[] = [];
+
+/** Connects as `user` (auth: {token}) and resolves once the server accepted the socket. */
+export async function connectAs(t: TestApp, user: TestUser): Promise<ClientSocket> {
+  const socket = socketFor(t, { auth: { token: user.access_token } });
+  await connect(socket);
+  return socket;
+}
+
+export function connect(socket: ClientSocket): Promise<void> {
+  opened.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+    socket.connect();
+  });
+}
+
+/** The refusal of a connection attempt: rejects if the server accepts it instead. */
+export function refusal(socket: ClientSocket): Promise<Error & { data?: unknown }> {
+  opened.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('the connection was accepted')));
+    socket.once('connect_error', resolve);
+    socket.connect();
+  });
+}
+
+/** Closes every socket the helpers opened (call in afterEach / afterAll). */
+export function closeSockets(): void {
+  for (const socket of opened.splice(0)) socket.disconnect();
+}
+
+/** The next `name` event (matching `accept`, if given) on the socket, or a rejection after `timeoutMs`. */
+export function waitForEvent<E extends ServerEvent>(
+  socket: ClientSocket,
+  name: E,
+  timeoutMs = 5000,
+  accept: (payload: ServerPayload<E>) => boolean = () => true,
+): Promise<ServerPayload<E>> {
+  return new Promise((resolve, reject) => {
+    const listener = (payload: ServerPayload<E>): void => {
+      if (!accept(payload)) return;
+      clearTimeout(timer);
+      socket.off(name, listener as never);
+      resolve(payload);
+    };
+    const timer = setTimeout(() => {
+      socket.off(name, listener as never);
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on(name, listener as never);
+  });
+}
+
+/** Emits a client event and resolves with its acknowledgement. */
+export function request<E extends keyof ClientToServerEvents>(
+  socket: ClientSocket,
+  name: E,
+  payload: unknown,
+  timeoutMs = 5000,
+): Promise<Ack<AckData<E>>> {
+  const emitter = socket.timeout(timeoutMs) as unknown as {
+    emitWithAck: (event: E, payload: unknown) => Promise<Ack<AckData<E>>>;
+  };
+  return emitter.emitWithAck(name, payload);
+}
+
+/** Every event a socket receives, in order, from now on: for "never receives" checks. */
+export class EventLog {
+  readonly events: { name: string; payload: unknown }[] = [];
+
+  constructor(socket: ClientSocket) {
+    socket.onAny((name: string, payload: unknown) => this.events.push({ name, payload }));
+  }
+
+  names(): string[] {
+    return this.events.map((event) => event.name);
+  }
+
+  /** Events named `name` whose payload has `chat_id` (or, for messages, chat id) equal to chatId. */
+  about(chatId: number): string[] {
+    return this.events
+      .filter((event) => (event.payload as { chat_id?: number; id?: number })?.chat_id === chatId)
+      .map((event) => event.name);
+  }
+}
