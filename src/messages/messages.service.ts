@@ -8,6 +8,7 @@ import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-inp
 import { MESSAGE_COLUMNS, MessageDto, MessagePageDto, MessageRow, toMessageDto } from './dto/message.dto';
 import { historyQuery } from './history-query';
 import { findLiveMessage } from './live-message';
+import { writeReceipts } from './receipts';
 import {
   assertCanDelete,
   assertCanEdit,
@@ -21,9 +22,10 @@ import {
  * - `me`: the sender must be an active member (no row: nothing below happens);
  * - `next`: the chat row's lock serializes the sends of a chat and hands out the next seq; a
  *   statement that fails later (a repeated client_message_id) rolls it back, so seqs stay gapless;
- * - the sender's read cursor moves to the new message, which keeps own messages at or below it
- *   (what unreadCountSql relies on), and the others' messages it passes get receipts. It is locked
- *   after the chat row and before message_read rows, the order mark-read also takes them in.
+ * - the sender's read cursor moves to the new message in the same transaction, which keeps own
+ *   messages at or below it (what unreadCountSql relies on). The member row is locked after the
+ *   chat row, never before it.
+ * `previous_read_seq` is the cursor before (from the statement's snapshot: possibly lower, never higher).
  */
 const SEND_SQL = `
   WITH me AS (
@@ -42,15 +44,8 @@ const SEND_SQL = `
     UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, m.seq), last_read_at = now()
       FROM m
      WHERE cm.chat_id = $1 AND cm.user_id = $2
-    RETURNING cm.last_read_seq
-  ), receipts AS (
-    INSERT INTO message_read (message_id, user_id)
-    SELECT o.id, $2 FROM messages o, me, cursor
-     WHERE o.chat_id = $1 AND o.seq > me.last_read_seq AND o.seq < cursor.last_read_seq
-       AND o.sender_id <> $2 AND o.deleted_at IS NULL
-    ON CONFLICT DO NOTHING
   )
-  SELECT * FROM m`;
+  SELECT m.*, me.last_read_seq AS previous_read_seq FROM m, me`;
 
 @Injectable()
 export class MessagesService {
@@ -71,7 +66,7 @@ export class MessagesService {
     input: SendMessageDto,
   ): Promise<{ message: MessageDto; created: boolean }> {
     const clientMessageId = input.client_message_id ?? null;
-    let rows: MessageRow[];
+    let rows: (MessageRow & { previous_read_seq: number })[];
     try {
       rows = await this.db.query(SEND_SQL, [chatId, userId, input.content, clientMessageId]);
     } catch (error) {
@@ -83,8 +78,11 @@ export class MessagesService {
       await this.members.requireMember(chatId, userId);
       throw new NotAMember();
     }
-    const message = toMessageDto(rows[0]);
+    const [row] = rows;
+    const message = toMessageDto(row);
     this.events.publish({ type: 'message.created', chatId, message });
+    // Sending read the chat up to here: the others' messages the cursor passed get their receipts.
+    await writeReceipts(this.db, chatId, userId, row.previous_read_seq, row.seq - 1, row.created_at);
     return { message, created: true };
   }
 

@@ -7,13 +7,14 @@ import { MembersAccessService } from '../members/members-access.service';
 import { iso } from './dto/message.dto';
 import { MessageReadListDto, UnreadDto } from './dto/read-state.dto';
 import { findLiveMessage } from './live-message';
+import { writeReceipts } from './receipts';
 import { unreadCountSql } from './unread';
 
 /**
- * Moves the cursor forward only (to up_to_seq, clamped to the chat's last seq) and writes the
- * receipts of the newly read messages of others in the same statement. Concurrent calls queue on
- * the member row; the later one either moves nothing or skips receipts already written.
- * The count is computed from the snapshot this statement read the chat in.
+ * Moves the cursor forward only, to up_to_seq clamped to the chat's last seq. Concurrent calls
+ * queue on the member row, and the later one moves nothing unless it goes further. The count is
+ * that of the snapshot the statement read the chat in; `previous_read_seq` is the cursor before
+ * (from that snapshot: possibly lower, never higher, which only widens the receipts written).
  */
 const MARK_READ_SQL = `
   WITH target AS (
@@ -26,15 +27,10 @@ const MARK_READ_SQL = `
       FROM target
      WHERE cm.chat_id = $1 AND cm.user_id = $2 AND cm.removed_at IS NULL AND cm.last_read_seq < target.up_to
     RETURNING cm.last_read_seq, cm.last_read_at
-  ), receipts AS (
-    INSERT INTO message_read (message_id, user_id, read_at)
-    SELECT o.id, $2, moved.last_read_at FROM messages o, moved, previous
-     WHERE o.chat_id = $1 AND o.seq > previous.last_read_seq AND o.seq <= moved.last_read_seq
-       AND o.sender_id <> $2 AND o.deleted_at IS NULL
-    ON CONFLICT DO NOTHING
   )
-  SELECT moved.last_read_seq, moved.last_read_at, ${unreadCountSql('c', 'moved')} AS unread_count
-    FROM moved, chats c
+  SELECT moved.last_read_seq, moved.last_read_at, previous.last_read_seq AS previous_read_seq,
+         ${unreadCountSql('c', 'moved')} AS unread_count
+    FROM moved, previous, chats c
    WHERE c.id = $1`;
 
 interface UnreadRow {
@@ -58,13 +54,20 @@ export class ReadStateService {
   /** Marks the chat read up to `upToSeq` (default: all of it); tells the chat when the cursor moved. */
   async markRead(userId: number, chatId: number, upToSeq?: number): Promise<UnreadDto> {
     await this.members.requireMember(chatId, userId);
-    const rows: (UnreadRow & { last_read_at: Date })[] = await this.db.query(MARK_READ_SQL, [
-      chatId,
-      userId,
-      upToSeq ?? null,
-    ]);
+    const rows: (UnreadRow & { last_read_at: Date; previous_read_seq: number })[] = await this.db.query(
+      MARK_READ_SQL,
+      [chatId, userId, upToSeq ?? null],
+    );
     const moved = rows[0];
     if (!moved) return this.state(userId, chatId);
+    await writeReceipts(
+      this.db,
+      chatId,
+      userId,
+      moved.previous_read_seq,
+      moved.last_read_seq,
+      moved.last_read_at,
+    );
     this.events.publish({
       type: 'chat.read',
       chatId,
