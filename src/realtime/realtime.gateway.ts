@@ -29,11 +29,12 @@ import { SocketUser } from './socket-user.decorator';
 import { TypingService } from './typing.service';
 import { WsAckInterceptor } from './ws-ack.interceptor';
 import { WsExceptionFilter } from './ws-exception.filter';
+import { WsPayloadInterceptor } from './ws-payload.interceptor';
 
 /** The socket edge: every handler is one call to a service; the ack interceptor wraps its result. */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UseInterceptors(WsAckInterceptor, WsRateLimitInterceptor)
+@UseInterceptors(WsAckInterceptor, WsRateLimitInterceptor, WsPayloadInterceptor)
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly server: RealtimeServer,

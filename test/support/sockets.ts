@@ -102,14 +102,17 @@ export class EventLog {
     socket.onAny((name: string, payload: unknown) => this.events.push({ name, payload }));
   }
 
-  names(): string[] {
-    return this.events.map((event) => event.name);
-  }
-
-  /** Events named `name` whose payload has `chat_id` (or, for messages, chat id) equal to chatId. */
+  /** Names of the events about one chat: payloads with that `chat_id`, or that chat itself. */
   about(chatId: number): string[] {
     return this.events
-      .filter((event) => (event.payload as { chat_id?: number; id?: number })?.chat_id === chatId)
-      .map((event) => event.name);
+      .filter(({ name, payload }) => {
+        const { chat_id, id } = (payload ?? {}) as { chat_id?: number; id?: number };
+        return chat_id === chatId || (name.startsWith('chat:') && id === chatId);
+      })
+      .map(({ name }) => name);
+  }
+
+  named(name: ServerEvent): unknown[] {
+    return this.events.filter((event) => event.name === name).map((event) => event.payload);
   }
 }

@@ -15,20 +15,22 @@ import type {
 /**
  * Payloads of the client events, validated like REST bodies (unknown fields rejected, no type
  * coercion: JSON already carries numbers). The message fields reuse the REST DTOs' rules.
+ * Type checks sit next to the property: with stopAtFirstError, class-validator runs the decorator
+ * nearest the property first, so a string id reads "must be an integer", not "must not be greater".
  */
 export class ChatRef {
   @ApiProperty({ example: 17, minimum: 1 })
-  @IsInt()
-  @Min(1)
   @Max(MAX_ID)
+  @Min(1)
+  @IsInt()
   chat_id!: number;
 }
 
 export class MessageRef extends ChatRef implements DeleteMessagePayload {
   @ApiProperty({ example: 1042, minimum: 1 })
-  @IsInt()
-  @Min(1)
   @Max(MAX_ID)
+  @Min(1)
+  @IsInt()
   message_id!: number;
 }
 
@@ -46,16 +48,16 @@ export class ReadChatSocketDto extends IntersectionType(ChatRef, MarkReadDto) im
 
 export class SyncChatSocketDto extends ChatRef implements SyncChatPayload {
   @ApiProperty({ example: 57, minimum: 0, description: 'The last seq the client has; 0 for everything' })
-  @IsInt()
-  @Min(0)
   @Max(MAX_ID)
+  @Min(0)
+  @IsInt()
   after_seq!: number;
 
   @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
   @IsOptional()
-  @IsInt()
-  @Min(PAGE_LIMIT.min)
   @Max(PAGE_LIMIT.max)
+  @Min(PAGE_LIMIT.min)
+  @IsInt()
   limit?: number;
 }
 
