@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/public.decorator';
@@ -10,10 +10,7 @@ import { ReadinessService } from './readiness.service';
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly readiness: ReadinessService,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   @Get('live')
   @ApiOkResponse({ description: 'The process is up' })
@@ -24,8 +21,11 @@ export class HealthController {
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOkResponse({ description: 'Dependencies answer and the instance is not shutting down' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency does not answer, or the instance is draining' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'A dependency does not answer, or the instance is draining: the error shape, checks in details',
+  })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check(this.readiness.checks());
+    return this.readiness.check();
   }
 }

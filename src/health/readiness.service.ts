@@ -1,5 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { DomainError } from '../common/errors/domain-error';
 import { LifecycleService } from '../observability/lifecycle.service';
 import { RedisHealth } from './redis-health';
 
@@ -7,13 +14,25 @@ import { RedisHealth } from './redis-health';
 @Injectable()
 export class ReadinessService {
   constructor(
+    private readonly health: HealthCheckService,
     private readonly lifecycle: LifecycleService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealth,
   ) {}
 
-  checks(): HealthIndicatorFunction[] {
+  /** 200 with each check's state, or 503 in the contract's error shape with the same in `details`. */
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check(this.checks());
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const { details } = error.getResponse() as HealthCheckResult;
+      throw new DomainError('service_unavailable', 'The instance is not ready to take traffic', details);
+    }
+  }
+
+  private checks(): HealthIndicatorFunction[] {
     const checks: HealthIndicatorFunction[] = [
       () => {
         const serving = this.indicators.check('serving');
