@@ -35,7 +35,9 @@ export async function buildService(): Promise<string> {
     );
   } catch (error) {
     await removeBuild(outDir);
-    throw new Error(`the build failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
+    throw new Error(`the build failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`, {
+      cause: error,
+    });
   }
   return outDir;
 }
