@@ -1,0 +1,81 @@
+import { escapeLike } from '../../src/common/sql';
+
+/**
+ * The SQL of the bare baseline. History and search pages are the service's own statements, so that
+ * a ratio measures what the service adds around them (framework, auth, access check, mapping), not
+ * a different plan; the chat list is one set-based statement for the whole page.
+ */
+const MESSAGE_COLUMNS =
+  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
+
+export interface PageQuery {
+  chatId: number;
+  before?: number;
+  after?: number;
+  /** Words that must all occur, case-insensitively. */
+  words: string[];
+  sort: 'asc' | 'desc';
+  limit: number;
+}
+
+/** The statement the service's historyQuery builds for the same page, text for text. */
+export function pageSql(query: PageQuery): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query.chatId];
+  const where = ['m.chat_id = $1', 'm.deleted_at IS NULL'];
+  const condition = (sql: (param: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (query.before !== undefined) condition((p) => `m.seq < ${p}`, query.before);
+  if (query.after !== undefined) condition((p) => `m.seq > ${p}`, query.after);
+  for (const word of new Set(query.words)) {
+    condition((p) => `m.content ILIKE ${p}`, `%${escapeLike(word)}%`);
+  }
+  params.push(query.limit + 1);
+  const order = query.sort === 'asc' ? 'ASC' : 'DESC';
+  return {
+    sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where.join(' AND ')} ORDER BY m.seq ${order} LIMIT $${params.length}`,
+    params,
+  };
+}
+
+export const BARE_SQL = {
+  handshake: `
+    SELECT u.display_name,
+           COALESCE(array_agg(m.chat_id) FILTER (WHERE m.chat_id IS NOT NULL), '{}') AS chat_ids
+      FROM users u
+      LEFT JOIN chat_members m ON m.user_id = u.id AND m.removed_at IS NULL
+      LEFT JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
+     WHERE u.id = $1
+     GROUP BY u.id`,
+
+  nextSeq: `UPDATE chats SET last_seq = last_seq + 1, updated_at = now() WHERE id = $1 RETURNING last_seq`,
+
+  insertMessage: `
+    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    RETURNING ${MESSAGE_COLUMNS}`,
+
+  /** The set-based chat list: one statement for the page with members, last message and unread. */
+  chatList: (unread: string) => `
+    SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at, m.role AS my_role,
+           ${unread} AS unread_count,
+           (SELECT row_to_json(l) FROM (
+              SELECT ${MESSAGE_COLUMNS} FROM messages m
+               WHERE m.chat_id = c.id AND m.deleted_at IS NULL ORDER BY m.seq DESC LIMIT 1) l) AS last_message,
+           (SELECT json_agg(json_build_object('user_id', mm.user_id, 'username', u.username,
+                     'display_name', u.display_name, 'role', mm.role, 'joined_at', mm.joined_at,
+                     'last_read_seq', mm.last_read_seq) ORDER BY mm.joined_at)
+              FROM chat_members mm JOIN users u ON u.id = mm.user_id
+             WHERE mm.chat_id = c.id AND mm.removed_at IS NULL) AS members
+      FROM chat_members m
+      JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
+     WHERE m.user_id = $1 AND m.removed_at IS NULL
+     ORDER BY c.updated_at DESC, c.id DESC
+     LIMIT $2`,
+
+  unread: (unread: string) => `
+    SELECT ${unread} AS unread_count, m.last_read_seq
+      FROM chats c JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2 AND m.removed_at IS NULL
+     WHERE c.id = $1 AND c.deleted_at IS NULL`,
+};

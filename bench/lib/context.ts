@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { ServerProcess, startServer } from './processes';
+import type { Row } from './report';
+
+export const SERVICE_APPLICATION = 'rescue-chat';
+export const BARE_APPLICATION = 'bench-bare';
+
+export interface BenchOptions {
+  quick: boolean;
+  repeats: number;
+  /** Write V8 CPU profiles of every server into bench/results/profiles. */
+  profile: boolean;
+  serverUrl: string;
+}
+
+/** Everything a scenario needs: the two servers, the database, the options and where to report. */
+export class BenchContext {
+  readonly secret = randomBytes(32).toString('hex');
+  readonly runTag = randomBytes(3).toString('hex');
+  readonly rows: Row[] = [];
+  readonly notes: string[] = [];
+  /** Raw step results, kept in results.json. */
+  readonly details: Record<string, unknown[]> = {};
+  /** Figures one scenario leaves for another (the fan-out knee for multinode). */
+  readonly shared = new Map<string, number>();
+  private readonly started: ServerProcess[] = [];
+
+  service!: ServerProcess;
+  bare!: ServerProcess;
+
+  constructor(
+    readonly options: BenchOptions,
+    readonly databaseName: string,
+    readonly databaseUrl: string,
+    readonly setup: Client,
+    readonly resultsDir: string,
+  ) {}
+
+  get logDir(): string {
+    return join(this.resultsDir, 'logs');
+  }
+
+  log(message: string): void {
+    process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  }
+
+  /** The first repeat runs bare then service, the next the other way round, and so on. */
+  order(repeat: number): ('bare' | 'service')[] {
+    return repeat % 2 === 0 ? ['bare', 'service'] : ['service', 'bare'];
+  }
+
+  detail(key: string, value: unknown): void {
+    (this.details[key] ??= []).push(value);
+  }
+
+  server(kind: 'bare' | 'service'): ServerProcess {
+    return kind === 'bare' ? this.bare : this.service;
+  }
+
+  /** An instance of the service as it runs in production, on the bench database. */
+  startService(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    return this.start(name, 'dist/src/main.js', '/health/ready', {
+      NODE_ENV: 'production',
+      JWT_ACCESS_TTL_SECONDS: '86400',
+      JWT_REFRESH_TTL_SECONDS: '172800',
+      ...SERVICE_LIMITS,
+      ...env,
+    });
+  }
+
+  startBare(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+    return this.start(name, 'dist/bench/bare/server.js', '/ready', env);
+  }
+
+  private async start(
+    name: string,
+    script: string,
+    readyPath: string,
+    env: Record<string, string>,
+  ): Promise<ServerProcess> {
+    const server = await startServer({
+      name,
+      script,
+      readyPath,
+      logDir: this.logDir,
+      cpuProfileDir: this.options.profile ? join(this.resultsDir, 'profiles') : undefined,
+      env: { DATABASE_URL: this.databaseUrl, DATABASE_POOL_SIZE: '10', JWT_SECRET: this.secret, ...env },
+    });
+    this.started.push(server);
+    return server;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.started.map((server) => server.stop()));
+  }
+}
+
+/**
+ * HTTP rate limits (per client address, and every bench request comes from 127.0.0.1) high enough
+ * that the bench measures the work, not the limiter; the limiter still runs on every request.
+ * The per-user socket send limit stays as it is: the fan-out load keeps each user under it.
+ */
+export const SERVICE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_MAX: '10000000',
+  AUTH_RATE_LIMIT_MAX: '100000',
+};

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+export { createDatabase, dropDatabase, serverOf } from '../../test/support/test-database';
+
+/** The machine's PostgreSQL; the bench creates its own database on it and drops it at the end. */
+export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A plain connection for preparing data and reading settings. */
+export async function connect(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url, application_name: 'bench-setup' });
+  await client.connect();
+  return client;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time (ms) of each PostgreSQL backend serving one application on one database, by pid. */
+export async function backendCpu(
+  client: Client,
+  database: string,
+  application: string,
+): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`,
+    [database, application],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // After "pid (comm) " the fields start at state (3): utime is 14 and stime 15 of proc(5).
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    } catch {
+      // the backend ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+/** CPU spent between two snapshots; a backend that started in between counts from zero. */
+export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}

@@ -1,0 +1,132 @@
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BenchContext, BenchOptions } from './lib/context';
+import { connect, createDatabase, DEFAULT_SERVER_URL, dropDatabase, serverOf } from './lib/database';
+import { ROOT } from './lib/processes';
+import { markdownTable } from './lib/report';
+import { SCENARIOS, ScenarioName } from './scenarios';
+
+const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--profile] [--keep-db]
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}
+  --quick        a smoke run of a couple of minutes (smaller data sets, shorter steps, 1 repeat)
+  --repeats N    interleaved repeats of every figure (default 3; 1 with --quick)
+  --profile      write V8 CPU profiles of the servers into bench/results/profiles
+  --keep-db      keep the bench database afterwards (for EXPLAIN)
+  --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); a fresh database is made on it
+`;
+
+function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptions; keepDb: boolean } {
+  const scenarios: ScenarioName[] = [];
+  let quick = false;
+  let repeats: number | undefined;
+  let profile = false;
+  let keepDb = false;
+  let serverUrl = process.env.BENCH_SERVER_URL ?? DEFAULT_SERVER_URL;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') quick = true;
+    else if (arg === '--profile') profile = true;
+    else if (arg === '--keep-db') keepDb = true;
+    else if (arg === '--repeats') repeats = Number(argv[++i]);
+    else if (arg === '--server-url') serverUrl = argv[++i];
+    else if (arg === 'all') scenarios.push(...(Object.keys(SCENARIOS) as ScenarioName[]));
+    else if (arg in SCENARIOS) scenarios.push(arg as ScenarioName);
+    else throw new Error(`Unknown argument "${arg}"\n${USAGE}`);
+  }
+  if (scenarios.length === 0) throw new Error(USAGE);
+  const host = new URL(serverUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    throw new Error('The bench runs on loopback addresses only');
+  }
+  repeats ??= quick ? 1 : 3;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer');
+  return { scenarios: [...new Set(scenarios)], options: { quick, repeats, profile, serverUrl }, keepDb };
+}
+
+function machine(ctx: BenchContext, pgVersion: string, settings: string): string[] {
+  const cpu = cpus();
+  const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  const dirty = execSync('git status --porcelain -- src bench', { cwd: ROOT }).toString().trim();
+  return [
+    `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    `- Node ${process.version}, ${pgVersion}, ${settings}`,
+    `- commit ${commit}${dirty ? ' (with uncommitted changes in src/ or bench/)' : ''}, ${ctx.options.repeats} interleaved repeat(s)${ctx.options.quick ? ', --quick' : ''}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const { scenarios, options, keepDb } = parse(process.argv.slice(2));
+  for (const file of ['dist/src/main.js', 'dist/bench/bare/server.js']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run through "npm run bench"`);
+  }
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const resultsDir = join(ROOT, 'bench', 'results', stamp);
+  mkdirSync(resultsDir, { recursive: true });
+  const databaseName = `bench_${stamp.replace('-', '_')}`;
+  const server = serverOf(options.serverUrl);
+  const databaseUrl = await createDatabase(server, databaseName);
+  const setup = await connect(databaseUrl);
+  const ctx = new BenchContext(options, databaseName, databaseUrl, setup, resultsDir);
+  const stopping = () => void ctx.stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', stopping);
+  process.once('SIGTERM', stopping);
+  const started = Date.now();
+  try {
+    ctx.log(`database ${databaseName}; results in ${resultsDir}`);
+    ctx.service = await ctx.startService('service');
+    ctx.bare = await ctx.startBare('bare');
+    const pg = await setup.query<{ version: string }>(`SELECT split_part(version(), ' on ', 1) AS version`);
+    const settings = await setup.query<{ name: string; setting: string }>(
+      `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers') ORDER BY name`,
+    );
+    const about = machine(
+      ctx,
+      pg.rows[0].version,
+      settings.rows.map((row) => `${row.name}=${row.setting}`).join(', '),
+    );
+    for (const name of scenarios) {
+      ctx.log(`== ${name}`);
+      const scenarioStart = Date.now();
+      try {
+        await SCENARIOS[name](ctx);
+      } catch (error) {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        ctx.notes.push(`${name} failed: ${message.split('\n')[0]}`);
+        ctx.log(`${name} FAILED: ${message}`);
+      }
+      ctx.log(`${name} took ${((Date.now() - scenarioStart) / 1000).toFixed(0)} s`);
+    }
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+    const report = [
+      `Command: \`${command}\` (${((Date.now() - started) / 60_000).toFixed(1)} min)`,
+      '',
+      ...about,
+      '',
+      markdownTable(ctx.rows),
+      ...(ctx.notes.length ? ['', ...ctx.notes.map((note) => `- ${note}`)] : []),
+      '',
+    ].join('\n');
+    writeFileSync(join(resultsDir, 'report.md'), report);
+    writeFileSync(
+      join(resultsDir, 'results.json'),
+      JSON.stringify({ command, about, rows: ctx.rows, notes: ctx.notes, details: ctx.details }, null, 2),
+    );
+    writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), report);
+    process.stdout.write(`\n${report}\n`);
+    if (ctx.notes.some((note) => note.includes(' failed: '))) process.exitCode = 1;
+  } finally {
+    await ctx.stopAll();
+    await setup.end();
+    if (!keepDb) await dropDatabase(server, databaseName);
+    else ctx.log(`kept database ${databaseName}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,267 @@
+import { BenchUser, createChat, register } from '../lib/api';
+import { bulkMessages, bulkUsers, plantRareWord, RARE_WORD } from '../lib/bulk';
+import type { BenchContext } from '../lib/context';
+import { httpLoad } from '../lib/http-load';
+import { perServer, type Target } from '../lib/report';
+
+/**
+ * The read scenarios: the same page asked of the service (REST, with auth and the access check)
+ * and of the bare baseline (the service's SQL behind a plain node:http handler), open loop at a
+ * rate both serve comfortably, so that the figures are latency, not queueing.
+ */
+
+interface ReadCase {
+  metric: string;
+  service: (i: number) => string;
+  bare: (i: number) => string;
+  /** Whether a response body is the right answer (both servers answer the same shape). */
+  check: (body: string) => boolean;
+  target?: Target;
+}
+
+const READ_RATE = 100;
+
+async function compare(
+  ctx: BenchContext,
+  scenario: string,
+  token: string,
+  cases: ReadCase[],
+): Promise<number[][]> {
+  const durationMs = ctx.options.quick ? 1500 : 5000;
+  const p99s: number[][] = [];
+  for (const item of cases) {
+    const { values } = perServer('values');
+    const errors: string[] = [];
+    // Warm-up: JIT, plans, buffers.
+    for (const kind of ['bare', 'service'] as const) {
+      await httpLoad({
+        origin: ctx.server(kind).origin,
+        rate: READ_RATE,
+        durationMs: 500,
+        path: item[kind],
+        headers: kind === 'service' ? { authorization: `Bearer ${token}` } : {},
+      });
+    }
+    for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
+      for (const kind of ctx.order(repeat)) {
+        const result = await httpLoad({
+          origin: ctx.server(kind).origin,
+          rate: READ_RATE,
+          durationMs,
+          path: item[kind],
+          headers: kind === 'service' ? { authorization: `Bearer ${token}` } : {},
+          check: item.check,
+        });
+        ctx.detail(`${scenario}.${item.metric}.${kind}`, result);
+        ctx.log(
+          `  ${kind} ${item.metric}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms` +
+            `${result.errors ? `, ${result.errors} errors (${result.firstError})` : ''}`,
+        );
+        if (result.errors) errors.push(`${kind}: ${result.errors} wrong answers, e.g. ${result.firstError}`);
+        if (result.generator.saturated) errors.push(`generator saturated: ${result.generator.reason}`);
+        values[kind].push(result.errors ? NaN : result.latency.p99);
+      }
+    }
+    ctx.rows.push({
+      scenario,
+      metric: `${item.metric} p99`,
+      unit: 'ms',
+      ...values,
+      target: item.target,
+      note: errors.length ? errors.join('; ') : undefined,
+    });
+    p99s.push(values.service);
+  }
+  return p99s;
+}
+
+const items = (body: string) => (JSON.parse(body) as { items: unknown[] }).items;
+
+/** A cursor near `around`, varied per request so that no two requests read the same page. */
+const near = (around: number, i: number) => around + ((i * 7919) % 1000);
+
+export async function history(ctx: BenchContext): Promise<void> {
+  const count = ctx.options.quick ? 100_000 : 1_000_000;
+  const [a, b] = [
+    await register(ctx.service.origin, `h${ctx.runTag}_a`),
+    await register(ctx.service.origin, `h${ctx.runTag}_b`),
+  ];
+  const chatId = await createChat(ctx.service.origin, a, [b.id]);
+  ctx.log(`inserting ${count} messages with SQL`);
+  const started = Date.now();
+  await bulkMessages(
+    ctx.setup,
+    chatId,
+    [
+      { id: a.id, name: a.username },
+      { id: b.id, name: b.username },
+    ],
+    count,
+  );
+  await ctx.setup.query('ANALYZE messages');
+  ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const page = (body: string) => items(body).length === 50;
+  const svc = (query: string) => `/api/v1/chats/${chatId}/messages?limit=50${query}`;
+  const bare = (query: string) => `/history?chat_id=${chatId}&limit=50${query}`;
+  const middle = count / 2;
+  const target: Target = { kind: 'ratio-at-most', value: 1.5 };
+  const [newest, , oldest] = await compare(ctx, 'history', a.token, [
+    { metric: 'newest page', service: () => svc(''), bare: () => bare(''), check: page, target },
+    {
+      metric: `before ≈ ${middle}`,
+      service: (i) => svc(`&before=${near(middle, i)}`),
+      bare: (i) => bare(`&before=${near(middle, i)}`),
+      check: page,
+      target,
+    },
+    {
+      metric: 'before ≈ 1000 (oldest pages)',
+      service: (i) => svc(`&before=${near(1000, i)}`),
+      bare: (i) => bare(`&before=${near(1000, i)}`),
+      check: page,
+      target,
+    },
+    {
+      metric: 'after ≈ 0, ascending',
+      service: (i) => svc(`&sort=asc&after=${near(0, i)}`),
+      bare: (i) => bare(`&sort=asc&after=${near(0, i)}`),
+      check: page,
+      target,
+    },
+    {
+      metric: `after ≈ ${middle}, ascending`,
+      service: (i) => svc(`&sort=asc&after=${near(middle, i)}`),
+      bare: (i) => bare(`&sort=asc&after=${near(middle, i)}`),
+      check: page,
+      target,
+    },
+  ]);
+  ctx.rows.push({
+    scenario: 'history',
+    metric: 'flatness: oldest-page p99 / newest-page p99 (service)',
+    unit: 'x',
+    bare: [],
+    service: oldest.map((value, i) => value / newest[i]),
+    target: { kind: 'at-most', value: 1.5 },
+  });
+}
+
+/** A chat of `count` messages from `from` to `to`; `to` has read none of them. */
+async function unreadChat(
+  ctx: BenchContext,
+  count: number,
+): Promise<{ chatId: number; from: BenchUser; to: BenchUser }> {
+  const from = await register(ctx.service.origin, `s${ctx.runTag}_from`);
+  const to = await register(ctx.service.origin, `s${ctx.runTag}_to`);
+  const chatId = await createChat(ctx.service.origin, from, [to.id]);
+  await bulkMessages(ctx.setup, chatId, [{ id: from.id, name: from.username }], count);
+  return { chatId, from, to };
+}
+
+let searchChat:
+  Promise<{ chatId: number; from: BenchUser; to: BenchUser; count: number; deleted: number }> | undefined;
+
+/** The 100,000-message chat of the search and unread scenarios, made once per run. */
+function bigChat(ctx: BenchContext) {
+  searchChat ??= (async () => {
+    const count = ctx.options.quick ? 20_000 : 100_000;
+    ctx.log(`inserting ${count} messages with SQL`);
+    const chat = await unreadChat(ctx, count);
+    await plantRareWord(ctx.setup, chat.chatId, 1000);
+    const deleted = await ctx.setup.query(
+      `UPDATE messages SET deleted_at = now() WHERE chat_id = $1 AND seq % 1000 = 500`,
+      [chat.chatId],
+    );
+    await ctx.setup.query('ANALYZE messages');
+    return { ...chat, count, deleted: deleted.rowCount ?? 0 };
+  })();
+  return searchChat;
+}
+
+export async function search(ctx: BenchContext): Promise<void> {
+  const { chatId, to } = await bigChat(ctx);
+  const svc = (q: string) => `/api/v1/chats/${chatId}/messages?limit=50&query=${encodeURIComponent(q)}`;
+  const bare = (q: string) => `/search?chat_id=${chatId}&limit=50&q=${encodeURIComponent(q)}`;
+  const found = (body: string) => items(body).length > 0;
+  const target: Target = { kind: 'below', value: 30 };
+  await compare(ctx, 'search', to.token, [
+    {
+      metric: `rare word (0.1% of messages)`,
+      service: () => svc(RARE_WORD),
+      bare: () => bare(RARE_WORD),
+      check: found,
+      target,
+    },
+    {
+      metric: 'common word (~18%)',
+      service: () => svc('кошка'),
+      bare: () => bare('кошка'),
+      check: found,
+      target,
+    },
+    {
+      metric: 'Latin word, upper case',
+      service: () => svc('SHELTER'),
+      bare: () => bare('SHELTER'),
+      check: found,
+      target,
+    },
+  ]);
+}
+
+export async function unread(ctx: BenchContext): Promise<void> {
+  const { chatId, to, count, deleted } = await bigChat(ctx);
+  const expected = count - deleted;
+  const right = (body: string) => (JSON.parse(body) as { unread_count: number }).unread_count === expected;
+  await compare(ctx, 'unread', to.token, [
+    {
+      metric: `unread count (${expected} unread)`,
+      service: () => `/api/v1/chats/${chatId}/unread`,
+      bare: () => `/unread?chat_id=${chatId}&user_id=${to.id}`,
+      check: right,
+      target: { kind: 'below', value: 5 },
+    },
+  ]);
+}
+
+export async function chatlist(ctx: BenchContext): Promise<void> {
+  const chats = ctx.options.quick ? 100 : 500;
+  const user = await register(ctx.service.origin, `l${ctx.runTag}_me`);
+  const partners = await bulkUsers(ctx, `l${ctx.runTag}`, chats);
+  ctx.log(`creating ${chats} chats over REST`);
+  const ids: number[] = [];
+  for (const partner of partners) ids.push(await createChat(ctx.service.origin, user, [partner.id]));
+  // Ten messages in each chat, alternating senders; activity spread over the last days; the
+  // user has read half the chats to the end and the rest up to seq 4.
+  await ctx.setup.query(
+    `WITH c AS (
+       SELECT id, (SELECT user_id FROM chat_members WHERE chat_id = chats.id AND user_id <> $2) AS partner
+         FROM chats WHERE id = ANY($1::int[]))
+     INSERT INTO messages (chat_id, seq, sender_id, sender_name, content, created_at)
+     SELECT c.id, g, CASE WHEN g % 2 = 0 THEN $2 ELSE c.partner END, 'Bench', 'Как там котёнок? #' || g,
+            now() - make_interval(mins => (c.id * 37) % 5000) + make_interval(secs => g)
+       FROM c, generate_series(1, 10) g`,
+    [ids, user.id],
+  );
+  await ctx.setup.query(
+    `UPDATE chats SET last_seq = 10, updated_at = now() - make_interval(mins => (id * 37) % 5000) + interval '10 seconds'
+      WHERE id = ANY($1::int[])`,
+    [ids],
+  );
+  await ctx.setup.query(
+    `UPDATE chat_members SET last_read_seq = CASE WHEN chat_id % 2 = 0 THEN 10 ELSE 4 END
+      WHERE user_id = $2 AND chat_id = ANY($1::int[])`,
+    [ids, user.id],
+  );
+  await ctx.setup.query('ANALYZE');
+  const page = (body: string) => items(body).length === 20;
+  await compare(ctx, 'chatlist', user.token, [
+    {
+      metric: `first page of 20, user in ${chats} chats`,
+      service: () => `/api/v1/chats?limit=20`,
+      bare: () => `/chats?user_id=${user.id}&limit=20`,
+      check: page,
+      target: { kind: 'ratio-at-most', value: 1.5 },
+    },
+  ]);
+}
