@@ -147,7 +147,7 @@ describe('read state (e2e)', () => {
       }
     });
 
-    it('survives concurrent calls: every one answers, no receipt twice, the furthest cursor wins', async () => {
+    it('survives concurrent calls: every one answers, no receipt twice, the furthest cursor wins (seed defect 7)', async () => {
       const recorder = recordEvents(t);
       try {
         const targets = [1, 5, 3, undefined, 2, 4, 5, 1, undefined, 3];
@@ -172,6 +172,16 @@ describe('read state (e2e)', () => {
         [r.member.id],
       );
       expect({ total, distinct }).toEqual({ total: 5, distinct: 5 });
+    });
+
+    it('survives many overlapping mark-reads that each go a little further', async () => {
+      for (let i = 0; i < 35; i += 1) await send(t, r.owner, r.chat.id, `more ${i}`);
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => markRead(r.member, r.chat.id, { up_to_seq: i + 1 })),
+      );
+      expect(results.filter((res) => res.status !== 200).map((res) => res.body)).toEqual([]);
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 40 });
+      expect(await receiptRows(r.member.id, r.chat.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
     it('keeps working when one user sends and marks read at the same time', async () => {
