@@ -29,8 +29,8 @@ export class RealtimeIoAdapter extends IoAdapter {
       cors: { origin: config.corsOrigins, credentials: true },
     } as IoOptions);
     const redis = this.app.get(RealtimeRedis);
-    if (redis.pub && redis.sub) {
-      server.adapter(createAdapter(redis.pub, redis.sub, { key: redis.key('socket.io') }));
+    if (redis.pub) {
+      server.adapter(createAdapter(redis.pub, redis.subscriber(), { key: redis.key('socket.io') }));
     }
     return server;
   }

@@ -4,21 +4,32 @@ import { AppConfig } from '../config/app-config';
 
 /**
  * The Redis connections of realtime when REDIS_URL is set: `pub` for commands and publishing,
- * `sub` for the adapter's subscriptions (a subscribed connection can run nothing else). Closed
- * last on shutdown, after the sockets and the presence updates that still need them.
+ * and a subscriber connection for the adapter (a subscribed connection can run nothing else).
+ * Closed last on shutdown, after the sockets and the presence updates that still need them.
  */
 @Injectable()
 export class RealtimeRedis implements OnApplicationShutdown {
   private readonly logger = new Logger('RealtimeRedis');
   readonly pub: Redis | undefined;
-  readonly sub: Redis | undefined;
+  private sub: Redis | undefined;
   readonly prefix: string;
 
   constructor(config: AppConfig) {
     this.prefix = config.redisKeyPrefix;
     if (!config.redisUrl) return;
     this.pub = this.connect(new Redis(config.redisUrl, { connectionName: `${this.prefix}:pub` }));
-    this.sub = this.connect(this.pub.duplicate({ connectionName: `${this.prefix}:sub` }));
+  }
+
+  /**
+   * Made when the adapter subscribes, in the same tick: ioredis queues the subscriptions until
+   * the connection is ready. Subscribing on a connection whose ready check is still running
+   * fails ("Connection in subscriber mode") and leaves the adapter deaf.
+   */
+  subscriber(): Redis | undefined {
+    if (this.pub && !this.sub) {
+      this.sub = this.connect(this.pub.duplicate({ connectionName: `${this.prefix}:sub` }));
+    }
+    return this.sub;
   }
 
   key(...parts: (string | number)[]): string {
