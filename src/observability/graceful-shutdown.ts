@@ -3,13 +3,16 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import { RealtimeServer } from '../realtime/realtime-server';
 import { LifecycleService } from './lifecycle.service';
 
 /**
- * Stops serving without losing acknowledged work: readiness goes 503 at once, new connections
- * are refused (after SHUTDOWN_DELAY_SECONDS, for load balancers to notice), requests and socket
- * events in flight finish, then Nest closes the sockets (clients see a transport close and
- * reconnect elsewhere), the HTTP server, Redis and last the database pool.
+ * Stops serving without losing acknowledged work: readiness goes 503 at once; after
+ * SHUTDOWN_DELAY_SECONDS (for load balancers to notice) new connections and new socket events
+ * are refused; requests and socket events in flight finish and are acknowledged; then this
+ * instance's sockets are closed at the transport level (socket.io-client reconnects by itself,
+ * through the load balancer to another instance, and resyncs with chat:sync), and Nest closes
+ * the HTTP server, Redis and last the database pool.
  */
 export async function drainAndClose(app: INestApplication, config: AppConfig, log: Logger): Promise<void> {
   const lifecycle = app.get(LifecycleService);
@@ -17,6 +20,7 @@ export async function drainAndClose(app: INestApplication, config: AppConfig, lo
   lifecycle.startDraining();
   log.info({ in_flight: lifecycle.workInFlight }, 'Draining: readiness answers 503');
   if (config.shutdownDelaySeconds > 0) await sleep(config.shutdownDelaySeconds * 1000);
+  lifecycle.startClosing();
   server.close();
   const idle = await lifecycle.whenIdle(config.shutdownTimeoutSeconds * 1000);
   if (idle) {
@@ -29,5 +33,7 @@ export async function drainAndClose(app: INestApplication, config: AppConfig, lo
     );
     server.closeAllConnections();
   }
+  const realtime = app.get(RealtimeServer, { strict: false });
+  if (realtime.ready) realtime.io.local.disconnectSockets(true);
   await app.close();
 }

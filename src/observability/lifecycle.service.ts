@@ -1,19 +1,24 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Whether the instance is draining for a shutdown, and how much work (HTTP requests, socket
- * events) is still in flight, so that shutdown can wait for every acknowledgement before it
- * closes the database.
+ * Whether the instance is shutting down, and how much work (HTTP requests, socket events) is
+ * still in flight, so that shutdown can wait for every acknowledgement before it closes the
+ * database. Draining: readiness answers 503. Closing (later): no new work is taken.
  */
 @Injectable()
 export class LifecycleService {
   private draining = false;
+  private closing = false;
   private inFlight = 0;
   private readonly drainListeners: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
 
   get isDraining(): boolean {
     return this.draining;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   get workInFlight(): number {
@@ -25,6 +30,12 @@ export class LifecycleService {
     if (this.draining) return;
     this.draining = true;
     for (const listener of this.drainListeners) listener();
+  }
+
+  /** From now on new socket events are refused; what is in flight still finishes. */
+  startClosing(): void {
+    this.startDraining();
+    this.closing = true;
   }
 
   onDrain(listener: () => void): void {

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
@@ -6,6 +7,7 @@ import { LifecycleService } from './lifecycle.service';
 import { createRootLogger, ROOT_LOGGER } from './logging';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { SocketContextInterceptor } from './socket-context.interceptor';
 
 /** The process' root pino logger, shared by nestjs-pino and the HTTP logger of bootstrap.ts. */
 @Global()
@@ -31,7 +33,11 @@ class RootLoggerModule {}
     }),
   ],
   controllers: [MetricsController],
-  providers: [MetricsService, LifecycleService],
+  providers: [
+    MetricsService,
+    LifecycleService,
+    { provide: APP_INTERCEPTOR, useClass: SocketContextInterceptor },
+  ],
   exports: [MetricsService, LifecycleService],
 })
 export class ObservabilityModule {}
