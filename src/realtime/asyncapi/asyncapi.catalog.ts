@@ -96,7 +96,7 @@ export const SERVER_EVENTS: { [name in keyof ServerToClientEvents]: ServerEventS
     payload: ChatDto,
   },
   'chat:updated': {
-    summary: 'A chat changed (title, members, roles).',
+    summary: 'A chat changed (title, members, roles); a member just added gets it too.',
     to: "each member's user room (the chat as that member sees it)",
     payload: ChatDto,
   },

@@ -19,7 +19,7 @@ import type {
  * nearest the property first, so a string id reads "must be an integer", not "must not be greater".
  */
 export class ChatRef {
-  @ApiProperty({ example: 17, minimum: 1 })
+  @ApiProperty({ type: 'integer', example: 17, minimum: 1 })
   @Max(MAX_ID)
   @Min(1)
   @IsInt()
@@ -27,7 +27,7 @@ export class ChatRef {
 }
 
 export class MessageRef extends ChatRef implements DeleteMessagePayload {
-  @ApiProperty({ example: 1042, minimum: 1 })
+  @ApiProperty({ type: 'integer', example: 1042, minimum: 1 })
   @Max(MAX_ID)
   @Min(1)
   @IsInt()
@@ -47,13 +47,23 @@ export class DeleteMessageSocketDto extends MessageRef {}
 export class ReadChatSocketDto extends IntersectionType(ChatRef, MarkReadDto) implements ReadChatPayload {}
 
 export class SyncChatSocketDto extends ChatRef implements SyncChatPayload {
-  @ApiProperty({ example: 57, minimum: 0, description: 'The last seq the client has; 0 for everything' })
+  @ApiProperty({
+    type: 'integer',
+    example: 57,
+    minimum: 0,
+    description: 'The last seq the client has; 0 for everything',
+  })
   @Max(MAX_ID)
   @Min(0)
   @IsInt()
   after_seq!: number;
 
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: PAGE_LIMIT.min,
+    maximum: PAGE_LIMIT.max,
+    default: PAGE_LIMIT.default,
+  })
   @IsOptional()
   @Max(PAGE_LIMIT.max)
   @Min(PAGE_LIMIT.min)

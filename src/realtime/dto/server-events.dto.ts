@@ -13,24 +13,24 @@ import type {
 
 /** Schemas of the server events' payloads, for the AsyncAPI document. */
 export class MessageDeletedEventDto implements MessageDeletedEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
-  @ApiProperty({ example: 1042 })
+  @ApiProperty({ type: 'integer', example: 1042 })
   message_id!: number;
 
-  @ApiProperty({ example: 58 })
+  @ApiProperty({ type: 'integer', example: 58 })
   seq!: number;
 }
 
 export class ChatReadEventDto implements ChatReadEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
-  @ApiProperty({ example: 9 })
+  @ApiProperty({ type: 'integer', example: 9 })
   user_id!: number;
 
-  @ApiProperty({ example: 58 })
+  @ApiProperty({ type: 'integer', example: 58 })
   last_read_seq!: number;
 
   @ApiProperty({ example: '2026-11-21T10:16:00.000Z' })
@@ -38,12 +38,12 @@ export class ChatReadEventDto implements ChatReadEvent {
 }
 
 export class ChatDeletedEventDto implements ChatDeletedEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 }
 
 export class MemberEventDto implements MemberEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
   @ApiProperty({ type: MemberDto })
@@ -51,18 +51,18 @@ export class MemberEventDto implements MemberEvent {
 }
 
 export class MemberRemovedEventDto implements MemberRemovedEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
-  @ApiProperty({ example: 9 })
+  @ApiProperty({ type: 'integer', example: 9 })
   user_id!: number;
 }
 
 export class TypingEventDto implements TypingEvent {
-  @ApiProperty({ example: 17 })
+  @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
-  @ApiProperty({ example: 9 })
+  @ApiProperty({ type: 'integer', example: 9 })
   user_id!: number;
 
   @ApiProperty({ example: true })
@@ -70,7 +70,7 @@ export class TypingEventDto implements TypingEvent {
 }
 
 export class PresenceEventDto implements PresenceEvent {
-  @ApiProperty({ example: 9 })
+  @ApiProperty({ type: 'integer', example: 9 })
   user_id!: number;
 
   @ApiProperty({ example: true })
