@@ -34,6 +34,7 @@ export async function drainAndClose(app: INestApplication, config: AppConfig, lo
     server.closeAllConnections();
   }
   const realtime = app.get(RealtimeServer, { strict: false });
-  if (realtime.ready) realtime.io.local.disconnectSockets(true);
+  // Not disconnectSockets(): it sends a DISCONNECT packet first, after which clients stay away.
+  if (realtime.ready) realtime.io.engine.close();
   await app.close();
 }
