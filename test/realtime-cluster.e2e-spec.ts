@@ -179,4 +179,21 @@ describe('realtime across two instances (e2e)', () => {
       announced,
     ]);
   }, 20_000);
+
+  it('announces the users of an instance that shuts down once they stay away, and before it is closed', async () => {
+    const c = await startApp({ ...MANY_REQUESTS, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    const watcherOnA = await connectAs(a, owner);
+    const online = waitForEvent(watcherOnA, 'presence', 5000, (e) => e.user_id === member.id && e.online);
+    await connectAs(c, member);
+    await online;
+    const offline = waitForEvent(watcherOnA, 'presence', OFFLINE_DELAY_MS + 5000, (e) => !e.online);
+    const log = new EventLog(watcherOnA);
+    await c.close();
+    // The shutdown waited for the pending offline: it was published before close() returned.
+    await barrier(owner, watcherOnA);
+    expect(log.named('presence')).toEqual([
+      { user_id: member.id, online: false, last_seen_at: expect.any(String) },
+    ]);
+    await offline;
+  }, 20_000);
 });

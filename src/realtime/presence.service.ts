@@ -16,19 +16,32 @@ export const OFFLINE_DELAY_MS = 2000;
 export class PresenceService implements OnApplicationShutdown {
   private readonly logger = new Logger('PresenceService');
   private readonly store: PresenceStore;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
+  /** Counts shared with other instances (Redis), rather than this process's alone. */
+  private readonly shared: boolean;
+  private readonly pending = new Map<number, { timer: NodeJS.Timeout; settled: Promise<void> }>();
+  /** Counter updates under way, which shutdown lets finish before it closes Redis. */
+  private readonly updates = new Set<Promise<void>>();
 
   constructor(
     redis: RealtimeRedis,
     private readonly server: RealtimeServer,
     private readonly members: MembersAccessService,
   ) {
+    this.shared = redis.pub !== undefined;
     this.store = redis.pub
       ? new RedisPresenceStore(redis.pub, (...parts) => redis.key(...parts))
       : new MemoryPresenceStore();
   }
 
-  async connected(socket: RealtimeSocket): Promise<void> {
+  connected(socket: RealtimeSocket): Promise<void> {
+    return this.track(this.countIn(socket));
+  }
+
+  disconnected(userId: number): Promise<void> {
+    return this.track(this.countOut(userId));
+  }
+
+  private async countIn(socket: RealtimeSocket): Promise<void> {
     const userId = socket.data.user.id;
     try {
       if (!(await this.store.connected(userId))) return;
@@ -39,28 +52,44 @@ export class PresenceService implements OnApplicationShutdown {
     }
   }
 
-  async disconnected(userId: number): Promise<void> {
+  private async countOut(userId: number): Promise<void> {
     try {
       if (!(await this.store.disconnected(userId, new Date().toISOString()))) return;
-      clearTimeout(this.timers.get(userId));
-      this.timers.set(
-        userId,
-        setTimeout(() => void this.settle(userId), OFFLINE_DELAY_MS),
-      );
+      clearTimeout(this.pending.get(userId)?.timer);
+      let timer!: NodeJS.Timeout;
+      const settled = new Promise<void>((resolve) => {
+        timer = setTimeout(() => void this.settle(userId).finally(resolve), OFFLINE_DELAY_MS);
+      });
+      this.pending.set(userId, { timer, settled });
     } catch (error) {
       this.report(error);
     }
   }
 
-  /** Pending offlines are settled now: nobody would settle them once this instance is gone. */
+  /**
+   * With shared counts, pending offlines still run their course (at most OFFLINE_DELAY_MS): a
+   * client that reconnects to another instance meanwhile shows no flicker, one that does not is
+   * announced. Alone, this instance has no one left to tell.
+   */
   async onApplicationShutdown(): Promise<void> {
-    const pending = [...this.timers.keys()];
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    await Promise.all(pending.map((userId) => this.settle(userId)));
+    await Promise.all(this.updates);
+    const pending = [...this.pending.values()];
+    if (this.shared) {
+      await Promise.all(pending.map(({ settled }) => settled));
+      return;
+    }
+    for (const { timer } of pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private track(update: Promise<void>): Promise<void> {
+    this.updates.add(update);
+    void update.finally(() => this.updates.delete(update));
+    return update;
   }
 
   private async settle(userId: number): Promise<void> {
-    this.timers.delete(userId);
+    this.pending.delete(userId);
     try {
       const lastSeenAt = await this.store.settle(userId);
       if (lastSeenAt === null) return;
