@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Headers } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import type { Response } from 'express';
 import { prometheusContentType } from 'prom-client';
 import { Public } from '../auth/public.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
@@ -14,7 +15,6 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
-  @Header('Content-Type', prometheusContentType)
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
   @ApiOkResponse({
@@ -22,7 +22,13 @@ export class MetricsController {
     type: String,
   })
   @ApiErrors(401)
-  scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
-    return this.metrics.scrape(authorization);
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const text = await this.metrics.scrape(authorization);
+    // Set only on success: a refusal keeps the JSON error shape.
+    res.type(prometheusContentType);
+    return text;
   }
 }
