@@ -141,6 +141,17 @@ describe('chats (e2e)', () => {
       expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     });
 
+    it('reports the type problem first (not a range message for a string)', async () => {
+      const a = await registerUser(t);
+      const res = await t
+        .http()
+        .post(`${API}/chats`)
+        .set(a.auth)
+        .send({ member_ids: [], post_id: 'abc' })
+        .expect(400);
+      expect(res.body.details).toEqual([{ field: 'post_id', message: 'post_id must be an integer number' }]);
+    });
+
     it('rejects unknown users with 400 naming them, and creates nothing', async () => {
       const a = await registerUser(t);
       const res = await t

@@ -6,43 +6,43 @@ import { UserDto } from '../../users/dto/user.dto';
 export class RegisterDto {
   @ApiProperty({ example: 'anna.k', description: '3–32 of a-z 0-9 _ . - ; upper case is folded to lower' })
   @LowerCaseTrim()
-  @IsString()
   @Matches(/^[a-z0-9_.-]{3,32}$/, { message: 'username must be 3–32 characters of a-z, 0-9, _, . or -' })
+  @IsString()
   username!: string;
 
   @ApiProperty({ example: 'correct horse battery', minLength: 8, maxLength: 128 })
-  @IsString()
   @Length(8, 128)
+  @IsString()
   password!: string;
 
   @ApiPropertyOptional({ example: 'Anna K.', maxLength: 64, description: 'Defaults to the username' })
   @IsOptional()
   @Trim()
-  @IsString()
   @Length(1, 64)
+  @IsString()
   display_name?: string;
 }
 
 export class LoginDto {
   @ApiProperty({ example: 'anna.k' })
   @LowerCaseTrim()
-  @IsString()
   @IsNotEmpty()
   @MaxLength(64)
+  @IsString()
   username!: string;
 
   @ApiProperty({ example: 'correct horse battery' })
-  @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsString()
   password!: string;
 }
 
 export class RefreshDto {
   @ApiProperty({ description: 'The refresh token from register, login or the last refresh' })
-  @IsString()
   @IsNotEmpty()
   @MaxLength(256)
+  @IsString()
   refresh_token!: string;
 }
 

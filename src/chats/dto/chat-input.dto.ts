@@ -24,12 +24,12 @@ export class CreateChatDto {
     description:
       'The other members; the creator is always a member (owner). Empty: favorites (notes to self)',
   })
-  @IsArray()
   @ArrayMaxSize(10_000)
   @ArrayUnique()
-  @IsInt({ each: true })
   @Min(1, { each: true })
   @Max(MAX_ID, { each: true })
+  @IsArray()
+  @IsInt({ each: true })
   member_ids!: number[];
 
   @ApiPropertyOptional({ enum: CHAT_TYPES, default: 'other' })
@@ -40,15 +40,15 @@ export class CreateChatDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'Рыжий кот с Лесной' })
   @IsOptional()
   @Trim()
-  @IsString()
   @Length(1, 200)
+  @IsString()
   title?: string;
 
   @ApiPropertyOptional({ description: 'Required for, and only for, chat_type "response"', example: 501 })
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(MAX_ID)
+  @IsInt()
   post_id?: number;
 }
 
@@ -56,8 +56,8 @@ export class UpdateChatDto {
   @ApiProperty({ type: String, nullable: true, maxLength: 200, description: 'null clears the title' })
   @ValidateIf((_, value) => value !== null)
   @Trim()
-  @IsString()
   @Length(1, 200)
+  @IsString()
   title!: string | null;
 }
 
@@ -70,14 +70,14 @@ export class ListChatsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @QueryInt()
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   limit: number = 20;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
   @IsOptional()
-  @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a next_cursor from a previous page' })
+  @IsString()
   cursor?: string;
 }

@@ -21,8 +21,8 @@ const Chars = (field: string, max: number): PropertyDecorator =>
 export class SendMessageDto {
   @ApiProperty({ example: 'Кошка у подъезда, нужна переноска', minLength: 1, maxLength: CONTENT_MAX })
   @Trim()
-  @IsString()
   @Chars('content', CONTENT_MAX)
+  @IsString()
   content!: string;
 
   @ApiPropertyOptional({
@@ -32,16 +32,16 @@ export class SendMessageDto {
     description: 'Chosen by the client; sending it again returns the original message with 200',
   })
   @IsOptional()
-  @IsString()
   @Chars('client_message_id', CLIENT_MESSAGE_ID_MAX)
+  @IsString()
   client_message_id?: string;
 }
 
 export class EditMessageDto {
   @ApiProperty({ example: 'Кошку забрали, спасибо!', minLength: 1, maxLength: CONTENT_MAX })
   @Trim()
-  @IsString()
   @Chars('content', CONTENT_MAX)
+  @IsString()
   content!: string;
 }
 
@@ -54,25 +54,25 @@ export class ListMessagesQuery {
   @ApiPropertyOptional({ minimum: 0, description: 'Only messages with a smaller seq (exclusive)' })
   @IsOptional()
   @QueryInt()
-  @IsInt()
   @Min(0)
   @Max(MAX_ID)
+  @IsInt()
   before?: number;
 
   @ApiPropertyOptional({ minimum: 0, description: 'Only messages with a larger seq (exclusive)' })
   @IsOptional()
   @QueryInt()
-  @IsInt()
   @Min(0)
   @Max(MAX_ID)
+  @IsInt()
   after?: number;
 
   @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
   @IsOptional()
   @QueryInt()
-  @IsInt()
   @Min(PAGE_LIMIT.min)
   @Max(PAGE_LIMIT.max)
+  @IsInt()
   limit: number = PAGE_LIMIT.default;
 
   @ApiPropertyOptional({
@@ -82,8 +82,8 @@ export class ListMessagesQuery {
   })
   @IsOptional()
   @Trim()
-  @IsString()
   @MaxLength(200)
   @Matches(/^[^\0]*$/, { message: 'query must not contain NUL' })
+  @IsString()
   query?: string;
 }

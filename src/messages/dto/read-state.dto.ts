@@ -11,9 +11,9 @@ export class MarkReadDto {
       'seq; a smaller one than the current cursor changes nothing (the cursor never moves back).',
   })
   @IsOptional()
-  @IsInt()
   @Min(0)
   @Max(MAX_ID)
+  @IsInt()
   up_to_seq?: number;
 }
 

@@ -6,15 +6,15 @@ export class ListUsersQuery {
   @ApiPropertyOptional({ description: 'Part of a username or display name, case-insensitive', maxLength: 64 })
   @IsOptional()
   @Trim()
-  @IsString()
   @MaxLength(64)
+  @IsString()
   search?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @QueryInt()
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   limit: number = 20;
 }
