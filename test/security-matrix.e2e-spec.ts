@@ -1,0 +1,331 @@
+import { ModulesContainer } from '@nestjs/core';
+import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
+import type { ErrorBody } from '../src/common/errors/domain-error';
+import type { Ack } from '../src/realtime/events.types';
+import { startApp, TestApp } from './support/app';
+import { createChat, makeAdmin, removeMember } from './support/chats';
+import { MANY_REQUESTS, send } from './support/messages';
+import {
+  closeSockets,
+  connectAs,
+  refusal,
+  request as ask,
+  socketFor,
+  type ClientSocket,
+} from './support/sockets';
+import { registerUser, TestUser } from './support/users';
+
+/**
+ * The authorization matrix: every HTTP route the app serves and every socket event its gateways
+ * handle, each tried by the six kinds of caller. The route and event lists come from the running
+ * app (Express' router, the gateways' handlers), so a route or event added without an entry here
+ * fails the suite.
+ */
+
+const CALLERS = ['anonymous', 'stranger', 'removed', 'member', 'admin', 'owner'] as const;
+type Caller = (typeof CALLERS)[number];
+type Expected = Record<Caller, number>;
+
+/** One chat per case: owner, admin, member, bystander (a second member), removed; two messages. */
+interface Fixture {
+  chatId: number;
+  /** Written by `member` (edit: only its author may). */
+  memberMessageId: number;
+  /** Written by `bystander` (delete: author, owner or admin). */
+  bystanderMessageId: number;
+  users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
+}
+
+interface RouteCase {
+  expected: Expected;
+  params?: (f: Fixture) => Record<string, number>;
+  body?: (f: Fixture, t: TestApp) => object | Promise<object>;
+  query?: Record<string, string>;
+}
+
+const everyone = (status: number): Expected => ({
+  anonymous: status,
+  stranger: status,
+  removed: status,
+  member: status,
+  admin: status,
+  owner: status,
+});
+const signedIn = (status: number): Expected => ({ ...everyone(status), anonymous: 401 });
+/** Chat-scoped: 401 anonymous, 403 for a stranger or a removed member, then by role. */
+const inChat = (member: number, admin = member, owner = admin): Expected => ({
+  anonymous: 401,
+  stranger: 403,
+  removed: 403,
+  member,
+  admin,
+  owner,
+});
+
+const chatId = (f: Fixture) => ({ chat_id: f.chatId });
+
+/** A refresh token of a login of its own (rotation makes each usable once). */
+async function freshRefreshToken(t: TestApp, user: TestUser): Promise<{ refresh_token: string }> {
+  const res = await t
+    .http()
+    .post('/api/v1/auth/login')
+    .send({ username: user.username, password: user.password })
+    .expect(200);
+  return { refresh_token: (res.body as { refresh_token: string }).refresh_token };
+}
+
+const ROUTES: Record<string, RouteCase> = {
+  'GET /health/live': { expected: everyone(200) },
+  'GET /health/ready': { expected: everyone(200) },
+  'GET /metrics': { expected: everyone(200) },
+  'POST /api/v1/auth/register': {
+    expected: everyone(201),
+    body: () => ({ username: `reg_${Math.random().toString(36).slice(2, 12)}`, password: 'password123' }),
+  },
+  'POST /api/v1/auth/login': {
+    expected: everyone(200),
+    body: (f) => ({ username: f.users.outsider.username, password: f.users.outsider.password }),
+  },
+  'POST /api/v1/auth/refresh': {
+    expected: everyone(200),
+    body: (f, t) => freshRefreshToken(t, f.users.outsider),
+  },
+  'POST /api/v1/auth/logout': {
+    expected: everyone(204),
+    body: (f, t) => freshRefreshToken(t, f.users.outsider),
+  },
+  'GET /api/v1/users/me': { expected: signedIn(200) },
+  'GET /api/v1/users': { expected: signedIn(200) },
+  'GET /api/v1/chats': { expected: signedIn(200) },
+  'POST /api/v1/chats': { expected: signedIn(201), body: () => ({ member_ids: [], title: 'notes' }) },
+  'GET /api/v1/chats/:chat_id': { expected: inChat(200), params: chatId },
+  'PATCH /api/v1/chats/:chat_id': {
+    expected: inChat(403, 200),
+    params: chatId,
+    body: () => ({ title: 'renamed' }),
+  },
+  'DELETE /api/v1/chats/:chat_id': { expected: inChat(403, 204), params: chatId },
+  'GET /api/v1/chats/:chat_id/members': { expected: inChat(200), params: chatId },
+  'POST /api/v1/chats/:chat_id/members/:user_id': {
+    expected: inChat(403, 201),
+    params: (f) => ({ chat_id: f.chatId, user_id: f.users.outsider.id }),
+  },
+  'PATCH /api/v1/chats/:chat_id/members/:user_id': {
+    expected: inChat(403, 200),
+    params: (f) => ({ chat_id: f.chatId, user_id: f.users.bystander.id }),
+    body: () => ({ role: 'member' }),
+  },
+  'DELETE /api/v1/chats/:chat_id/members/:user_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, user_id: f.users.bystander.id }),
+  },
+  'GET /api/v1/chats/:chat_id/messages': { expected: inChat(200), params: chatId },
+  'POST /api/v1/chats/:chat_id/messages': {
+    expected: inChat(201),
+    params: chatId,
+    body: () => ({ content: 'hi' }),
+  },
+  'PATCH /api/v1/chats/:chat_id/messages/:message_id': {
+    expected: inChat(200, 403),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId }),
+    body: () => ({ content: 'edited' }),
+  },
+  'DELETE /api/v1/chats/:chat_id/messages/:message_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId }),
+  },
+  'GET /api/v1/chats/:chat_id/unread': { expected: inChat(200), params: chatId },
+  'PATCH /api/v1/chats/:chat_id/unread': { expected: inChat(200), params: chatId, body: () => ({}) },
+  'GET /api/v1/chats/:chat_id/messages/:message_id/reads': {
+    expected: inChat(200),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId }),
+  },
+};
+
+/** Socket events: the handshake refuses anonymous callers, so they have no column here. */
+interface EventCase {
+  expected: Record<Exclude<Caller, 'anonymous'>, 'ok' | number>;
+  payload: (f: Fixture) => object;
+}
+const inChatEvent = (member: 'ok' | number, admin = member, owner = admin): EventCase['expected'] => ({
+  stranger: 403,
+  removed: 403,
+  member,
+  admin,
+  owner,
+});
+
+const EVENTS: Record<string, EventCase> = {
+  'message:send': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, content: 'hi' }) },
+  'message:edit': {
+    expected: inChatEvent('ok', 403),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId, content: 'edited' }),
+  },
+  'message:delete': {
+    expected: inChatEvent(403, 'ok'),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId }),
+  },
+  'chat:read': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId }) },
+  'chat:sync': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, after_seq: 0 }) },
+  typing: { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, is_typing: true }) },
+};
+
+/** Documentation pages: public and read-only, whatever swagger-ui serves under /docs. */
+const DOCS = /^\/docs(\/|$)/;
+
+/** `METHOD /path` of every route Express serves, without Nest's middleware mounts. */
+function servedRoutes(t: TestApp): string[] {
+  const { router } = t.app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  const routes = new Set<string>();
+  for (const { route } of router.stack) {
+    if (!route || route.path.includes('*')) continue;
+    const methods = Object.keys(route.methods);
+    if (methods.length !== 1) continue;
+    routes.add(`${methods[0].toUpperCase()} ${route.path.replace(/(.)\/$/, '$1')}`);
+  }
+  return [...routes].sort();
+}
+
+/** Every event name some gateway of the app subscribes to. */
+function gatewayEvents(t: TestApp): string[] {
+  const events = new Set<string>();
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.providers.values()) {
+      const instance = wrapper.instance as object | undefined;
+      if (!instance || !wrapper.metatype || !Reflect.getMetadata('websockets:is_gateway', wrapper.metatype))
+        continue;
+      const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const event = Reflect.getMetadata(MESSAGE_METADATA, prototype[name] as object) as string | undefined;
+        if (event) events.add(event);
+      }
+    }
+  }
+  return [...events].sort();
+}
+
+describe('authorization matrix over every route and socket event (e2e)', () => {
+  let t: TestApp;
+  let users: Fixture['users'];
+  const sockets = new Map<Exclude<Caller, 'anonymous'>, ClientSocket>();
+
+  beforeAll(async () => {
+    t = await startApp(MANY_REQUESTS);
+    const names = ['stranger', 'removed', 'member', 'admin', 'owner', 'bystander', 'outsider'] as const;
+    const registered = await Promise.all(names.map((name) => registerUser(t, name)));
+    users = Object.fromEntries(names.map((name, i) => [name, registered[i]])) as Fixture['users'];
+  }, 60_000);
+  afterAll(async () => {
+    closeSockets();
+    await t.close();
+  });
+
+  async function fixture(): Promise<Fixture> {
+    const { owner, admin, member, bystander, removed } = users;
+    const chat = await createChat(t, owner, [admin, member, bystander, removed]);
+    await makeAdmin(t, chat.id, owner, admin);
+    await removeMember(t, chat.id, owner, removed);
+    const [byMember, byBystander] = [
+      await send(t, member, chat.id, 'm'),
+      await send(t, bystander, chat.id, 'b'),
+    ];
+    return { chatId: chat.id, memberMessageId: byMember.id, bystanderMessageId: byBystander.id, users };
+  }
+
+  it('has an entry for every route the app serves, and none for a route it does not', () => {
+    const served = servedRoutes(t).filter((route) => !DOCS.test(route.split(' ')[1]));
+    expect(Object.keys(ROUTES).sort()).toEqual(served);
+  });
+
+  it('has an entry for every socket event of the gateways, and none for an event they do not handle', () => {
+    expect(Object.keys(EVENTS).sort()).toEqual(gatewayEvents(t));
+  });
+
+  it('serves the documentation under /docs to anyone, read-only', async () => {
+    const docs = servedRoutes(t).filter((route) => DOCS.test(route.split(' ')[1]));
+    expect(docs).toEqual(
+      expect.arrayContaining(['GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json']),
+    );
+    for (const route of docs) {
+      const [method, path] = route.split(' ');
+      expect(method).toBe('GET');
+      const res = await t.http().get(path);
+      expect({ path, status: String(res.status) }).toEqual({
+        path,
+        status: expect.not.stringMatching(/^(401|403|5\d\d)$/),
+      });
+    }
+    await t.http().get('/docs/openapi.json').expect(200);
+    await t.http().get('/docs/asyncapi.json').expect(200);
+  });
+
+  describe.each(Object.entries(ROUTES))('%s', (route, spec) => {
+    const [method, template] = route.split(' ');
+
+    it.each(CALLERS)('as %s', async (caller) => {
+      const f = await fixture();
+      const params = spec.params?.(f) ?? {};
+      const path = template.replace(/:(\w+)/g, (_, name: string) => String(params[name]));
+      expect(path).not.toMatch(/undefined/);
+      const req = t
+        .http()
+        [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
+        .query(spec.query ?? {});
+      if (caller !== 'anonymous') void req.set(f.users[caller].auth);
+      const res = spec.body ? await req.send(await spec.body(f, t)) : await req;
+
+      const expected = spec.expected[caller];
+      expect({ caller, status: res.status }).toEqual({ caller, status: expected });
+      if (expected >= 400) {
+        const body = res.body as ErrorBody;
+        expect(body).toMatchObject({
+          status: expected,
+          code: expect.any(String),
+          message: expect.any(String),
+        });
+        if (expected === 401) expect(body.code).toBe('unauthorized');
+        if (expected === 403) {
+          const notMember = caller === 'stranger' || caller === 'removed';
+          expect(body.code).toBe(notMember ? 'not_a_member' : 'forbidden');
+        }
+      }
+    });
+  });
+
+  describe('socket events', () => {
+    beforeAll(async () => {
+      for (const caller of ['stranger', 'removed', 'member', 'admin', 'owner'] as const) {
+        sockets.set(caller, await connectAs(t, users[caller]));
+      }
+    });
+
+    it('refuses an anonymous connection, so no event reaches a handler without a user', async () => {
+      expect((await refusal(socketFor(t))).message).toBe('unauthorized');
+    });
+
+    describe.each(Object.entries(EVENTS))('%s', (event, spec) => {
+      it.each(['stranger', 'removed', 'member', 'admin', 'owner'] as const)('as %s', async (caller) => {
+        const f = await fixture();
+        const ack = (await ask(
+          sockets.get(caller)!,
+          event as 'message:send',
+          spec.payload(f),
+        )) as Ack<unknown>;
+        const expected = spec.expected[caller];
+        if (expected === 'ok') {
+          expect({ caller, ack }).toEqual({ caller, ack: { ok: true, data: expect.anything() } });
+        } else {
+          expect({ caller, ack }).toEqual({
+            caller,
+            ack: {
+              ok: false,
+              error: expect.objectContaining({ status: expected, code: expect.any(String) }),
+            },
+          });
+        }
+      });
+    });
+  });
+});
