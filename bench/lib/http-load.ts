@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { onSchedule } from './schedule';
 import { GeneratorHealth, SelfMonitor } from './self-monitor';
 import { Recorder, Summary } from './stats';
 
@@ -48,11 +49,8 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
   let firstError: string | null = null;
   const monitor = new SelfMonitor();
   monitor.start();
-  const interval = 1000 / options.rate;
-  const start = performance.now() + 5;
   const inFlight: Promise<void>[] = [];
-  const fire = (i: number) => {
-    const scheduled = start + i * interval;
+  await onSchedule(total, 1000 / options.rate, (i, scheduled) => {
     inFlight.push(
       get(options.origin, options.path(i), options.headers ?? {}).then(
         ([status, body]) => {
@@ -68,16 +66,6 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
         },
       ),
     );
-  };
-  let index = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (index < total && start + index * interval <= now) fire(index++);
-      if (index < total) setTimeout(tick, 0);
-      else resolve();
-    };
-    setTimeout(tick, 0);
   });
   await Promise.all(inFlight);
   return {

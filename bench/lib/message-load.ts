@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import { onSchedule } from './schedule';
 import { GeneratorHealth, SelfMonitor } from './self-monitor';
 import { Recorder, Summary } from './stats';
 
@@ -130,14 +131,10 @@ export class MessageLoad {
 
     const monitor = new SelfMonitor();
     monitor.start();
-    const interval = 1000 / rate;
-    const start = performance.now() + 5;
-    let index = 0;
-    const send = (i: number, now: number) => {
+    await onSchedule(total, 1000 / rate, (i, scheduled, now) => {
       const chat = chats[i % chats.length];
       const round = Math.floor(i / chats.length);
       const sender = this.participants[chat.senders[round % chat.senders.length]];
-      const scheduled = start + i * interval;
       this.pending[i] = { scheduled, chat, seen: new Uint8Array(chat.members.length) };
       expected += chat.members.length;
       sendLag.add(now - scheduled);
@@ -155,15 +152,6 @@ export class MessageLoad {
           }
         },
       );
-    };
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const now = performance.now();
-        while (index < total && start + index * interval <= now) send(index++, now);
-        if (index < total) setTimeout(tick, 0);
-        else resolve();
-      };
-      setTimeout(tick, 0);
     });
 
     const deadline = performance.now() + drainMs;

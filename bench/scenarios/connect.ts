@@ -4,6 +4,7 @@ import { bulkPairChats, bulkUsers } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { perServer } from '../lib/report';
 import { cpuMs, ServerProcess } from '../lib/processes';
+import { onSchedule } from '../lib/schedule';
 import { SelfMonitor } from '../lib/self-monitor';
 import { Recorder } from '../lib/stats';
 import { closeAll, openSocket } from '../lib/sockets';
@@ -19,6 +20,7 @@ interface RampResult {
   heapPerSocketKb: number;
   rssPerSocketKb: number;
   cpuPerConnectMs: number;
+  generatorCpuCores: number;
   generatorSaturated: string | null;
 }
 
@@ -34,11 +36,8 @@ async function ramp(server: ServerProcess, tokens: string[], rate: number): Prom
   let firstFailure: string | null = null;
   const monitor = new SelfMonitor();
   monitor.start();
-  const start = performance.now() + 5;
   const settled: Promise<void>[] = [];
-  let index = 0;
-  const open = (i: number) => {
-    const scheduled = start + (i * 1000) / rate;
+  await onSchedule(tokens.length, 1000 / rate, (i, scheduled) => {
     const socket = openSocket(server.origin, tokens[i]);
     sockets.push(socket);
     settled.push(
@@ -56,15 +55,6 @@ async function ramp(server: ServerProcess, tokens: string[], rate: number): Prom
         });
       }),
     );
-  };
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (index < tokens.length && start + (index * 1000) / rate <= now) open(index++);
-      if (index < tokens.length) setTimeout(tick, 0);
-      else resolve();
-    };
-    setTimeout(tick, 0);
   });
   await Promise.all(settled);
   const generator = monitor.stop();
@@ -84,6 +74,7 @@ async function ramp(server: ServerProcess, tokens: string[], rate: number): Prom
     heapPerSocketKb: per(after.heapUsed - before.heapUsed),
     rssPerSocketKb: per(after.rss - before.rss),
     cpuPerConnectMs: (cpuMs(after) - cpuMs(before)) / Math.max(connected, 1),
+    generatorCpuCores: generator.cpuCores,
     generatorSaturated: generator.reason,
   };
 }
@@ -113,7 +104,7 @@ export async function connect(ctx: BenchContext): Promise<void> {
         `  ${kind} #${repeat + 1}: ${result.connected} connected, ${result.failures} failed` +
           `${result.firstFailure ? ` (${result.firstFailure})` : ''}, p50 ${result.p50.toFixed(1)} ms, ` +
           `p99 ${result.p99.toFixed(1)} ms, heap ${result.heapPerSocketKb.toFixed(1)} KB/socket, ` +
-          `RSS ${result.rssPerSocketKb.toFixed(1)} KB/socket`,
+          `RSS ${result.rssPerSocketKb.toFixed(1)} KB/socket, generator ${result.generatorCpuCores.toFixed(2)} cores`,
       );
       ctx.detail(`connect.${kind}`, result);
       if (result.generatorSaturated) saturated.push(result.generatorSaturated);

@@ -1,10 +1,9 @@
 import type { Socket } from 'socket.io-client';
 import { BARE_APPLICATION, BenchContext, SERVICE_APPLICATION } from '../lib/context';
 import { Pair, perServer } from '../lib/report';
-import { backendCpu, backendCpuDelta } from '../lib/database';
 import { LoadChat, MessageLoad, StepResult, stepPassed } from '../lib/message-load';
 import { ChatGroup, fanoutPopulation } from '../lib/population';
-import { cpuMs, ServerProcess } from '../lib/processes';
+import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { median } from '../lib/stats';
 import { closeAll, connectAll } from '../lib/sockets';
 
@@ -98,22 +97,6 @@ export function searchPlan(ctx: BenchContext, maxRate: number): SearchPlan {
     : { startRate: 100, factor: 1.5, bisections: 2, stepMs: 3000, drainMs: 2000, maxRate };
 }
 
-interface CpuSnapshot {
-  node: number;
-  pg: Map<number, number>;
-}
-
-async function cpuSnapshot(
-  ctx: BenchContext,
-  server: ServerProcess,
-  application: string,
-): Promise<CpuSnapshot> {
-  return {
-    node: cpuMs(await server.probe()),
-    pg: await backendCpu(ctx.setup, ctx.databaseName, application),
-  };
-}
-
 /**
  * Fan-out: for chats of 2, 10 and 50 members, the knee of each server (interleaved repeats),
  * then both servers at the same rate, half the bare baseline's knee: ack and delivery latency
@@ -200,8 +183,7 @@ async function halfKnee(
       ctx.log(`  ${kind} ${group.members} members at half the bare knee ${describe(step)}`);
       ctx.detail(`fanout.half.${group.members}.${kind}`, step);
       if (!stepPassed(step, Number.POSITIVE_INFINITY)) invalid++;
-      const nodeUs = ((after.node - before.node) * 1000) / step.sent;
-      const pgUs = (backendCpuDelta(before.pg, after.pg) * 1000) / step.sent;
+      const { nodeUs, pgUs } = cpuPerEvent(before, after, step.sent);
       figures.ackP50[kind].push(step.ack.p50);
       figures.ackP99[kind].push(step.ack.p99);
       figures.e2eP50[kind].push(step.e2e.p50);

@@ -18,9 +18,20 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: (times) => (times > 50 ? null : 100) });
-  await probe.connect();
-  await probe.quit();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.quit();
+      break;
+    } catch (error) {
+      probe.disconnect();
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
@@ -71,7 +82,8 @@ export async function multinode(ctx: BenchContext): Promise<void> {
         const cross = step.e2eByGroup.cross.p99;
         ctx.log(
           `  ${kind} #${repeat + 1} at ${rate.toFixed(0)}/s: same-instance p99 ${same.toFixed(1)} ms, ` +
-            `cross-instance p99 ${cross.toFixed(1)} ms, lost ${step.lost}, failed ${step.failed}`,
+            `cross-instance p99 ${cross.toFixed(1)} ms, lost ${step.lost}, failed ${step.failed}` +
+            `${loads[kind].lastError ? ` (${loads[kind].lastError})` : ''}`,
         );
         ctx.detail(`multinode.${kind}`, step);
         if (!stepPassed(step, Number.POSITIVE_INFINITY)) {

@@ -1,6 +1,7 @@
 import { BenchUser, createChat, register } from '../lib/api';
 import { bulkMessages, bulkUsers, plantRareWord, RARE_WORD } from '../lib/bulk';
-import type { BenchContext } from '../lib/context';
+import { BARE_APPLICATION, BenchContext, SERVICE_APPLICATION } from '../lib/context';
+import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { httpLoad } from '../lib/http-load';
 import { perServer, type Target } from '../lib/report';
 
@@ -30,7 +31,7 @@ async function compare(
   const durationMs = ctx.options.quick ? 1500 : 5000;
   const p99s: number[][] = [];
   for (const item of cases) {
-    const { values } = perServer('values');
+    const { values, cpu } = perServer('values', 'cpu');
     const errors: string[] = [];
     // Warm-up: JIT, plans, buffers.
     for (const kind of ['bare', 'service'] as const) {
@@ -44,6 +45,8 @@ async function compare(
     }
     for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
       for (const kind of ctx.order(repeat)) {
+        const application = kind === 'bare' ? BARE_APPLICATION : SERVICE_APPLICATION;
+        const before = await cpuSnapshot(ctx, ctx.server(kind), application);
         const result = await httpLoad({
           origin: ctx.server(kind).origin,
           rate: READ_RATE,
@@ -52,6 +55,8 @@ async function compare(
           headers: kind === 'service' ? { authorization: `Bearer ${token}` } : {},
           check: item.check,
         });
+        const after = await cpuSnapshot(ctx, ctx.server(kind), application);
+        cpu[kind].push(cpuPerEvent(before, after, result.sent).totalUs);
         ctx.detail(`${scenario}.${item.metric}.${kind}`, result);
         ctx.log(
           `  ${kind} ${item.metric}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms` +
@@ -69,6 +74,12 @@ async function compare(
       ...values,
       target: item.target,
       note: errors.length ? errors.join('; ') : undefined,
+    });
+    ctx.rows.push({
+      scenario,
+      metric: `${item.metric}: server CPU per request (process + PostgreSQL)`,
+      unit: 'µs',
+      ...cpu,
     });
     p99s.push(values.service);
   }
