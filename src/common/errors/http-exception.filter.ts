@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { DomainError } from './domain-error';
 import { toErrorBody } from './error-mapping';
 
 @Catch()
@@ -10,7 +11,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw error;
     const response = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(error);
-    if (body.status >= 500) {
+    if (error instanceof DomainError && body.status >= 500) {
+      // Answered on purpose (not ready, draining): a condition to report, not a bug to trace.
+      this.logger.warn(`${body.code}: ${body.message}`);
+    } else if (body.status >= 500) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     if (response.headersSent) return;
