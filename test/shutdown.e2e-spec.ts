@@ -97,13 +97,11 @@ async function sendOverRest(origin: string, author: Account, chatId: number, id:
 
 async function sendOverSocket(socket: ClientSocket, chatId: number, id: string): Promise<Outcome> {
   try {
-    const ack = (await socket
-      .timeout(10_000)
-      .emitWithAck('message:send', {
-        chat_id: chatId,
-        content: `message ${id}`,
-        client_message_id: id,
-      })) as Ack<unknown>;
+    const ack = (await socket.timeout(10_000).emitWithAck('message:send', {
+      chat_id: chatId,
+      content: `message ${id}`,
+      client_message_id: id,
+    })) as Ack<unknown>;
     if (ack.ok) return 'acknowledged';
     return ack.error.status === 503 && ack.error.code === 'service_unavailable' ? 'refused' : 'other';
   } catch {
