@@ -1,10 +1,12 @@
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
+import { DomainError } from './common/errors/domain-error';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './docs/openapi';
 import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
@@ -15,6 +17,7 @@ import { createHttpLogger, ROOT_LOGGER } from './observability/logging';
 import { MetricsService } from './observability/metrics.service';
 
 export const API_PREFIX = 'api/v1';
+const NOT_FOUND = new DomainError('not_found', 'Not found');
 export const JSON_BODY_LIMIT = '64kb';
 
 /** Builds the application exactly as it serves, for main.ts and for the e2e tests alike. */
@@ -42,5 +45,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   setupOpenApi(app);
   serveAsyncApi(app);
   app.useWebSocketAdapter(new RealtimeIoAdapter(app));
+  await app.init();
+  // Nest answers unknown paths under /api/v1 itself; elsewhere Express would send an HTML page.
+  app.use((_req: Request, res: Response) => res.status(404).json(NOT_FOUND.toBody()));
   return app;
 }

@@ -349,6 +349,18 @@ describe('hostile input (e2e)', () => {
     });
   });
 
+  describe('unknown routes', () => {
+    it.each([`${API}/nothing-here`, `${API}/chats/1/unknown`, '/api/v2/chats', '/.env', '/admin'])(
+      'answers %s with 404 in the error shape, for anyone',
+      async (path) => {
+        for (const auth of [{}, alice.auth]) {
+          const res = await t.http().get(path).set(auth).expect(404);
+          expectErrorShape(res.body, 404, 'not_found');
+        }
+      },
+    );
+  });
+
   describe('response headers', () => {
     it('sends helmet headers, a request id, and no X-Powered-By', async () => {
       const res = await t.http().get('/health/live').expect(200);

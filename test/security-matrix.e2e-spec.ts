@@ -264,8 +264,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   describe.each(Object.entries(ROUTES))('%s', (route, spec) => {
     const [method, template] = route.split(' ');
 
-    it.each(CALLERS)('as %s', async (caller) => {
-      const f = await fixture();
+    const call = async (f: Fixture, caller: Caller) => {
       const params = spec.params?.(f) ?? {};
       const path = template.replace(/:(\w+)/g, (_, name: string) => String(params[name]));
       expect(path).not.toMatch(/undefined/);
@@ -274,7 +273,27 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
         [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
         .query(spec.query ?? {});
       if (caller !== 'anonymous') void req.set(f.users[caller].auth);
-      const res = spec.body ? await req.send(await spec.body(f, t)) : await req;
+      return spec.body ? await req.send(await spec.body(f, t)) : await req;
+    };
+
+    if (template.includes(':chat_id')) {
+      it('answers 404 chat_not_found to every member once the chat is deleted', async () => {
+        const f = await fixture();
+        await t.http().delete(`/api/v1/chats/${f.chatId}`).set(f.users.owner.auth).expect(204);
+        for (const caller of ['owner', 'admin', 'member', 'stranger'] as const) {
+          const res = await call(f, caller);
+          expect({ caller, status: res.status, code: (res.body as ErrorBody).code }).toEqual({
+            caller,
+            status: 404,
+            code: 'chat_not_found',
+          });
+        }
+      });
+    }
+
+    it.each(CALLERS)('as %s', async (caller) => {
+      const f = await fixture();
+      const res = await call(f, caller);
 
       const expected = spec.expected[caller];
       expect({ caller, status: res.status }).toEqual({ caller, status: expected });
@@ -306,6 +325,20 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
     });
 
     describe.each(Object.entries(EVENTS))('%s', (event, spec) => {
+      it('answers 404 chat_not_found once the chat is deleted', async () => {
+        const f = await fixture();
+        await t.http().delete(`/api/v1/chats/${f.chatId}`).set(f.users.owner.auth).expect(204);
+        const ack = (await ask(
+          sockets.get('member')!,
+          event as 'message:send',
+          spec.payload(f),
+        )) as Ack<unknown>;
+        expect(ack).toEqual({
+          ok: false,
+          error: expect.objectContaining({ status: 404, code: 'chat_not_found' }),
+        });
+      });
+
       it.each(['stranger', 'removed', 'member', 'admin', 'owner'] as const)('as %s', async (caller) => {
         const f = await fixture();
         const ack = (await ask(
