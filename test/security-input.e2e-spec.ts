@@ -106,6 +106,8 @@ describe('hostile input (e2e)', () => {
   });
 
   describe('malformed bodies', () => {
+    const postRaw = (raw: string, type = 'application/json') =>
+      t.http().post(`${API}/chats/${chatId}/messages`).set(alice.auth).set('Content-Type', type).send(raw);
     const routes = (): [string, string][] => [
       ['POST', `${API}/auth/register`],
       ['POST', `${API}/auth/login`],
@@ -133,12 +135,7 @@ describe('hostile input (e2e)', () => {
     it.each(['[]', '"text"', '42', 'null', '[{"content": "x"}]'])(
       'answers the JSON %s (not an object) with 400',
       async (raw) => {
-        const res = await t
-          .http()
-          .post(`${API}/chats/${chatId}/messages`)
-          .set(alice.auth)
-          .set('Content-Type', 'application/json')
-          .send(raw);
+        const res = await postRaw(raw);
         expect(res.status).toBe(400);
         expectErrorShape(res.body, 400);
       },
@@ -149,12 +146,7 @@ describe('hostile input (e2e)', () => {
         '{"content": "proto", "__proto__": {"admin": true}}',
         '{"content": "ctor", "constructor": {"prototype": {"admin": true}}}',
       ]) {
-        const res = await t
-          .http()
-          .post(`${API}/chats/${chatId}/messages`)
-          .set(alice.auth)
-          .set('Content-Type', 'application/json')
-          .send(raw);
+        const res = await postRaw(raw);
         expect([201, 400]).toContain(res.status);
         if (res.status === 201) expect(Object.keys(res.body as object)).not.toContain('admin');
       }
@@ -163,12 +155,7 @@ describe('hostile input (e2e)', () => {
 
     it('refuses a body that is not JSON (text/plain, form) as invalid input, not as a crash', async () => {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
-        const res = await t
-          .http()
-          .post(`${API}/chats/${chatId}/messages`)
-          .set(alice.auth)
-          .set('Content-Type', type)
-          .send('content=x');
+        const res = await postRaw('content=x', type);
         expect(res.status).toBe(400);
         expectErrorShape(res.body, 400, 'validation_failed');
       }
