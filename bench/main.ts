@@ -8,10 +8,11 @@ import { ROOT } from './lib/processes';
 import { markdownTable } from './lib/report';
 import { SCENARIOS, ScenarioName } from './scenarios';
 
-const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--profile] [--keep-db]
+const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--profile] [--keep-db]
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --quick        a smoke run of a couple of minutes (smaller data sets, shorter steps, 1 repeat)
   --repeats N    interleaved repeats of every figure (default 3; 1 with --quick)
+  --sizes 2,10   fanout: only chats of these member counts (of 2, 10, 50)
   --profile      write V8 CPU profiles of the servers into bench/results/profiles
   --keep-db      keep the bench database afterwards (for EXPLAIN)
   --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); a fresh database is made on it
@@ -21,6 +22,7 @@ function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptio
   const scenarios: ScenarioName[] = [];
   let quick = false;
   let repeats: number | undefined;
+  let sizes = [2, 10, 50];
   let profile = false;
   let keepDb = false;
   let serverUrl = process.env.BENCH_SERVER_URL ?? DEFAULT_SERVER_URL;
@@ -30,6 +32,7 @@ function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptio
     else if (arg === '--profile') profile = true;
     else if (arg === '--keep-db') keepDb = true;
     else if (arg === '--repeats') repeats = Number(argv[++i]);
+    else if (arg === '--sizes') sizes = argv[++i].split(',').map(Number);
     else if (arg === '--server-url') serverUrl = argv[++i];
     else if (arg === 'all') scenarios.push(...(Object.keys(SCENARIOS) as ScenarioName[]));
     else if (arg in SCENARIOS) scenarios.push(arg as ScenarioName);
@@ -42,7 +45,12 @@ function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptio
   }
   repeats ??= quick ? 1 : 3;
   if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer');
-  return { scenarios: [...new Set(scenarios)], options: { quick, repeats, profile, serverUrl }, keepDb };
+  if (!sizes.every((size) => [2, 10, 50].includes(size))) throw new Error('--sizes takes 2, 10 and/or 50');
+  return {
+    scenarios: [...new Set(scenarios)],
+    options: { quick, repeats, sizes, profile, serverUrl },
+    keepDb,
+  };
 }
 
 function machine(ctx: BenchContext, pgVersion: string, settings: string): string[] {

@@ -10,6 +10,8 @@ export const BARE_APPLICATION = 'bench-bare';
 export interface BenchOptions {
   quick: boolean;
   repeats: number;
+  /** The fan-out chat sizes to measure. */
+  sizes: number[];
   /** Write V8 CPU profiles of every server into bench/results/profiles. */
   profile: boolean;
   serverUrl: string;

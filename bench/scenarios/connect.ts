@@ -97,6 +97,8 @@ export async function connect(ctx: BenchContext): Promise<void> {
 
   const figures = perServer('failures', 'p50', 'p99', 'heap', 'rss', 'cpu');
   const saturated: string[] = [];
+  // Warm-up (JIT, pool connections), not reported.
+  for (const kind of ['bare', 'service'] as const) await ramp(ctx.server(kind), tokens.slice(0, 300), rate);
   for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
     for (const kind of ctx.order(repeat)) {
       const result = await ramp(ctx.server(kind), tokens, rate);

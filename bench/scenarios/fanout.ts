@@ -121,7 +121,7 @@ export async function fanout(ctx: BenchContext): Promise<void> {
       ),
     };
     const plan = searchPlan(ctx, population.maxRate);
-    for (const group of population.groups) {
+    for (const group of population.groups.filter((g) => ctx.options.sizes.includes(g.members))) {
       const chats = loadChats(group);
       const size = `${group.members} members`;
       for (const kind of ['bare', 'service'] as const) {
