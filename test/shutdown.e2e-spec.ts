@@ -195,9 +195,15 @@ describe('graceful shutdown of the real process (e2e)', () => {
     for (const attempt of acked) expect(ids.has(attempt.clientMessageId)).toBe(true);
     expect(ids.size).toBeGreaterThanOrEqual(acked.length);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-    // Sends already on their way when the signal came were finished and acknowledged.
+    // Sends already on their way when the signal came were finished and acknowledged, except a
+    // REST request written onto a kept-alive connection in the instant the server found it idle
+    // and closed it (Node's server.close() closes idle connections; the server never read the
+    // request). Such a send was not acknowledged and must not have been committed either: the
+    // client retries it with the same client_message_id and nothing is lost or doubled.
     expect(inFlightAtSignal.length).toBeGreaterThan(0);
-    expect(inFlightAtSignal.filter((a) => a.outcome !== 'acknowledged')).toEqual([]);
+    const unread = (a: Attempt): boolean =>
+      a.channel === 'rest' && a.outcome === 'connection_lost' && !ids.has(a.clientMessageId);
+    expect(inFlightAtSignal.filter((a) => a.outcome !== 'acknowledged' && !unread(a))).toEqual([]);
     // Afterwards: served, refused with 503 or a closed connection; never a 5xx or a wrong answer.
     expect(attempts.filter((a) => a.outcome === 'other')).toEqual([]);
     // Sockets were closed at the transport, which socket.io-client answers by reconnecting.
@@ -217,7 +223,7 @@ describe('graceful shutdown of the real process (e2e)', () => {
     process.stdout.write(
       `shutdown: acknowledged and committed REST ${count(acked, 'rest')}, socket ${count(acked, 'socket')}; ` +
         `in flight at SIGTERM REST ${count(inFlightAtSignal, 'rest')}, socket ${count(inFlightAtSignal, 'socket')} ` +
-        `(all acknowledged); after SIGTERM REST served ${count(afterSignal, 'rest', 'acknowledged')} / ` +
+        `(unacknowledged: ${inFlightAtSignal.filter((a) => a.outcome !== 'acknowledged').length}); after SIGTERM REST served ${count(afterSignal, 'rest', 'acknowledged')} / ` +
         `connection refused ${count(afterSignal, 'rest', 'connection_lost')}, socket acknowledged ` +
         `${count(afterSignal, 'socket', 'acknowledged')} / refused 503 ${count(afterSignal, 'socket', 'refused')} / ` +
         `lost ${count(afterSignal, 'socket', 'connection_lost')}; rows in chat ${ids.size}\n`,
