@@ -55,8 +55,17 @@ function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptio
 
 function machine(ctx: BenchContext, pgVersion: string, settings: string): string[] {
   const cpu = cpus();
-  const commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-  const dirty = execSync('git status --porcelain -- src bench', { cwd: ROOT }).toString().trim();
+  const git = (command: string) => {
+    try {
+      return execSync(`git ${command}`, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git('rev-parse --short HEAD') || 'unknown (not a git checkout)';
+  const dirty = git('status --porcelain -- src bench');
   return [
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, load average at start ${loadavg()
       .map((l) => l.toFixed(2))

@@ -52,12 +52,18 @@ export async function findKnee(
   plan: SearchPlan,
 ): Promise<KneeResult> {
   const steps: StepResult[] = [];
-  const run = async (rate: number) => {
+  const attempt = async (rate: number) => {
     const step = await load.step(chats, rate, plan.stepMs, plan.drainMs);
     steps.push(step);
     ctx.log(`  ${label} ${describe(step)}${load.lastError ? ` (${load.lastError})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     return step;
+  };
+  // A rate fails only when a second try fails too: on a shared machine one step in a few
+  // catches someone else's burst (or a checkpoint), and a single p99 over 3 s is that fragile.
+  const run = async (rate: number) => {
+    const step = await attempt(rate);
+    return stepPassed(step, KNEE_P99_MS) || step.generator.saturated ? step : attempt(rate);
   };
   let pass = 0;
   let fail: StepResult | undefined;
