@@ -41,7 +41,12 @@ export async function makeAdmin(t: TestApp, chatId: number, owner: TestUser, use
 }
 
 /** Removes `user` from the chat (by the owner). */
-export async function removeMember(t: TestApp, chatId: number, owner: TestUser, user: TestUser): Promise<void> {
+export async function removeMember(
+  t: TestApp,
+  chatId: number,
+  owner: TestUser,
+  user: TestUser,
+): Promise<void> {
   await t.http().delete(`/api/v1/chats/${chatId}/members/${user.id}`).set(owner.auth).expect(204);
 }
 

@@ -64,4 +64,3 @@ export async function createDatabase(server: TestServer, name: string): Promise<
 export async function dropDatabase(server: TestServer, name: string): Promise<void> {
   await admin(server, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
-

@@ -19,6 +19,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: '403 not_a_member, forbidden',
   404: '404 chat_not_found, message_not_found',
   429: '429 rate_limited',
+  503: '503 service_unavailable (this instance is shutting down: the client reconnects and retries)',
 };
 
 function ackSchema(data: Type | null, errors: number[]): Json {
@@ -36,7 +37,7 @@ function ackSchema(data: Type | null, errors: number[]): Json {
         type: 'object',
         required: ['ok', 'error'],
         properties: { ok: { type: 'boolean', const: false }, error: schemaRef(ErrorDto) },
-        description: `Possible errors: ${[400, ...errors].map((status) => ERROR_TEXT[status]).join('; ')}`,
+        description: `Possible errors: ${[400, ...errors, 503].map((status) => ERROR_TEXT[status]).join('; ')}`,
       },
     ],
   };
