@@ -29,3 +29,19 @@ export function cpuPerEvent(
   const pgUs = (backendCpuDelta(before.pg, after.pg) * 1000) / events;
   return { nodeUs, pgUs, totalUs: nodeUs + pgUs };
 }
+
+/**
+ * Waits until the server has been idle (under 5% of a core) for a second, or `maxMs` passed: the
+ * aftermath of one run (a disconnect storm's presence updates, say) must not bill the next one.
+ */
+export async function whenQuiet(server: ServerProcess, maxMs = 20_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let quiet = 0;
+  let last = cpuMs(await server.probe());
+  while (Date.now() < deadline && quiet < 2) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = cpuMs(await server.probe());
+    quiet = now - last < 25 ? quiet + 1 : 0;
+    last = now;
+  }
+}

@@ -4,6 +4,7 @@ import { bulkPairChats, bulkUsers } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { perServer } from '../lib/report';
 import { cpuMs, ServerProcess } from '../lib/processes';
+import { whenQuiet } from '../lib/server-cpu';
 import { onSchedule } from '../lib/schedule';
 import { SelfMonitor } from '../lib/self-monitor';
 import { Recorder } from '../lib/stats';
@@ -63,7 +64,9 @@ async function ramp(server: ServerProcess, tokens: string[], rate: number): Prom
   const connected = sockets.filter((socket) => socket.connected).length;
   const summary = latency.summary();
   closeAll(sockets);
+  // Past the service's 2 s presence delay, then until the disconnects are all handled.
   await sleep(3000);
+  await whenQuiet(server);
   const per = (delta: number) => delta / 1024 / Math.max(connected, 1);
   return {
     connected,

@@ -35,12 +35,13 @@ function describe(step: StepResult): string {
   );
 }
 
+/** Why a step failed, in words that group well in the report (the step itself has the figures). */
 function failure(step: StepResult): string {
-  if (step.generator.saturated) return `generator saturated (${step.generator.reason})`;
-  if (step.failed > 0) return `${step.failed} sends failed`;
-  if (step.lost > 0) return `${step.lost} deliveries lost`;
+  if (step.generator.saturated) return 'the generator saturated';
+  if (step.failed > 0) return 'sends failed';
+  if (step.lost > 0) return 'deliveries lost';
   if (step.duplicates > 0 || step.misdelivered > 0) return 'duplicates or misdeliveries';
-  return `p99 ${step.e2e.p99.toFixed(0)} ms`;
+  return `p99 over ${KNEE_P99_MS} ms`;
 }
 
 /** Geometric steps up to the first failing rate, then bisection between the last pass and it. */
@@ -75,7 +76,7 @@ export async function findKnee(
     }
     pass = rate;
   }
-  if (!fail) return { knee: pass, stoppedBy: `the search cap of ${plan.maxRate}/s`, steps };
+  if (!fail) return { knee: pass, stoppedBy: 'the send allowance cap', steps };
   let stoppedBy = failure(fail);
   if (fail.generator.saturated) return { knee: pass, stoppedBy, steps };
   let high = fail.rate;
@@ -145,7 +146,7 @@ export async function fanout(ctx: BenchContext): Promise<void> {
           ctx.detail(`fanout.knee.${group.members}.${kind}`, result);
         }
       }
-      const bounded = stops.filter((stop) => stop.includes('generator') || stop.includes('search cap'));
+      const bounded = stops.filter((stop) => stop.includes('generator') || stop.includes('allowance'));
       ctx.rows.push({
         scenario: 'fanout',
         metric: `knee, chats of ${size}`,
@@ -157,7 +158,11 @@ export async function fanout(ctx: BenchContext): Promise<void> {
           ? `${bounded.length} search(es) ended before the server failed (the generator saturated, or the users' send allowance capped the rate): a lower bound`
           : undefined,
       });
-      ctx.notes.push(`fanout ${size}: searches stopped by ${[...new Set(stops)].join('; ')}`);
+      const counts = new Map<string, number>();
+      for (const stop of stops) counts.set(stop, (counts.get(stop) ?? 0) + 1);
+      ctx.notes.push(
+        `fanout ${size}: the searches ended at ${[...counts].map(([stop, n]) => `${stop} (${n})`).join(', ')}`,
+      );
       ctx.shared.set(`knee.bare.${group.members}`, median(knees.bare));
       ctx.shared.set(`knee.service.${group.members}`, median(knees.service));
       await halfKnee(ctx, loads, chats, group, median(knees.bare) / 2);
