@@ -117,6 +117,7 @@ export function markdownTable(rows: Row[]): string {
     '| scenario | figure | unit | bare baseline | service | service / bare | target | met |',
     '|---|---|---|---|---|---|---|---|',
   ];
+  const notes: string[] = [];
   for (const row of rows) {
     const v = verdict(row);
     const ratio = Number.isFinite(v.ratio)
@@ -125,11 +126,12 @@ export function markdownTable(rows: Row[]): string {
         : `${number(v.ratio)}x`
       : '–';
     const met = v.pass === null ? '' : v.pass ? 'yes' : '**no**';
-    const metric = row.note ? `${row.metric} ¹` : row.metric;
+    if (row.note && !notes.includes(row.note)) notes.push(row.note);
+    const metric = row.note ? `${row.metric} (${notes.indexOf(row.note) + 1})` : row.metric;
     lines.push(
       `| ${row.scenario} | ${metric} | ${row.unit} | ${cell(row.bare)} | ${cell(row.service)} | ${ratio} | ${targetText(row.target, row.unit)} | ${met} |`,
     );
   }
-  const notes = rows.filter((row) => row.note).map((row) => `- ¹ ${row.metric}: ${row.note}`);
-  return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+  const footnotes = notes.map((note, i) => `${i + 1}. ${note}`);
+  return [...lines, ...(footnotes.length ? ['', ...footnotes] : [])].join('\n');
 }
