@@ -102,6 +102,15 @@ describe('realtime (e2e)', () => {
       // A server-side disconnect: socket.io-client does not reconnect with the dead token.
       expect(await disconnected).toBe('io server disconnect');
     });
+
+    it('still expires a socket when another one expiring at the same second closed first', async () => {
+      const token = sign(user, nowSeconds() + 2);
+      const [leaving, staying] = [socketFor(t, { auth: { token } }), socketFor(t, { auth: { token } })];
+      await Promise.all([connect(leaving), connect(staying)]);
+      const expired = waitForEvent(staying, 'auth:expired', 5000);
+      leaving.disconnect();
+      expect(await expired).toEqual({ message: expect.any(String) });
+    });
   });
 
   describe('client events: authorization', () => {

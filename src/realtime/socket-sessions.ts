@@ -4,13 +4,22 @@ import { PresenceService } from './presence.service';
 import type { RealtimeSocket } from './realtime-server';
 import { TypingService } from './typing.service';
 
+/** The sockets whose tokens expire at one moment, and the one timer that ends them. */
+interface Expiry {
+  timer: NodeJS.Timeout;
+  sockets: Set<RealtimeSocket>;
+}
+
 /**
  * The life of an accepted socket: counted in metrics and presence, and disconnected with
  * `auth:expired` when its access token runs out (the client refreshes and connects again).
+ * Tokens expire on whole seconds (JWT `exp`), so sockets share one timer per second rather than
+ * holding one each.
  */
 @Injectable()
 export class SocketSessions implements OnModuleDestroy {
-  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  /** By expiry time in ms since the epoch. */
+  private readonly expiries = new Map<number, Expiry>();
 
   constructor(
     private readonly metrics: MetricsService,
@@ -20,21 +29,38 @@ export class SocketSessions implements OnModuleDestroy {
 
   opened(socket: RealtimeSocket): void {
     this.metrics.socketConnected();
-    const timer = setTimeout(() => expire(socket), Math.max(0, socket.data.tokenExpiresAt - Date.now()));
-    this.expiries.set(socket.id, timer);
+    const at = socket.data.tokenExpiresAt;
+    let expiry = this.expiries.get(at);
+    if (!expiry) {
+      const timer = setTimeout(() => this.expire(at), Math.max(0, at - Date.now()));
+      expiry = { timer, sockets: new Set() };
+      this.expiries.set(at, expiry);
+    }
+    expiry.sockets.add(socket);
     void this.presence.connected(socket);
   }
 
   closed(socket: RealtimeSocket): void {
     this.metrics.socketDisconnected();
-    clearTimeout(this.expiries.get(socket.id));
-    this.expiries.delete(socket.id);
+    const at = socket.data.tokenExpiresAt;
+    const expiry = this.expiries.get(at);
+    if (expiry?.sockets.delete(socket) && expiry.sockets.size === 0) {
+      clearTimeout(expiry.timer);
+      this.expiries.delete(at);
+    }
     this.typing.socketClosed(socket);
     void this.presence.disconnected(socket.data.user.id);
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.expiries.values()) clearTimeout(timer);
+    for (const { timer } of this.expiries.values()) clearTimeout(timer);
+    this.expiries.clear();
+  }
+
+  private expire(at: number): void {
+    const expiry = this.expiries.get(at);
+    this.expiries.delete(at);
+    for (const socket of expiry?.sockets ?? []) expire(socket);
   }
 }
 
