@@ -1,9 +1,10 @@
 import { escapeLike } from '../../src/common/sql';
 
 /**
- * The SQL of the bare baseline. History and search pages are the service's own statements, so that
- * a ratio measures what the service adds around them (framework, auth, access check, mapping), not
- * a different plan; the chat list is one set-based statement for the whole page.
+ * The SQL of the bare baseline. History and search pages are the service's own statements less
+ * the access check the service folds into them, so that a ratio measures what the service adds
+ * around them (framework, auth, access check, mapping), not a different plan; the chat list is one
+ * set-based statement for the whole page, as in the service.
  */
 const MESSAGE_COLUMNS =
   'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
@@ -18,7 +19,7 @@ export interface PageQuery {
   limit: number;
 }
 
-/** The statement the service's historyQuery builds for the same page, text for text. */
+/** The statement the service's historyQuery builds for the same page, without its access check. */
 export function pageSql(query: PageQuery): { sql: string; params: unknown[] } {
   const params: unknown[] = [query.chatId];
   const where = ['m.chat_id = $1', 'm.deleted_at IS NULL'];

@@ -23,12 +23,13 @@ interface ChatRow {
   my_role: MemberRole;
   unread_count: number;
   last_message: MessageRow | null;
+  members: MemberRow[];
 }
 
 /**
- * Chats as their members see them, in a constant number of statements whatever the number of
- * chats: one for the chats (with my_role, unread_count and the last message through a lateral
- * index lookup each), one for the members of all of them.
+ * Chats as their members see them, in one statement whatever the number of chats: my_role,
+ * unread_count, the last message and the members of each chat through index lookups. With ORDER
+ * BY and LIMIT, PostgreSQL evaluates those subqueries only for the rows of the page.
  */
 const CHAT_SELECT = `
   SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at,
@@ -38,7 +39,13 @@ const CHAT_SELECT = `
          (SELECT row_to_json(lm) FROM (
             SELECT ${MESSAGE_COLUMNS} FROM messages m
              WHERE m.chat_id = c.id AND m.deleted_at IS NULL
-             ORDER BY m.seq DESC LIMIT 1) lm) AS last_message
+             ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
+         (SELECT json_agg(json_build_object(
+                   'user_id', m.user_id, 'username', u.username, 'display_name', u.display_name,
+                   'role', m.role, 'joined_at', m.joined_at, 'last_read_seq', m.last_read_seq)
+                 ORDER BY ${MEMBER_ORDER})
+            FROM chat_members m JOIN users u ON u.id = m.user_id
+           WHERE m.chat_id = c.id AND m.removed_at IS NULL) AS members
     FROM chat_members v
     JOIN chats c ON c.id = v.chat_id AND c.deleted_at IS NULL
    WHERE v.removed_at IS NULL`;
@@ -84,18 +91,21 @@ export class ChatViews {
 
     const rows: ChatRow[] = await this.db.query(sql, params);
     const page = rows.slice(0, filter.limit);
-    const items = await this.withMembers(page, this.db.manager);
+    const items = page.map(toChatDto);
     return { items, next_cursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
-  /** One chat as `userId` sees it (the caller has checked membership). */
-  async one(chatId: number, userId: number, manager: EntityManager = this.db.manager): Promise<ChatDto> {
+  /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */
+  async one(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ChatDto | undefined> {
     const rows: ChatRow[] = await manager.query(`${CHAT_SELECT} AND c.id = $1 AND v.user_id = $2`, [
       chatId,
       userId,
     ]);
-    const [chat] = await this.withMembers(rows, manager);
-    return chat;
+    return rows[0] && toChatDto(rows[0]);
   }
 
   /** The chat as each of its active members sees it, keyed by user id (for chat:created/updated). */
@@ -104,36 +114,21 @@ export class ChatViews {
     manager: EntityManager = this.db.manager,
   ): Promise<Map<number, ChatDto>> {
     const rows: ChatRow[] = await manager.query(`${CHAT_SELECT} AND c.id = $1`, [chatId]);
-    const chats = await this.withMembers(rows, manager);
-    return new Map(chats.map((chat, i) => [rows[i].viewer_id, chat]));
+    return new Map(rows.map((row) => [row.viewer_id, toChatDto(row)]));
   }
+}
 
-  private async withMembers(rows: ChatRow[], manager: EntityManager): Promise<ChatDto[]> {
-    if (rows.length === 0) return [];
-    const members: (MemberRow & { chat_id: number })[] = await manager.query(
-      `SELECT m.chat_id, m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq
-         FROM chat_members m JOIN users u ON u.id = m.user_id
-        WHERE m.chat_id = ANY($1::int[]) AND m.removed_at IS NULL
-        ORDER BY m.chat_id, ${MEMBER_ORDER}`,
-      [[...new Set(rows.map((row) => row.id))]],
-    );
-    const byChat = new Map<number, MemberRow[]>();
-    for (const member of members) {
-      const list = byChat.get(member.chat_id) ?? [];
-      list.push(member);
-      byChat.set(member.chat_id, list);
-    }
-    return rows.map((row) => ({
-      id: row.id,
-      chat_type: row.chat_type,
-      title: row.title,
-      post_id: row.post_id,
-      created_at: iso(row.created_at),
-      updated_at: iso(row.updated_at),
-      members: (byChat.get(row.id) ?? []).map(toMemberDto),
-      last_message: row.last_message ? toMessageDto(row.last_message) : null,
-      unread_count: row.unread_count,
-      my_role: row.my_role,
-    }));
-  }
+function toChatDto(row: ChatRow): ChatDto {
+  return {
+    id: row.id,
+    chat_type: row.chat_type,
+    title: row.title,
+    post_id: row.post_id,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    members: (row.members ?? []).map(toMemberDto),
+    last_message: row.last_message ? toMessageDto(row.last_message) : null,
+    unread_count: row.unread_count,
+    my_role: row.my_role,
+  };
 }

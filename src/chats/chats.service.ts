@@ -26,8 +26,7 @@ export class ChatsService {
   }
 
   async get(userId: number, chatId: number): Promise<ChatDto> {
-    await this.access.requireMember(chatId, userId);
-    return this.views.one(chatId, userId);
+    return (await this.views.one(chatId, userId)) ?? this.access.refuse(chatId, userId);
   }
 
   /**

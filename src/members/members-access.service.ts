@@ -19,6 +19,16 @@ interface AccessRow {
 }
 
 /**
+ * SQL true when chat `chat` is live and user `user` an active member of it (both SQL expressions,
+ * typically parameters): reads check access in their own statement with it, in one round trip,
+ * and call MembersAccessService.refuse when they find nothing.
+ */
+export function activeMemberSql(chat: string, user: string): string {
+  return `EXISTS (SELECT 1 FROM chat_members a JOIN chats ac ON ac.id = a.chat_id AND ac.deleted_at IS NULL
+                   WHERE a.chat_id = ${chat} AND a.user_id = ${user} AND a.removed_at IS NULL)`;
+}
+
+/**
  * The one access check, for REST and sockets alike: the chat must be live (else 404) and the
  * caller an active member (else 403), with one of `roles` when given (else 403).
  */
@@ -44,6 +54,16 @@ export class MembersAccessService {
     if (row.user_id === null || row.removed_at !== null || row.role === null) throw new NotAMember();
     if (roles && !roles.includes(row.role)) throw new Forbidden(`Only ${roles.join(' or ')} may do this`);
     return { chatId, userId, role: row.role, lastReadSeq: row.last_read_seq ?? 0 };
+  }
+
+  /**
+   * For a read that checked access in its own statement (activeMemberSql) and found nothing:
+   * throws why (404 for a chat that is not there, 403 for a caller who is not an active member).
+   * Access may have been granted since; then it still answers 403, as the read saw it.
+   */
+  async refuse(chatId: number, userId: number): Promise<never> {
+    await this.requireMember(chatId, userId);
+    throw new NotAMember();
   }
 
   /** Ids of the live chats the user is an active member of: the rooms their sockets join. */

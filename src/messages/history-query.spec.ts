@@ -1,4 +1,5 @@
 import { ListMessagesQuery } from './dto/message-input.dto';
+import { activeMemberSql } from '../members/members-access.service';
 import { historyQuery } from './history-query';
 
 const query = (fields: Partial<ListMessagesQuery>): ListMessagesQuery =>
@@ -6,22 +7,32 @@ const query = (fields: Partial<ListMessagesQuery>): ListMessagesQuery =>
 
 describe('historyQuery', () => {
   it('reads the newest live messages of the chat by default, one more than the limit', () => {
-    const { sql, params } = historyQuery(5, query({}));
-    expect(sql).toMatch(/WHERE m\.chat_id = \$1 AND m\.deleted_at IS NULL ORDER BY m\.seq DESC LIMIT \$2$/);
-    expect(params).toEqual([5, 51]);
+    const { sql, params } = historyQuery(5, 7, query({}));
+    expect(sql).toMatch(
+      /WHERE m\.chat_id = \$1 AND m\.deleted_at IS NULL AND EXISTS \(.*\) ORDER BY m\.seq DESC LIMIT \$3$/s,
+    );
+    expect(params).toEqual([5, 7, 51]);
+  });
+
+  it('reads nothing unless the viewer is an active member of the live chat', () => {
+    const { sql } = historyQuery(5, 7, query({}));
+    expect(sql).toContain(activeMemberSql('$1', '$2'));
+    expect(activeMemberSql('$1', '$2')).toMatch(/a\.user_id = \$2 AND a\.removed_at IS NULL/);
+    expect(activeMemberSql('$1', '$2')).toContain('ac.deleted_at IS NULL');
   });
 
   it('adds exclusive seq bounds and search words as parameters, never as SQL text', () => {
     const { sql, params } = historyQuery(
       5,
+      7,
       query({ sort: 'asc', before: 90, after: 10, limit: 20, query: "кот 50% '; DROP" }),
     );
-    expect(sql).toContain('m.seq < $2 AND m.seq > $3');
+    expect(sql).toContain('m.seq < $3 AND m.seq > $4');
     expect(sql).toContain(
-      'm.content ILIKE $4 AND m.content ILIKE $5 AND m.content ILIKE $6 AND m.content ILIKE $7',
+      'm.content ILIKE $5 AND m.content ILIKE $6 AND m.content ILIKE $7 AND m.content ILIKE $8',
     );
-    expect(sql).toMatch(/ORDER BY m\.seq ASC LIMIT \$8$/);
+    expect(sql).toMatch(/ORDER BY m\.seq ASC LIMIT \$9$/);
     expect(sql).not.toMatch(/DROP|'/);
-    expect(params).toEqual([5, 90, 10, '%кот%', '%50\\%%', "%';%", '%DROP%', 21]);
+    expect(params).toEqual([5, 7, 90, 10, '%кот%', '%50\\%%', "%';%", '%DROP%', 21]);
   });
 });

@@ -1,17 +1,6 @@
-import { QueryFailedError } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error';
 import type { Membership } from '../members/members-access.service';
-import {
-  assertCanDelete,
-  assertCanEdit,
-  isRepeatedClientMessageId,
-  searchPatterns,
-  syncQuery,
-  toPage,
-} from './message-rules';
-
-const failure = (driverError: object): QueryFailedError =>
-  new QueryFailedError('INSERT ...', [], Object.assign(new Error('failed'), driverError));
+import { assertCanDelete, assertCanEdit, searchPatterns, syncQuery, toPage } from './message-rules';
 
 const codeOf = (run: () => void): string | undefined => {
   try {
@@ -27,30 +16,6 @@ const member = (userId: number, role: Membership['role']): Membership => ({
   userId,
   role,
   lastReadSeq: 0,
-});
-
-describe('isRepeatedClientMessageId', () => {
-  it('is true only for a unique violation of (chat_id, sender_id, client_message_id)', () => {
-    expect(
-      isRepeatedClientMessageId(failure({ code: '23505', constraint: 'messages_client_message_id_key' })),
-    ).toBe(true);
-  });
-
-  it.each([
-    [
-      'a seq clash (a bug: the chat row lock rules it out)',
-      { code: '23505', constraint: 'messages_chat_seq_key' },
-    ],
-    ['a check violation', { code: '23514', constraint: 'messages_content_check' }],
-    ['a deadlock', { code: '40P01' }],
-  ])('is false for %s', (_, driverError) => {
-    expect(isRepeatedClientMessageId(failure(driverError))).toBe(false);
-  });
-
-  it('is false for errors that did not come from the database', () => {
-    expect(isRepeatedClientMessageId(new Error('messages_client_message_id_key'))).toBe(false);
-    expect(isRepeatedClientMessageId(undefined)).toBe(false);
-  });
 });
 
 describe('assertCanEdit', () => {

@@ -1,26 +1,12 @@
-import { QueryFailedError } from 'typeorm';
 import { Forbidden, MessageNotFound, ValidationFailed } from '../common/errors/domain-error';
 import { MAX_ID } from '../common/http/parse-id.pipe';
 import { escapeLike } from '../common/sql';
 import type { Membership } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT } from './dto/message-input.dto';
 
-const UNIQUE_VIOLATION = '23505';
-const CLIENT_MESSAGE_ID_KEY = 'messages_client_message_id_key';
-
 /** Who wrote a message: all that the edit and delete rules look at. */
 export interface AuthoredRow {
   sender_id: number;
-}
-
-/**
- * A failed send that is a retry: the sender already used this client_message_id in this chat.
- * Any other failure (including a clash on (chat_id, seq), which the chat row lock rules out) is a bug.
- */
-export function isRepeatedClientMessageId(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === UNIQUE_VIOLATION && driverError.constraint === CLIENT_MESSAGE_ID_KEY;
 }
 
 /** Only the author edits a message. */

@@ -4,11 +4,12 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
+import { MessageSendBatcher } from './send-batcher';
 
 @Module({
   imports: [MembersModule],
   controllers: [MessagesController, ReadStateController],
-  providers: [MessagesService, ReadStateService],
+  providers: [MessagesService, ReadStateService, MessageSendBatcher],
   exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}

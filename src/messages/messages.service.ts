@@ -8,44 +8,8 @@ import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-inp
 import { MESSAGE_COLUMNS, MessageDto, MessagePageDto, MessageRow, toMessageDto } from './dto/message.dto';
 import { historyQuery } from './history-query';
 import { findLiveMessage } from './live-message';
-import { writeReceipts } from './receipts';
-import {
-  assertCanDelete,
-  assertCanEdit,
-  isRepeatedClientMessageId,
-  syncQuery,
-  toPage,
-} from './message-rules';
-
-/**
- * A send in one statement, so one round trip and its own transaction:
- * - `me`: the sender must be an active member (no row: nothing below happens);
- * - `next`: the chat row's lock serializes the sends of a chat and hands out the next seq; a
- *   statement that fails later (a repeated client_message_id) rolls it back, so seqs stay gapless;
- * - the sender's read cursor moves to the new message in the same transaction, which keeps own
- *   messages at or below it (what unreadCountSql relies on). The member row is locked after the
- *   chat row, never before it.
- * `previous_read_seq` is the cursor before (from the statement's snapshot: possibly lower, never higher).
- */
-const SEND_SQL = `
-  WITH me AS (
-    SELECT cm.last_read_seq, u.display_name
-      FROM chat_members cm JOIN users u ON u.id = cm.user_id
-     WHERE cm.chat_id = $1 AND cm.user_id = $2 AND cm.removed_at IS NULL
-  ), next AS (
-    UPDATE chats SET last_seq = last_seq + 1, updated_at = now()
-     WHERE id = $1 AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM me)
-    RETURNING last_seq AS seq
-  ), m AS (
-    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
-    SELECT $1, next.seq, $2, me.display_name, $3, $4 FROM next, me
-    RETURNING ${MESSAGE_COLUMNS}
-  ), cursor AS (
-    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, m.seq), last_read_at = now()
-      FROM m
-     WHERE cm.chat_id = $1 AND cm.user_id = $2
-  )
-  SELECT m.*, me.last_read_seq AS previous_read_seq FROM m, me`;
+import { MessageSendBatcher } from './send-batcher';
+import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message-rules';
 
 @Injectable()
 export class MessagesService {
@@ -53,6 +17,7 @@ export class MessagesService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly members: MembersAccessService,
     private readonly events: DomainEventBus,
+    private readonly batcher: MessageSendBatcher,
   ) {}
 
   /**
@@ -66,24 +31,22 @@ export class MessagesService {
     input: SendMessageDto,
   ): Promise<{ message: MessageDto; created: boolean }> {
     const clientMessageId = input.client_message_id ?? null;
-    let rows: (MessageRow & { previous_read_seq: number })[];
-    try {
-      rows = await this.db.query(SEND_SQL, [chatId, userId, input.content, clientMessageId]);
-    } catch (error) {
-      if (clientMessageId === null || !isRepeatedClientMessageId(error)) throw error;
+    const outcome = await this.batcher.send({
+      chatId,
+      senderId: userId,
+      content: input.content,
+      clientMessageId,
+    });
+    if (!outcome) {
+      // Nothing was inserted: the chat is gone, the sender is not an active member, or the
+      // client_message_id was used before; say which.
+      await this.members.requireMember(chatId, userId);
+      if (clientMessageId === null) throw new NotAMember();
       return { message: await this.original(chatId, userId, clientMessageId), created: false };
     }
-    if (rows.length === 0) {
-      // Nothing was sent: the chat is gone or the sender is not an active member; say which.
-      await this.members.requireMember(chatId, userId);
-      throw new NotAMember();
-    }
-    const [row] = rows;
-    const message = toMessageDto(row);
-    this.events.publish({ type: 'message.created', chatId, message });
-    // Sending read the chat up to here: the others' messages the cursor passed get their receipts.
-    await writeReceipts(this.db, chatId, userId, row.previous_read_seq, row.seq - 1, row.created_at);
-    return { message, created: true };
+    const message = toMessageDto(outcome.row);
+    if (outcome.created) this.events.publish({ type: 'message.created', chatId, message });
+    return { message, created: outcome.created };
   }
 
   async edit(userId: number, chatId: number, messageId: number, content: string): Promise<MessageDto> {
@@ -122,9 +85,10 @@ export class MessagesService {
   }
 
   async list(userId: number, chatId: number, query: ListMessagesQuery): Promise<MessagePageDto> {
-    await this.members.requireMember(chatId, userId);
-    const { sql, params } = historyQuery(chatId, query);
+    const { sql, params } = historyQuery(chatId, userId, query);
     const rows: MessageRow[] = await this.db.query(sql, params);
+    // Nothing: an empty page, or no access (the statement checked it); only then ask which.
+    if (rows.length === 0) await this.members.requireMember(chatId, userId);
     const page = toPage(rows, query.limit);
     return { items: page.items.map(toMessageDto), has_more: page.has_more };
   }

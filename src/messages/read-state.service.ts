@@ -47,8 +47,7 @@ export class ReadStateService {
   ) {}
 
   async unread(userId: number, chatId: number): Promise<UnreadDto> {
-    await this.members.requireMember(chatId, userId);
-    return this.state(userId, chatId);
+    return (await this.activeState(userId, chatId)) ?? this.members.refuse(chatId, userId);
   }
 
   /** Marks the chat read up to `upToSeq` (default: all of it); tells the chat when the cursor moved. */
@@ -59,7 +58,7 @@ export class ReadStateService {
       [chatId, userId, upToSeq ?? null],
     );
     const moved = rows[0];
-    if (!moved) return this.state(userId, chatId);
+    if (!moved) return (await this.activeState(userId, chatId)) ?? this.members.refuse(chatId, userId);
     await writeReceipts(
       this.db,
       chatId,
@@ -93,13 +92,14 @@ export class ReadStateService {
     return { items: rows.map((row) => ({ user_id: row.user_id, read_at: iso(row.read_at) })) };
   }
 
-  private async state(userId: number, chatId: number): Promise<UnreadDto> {
+  /** The read state of an active member of a live chat; undefined for anyone else. */
+  private async activeState(userId: number, chatId: number): Promise<UnreadDto | undefined> {
     const rows: UnreadRow[] = await this.db.query(
       `SELECT cm.last_read_seq, ${unreadCountSql('c', 'cm')} AS unread_count
-         FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2
-        WHERE c.id = $1`,
+         FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2 AND cm.removed_at IS NULL
+        WHERE c.id = $1 AND c.deleted_at IS NULL`,
       [chatId, userId],
     );
-    return { unread_count: rows[0]?.unread_count ?? 0, last_read_seq: rows[0]?.last_read_seq ?? 0 };
+    return rows[0] && { unread_count: rows[0].unread_count, last_read_seq: rows[0].last_read_seq };
   }
 }
