@@ -20,11 +20,16 @@ export interface SentRow extends MessageRow {
  * written into the text: they are integers, checked here): the batch's chats locked in id order,
  * so two batches, on this instance or another, never wait on each other in a cycle. The next
  * statement takes its snapshot after these locks, so it sees every send and membership change
- * committed to these chats before.
+ * committed to these chats before. Two planner settings, for this transaction only, for that
+ * statement, whose every row is found by key: its generic plan is kept (PostgreSQL would plan it
+ * afresh for every batch, its custom plans looking cheaper on paper: 0.75 ms of planning against
+ * 0.4 ms of execution for one message, EXPLAIN ANALYZE), and that plan uses the indexes even while
+ * the tables are small enough for a sequential scan to look cheaper on paper.
  */
 export function beginAndLockChatsSql(chatIds: readonly number[]): string {
   for (const id of chatIds) if (!Number.isSafeInteger(id)) throw new TypeError(`Not a chat id: ${id}`);
-  return `BEGIN; SELECT id FROM chats WHERE id = ANY('{${chatIds.join(',')}}'::int[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`;
+  return `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off;
+    SELECT id FROM chats WHERE id = ANY('{${chatIds.join(',')}}'::int[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`;
 }
 
 /**
