@@ -37,7 +37,11 @@ export const BATCHES_IN_FLIGHT = 4;
  * flight goes at once, alone (no added delay when it is quiet); the requests that arrive while
  * they commit go together in the next transaction, so under load many messages share one commit
  * and one WAL flush. Every caller is answered only after its transaction committed, and seqs
- * stay gapless per chat (statement 2 numbers only the requests it accepts).
+ * stay gapless per chat (the send statement numbers only the requests it accepts).
+ *
+ * Transactions in flight never share a chat: a request for a chat that one of them holds waits
+ * for it, with the others of that chat, in arrival order. So they never queue on each other's
+ * chat locks in PostgreSQL (only on those of other instances), and run side by side.
  *
  * A batch that fails as a whole (it should not: the locks are ordered and the input validated)
  * is retried one request per transaction, so one bad request fails alone.
@@ -47,6 +51,8 @@ export class MessageSendBatcher {
   private readonly logger = new Logger(MessageSendBatcher.name);
   private queue: Waiting[] = [];
   private inFlight = 0;
+  /** Chats that a transaction in flight holds. */
+  private readonly busy = new Set<number>();
   /** Since start: transactions committed, messages they sent, batches retried one by one. */
   private batches = 0;
   private messages = 0;
@@ -66,14 +72,35 @@ export class MessageSendBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < BATCHES_IN_FLIGHT && this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH_MAX);
+    while (this.inFlight < BATCHES_IN_FLIGHT) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      const chats = new Set(batch.map((waiting) => waiting.request.chatId));
+      for (const chat of chats) this.busy.add(chat);
       this.inFlight++;
       void this.flush(batch).finally(() => {
+        for (const chat of chats) this.busy.delete(chat);
         this.inFlight--;
         this.pump();
       });
     }
+  }
+
+  /** The queued requests of chats no transaction holds, up to BATCH_MAX, in arrival order. */
+  private takeBatch(): Waiting[] {
+    if (this.busy.size === 0 && this.queue.length <= BATCH_MAX) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    for (const waiting of this.queue) {
+      if (batch.length < BATCH_MAX && !this.busy.has(waiting.request.chatId)) batch.push(waiting);
+      else rest.push(waiting);
+    }
+    this.queue = rest;
+    return batch;
   }
 
   private async flush(batch: Waiting[]): Promise<void> {
