@@ -13,7 +13,7 @@ import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
 import { trackHttpRequests } from './observability/http-tracking';
 import { LifecycleService } from './observability/lifecycle.service';
-import { createHttpLogger, ROOT_LOGGER } from './observability/logging';
+import { HttpRequestLog, ROOT_LOGGER } from './observability/logging';
 import { MetricsService } from './observability/metrics.service';
 
 export const API_PREFIX = 'api/v1';
@@ -29,8 +29,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   // Ahead of the body parser, so that refused bodies (400, 413) are timed and logged too.
-  app.use(trackHttpRequests(app.get(MetricsService), app.get(LifecycleService)));
-  app.use(createHttpLogger(app.get<PinoLogger>(ROOT_LOGGER)));
+  const requestLog = new HttpRequestLog(app.get<PinoLogger>(ROOT_LOGGER));
+  app.use(trackHttpRequests(app.get(MetricsService), app.get(LifecycleService), requestLog));
   app.use(helmet());
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');

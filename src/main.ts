@@ -8,7 +8,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { drainAndClose } from './observability/graceful-shutdown';
-import { createRootLogger } from './observability/logging';
+import { createRootLogger, flushLogs } from './observability/logging';
 
 function readConfig(): AppConfig {
   try {
@@ -26,6 +26,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Log lines are written asynchronously: whatever is still buffered goes out before the exit. */
+function exit(code: number): never {
+  flushLogs();
+  process.exit(code);
+}
+
 /**
  * SIGTERM / SIGINT: drain and close the app (see drainAndClose), then the embedded PostgreSQL,
  * then exit. A second signal exits at once. Our handlers replace those embedded-postgres
@@ -41,7 +47,7 @@ function handleSignals(
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
       log.warn(`${signal} received again: exiting at once`);
-      process.exit(1);
+      exit(1);
     }
     stopping = true;
     log.info(`${signal} received, shutting down`);
@@ -50,10 +56,10 @@ function handleSignals(
       if (app) await drainAndClose(app, config, log);
       await embedded?.stop();
       log.info('Stopped');
-      process.exit(0);
+      exit(0);
     } catch (error) {
       log.error(`Shutdown failed: ${messageOf(error)}`);
-      process.exit(1);
+      exit(1);
     }
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  flushLogs();
   process.stderr.write(`Fatal: ${messageOf(error)}\n`);
-  process.exit(1);
+  exit(1);
 });

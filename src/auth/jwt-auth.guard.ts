@@ -1,13 +1,25 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '../common/errors/domain-error';
-import type { AuthenticatedRequest } from './current-user.decorator';
+import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
 import { IS_PUBLIC } from './public.decorator';
 import { TokenService } from './token.service';
 
-/** Global HTTP guard: every route needs a valid access token unless marked @Public(). */
+/** How many verified access tokens are remembered (the oldest are forgotten first). */
+const VERIFIED_TOKENS = 10_000;
+
+/**
+ * Global HTTP guard: every route needs a valid access token unless marked @Public().
+ * A token's signature and claims are verified once; later requests with the very same token
+ * string (a session's every request) find its user in a bounded map until the token expires,
+ * and an expired one is verified again, which refuses it. Whether a route is public is read
+ * once per route.
+ */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
+  private readonly publicRoutes = new WeakMap<object, boolean>();
+  private readonly verified = new Map<string, AuthUser & { expiresAt: number }>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
@@ -15,16 +27,32 @@ export class JwtAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = TokenService.fromAuthorizationHeader(request.headers.authorization);
     if (!token) throw new Unauthorized();
-    const { id, username } = this.tokens.verifyAccess(token);
+    const { id, username } = this.userOf(token);
     request.user = { id, username };
     return true;
+  }
+
+  private isPublic(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let isPublic = this.publicRoutes.get(handler);
+    if (isPublic === undefined) {
+      isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]) === true;
+      this.publicRoutes.set(handler, isPublic);
+    }
+    return isPublic;
+  }
+
+  private userOf(token: string): AuthUser {
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAt) return known;
+    if (known) this.verified.delete(token);
+    const user = this.tokens.verifyAccess(token);
+    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, user);
+    return user;
   }
 }

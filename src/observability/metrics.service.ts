@@ -33,10 +33,14 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
-  private readonly httpInFlight = new Gauge({
+  /** Plain counts, read at scrape time: nothing per request beyond an addition. */
+  private httpRequestsInFlight = 0;
+
+  private readonly httpInFlight: Gauge = new Gauge({
     name: 'http_requests_in_flight',
     help: 'HTTP requests being served',
     registers: [this.registry],
+    collect: () => this.httpInFlight.set(this.httpRequestsInFlight),
   });
 
   private readonly socketsConnected = new Gauge({
@@ -66,6 +70,7 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  private readonly httpDurationSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -97,13 +102,14 @@ export class MetricsService implements OnModuleDestroy {
     return this.registry.metrics();
   }
 
-  httpRequestStarted(): () => void {
-    this.httpInFlight.inc();
-    return () => this.httpInFlight.dec();
+  httpRequestStarted(): void {
+    this.httpRequestsInFlight += 1;
   }
 
-  httpRequest(method: string, route: string, status: number, seconds: number): void {
-    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  /** Ends what {@link httpRequestStarted} began (exactly once per request). */
+  httpRequestFinished(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequestsInFlight -= 1;
+    this.durationOf(method, route, status).observe(seconds);
   }
 
   socketConnected(): void {
@@ -125,6 +131,21 @@ export class MetricsService implements OnModuleDestroy {
   /** Seconds from a change's commit to its socket emit. */
   commitToEmit(seconds: number): void {
     this.commitToEmitDelay.observe(seconds);
+  }
+
+  /** The histogram child of one method, route pattern and status, kept (their number is bounded). */
+  private durationOf(
+    method: string,
+    route: string,
+    status: number,
+  ): Histogram.Internal<'method' | 'route' | 'status'> {
+    const key = `${method} ${status} ${route}`;
+    let series = this.httpDurationSeries.get(key);
+    if (!series) {
+      series = this.httpDuration.labels({ method, route, status: String(status) });
+      this.httpDurationSeries.set(key, series);
+    }
+    return series;
   }
 
   /** Read from TypeORM's pg pool at scrape time: nothing to keep in step. */

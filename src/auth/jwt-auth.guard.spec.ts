@@ -1,0 +1,83 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
+import { DomainError } from '../common/errors/domain-error';
+import { loadConfig } from '../config/app-config';
+import type { AuthenticatedRequest } from './current-user.decorator';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { Public } from './public.decorator';
+import { TokenService } from './token.service';
+
+class Routes {
+  @Public()
+  open(): void {}
+
+  closed(): void {}
+}
+
+describe('JwtAuthGuard', () => {
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'k'.repeat(40), JWT_ACCESS_TTL_SECONDS: '60' });
+  const key = createSecretKey(Buffer.from(config.jwtSecret));
+  const tokens = new TokenService(new JwtService({ secretOrKeyProvider: () => key }), config);
+  let now: number;
+  let guard: JwtAuthGuard;
+  let verify: jest.SpyInstance;
+
+  beforeEach(() => {
+    now = 1_700_000_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    verify = jest.spyOn(tokens, 'verifyAccess');
+    guard = new JwtAuthGuard(new Reflector(), tokens);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const request = (authorization?: string): AuthenticatedRequest =>
+    ({ headers: authorization ? { authorization } : {} }) as AuthenticatedRequest;
+  const contextOf = (req: AuthenticatedRequest, handler: () => void = Routes.prototype.closed) =>
+    ({
+      getType: () => 'http',
+      getHandler: () => handler,
+      getClass: () => Routes,
+      switchToHttp: () => ({ getRequest: () => req }),
+    }) as unknown as ExecutionContext;
+  const codeOf = (run: () => unknown): string | undefined => {
+    try {
+      run();
+    } catch (error) {
+      return error instanceof DomainError ? error.code : String(error);
+    }
+    return undefined;
+  };
+
+  it('lets public routes through without a token', () => {
+    expect(guard.canActivate(contextOf(request(), Routes.prototype.open))).toBe(true);
+  });
+
+  it('verifies a token once, then knows its user until the token expires, then refuses it', () => {
+    const token = tokens.signAccess({ id: 7, username: 'ann' });
+    for (let n = 0; n < 3; n += 1) {
+      const req = request(`Bearer ${token}`);
+      expect(guard.canActivate(contextOf(req))).toBe(true);
+      expect(req.user).toEqual({ id: 7, username: 'ann' });
+    }
+    expect(verify).toHaveBeenCalledTimes(1);
+
+    now += 59_999;
+    expect(guard.canActivate(contextOf(request(`Bearer ${token}`)))).toBe(true);
+    now += 1;
+    expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('token_expired');
+    expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('token_expired');
+  });
+
+  it('refuses a missing, malformed or forged token every time', () => {
+    const token = tokens.signAccess({ id: 7, username: 'ann' });
+    const forged = `${token.slice(0, -3)}${token.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    for (let n = 0; n < 2; n += 1) {
+      expect(codeOf(() => guard.canActivate(contextOf(request())))).toBe('unauthorized');
+      expect(codeOf(() => guard.canActivate(contextOf(request('Basic abc'))))).toBe('unauthorized');
+      expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${forged}`))))).toBe('unauthorized');
+    }
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+});
