@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
@@ -33,11 +32,7 @@ class RootLoggerModule {}
     }),
   ],
   controllers: [MetricsController],
-  providers: [
-    MetricsService,
-    LifecycleService,
-    { provide: APP_INTERCEPTOR, useClass: SocketContextInterceptor },
-  ],
-  exports: [MetricsService, LifecycleService],
+  providers: [MetricsService, LifecycleService, SocketContextInterceptor],
+  exports: [MetricsService, LifecycleService, SocketContextInterceptor],
 })
 export class ObservabilityModule {}

@@ -21,7 +21,7 @@ const CHATTY_EVENTS = new Set(['typing']);
  * done, and the event counted as in-flight work so a shutdown waits for its acknowledgement.
  * Once the instance is closing, new events are refused with 503 (the client resends after it
  * reconnects to another instance), so the in-flight count can reach zero under load.
- * Registered globally; HTTP requests pass straight through.
+ * Bound to the gateway (first of its interceptors), so HTTP requests never pass through it.
  */
 @Injectable()
 export class SocketContextInterceptor implements NestInterceptor {

@@ -27,6 +27,7 @@ import { RateLimit, SEND_RATE, TYPING_RATE, WsRateLimitInterceptor } from './soc
 import { SocketSessions } from './socket-sessions';
 import { SocketUser } from './socket-user.decorator';
 import { TypingService } from './typing.service';
+import { SocketContextInterceptor } from '../observability/socket-context.interceptor';
 import { WsAckInterceptor } from './ws-ack.interceptor';
 import { WsExceptionFilter } from './ws-exception.filter';
 import { WsPayloadInterceptor } from './ws-payload.interceptor';
@@ -34,7 +35,7 @@ import { WsPayloadInterceptor } from './ws-payload.interceptor';
 /** The socket edge: every handler is one call to a service; the ack interceptor wraps its result. */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UseInterceptors(WsAckInterceptor, WsRateLimitInterceptor, WsPayloadInterceptor)
+@UseInterceptors(SocketContextInterceptor, WsAckInterceptor, WsRateLimitInterceptor, WsPayloadInterceptor)
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly server: RealtimeServer,
