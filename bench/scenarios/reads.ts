@@ -22,6 +22,17 @@ interface ReadCase {
 
 const READ_RATE = 100;
 
+/**
+ * After a bulk load: statistics, the visibility map (index-only scans) and a checkpoint, so that
+ * neither autovacuum nor the checkpoint the load provoked runs in the middle of a measurement
+ * (both servers read the same tables; the last full run saw the bare baseline's unread p99 jump
+ * from 2.6 to 242 ms between repeats).
+ */
+async function settle(ctx: BenchContext): Promise<void> {
+  await ctx.setup.query('VACUUM (ANALYZE) messages, chats, chat_members, users');
+  await ctx.setup.query('CHECKPOINT');
+}
+
 async function compare(
   ctx: BenchContext,
   scenario: string,
@@ -109,7 +120,7 @@ export async function history(ctx: BenchContext): Promise<void> {
     ],
     count,
   );
-  await ctx.setup.query('ANALYZE messages');
+  await settle(ctx);
   ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const page = (body: string) => items(body).length === 50;
   const svc = (query: string) => `/api/v1/chats/${chatId}/messages?limit=50${query}`;
@@ -183,7 +194,7 @@ function bigChat(ctx: BenchContext) {
       `UPDATE messages SET deleted_at = now() WHERE chat_id = $1 AND seq % 1000 = 500`,
       [chat.chatId],
     );
-    await ctx.setup.query('ANALYZE messages');
+    await settle(ctx);
     return { ...chat, count, deleted: deleted.rowCount ?? 0 };
   })();
   return searchChat;
@@ -264,7 +275,7 @@ export async function chatlist(ctx: BenchContext): Promise<void> {
       WHERE user_id = $2 AND chat_id = ANY($1::int[])`,
     [ids, user.id],
   );
-  await ctx.setup.query('ANALYZE');
+  await settle(ctx);
   const page = (body: string) => items(body).length === 20;
   await compare(ctx, 'chatlist', user.token, [
     {
