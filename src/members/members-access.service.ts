@@ -19,16 +19,6 @@ interface AccessRow {
 }
 
 /**
- * SQL true when chat `chat` is live and user `user` an active member of it (both SQL expressions,
- * typically parameters): reads check access in their own statement with it, in one round trip,
- * and call MembersAccessService.refuse when they find nothing.
- */
-export function activeMemberSql(chat: string, user: string): string {
-  return `EXISTS (SELECT 1 FROM chat_members a JOIN chats ac ON ac.id = a.chat_id AND ac.deleted_at IS NULL
-                   WHERE a.chat_id = ${chat} AND a.user_id = ${user} AND a.removed_at IS NULL)`;
-}
-
-/**
  * The one access check, for REST and sockets alike: the chat must be live (else 404) and the
  * caller an active member (else 403), with one of `roles` when given (else 403).
  */
@@ -57,7 +47,8 @@ export class MembersAccessService {
   }
 
   /**
-   * For a read that checked access in its own statement (activeMemberSql) and found nothing:
+   * For a read that checked access in its own statement (activeMemberSql, membership-sql.ts) and
+   * found nothing:
    * throws why (404 for a chat that is not there, 403 for a caller who is not an active member).
    * Access may have been granted since; then it still answers 403, as the read saw it.
    */

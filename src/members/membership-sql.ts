@@ -7,6 +7,16 @@ export function memberKey(userIds: Iterable<number>): string {
 }
 
 /**
+ * SQL true when chat `chat` is live and user `user` an active member of it (both SQL expressions,
+ * typically parameters): reads check access in their own statement with it, in one round trip,
+ * and call MembersAccessService.refuse when they find nothing.
+ */
+export function activeMemberSql(chat: string, user: string): string {
+  return `EXISTS (SELECT 1 FROM chat_members a JOIN chats ac ON ac.id = a.chat_id AND ac.deleted_at IS NULL
+                   WHERE a.chat_id = ${chat} AND a.user_id = ${user} AND a.removed_at IS NULL)`;
+}
+
+/**
  * Serializes changes to one chat's membership (and its deletion): taken first in each such
  * transaction, so the checks that follow see the outcome of any change that was racing.
  */

@@ -1,5 +1,5 @@
 import { ListMessagesQuery } from './dto/message-input.dto';
-import { activeMemberSql } from '../members/members-access.service';
+import { activeMemberSql } from '../members/membership-sql';
 import { historyQuery } from './history-query';
 
 const query = (fields: Partial<ListMessagesQuery>): ListMessagesQuery =>

@@ -1,4 +1,4 @@
-import { activeMemberSql } from '../members/members-access.service';
+import { activeMemberSql } from '../members/membership-sql';
 import { MESSAGE_COLUMNS } from './dto/message.dto';
 import type { ListMessagesQuery } from './dto/message-input.dto';
 import { searchPatterns } from './message-rules';

@@ -112,8 +112,8 @@ export interface CursorMove {
 }
 
 /**
- * The batch as the send statement takes it: requests whose (chat, sender, client_message_id) repeats an
- * earlier one of the batch are left out and answered with that earlier one's outcome.
+ * The batch as the send statement takes it: requests whose (chat, sender, client_message_id)
+ * repeats an earlier one of the batch are left out and answered with that earlier one's outcome.
  * Returns, for each request, the index of the request whose outcome it shares.
  */
 export function groupBatch(requests: readonly SendRequest[]): {
