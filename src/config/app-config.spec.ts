@@ -130,15 +130,29 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
 
+  const DATABASE_URL = 'postgres://u:p@db:5432/chat';
+
   it('requires a JWT secret in production', () => {
-    expect(problem({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL })).toMatch(
+      /JWT_SECRET is required when NODE_ENV=production/,
+    );
   });
 
   it('refuses the development placeholder secret in production', () => {
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(/placeholder/);
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(
+      /placeholder/,
+    );
+  });
+
+  it('requires DATABASE_URL in production, in one line naming it', () => {
+    const text = problem({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    expect(text).toMatch(/^Invalid configuration: DATABASE_URL is required when NODE_ENV=production/);
+    expect(text).not.toContain('\n');
+    expect(loadConfig({ NODE_ENV: 'development', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
   });
 
   it('allows no cross-origin calls in production unless origins are listed', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
   });
 });

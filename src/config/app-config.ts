@@ -8,7 +8,7 @@ export class AppConfig {
   readonly nodeEnv!: 'development' | 'production' | 'test';
   readonly host!: string;
   readonly port!: number;
-  /** Unset: an embedded PostgreSQL is started under {@link embeddedPgDir}. */
+  /** Unset: an embedded PostgreSQL is started under {@link embeddedPgDir} (refused in production). */
   readonly databaseUrl!: string | undefined;
   readonly embeddedPgDir!: string;
   readonly embeddedPgPort!: number;
@@ -184,11 +184,19 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     throw new ConfigError('JWT_REFRESH_TTL_SECONDS', 'must be longer than JWT_ACCESS_TTL_SECONDS');
   }
 
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (production && databaseUrl === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required when NODE_ENV=production (the embedded PostgreSQL is for development only)',
+    );
+  }
+
   return new AppConfig({
     nodeEnv,
     host: read(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 3000, 0, 65_535),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
