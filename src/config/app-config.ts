@@ -33,6 +33,9 @@ export class AppConfig {
   /** The stricter budget of POST /auth/login and POST /auth/register, per client and route. */
   readonly authRateLimitMax!: number;
   readonly rateLimitWindowSeconds!: number;
+  /** Failed logins one username may take per {@link authUsernameRateLimitWindowSeconds}, from any address. */
+  readonly authUsernameRateLimitMax!: number;
+  readonly authUsernameRateLimitWindowSeconds!: number;
   /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. */
   readonly trustProxy!: false | number | string[];
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
@@ -214,6 +217,14 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 1, 10_000_000),
     authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 10, 1, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    authUsernameRateLimitMax: integer(env, 'AUTH_USERNAME_RATE_LIMIT_MAX', 10, 1, 10_000_000),
+    authUsernameRateLimitWindowSeconds: integer(
+      env,
+      'AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS',
+      300,
+      1,
+      86_400,
+    ),
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),

@@ -79,6 +79,7 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       JWT_SECRET: TEST_JWT_SECRET,
       RATE_LIMIT_MAX: '1000000',
       AUTH_RATE_LIMIT_MAX: '1000000',
+      AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
