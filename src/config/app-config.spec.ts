@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       authUsernameRateLimitWindowSeconds: 300,
       trustProxy: false,
       metricsToken: undefined,
+      metricsPort: undefined,
       shutdownDelaySeconds: 0,
       shutdownTimeoutSeconds: 25,
     });
@@ -104,6 +105,8 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a hop count/],
     [{ TRUST_PROXY: '10.0.0.0/8, *' }, /TRUST_PROXY .*\(bad: "\*"\)/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be an integer from 0 to 65535/],
+    [{ PORT: '3000', METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT \(3000\)/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
     [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
   ])('refuses %p with one line naming the variable', (env, message) => {
@@ -122,6 +125,7 @@ describe('loadConfig', () => {
         AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: '900',
         TRUST_PROXY: 'loopback, 10.0.0.0/8',
         METRICS_TOKEN: 'metrics-token-0123456789',
+        METRICS_PORT: '9464',
         SHUTDOWN_DELAY_SECONDS: '5',
         SHUTDOWN_TIMEOUT_SECONDS: '40',
       },
@@ -135,6 +139,7 @@ describe('loadConfig', () => {
       authUsernameRateLimitWindowSeconds: 900,
       trustProxy: ['loopback', '10.0.0.0/8'],
       metricsToken: 'metrics-token-0123456789',
+      metricsPort: 9464,
       shutdownDelaySeconds: 5,
       shutdownTimeoutSeconds: 40,
     });

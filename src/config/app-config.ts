@@ -40,6 +40,11 @@ export class AppConfig {
   readonly trustProxy!: false | number | string[];
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken!: string | undefined;
+  /**
+   * When set, GET /metrics is served on this port of {@link host} only, by a listener of its own,
+   * and the main port answers it 404 (`0`: any free port). Unset: on the main port.
+   */
+  readonly metricsPort!: number | undefined;
   /** How long readiness answers 503 before the listener closes, so load balancers move away. */
   readonly shutdownDelaySeconds!: number;
   /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
@@ -166,6 +171,13 @@ function metricsToken(env: Env): string | undefined {
   return value;
 }
 
+function metricsPort(env: Env, port: number): number | undefined {
+  if (read(env, 'METRICS_PORT') === undefined) return undefined;
+  const value = integer(env, 'METRICS_PORT', 0, 0, 65_535);
+  if (value !== 0 && value === port) throw new ConfigError('METRICS_PORT', `must differ from PORT (${port})`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -195,10 +207,12 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     );
   }
 
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
+
   return new AppConfig({
     nodeEnv,
     host: read(env, 'HOST') ?? '0.0.0.0',
-    port: integer(env, 'PORT', 3000, 0, 65_535),
+    port,
     databaseUrl,
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
@@ -227,6 +241,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     ),
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
+    metricsPort: metricsPort(env, port),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
   });
