@@ -52,11 +52,19 @@ export class AuthService {
 
   async login(input: LoginDto): Promise<AuthResponseDto> {
     this.throttle.attempt(input.username);
-    const user = await this.users.findOne({
-      where: { username: input.username },
-      select: { id: true, username: true, displayName: true, passwordHash: true },
-    });
-    const valid = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
+    let user: User | null;
+    let valid: boolean;
+    try {
+      user = await this.users.findOne({
+        where: { username: input.username },
+        select: { id: true, username: true, displayName: true, passwordHash: true },
+      });
+      valid = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
+    } catch (error) {
+      // Not a wrong password: an outage must not use up the owner's failed logins.
+      this.throttle.undo(input.username);
+      throw error;
+    }
     if (!user || !valid) throw new DomainError('invalid_credentials', 'Wrong username or password');
     this.throttle.succeeded(input.username);
     return this.session(user);

@@ -53,4 +53,14 @@ describe('LoginThrottle', () => {
     refusal(() => limiter.attempt('anna', 5));
     limiter.onApplicationShutdown();
   });
+
+  it('takes back an attempt that could not be checked', () => {
+    const limiter = throttle(2, 60);
+    limiter.attempt('anna', 0);
+    limiter.attempt('anna', 1);
+    limiter.undo('anna');
+    limiter.attempt('anna', 2);
+    refusal(() => limiter.attempt('anna', 3));
+    limiter.undo('ben');
+  });
 });

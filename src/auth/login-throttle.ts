@@ -52,6 +52,13 @@ export class LoginThrottle implements OnApplicationShutdown {
     this.sweeper ??= setInterval(() => this.sweep(), this.windowMs).unref();
   }
 
+  /** Takes back one attempt that neither succeeded nor failed (the database did not answer). */
+  undo(username: string): void {
+    const times = this.failures.get(username);
+    times?.pop();
+    if (times?.length === 0) this.failures.delete(username);
+  }
+
   /** Clears the username's failures (and the attempt counted for this login). */
   succeeded(username: string): void {
     this.failures.delete(username);
