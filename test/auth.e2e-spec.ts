@@ -327,3 +327,67 @@ describe('auth and users (e2e)', () => {
     expect(res.body).toEqual({ status: 404, code: 'not_found', message: 'Not found' });
   });
 });
+
+describe('failed logins per username (e2e)', () => {
+  const WINDOW_SECONDS = 5;
+  let t: TestApp;
+  let address = 0;
+  /** A login from an address of its own, so only the per-username budget can refuse it. */
+  const login = (username: string, password: string) => {
+    address += 1;
+    return t
+      .http()
+      .post(`${API}/auth/login`)
+      .set('X-Forwarded-For', `10.1.${address >> 8}.${address & 255}`)
+      .send({ username, password });
+  };
+
+  beforeAll(async () => {
+    t = await startApp({
+      TRUST_PROXY: 'loopback',
+      // Per address: the suite's registrations (from 127.0.0.1) and one login from each address.
+      AUTH_RATE_LIMIT_MAX: '5',
+      AUTH_USERNAME_RATE_LIMIT_MAX: '3',
+      AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
+  });
+  afterAll(() => t.close());
+
+  it('refuses a guessing attack from many addresses with 429 after the budget, until the window passes', async () => {
+    const victim = await registerUser(t, 'victim');
+    const bystander = await registerUser(t, 'bystander');
+    for (let n = 0; n < 3; n += 1) await login(victim.username, `guess ${n}`).expect(401);
+
+    const refused = await login(victim.username, 'guess 4').expect(429);
+    expect(refused.body).toEqual({
+      status: 429,
+      code: 'rate_limited',
+      message: expect.any(String),
+      details: { retry_after_ms: expect.any(Number), retry_after_seconds: expect.any(Number) },
+    });
+    const retryAfterMs = refused.body.details.retry_after_ms as number;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(WINDOW_SECONDS * 1000);
+    expect(Number(refused.headers['retry-after'])).toBe(Math.ceil(retryAfterMs / 1000));
+    // Refused before the password is checked: the right one learns nothing either, in any case.
+    await login(victim.username, victim.password).expect(429);
+    await login(victim.username.toUpperCase(), victim.password).expect(429);
+    // Other accounts are not affected.
+    await login(bystander.username, bystander.password).expect(200);
+
+    // Once the oldest failure leaves the window the owner gets in, which clears the failures.
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs + 50));
+    await login(victim.username, victim.password).expect(200);
+    for (let n = 0; n < 3; n += 1) await login(victim.username, `again ${n}`).expect(401);
+    await login(victim.username, 'again 4').expect(429);
+  }, 20_000);
+
+  it('lets no more parallel guesses through than the budget', async () => {
+    const victim = await registerUser(t, 'victim');
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, n) => login(victim.username, `parallel ${n}`).then((res) => res.status)),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(7);
+  });
+});

@@ -213,7 +213,7 @@ describe('structured logs of the real process (e2e)', () => {
       const program =
         `const { createRootLogger } = require(${JSON.stringify(join(build, 'src/observability/logging.js'))});` +
         `const { loadConfig } = require(${JSON.stringify(join(build, 'src/config/app-config.js'))});` +
-        `createRootLogger(loadConfig({ NODE_ENV: '${nodeEnv}', JWT_SECRET: '${'s'.repeat(40)}' })).info('hello');`;
+        `createRootLogger(loadConfig({ NODE_ENV: '${nodeEnv}', JWT_SECRET: '${'s'.repeat(40)}', DATABASE_URL: 'postgres://db/chat' })).info('hello');`;
       const run = tty
         ? promisify(execFile)('script', [
             '-qec',

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { MetricsListener } from '../src/observability/metrics-listener';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { API } from './support/messages';
@@ -33,6 +35,32 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
       sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted),
   )?.value;
 }
+
+/** GET with the path exactly as written (no client-side normalisation); resolves the status. */
+function rawGet(origin: string, path: string, authorization?: string): Promise<number> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const headers = authorization ? { Authorization: authorization } : {};
+    const req = httpRequest({ host: hostname, port, path, method: 'GET', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Spellings of the metrics path that Express routes to the metrics handler (case, trailing slash, query). */
+const REACHING_SPELLINGS = ['/metrics', '/metrics/', '/METRICS', '/Metrics', '/METRICS/', '/metrics?x=1'];
+/** Spellings a proxy may normalise to /metrics, but Express does not route there. */
+const OTHER_SPELLINGS = [
+  '//metrics',
+  '/%6detrics',
+  '/%6Detrics',
+  '/./metrics',
+  '/api/../metrics',
+  '/metrics%2F',
+];
 
 describe('GET /metrics (e2e)', () => {
   let t: TestApp;
@@ -155,6 +183,50 @@ describe('GET /metrics (e2e)', () => {
       expect(parse(res.text).some((sample) => sample.name === 'http_request_duration_seconds_count')).toBe(
         true,
       );
+    });
+  });
+
+  it('is reached on the main port by these spellings, and no others (deploy/nginx.conf blocks them all)', async () => {
+    for (const path of REACHING_SPELLINGS) expect([path, await rawGet(t.origin, path)]).toEqual([path, 200]);
+    for (const path of OTHER_SPELLINGS) expect([path, await rawGet(t.origin, path)]).toEqual([path, 404]);
+  });
+
+  describe('with METRICS_PORT', () => {
+    let separate: TestApp;
+    let metricsOrigin: string;
+    const token = 'scrape-token-0123456789abcdef';
+
+    beforeAll(async () => {
+      separate = await startApp({ METRICS_PORT: '0', METRICS_TOKEN: token });
+      metricsOrigin = `http://127.0.0.1:${separate.app.get(MetricsListener).port}`;
+    });
+    afterAll(() => separate.close());
+
+    it('serves the metrics on that port only, with the token', async () => {
+      expect(metricsOrigin).not.toBe(separate.origin);
+      const res = await fetch(`${metricsOrigin}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(parse(await res.text()).some((sample) => sample.name === 'process_cpu_seconds_total')).toBe(
+        true,
+      );
+      const refused = await fetch(`${metricsOrigin}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({
+        status: 401,
+        code: 'unauthorized',
+        message: expect.any(String),
+      });
+    });
+
+    it('answers 404 for every spelling on the main port, and for anything else on the metrics port', async () => {
+      for (const path of [...REACHING_SPELLINGS, ...OTHER_SPELLINGS]) {
+        expect([path, await rawGet(separate.origin, path, `Bearer ${token}`)]).toEqual([path, 404]);
+      }
+      for (const path of ['/health/live', `${API}/users/me`, '/docs', '/metrics/x', '/']) {
+        expect([path, await rawGet(metricsOrigin, path)]).toEqual([path, 404]);
+      }
+      await separate.http().get('/health/live').expect(200);
     });
   });
 });

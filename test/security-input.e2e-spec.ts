@@ -417,7 +417,7 @@ describe('rate limits (e2e)', () => {
       status: 429,
       code: 'rate_limited',
       message: expect.any(String),
-      details: { retry_after_seconds: expect.any(Number) },
+      details: { retry_after_ms: expect.any(Number), retry_after_seconds: expect.any(Number) },
     });
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);

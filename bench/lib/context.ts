@@ -107,4 +107,5 @@ export class BenchContext {
 export const SERVICE_LIMITS: Record<string, string> = {
   RATE_LIMIT_MAX: '10000000',
   AUTH_RATE_LIMIT_MAX: '100000',
+  AUTH_USERNAME_RATE_LIMIT_MAX: '100000',
 };

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { User } from '../users/user.entity';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginThrottle } from './login-throttle';
 import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
@@ -26,7 +27,7 @@ function jwtOptions(config: AppConfig): JwtModuleOptions {
     TypeOrmModule.forFeature([User, RefreshToken]),
   ],
   controllers: [AuthController],
-  providers: [AuthService, RefreshTokenService, TokenService],
+  providers: [AuthService, LoginThrottle, RefreshTokenService, TokenService],
   exports: [TokenService],
 })
 export class AuthModule {}

@@ -6,6 +6,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { toUserDto } from '../users/dto/user.dto';
 import { User } from '../users/user.entity';
 import { AuthResponseDto, LoginDto, RegisterDto } from './dto/auth.dto';
+import { LoginThrottle } from './login-throttle';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 
@@ -23,6 +24,7 @@ export class AuthService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tokens: TokenService,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthResponseDto> {
@@ -49,12 +51,22 @@ export class AuthService {
   }
 
   async login(input: LoginDto): Promise<AuthResponseDto> {
-    const user = await this.users.findOne({
-      where: { username: input.username },
-      select: { id: true, username: true, displayName: true, passwordHash: true },
-    });
-    const valid = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
+    this.throttle.attempt(input.username);
+    let user: User | null;
+    let valid: boolean;
+    try {
+      user = await this.users.findOne({
+        where: { username: input.username },
+        select: { id: true, username: true, displayName: true, passwordHash: true },
+      });
+      valid = await verify(user?.passwordHash ?? (await this.dummyHash), input.password);
+    } catch (error) {
+      // Not a wrong password: an outage must not use up the owner's failed logins.
+      this.throttle.undo(input.username);
+      throw error;
+    }
     if (!user || !valid) throw new DomainError('invalid_credentials', 'Wrong username or password');
+    this.throttle.succeeded(input.username);
     return this.session(user);
   }
 

@@ -33,8 +33,11 @@ describe('loadConfig', () => {
       rateLimitMax: 600,
       authRateLimitMax: 10,
       rateLimitWindowSeconds: 60,
+      authUsernameRateLimitMax: 10,
+      authUsernameRateLimitWindowSeconds: 300,
       trustProxy: false,
       metricsToken: undefined,
+      metricsPort: undefined,
       shutdownDelaySeconds: 0,
       shutdownTimeoutSeconds: 25,
     });
@@ -94,9 +97,16 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_MAX: '0' }, /RATE_LIMIT_MAX must be an integer from 1/],
     [{ AUTH_RATE_LIMIT_MAX: 'ten' }, /AUTH_RATE_LIMIT_MAX must be an integer/],
     [{ RATE_LIMIT_WINDOW_SECONDS: '-5' }, /RATE_LIMIT_WINDOW_SECONDS must be an integer/],
+    [{ AUTH_USERNAME_RATE_LIMIT_MAX: '0' }, /AUTH_USERNAME_RATE_LIMIT_MAX must be an integer from 1/],
+    [
+      { AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: '1w' },
+      /AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS must be an integer from 1 to 86400/,
+    ],
     [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a hop count/],
     [{ TRUST_PROXY: '10.0.0.0/8, *' }, /TRUST_PROXY .*\(bad: "\*"\)/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be an integer from 0 to 65535/],
+    [{ PORT: '3000', METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT \(3000\)/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
     [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
   ])('refuses %p with one line naming the variable', (env, message) => {
@@ -111,8 +121,11 @@ describe('loadConfig', () => {
         RATE_LIMIT_MAX: '100',
         AUTH_RATE_LIMIT_MAX: '3',
         RATE_LIMIT_WINDOW_SECONDS: '10',
+        AUTH_USERNAME_RATE_LIMIT_MAX: '4',
+        AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: '900',
         TRUST_PROXY: 'loopback, 10.0.0.0/8',
         METRICS_TOKEN: 'metrics-token-0123456789',
+        METRICS_PORT: '9464',
         SHUTDOWN_DELAY_SECONDS: '5',
         SHUTDOWN_TIMEOUT_SECONDS: '40',
       },
@@ -122,23 +135,40 @@ describe('loadConfig', () => {
       rateLimitMax: 100,
       authRateLimitMax: 3,
       rateLimitWindowSeconds: 10,
+      authUsernameRateLimitMax: 4,
+      authUsernameRateLimitWindowSeconds: 900,
       trustProxy: ['loopback', '10.0.0.0/8'],
       metricsToken: 'metrics-token-0123456789',
+      metricsPort: 9464,
       shutdownDelaySeconds: 5,
       shutdownTimeoutSeconds: 40,
     });
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
 
+  const DATABASE_URL = 'postgres://u:p@db:5432/chat';
+
   it('requires a JWT secret in production', () => {
-    expect(problem({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL })).toMatch(
+      /JWT_SECRET is required when NODE_ENV=production/,
+    );
   });
 
   it('refuses the development placeholder secret in production', () => {
-    expect(problem({ NODE_ENV: 'production', JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(/placeholder/);
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(
+      /placeholder/,
+    );
+  });
+
+  it('requires DATABASE_URL in production, in one line naming it', () => {
+    const text = problem({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    expect(text).toMatch(/^Invalid configuration: DATABASE_URL is required when NODE_ENV=production/);
+    expect(text).not.toContain('\n');
+    expect(loadConfig({ NODE_ENV: 'development', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
   });
 
   it('allows no cross-origin calls in production unless origins are listed', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ export class AppConfig {
   readonly nodeEnv!: 'development' | 'production' | 'test';
   readonly host!: string;
   readonly port!: number;
-  /** Unset: an embedded PostgreSQL is started under {@link embeddedPgDir}. */
+  /** Unset: an embedded PostgreSQL is started under {@link embeddedPgDir} (refused in production). */
   readonly databaseUrl!: string | undefined;
   readonly embeddedPgDir!: string;
   readonly embeddedPgPort!: number;
@@ -33,10 +33,18 @@ export class AppConfig {
   /** The stricter budget of POST /auth/login and POST /auth/register, per client and route. */
   readonly authRateLimitMax!: number;
   readonly rateLimitWindowSeconds!: number;
+  /** Failed logins one username may take per {@link authUsernameRateLimitWindowSeconds}, from any address. */
+  readonly authUsernameRateLimitMax!: number;
+  readonly authUsernameRateLimitWindowSeconds!: number;
   /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. */
   readonly trustProxy!: false | number | string[];
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken!: string | undefined;
+  /**
+   * When set, GET /metrics is served on this port of {@link host} only, by a listener of its own,
+   * and the main port answers it 404 (`0`: any free port). Unset: on the main port.
+   */
+  readonly metricsPort!: number | undefined;
   /** How long readiness answers 503 before the listener closes, so load balancers move away. */
   readonly shutdownDelaySeconds!: number;
   /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
@@ -163,6 +171,13 @@ function metricsToken(env: Env): string | undefined {
   return value;
 }
 
+function metricsPort(env: Env, port: number): number | undefined {
+  if (read(env, 'METRICS_PORT') === undefined) return undefined;
+  const value = integer(env, 'METRICS_PORT', 0, 0, 65_535);
+  if (value !== 0 && value === port) throw new ConfigError('METRICS_PORT', `must differ from PORT (${port})`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -184,11 +199,21 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     throw new ConfigError('JWT_REFRESH_TTL_SECONDS', 'must be longer than JWT_ACCESS_TTL_SECONDS');
   }
 
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (production && databaseUrl === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required when NODE_ENV=production (the embedded PostgreSQL is for development only)',
+    );
+  }
+
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
+
   return new AppConfig({
     nodeEnv,
     host: read(env, 'HOST') ?? '0.0.0.0',
-    port: integer(env, 'PORT', 3000, 0, 65_535),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    port,
+    databaseUrl,
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
@@ -206,8 +231,17 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 1, 10_000_000),
     authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 10, 1, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    authUsernameRateLimitMax: integer(env, 'AUTH_USERNAME_RATE_LIMIT_MAX', 10, 1, 10_000_000),
+    authUsernameRateLimitWindowSeconds: integer(
+      env,
+      'AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS',
+      300,
+      1,
+      86_400,
+    ),
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
+    metricsPort: metricsPort(env, port),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
   });

@@ -4,7 +4,9 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { prometheusContentType } from 'prom-client';
 import { Public } from '../auth/public.decorator';
+import { DomainError } from '../common/errors/domain-error';
 import { ApiErrors } from '../common/http/api-errors.decorator';
+import { AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
@@ -12,20 +14,26 @@ import { MetricsService } from './metrics.service';
 @SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
   @ApiOkResponse({
-    description: 'Prometheus text format; needs the bearer METRICS_TOKEN when set',
+    description:
+      'Prometheus text format; needs the bearer METRICS_TOKEN when set. With METRICS_PORT set, ' +
+      'served on that port only, and 404 here',
     type: String,
   })
-  @ApiErrors(401)
+  @ApiErrors(401, 404)
   async scrape(
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
+    if (this.config.metricsPort !== undefined) throw new DomainError('not_found', 'Not found');
     const text = await this.metrics.scrape(authorization);
     // Set only on success: a refusal keeps the JSON error shape.
     res.type(prometheusContentType);

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { LifecycleService } from './lifecycle.service';
 import { createRootLogger, ROOT_LOGGER } from './logging';
 import { MetricsController } from './metrics.controller';
+import { MetricsListener } from './metrics-listener';
 import { MetricsService } from './metrics.service';
 import { SocketContextInterceptor } from './socket-context.interceptor';
 
@@ -32,7 +33,7 @@ class RootLoggerModule {}
     }),
   ],
   controllers: [MetricsController],
-  providers: [MetricsService, LifecycleService, SocketContextInterceptor],
+  providers: [MetricsService, MetricsListener, LifecycleService, SocketContextInterceptor],
   exports: [MetricsService, LifecycleService, SocketContextInterceptor],
 })
 export class ObservabilityModule {}

@@ -30,6 +30,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     // Suites register many users from one address; the limits have their own tests.
     RATE_LIMIT_MAX: '1000000',
     AUTH_RATE_LIMIT_MAX: '1000000',
+    AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
     // JSON log lines would interleave with Jest's report; TEST_LOG_LEVEL=debug shows them.
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,

@@ -1,5 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TEST_JWT_SECRET } from './app';
@@ -46,6 +47,18 @@ export async function removeBuild(outDir: string | undefined): Promise<void> {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 }
 
+/** A free loopback port, for a server that must be told its port (the embedded PostgreSQL). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 /**
  * Starts `node <build>/src/main.js` on the run's test database and a free port, and resolves
  * once it logs that it listens. The caller stops it (signal) and awaits `exited`.
@@ -66,6 +79,7 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       JWT_SECRET: TEST_JWT_SECRET,
       RATE_LIMIT_MAX: '1000000',
       AUTH_RATE_LIMIT_MAX: '1000000',
+      AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     if (response.headersSent) return;
+    const retryAfterMs = (body.details as { retry_after_ms?: unknown } | undefined)?.retry_after_ms;
+    if (typeof retryAfterMs === 'number' && !response.hasHeader('Retry-After')) {
+      response.setHeader('Retry-After', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    }
     response.status(body.status).json(body);
   }
 }

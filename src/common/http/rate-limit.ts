@@ -218,6 +218,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', retryAfter);
     this.log.warn(`Rate limit of ${detail.limit} reached by ${detail.tracker}`);
     throw new DomainError('rate_limited', 'Too many requests, slow down', {
+      retry_after_ms: retryAfter * 1000,
       retry_after_seconds: retryAfter,
     });
   }
