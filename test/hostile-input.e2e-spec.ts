@@ -407,6 +407,15 @@ describe('hostile values in every field of every route and socket event (e2e)', 
     expect([...new Set(served)].sort()).toEqual([...operations(openApi).keys()].sort());
   });
 
+  it.each(['1.2147483648', '1.9999999999', '999999999999999999.2147483648', '0.0', '1.1.1', '-1.1'])(
+    'answers a forged chat-list cursor %p with 400 or a page, never 500',
+    async (raw) => {
+      const cursor = Buffer.from(raw).toString('base64url');
+      const res = await t.http().get(`${API}/chats`).query({ cursor }).set(f.owner.auth);
+      expect(verdictOf(res.status, res.body, 'cursor', HOSTILE[0], false)).toBeUndefined();
+    },
+  );
+
   const REST_CASES = (): [string, Field][] =>
     [...operations(openApi)].flatMap(([route, fields]) =>
       fields.map((field): [string, Field] => [route, field]),
