@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { DomainError } from './common/errors/domain-error';
+import { answerClientErrors } from './common/http/client-errors';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './docs/openapi';
 import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   setupOpenApi(app);
   serveAsyncApi(app);
   app.useWebSocketAdapter(new RealtimeIoAdapter(app));
+  answerClientErrors(app.getHttpServer());
   await app.init();
   // Nest answers unknown paths under /api/v1 itself; elsewhere Express would send an HTML page.
   app.use((_req: Request, res: Response) => res.status(404).json(NOT_FOUND.toBody()));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ValidationFailed } from '../common/errors/domain-error';
+import { MAX_ID } from '../common/http/parse-id.pipe';
 import type { MemberRole } from '../members/chat-member.entity';
 import { MemberRow, toMemberDto } from '../members/dto/member.dto';
 import { MEMBER_ORDER } from '../members/membership-sql';
@@ -62,7 +63,10 @@ function encodeCursor(row: ChatRow): string {
 
 function decodeCursor(cursor: string): Cursor {
   const match = /^(\d{1,18})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw ValidationFailed.field('cursor', 'cursor must be a next_cursor from a previous page');
+  // A forged id past the int column's range would fail in PostgreSQL (500), not here.
+  if (!match || Number(match[2]) > MAX_ID) {
+    throw ValidationFailed.field('cursor', 'cursor must be a next_cursor from a previous page');
+  }
   return { updatedUs: match[1], id: Number(match[2]) };
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { LowerCaseTrim, Trim } from '../../common/http/transforms';
+import { TextLength } from '../../common/http/validators';
 import { UserDto } from '../../users/dto/user.dto';
 
 export class RegisterDto {
@@ -11,14 +12,14 @@ export class RegisterDto {
   username!: string;
 
   @ApiProperty({ example: 'correct horse battery', minLength: 8, maxLength: 128 })
-  @Length(8, 128)
+  @TextLength(8, 128)
   @IsString()
   password!: string;
 
   @ApiPropertyOptional({ example: 'Anna K.', maxLength: 64, description: 'Defaults to the username' })
   @IsOptional()
   @Trim()
-  @Length(1, 64)
+  @TextLength(1, 64)
   @IsString()
   display_name?: string;
 }
@@ -26,22 +27,19 @@ export class RegisterDto {
 export class LoginDto {
   @ApiProperty({ example: 'anna.k' })
   @LowerCaseTrim()
-  @IsNotEmpty()
-  @MaxLength(64)
+  @TextLength(1, 64)
   @IsString()
   username!: string;
 
   @ApiProperty({ example: 'correct horse battery' })
-  @IsNotEmpty()
-  @MaxLength(128)
+  @TextLength(1, 128)
   @IsString()
   password!: string;
 }
 
 export class RefreshDto {
   @ApiProperty({ description: 'The refresh token from register, login or the last refresh' })
-  @IsNotEmpty()
-  @MaxLength(256)
+  @TextLength(1, 256)
   @IsString()
   refresh_token!: string;
 }

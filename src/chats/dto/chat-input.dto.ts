@@ -1,21 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/transforms';
+import { MAX_INPUT_ITEMS } from '../../common/http/text';
+import { IdList, TextLength } from '../../common/http/validators';
 import { CHAT_TYPES, type ChatType } from '../chat.entity';
+
+export const TITLE_MAX = 200;
+export const MEMBER_IDS_MAX = MAX_INPUT_ITEMS;
 
 export class CreateChatDto {
   @ApiProperty({
@@ -24,12 +16,7 @@ export class CreateChatDto {
     description:
       'The other members; the creator is always a member (owner). Empty: favorites (notes to self)',
   })
-  @ArrayMaxSize(10_000)
-  @ArrayUnique()
-  @Min(1, { each: true })
-  @Max(MAX_ID, { each: true })
-  @IsArray()
-  @IsInt({ each: true })
+  @IdList(MEMBER_IDS_MAX)
   member_ids!: number[];
 
   @ApiPropertyOptional({ enum: CHAT_TYPES, default: 'other' })
@@ -40,7 +27,7 @@ export class CreateChatDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'Рыжий кот с Лесной' })
   @IsOptional()
   @Trim()
-  @Length(1, 200)
+  @TextLength(1, TITLE_MAX)
   @IsString()
   title?: string;
 
@@ -56,7 +43,7 @@ export class UpdateChatDto {
   @ApiProperty({ type: String, nullable: true, maxLength: 200, description: 'null clears the title' })
   @ValidateIf((_, value) => value !== null)
   @Trim()
-  @Length(1, 200)
+  @TextLength(1, TITLE_MAX)
   @IsString()
   title!: string | null;
 }

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   already_a_member: 409,
   conflict: 409,
   payload_too_large: 413,
+  headers_too_large: 431,
   rate_limited: 429,
   limit_exceeded: 409,
   internal_error: 500,

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { unstorableFields } from '../http/text';
 import { FieldError, ValidationFailed } from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
@@ -9,11 +10,35 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/**
- * Path params reach ParseIdPipe as the client wrote them: the stock pipe would first turn
- * "1e3" or "0x10" into 1000 or 16 (Number()), which the id check could then no longer refuse.
- */
 class AppValidationPipe extends ValidationPipe {
+  /**
+   * Before any DTO rule, every string of the input (body, query, path, socket payload; any
+   * field, present or future) is checked for what PostgreSQL cannot store, and nesting is
+   * bounded, so that neither reaches class-transformer or the database.
+   */
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (this.isInput(metadata)) {
+      const errors = unstorableFields(value, metadata.data);
+      if (errors.length > 0) throw new ValidationFailed(errors);
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+
+  /** HTTP input, or a socket payload (a DTO class); not the socket, the user or an ack. */
+  private isInput(metadata: ArgumentMetadata): boolean {
+    const { type } = metadata;
+    return (
+      type === 'body' ||
+      type === 'query' ||
+      type === 'param' ||
+      (type !== 'custom' && this.toValidate(metadata))
+    );
+  }
+
+  /**
+   * Path params reach ParseIdPipe as the client wrote them: the stock pipe would first turn
+   * "1e3" or "0x10" into 1000 or 16 (Number()), which the id check could then no longer refuse.
+   */
   protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
     return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
   }

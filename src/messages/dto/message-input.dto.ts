@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/transforms';
+import { TextLength } from '../../common/http/validators';
 
 export const CONTENT_MAX = 4000;
 export const CLIENT_MESSAGE_ID_MAX = 64;
@@ -9,19 +10,10 @@ export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
-/**
- * 1..max characters counted as PostgreSQL counts them (code points, hence the `u` flag; class-validator's
- * Length counts an emoji with a variation selector as one), and no NUL, which a text column refuses.
- */
-const Chars = (field: string, max: number): PropertyDecorator =>
-  Matches(new RegExp(`^[^\\0]{1,${max}}$`, 'u'), {
-    message: `${field} must be 1–${max} characters without NUL`,
-  });
-
 export class SendMessageDto {
   @ApiProperty({ example: 'Кошка у подъезда, нужна переноска', minLength: 1, maxLength: CONTENT_MAX })
   @Trim()
-  @Chars('content', CONTENT_MAX)
+  @TextLength(1, CONTENT_MAX)
   @IsString()
   content!: string;
 
@@ -32,7 +24,7 @@ export class SendMessageDto {
     description: 'Chosen by the client; sending it again returns the original message with 200',
   })
   @IsOptional()
-  @Chars('client_message_id', CLIENT_MESSAGE_ID_MAX)
+  @TextLength(1, CLIENT_MESSAGE_ID_MAX)
   @IsString()
   client_message_id?: string;
 }
@@ -40,7 +32,7 @@ export class SendMessageDto {
 export class EditMessageDto {
   @ApiProperty({ example: 'Кошку забрали, спасибо!', minLength: 1, maxLength: CONTENT_MAX })
   @Trim()
-  @Chars('content', CONTENT_MAX)
+  @TextLength(1, CONTENT_MAX)
   @IsString()
   content!: string;
 }
@@ -82,8 +74,7 @@ export class ListMessagesQuery {
   })
   @IsOptional()
   @Trim()
-  @MaxLength(200)
-  @Matches(/^[^\0]*$/, { message: 'query must not contain NUL' })
+  @TextLength(0, 200)
   @IsString()
   query?: string;
 }

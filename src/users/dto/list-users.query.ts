@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { QueryInt, Trim } from '../../common/http/transforms';
+import { TextLength } from '../../common/http/validators';
 
 export class ListUsersQuery {
   @ApiPropertyOptional({ description: 'Part of a username or display name, case-insensitive', maxLength: 64 })
   @IsOptional()
   @Trim()
-  @MaxLength(64)
+  @TextLength(0, 64)
   @IsString()
   search?: string;
 
