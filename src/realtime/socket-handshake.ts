@@ -4,7 +4,7 @@ import { Unauthorized } from '../common/errors/domain-error';
 import { toErrorBody } from '../common/errors/error-mapping';
 import { MembersAccessService } from '../members/members-access.service';
 import type { RealtimeSocket } from './realtime-server';
-import { chatRoom, leaveChatRoomsExcept, userRoom } from './rooms';
+import { matchChatRooms, recheckChatRooms, userRoom } from './rooms';
 
 /**
  * Authenticates every connection before it is accepted (guards do not run on connect) with the
@@ -33,12 +33,10 @@ export class SocketHandshake {
     socket.data.tokenExpiresAt = expiresAt;
     // The user room first: a membership change from now on moves this socket too.
     await socket.join(userRoom(id));
-    const chatIds = await this.members.activeChatIds(id);
-    if (chatIds.length === 0) return;
-    await socket.join(chatIds.map(chatRoom));
+    const changes = matchChatRooms(socket, await this.members.activeChatIds(id));
     // A removal that committed after that read may have emptied its room before this socket
-    // joined it. One committed after this second read finds the socket in the room and takes it out.
-    leaveChatRoomsExcept(socket, await this.members.activeChatIds(id));
+    // joined it: read again and leave what is no longer the user's.
+    if (changes.joined.length > 0) recheckChatRooms(socket, changes, await this.members.activeChatIds(id));
   }
 }
 
