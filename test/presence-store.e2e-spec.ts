@@ -86,4 +86,16 @@ describe('RedisPresenceStore (Redis)', () => {
     expect(await live.settle(7)).toBeNull();
     expect(await live.heartbeat()).toBe(true);
   });
+
+  it('uncounts nothing for a socket whose share was taken back already', async () => {
+    const [reaped, other] = [store('reaped5'), store('other5')];
+    await Promise.all([reaped.sync(new Map()), other.sync(new Map())]);
+    await reaped.connected(8);
+    await other.connected(8);
+    await redis.zadd(`${prefix}:presence:instances`, 1000, 'reaped5');
+    expect(await store('a5').reap(60_000)).toEqual([]);
+    // Still connected through `other`: the socket on the reaped instance closing changes nothing.
+    expect(await reaped.disconnected(8, at)).toBe(false);
+    expect(await count(8)).toBe('1');
+  });
 });

@@ -83,10 +83,13 @@ return 0`;
 
 /**
  * KEYS[1] count, KEYS[2] pending, KEYS[3] instance share; ARGV[1] at, ARGV[2] mark TTL, ARGV[3]
- * user id. A count never goes below zero (e.g. after a Redis flush).
+ * user id. Each count is the sum of the instances' shares: a socket that this instance's share
+ * no longer holds (taken back by a reaper, or lost with a Redis flush) was uncounted already.
  */
 const DISCONNECT = `
-if redis.call('HINCRBY', KEYS[3], ARGV[3], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[3]) end
+local mine = redis.call('HINCRBY', KEYS[3], ARGV[3], -1)
+if mine <= 0 then redis.call('HDEL', KEYS[3], ARGV[3]) end
+if mine < 0 then return 0 end
 local n = redis.call('DECR', KEYS[1])
 if n > 0 then return 0 end
 redis.call('DEL', KEYS[1])

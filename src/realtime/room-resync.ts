@@ -23,8 +23,7 @@ export class RoomResync implements OnApplicationBootstrap {
   /** The rebuild under way, and whether another was asked for meanwhile (it runs after). */
   private running?: Promise<void>;
   private again = false;
-  /** Rebuilds finished since start. */
-  completed = 0;
+  private finished = 0;
 
   constructor(
     private readonly redis: RealtimeRedis,
@@ -32,6 +31,11 @@ export class RoomResync implements OnApplicationBootstrap {
     private readonly members: MembersAccessService,
     private readonly presence: PresenceService,
   ) {}
+
+  /** Rebuilds finished since start. */
+  get completed(): number {
+    return this.finished;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.redis.pub || !this.server.ready) return;
@@ -51,7 +55,7 @@ export class RoomResync implements OnApplicationBootstrap {
     }
     this.running = this.rebuild().finally(() => {
       this.running = undefined;
-      this.completed++;
+      this.finished++;
       if (this.again) {
         this.again = false;
         void this.request();

@@ -35,8 +35,10 @@ export class SocketHandshake {
     await socket.join(userRoom(id));
     const changes = matchChatRooms(socket, await this.members.activeChatIds(id));
     // A removal that committed after that read may have emptied its room before this socket
-    // joined it: read again and leave what is no longer the user's.
-    if (changes.joined.length > 0) recheckChatRooms(socket, changes, await this.members.activeChatIds(id));
+    // joined it (or an addition put it in a room the read did not see): read again.
+    if (changes.joined.length + changes.left.length > 0) {
+      recheckChatRooms(socket, changes, await this.members.activeChatIds(id));
+    }
   }
 }
 
