@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { startApp, TEST_JWT_SECRET, TestApp } from './support/app';
+import { failInserts } from './support/failing-trigger';
 import { registerUser, uniqueUsername } from './support/users';
 
 const API = '/api/v1';
@@ -164,6 +165,27 @@ describe('auth and users (e2e)', () => {
         .post(`${API}/auth/refresh`)
         .send({ refresh_token: rotated.body.refresh_token })
         .expect(401);
+    });
+
+    it('keeps the login when the successor token cannot be stored: the old token still refreshes', async () => {
+      const user = await registerUser(t);
+      const restore = await failInserts(t.db, 'refresh_tokens', `NEW.user_id = ${user.id}`);
+      try {
+        const failed = await t.http().post(`${API}/auth/refresh`).send({ refresh_token: user.refresh_token });
+        expect(failed.status).toBe(500);
+      } finally {
+        await restore();
+      }
+      const retried = await t
+        .http()
+        .post(`${API}/auth/refresh`)
+        .send({ refresh_token: user.refresh_token })
+        .expect(200);
+      await t
+        .http()
+        .post(`${API}/auth/refresh`)
+        .send({ refresh_token: retried.body.refresh_token })
+        .expect(200);
     });
 
     it('keeps other logins of the same user alive when one is revoked', async () => {

@@ -2,6 +2,7 @@ import { MessageSendBatcher } from '../src/messages/send-batcher';
 import { RECEIPTS_IN_BATCH_MAX } from '../src/messages/send-batch';
 import { startApp, TestApp } from './support/app';
 import { createChat, removeMember } from './support/chats';
+import { failInserts } from './support/failing-trigger';
 import { MessageBody, postMessage } from './support/messages';
 import { closeSockets, connectAs, request, waitForEvent } from './support/sockets';
 import { registerUser, TestUser } from './support/users';
@@ -170,7 +171,8 @@ describe('group commit of sends (e2e)', () => {
     );
   });
 
-  it('writes the receipts of a long backlog after the commit, all of them', async () => {
+  /** A chat of `a` and `b` with `a`'s long backlog that `b` has not read. */
+  async function backlogChat(): Promise<{ a: TestUser; b: TestUser; chatId: number; backlog: number }> {
     const [a, b] = await users(2, 'gclong');
     const chat = await createChat(t, a, [b]);
     const backlog = RECEIPTS_IN_BATCH_MAX + 100;
@@ -180,12 +182,47 @@ describe('group commit of sends (e2e)', () => {
        SELECT $1, g, $2, 'a', 'backlog ' || g FROM generate_series(1, $3) g`,
       [chat.id, a.id, backlog],
     );
-    await postMessage(t, b, chat.id, { content: 'read it all' }).expect(201);
+    return { a, b, chatId: chat.id, backlog };
+  }
+
+  /** The user's cursor, and how many messages of others at or below it have no receipt. */
+  async function readState(userId: number, chatId: number): Promise<{ cursor: number; missing: number }> {
+    const [row]: { cursor: number; missing: number }[] = await t.db.query(
+      `SELECT cm.last_read_seq AS cursor,
+              (SELECT count(*)::int FROM messages o
+                WHERE o.chat_id = cm.chat_id AND o.seq <= cm.last_read_seq AND o.sender_id <> cm.user_id
+                  AND o.deleted_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM message_read r WHERE r.message_id = o.id AND r.user_id = cm.user_id)
+              ) AS missing
+         FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2`,
+      [chatId, userId],
+    );
+    return row;
+  }
+
+  it('moves the cursor over a long backlog with all its receipts, after the commit', async () => {
+    const { b, chatId, backlog } = await backlogChat();
+    await postMessage(t, b, chatId, { content: 'read it all' }).expect(201);
+    expect(await readState(b.id, chatId)).toEqual({ cursor: backlog + 1, missing: 0 });
     const [{ count }] = await t.db.query(
       'SELECT count(*)::int AS count FROM message_read WHERE user_id = $1',
       [b.id],
     );
     expect(count).toBe(backlog);
+  });
+
+  it('never moves the cursor past a long backlog whose receipts failed; the next read writes them', async () => {
+    const { b, chatId, backlog } = await backlogChat();
+    const restore = await failInserts(t.db, 'message_read', `NEW.user_id = ${b.id}`);
+    try {
+      // The message is stored; the cursor move over the backlog failed with its receipts.
+      await postMessage(t, b, chatId, { content: 'read it all' }).expect(201);
+      expect(await readState(b.id, chatId)).toEqual({ cursor: 0, missing: 0 });
+    } finally {
+      await restore();
+    }
+    await t.http().patch(`/api/v1/chats/${chatId}/unread`).set(b.auth).send({}).expect(200);
+    expect(await readState(b.id, chatId)).toEqual({ cursor: backlog + 1, missing: 0 });
   });
 
   it('acks a socket send only once its row is committed, and delivers in seq order', async () => {

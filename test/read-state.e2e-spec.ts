@@ -2,6 +2,7 @@ import type request from 'supertest';
 import type { DomainEvent } from '../src/events/domain-events';
 import { startApp, TestApp } from './support/app';
 import { createChat, Roles } from './support/chats';
+import { failInserts } from './support/failing-trigger';
 import {
   API,
   BAD_IDS,
@@ -125,6 +126,19 @@ describe('read state (e2e)', () => {
       const res = await markRead(r.member, r.chat.id).expect(200);
       expect(res.body).toEqual({ unread_count: 0, last_read_seq: 5 });
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual([1, 2, 4, 5]);
+    });
+
+    it('moves the cursor only with its receipts: a failed write leaves both as they were', async () => {
+      const restore = await failInserts(t.db, 'message_read', `NEW.user_id = ${r.member.id}`);
+      try {
+        expect((await markRead(r.member, r.chat.id, { up_to_seq: 3 })).status).toBe(500);
+      } finally {
+        await restore();
+      }
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 5, last_read_seq: 0 });
+      expect(await receiptRows(r.member.id, r.chat.id)).toEqual([]);
+      await markRead(r.member, r.chat.id, { up_to_seq: 3 }).expect(200);
+      expect(await receiptRows(r.member.id, r.chat.id)).toEqual([1, 2, 3]);
     });
 
     it('publishes chat.read only when the cursor moves', async () => {

@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { MembersAccessService } from '../src/members/members-access.service';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
 import { RealtimeServer } from '../src/realtime/realtime-server';
@@ -502,6 +503,32 @@ describe('realtime (e2e)', () => {
         ok: false,
         error: { ...ERROR, status: 403, code: 'not_a_member' },
       });
+    });
+
+    it('keeps a socket that connects while its user is being removed out of the room', async () => {
+      // The removal commits and empties the room between the handshake's read of the user's
+      // chats and its join of their rooms.
+      const access = t.app.get(MembersAccessService);
+      const read = access.activeChatIds.bind(access);
+      let reads = 0;
+      const spy = jest.spyOn(access, 'activeChatIds').mockImplementation(async (userId) => {
+        const chatIds = await read(userId);
+        if (userId === member.id && ++reads === 1) await removeMember(t, chat.id, owner, member);
+        return chatIds;
+      });
+      let socket: ClientSocket;
+      try {
+        socket = await connectAs(t, member);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(reads).toBeGreaterThanOrEqual(1);
+      const room = await t.app.get(RealtimeServer).io.in(`chat:${chat.id}`).fetchSockets();
+      expect(room.map((s) => s.id)).not.toContain(socket.id);
+      const log = new EventLog(socket);
+      await send(t, owner, chat.id, 'after the removal');
+      await barrier(member, socket);
+      expect(log.named('message:new').filter((m) => (m as MessageDto).chat_id === chat.id)).toEqual([]);
     });
 
     it('moves a member who leaves out of the room too', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import { RefreshToken } from './refresh-token.entity';
@@ -23,9 +23,13 @@ export class RefreshTokenService {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(userId: number, familyId: string = randomUUID()): Promise<string> {
+  async issue(
+    userId: number,
+    familyId: string = randomUUID(),
+    manager: EntityManager = this.db.manager,
+  ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.db.getRepository(RefreshToken).insert({
+    await manager.getRepository(RefreshToken).insert({
       userId,
       familyId,
       tokenHash: hash(token),
@@ -34,7 +38,11 @@ export class RefreshTokenService {
     return token;
   }
 
-  /** Spends a token and returns its user and a fresh token of the same login. */
+  /**
+   * Spends a token and returns its user and a fresh token of the same login. The successor is
+   * inserted in the transaction that marks the token rotated: if either fails, neither happened,
+   * and the old token still refreshes (rather than counting as stolen next time).
+   */
   async rotate(token: string): Promise<{ userId: number; token: string }> {
     const outcome = await this.db.transaction(async (manager) => {
       const repo = manager.getRepository(RefreshToken);
@@ -48,10 +56,11 @@ export class RefreshTokenService {
         return { kind: 'reused' as const };
       }
       await repo.update({ id: row.id }, { rotatedAt: new Date() });
-      return { kind: 'ok' as const, userId: row.userId, familyId: row.familyId };
+      const successor = await this.issue(row.userId, row.familyId, manager);
+      return { kind: 'ok' as const, userId: row.userId, token: successor };
     });
     if (outcome.kind !== 'ok') throw invalid();
-    return { userId: outcome.userId, token: await this.issue(outcome.userId, outcome.familyId) };
+    return { userId: outcome.userId, token: outcome.token };
   }
 
   /** Ends the login the token belongs to; unknown tokens are ignored so logout never fails. */

@@ -23,6 +23,8 @@ export class AppConfig {
   readonly redisUrl!: string | undefined;
   /** Prefix of every Redis key and pub/sub channel, so deployments (and test runs) can share a Redis. */
   readonly redisKeyPrefix!: string;
+  /** An instance silent this long (no presence heartbeat in Redis) no longer counts its users online. */
+  readonly presenceInstanceTimeoutSeconds!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     corsOrigins: corsOrigins(env, production),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: redisKeyPrefix(env),
+    presenceInstanceTimeoutSeconds: integer(env, 'PRESENCE_INSTANCE_TIMEOUT_SECONDS', 30, 3, 3600),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),

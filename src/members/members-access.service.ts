@@ -68,4 +68,18 @@ export class MembersAccessService {
     );
     return rows.map((row) => row.chat_id);
   }
+
+  /** activeChatIds of many users in one statement; every user given has an entry. */
+  async activeChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
+    const chats = new Map<number, number[]>(userIds.map((userId) => [userId, []]));
+    const rows: { user_id: number; chat_id: number }[] = await this.db.query(
+      `SELECT m.user_id, m.chat_id
+         FROM chat_members m
+         JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
+        WHERE m.user_id = ANY($1::int[]) AND m.removed_at IS NULL`,
+      [userIds],
+    );
+    for (const row of rows) chats.get(row.user_id)?.push(row.chat_id);
+    return chats;
+  }
 }

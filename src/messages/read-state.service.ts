@@ -7,30 +7,26 @@ import { MembersAccessService } from '../members/members-access.service';
 import { iso } from './dto/message.dto';
 import { MessageReadListDto, UnreadDto } from './dto/read-state.dto';
 import { findLiveMessage } from './live-message';
-import { writeReceipts } from './receipts';
+import { writeReceiptsPastCursor } from './receipts';
 import { unreadCountSql } from './unread';
 
 /**
  * Moves the cursor forward only, to up_to_seq clamped to the chat's last seq. Concurrent calls
  * queue on the member row, and the later one moves nothing unless it goes further. The count is
- * that of the snapshot the statement read the chat in; `previous_read_seq` is the cursor before
- * (from that snapshot: possibly lower, never higher, which only widens the receipts written).
+ * that of the snapshot the statement read the chat in.
  */
 const MARK_READ_SQL = `
   WITH target AS (
     SELECT LEAST(COALESCE($3::int, c.last_seq), c.last_seq) AS up_to
       FROM chats c WHERE c.id = $1 AND c.deleted_at IS NULL
-  ), previous AS (
-    SELECT last_read_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2
   ), moved AS (
     UPDATE chat_members cm SET last_read_seq = target.up_to, last_read_at = now()
       FROM target
      WHERE cm.chat_id = $1 AND cm.user_id = $2 AND cm.removed_at IS NULL AND cm.last_read_seq < target.up_to
     RETURNING cm.last_read_seq, cm.last_read_at
   )
-  SELECT moved.last_read_seq, moved.last_read_at, previous.last_read_seq AS previous_read_seq,
-         ${unreadCountSql('c', 'moved')} AS unread_count
-    FROM moved, previous, chats c
+  SELECT moved.last_read_seq, moved.last_read_at, ${unreadCountSql('c', 'moved')} AS unread_count
+    FROM moved, chats c
    WHERE c.id = $1`;
 
 interface UnreadRow {
@@ -50,23 +46,29 @@ export class ReadStateService {
     return (await this.activeState(userId, chatId)) ?? this.members.refuse(chatId, userId);
   }
 
-  /** Marks the chat read up to `upToSeq` (default: all of it); tells the chat when the cursor moved. */
+  /**
+   * Marks the chat read up to `upToSeq` (default: all of it); tells the chat when the cursor
+   * moved. The receipts and the cursor move commit together, or neither does.
+   */
   async markRead(userId: number, chatId: number, upToSeq?: number): Promise<UnreadDto> {
     await this.members.requireMember(chatId, userId);
-    const rows: (UnreadRow & { last_read_at: Date; previous_read_seq: number })[] = await this.db.query(
-      MARK_READ_SQL,
-      [chatId, userId, upToSeq ?? null],
-    );
-    const moved = rows[0];
+    const moved = await this.db
+      .transaction(async (manager) => {
+        await writeReceiptsPastCursor(manager, chatId, userId, upToSeq ?? null);
+        const rows: (UnreadRow & { last_read_at: Date })[] = await manager.query(MARK_READ_SQL, [
+          chatId,
+          userId,
+          upToSeq ?? null,
+        ]);
+        // Not moved: the member was removed meanwhile, or the cursor is there already.
+        if (!rows[0]) throw new Unmoved();
+        return rows[0];
+      })
+      .catch((error: unknown) => {
+        if (error instanceof Unmoved) return undefined;
+        throw error;
+      });
     if (!moved) return (await this.activeState(userId, chatId)) ?? this.members.refuse(chatId, userId);
-    await writeReceipts(
-      this.db,
-      chatId,
-      userId,
-      moved.previous_read_seq,
-      moved.last_read_seq,
-      moved.last_read_at,
-    );
     this.events.publish({
       type: 'chat.read',
       chatId,
@@ -103,3 +105,6 @@ export class ReadStateService {
     return rows[0] && { unread_count: rows[0].unread_count, last_read_seq: rows[0].last_read_seq };
   }
 }
+
+/** Rolls back receipts written for a cursor move that did not happen. */
+class Unmoved extends Error {}

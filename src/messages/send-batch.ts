@@ -43,8 +43,10 @@ export function beginAndLockChatsSql(chatIds: readonly number[]): string {
  * - `receipts`: each sender's receipts for the others' messages its cursor passed, both those
  *   already in the table and those of this batch (`m`, which the other CTEs cannot see), in
  *   message id order, the order every receipt writer uses, so writers never deadlock. A cursor
- *   that moves more than $5 messages is left out: its receipts are written after the commit
- *   (writeReceipts), so that a long backlog holds no chat lock while its rows are written.
+ *   that would move more than $5 messages is left out of `moves`, so neither moved nor given
+ *   receipts here: it moves with its receipts in a transaction of its own after the commit
+ *   (readUpTo), so that a long backlog holds no chat lock while its rows are written, and the
+ *   cursor never passes messages that have no receipt.
  * The batch holds no two requests with the same client_message_id (see groupBatch).
  */
 export const SEND_BATCH_SQL = `
@@ -71,18 +73,18 @@ export const SEND_BATCH_SQL = `
     UPDATE chats c SET last_seq = n.seq, updated_at = now()
       FROM (SELECT chat_id, max(seq) AS seq FROM numbered GROUP BY chat_id) n
      WHERE c.id = n.chat_id AND c.id = ANY($1::int[])
-  ), cursor AS (
-    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, s.seq), last_read_at = now()
-      FROM (SELECT chat_id, sender_id, max(seq) AS seq FROM numbered GROUP BY chat_id, sender_id) s
-     WHERE cm.chat_id = s.chat_id AND cm.user_id = s.sender_id AND cm.chat_id = ANY($1::int[])
-  ), m AS (
-    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
-    SELECT chat_id, seq, sender_id, display_name, content, client_message_id FROM numbered ORDER BY chat_id, seq
-    RETURNING ${MESSAGE_COLUMNS}
   ), moves AS (
     SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq
       FROM numbered GROUP BY chat_id, sender_id
     HAVING max(seq) - min(last_read_seq) <= $5
+  ), cursor AS (
+    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, mv.up_to_seq), last_read_at = now()
+      FROM moves mv
+     WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
+  ), m AS (
+    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
+    SELECT chat_id, seq, sender_id, display_name, content, client_message_id FROM numbered ORDER BY chat_id, seq
+    RETURNING ${MESSAGE_COLUMNS}
   ), receipts AS (
     INSERT INTO message_read (message_id, user_id, read_at)
     SELECT r.id, r.user_id, now() FROM (

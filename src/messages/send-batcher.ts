@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { writeReceipts } from './receipts';
+import { readUpTo } from './receipts';
 import {
   beginAndLockChatsSql,
   cursorMoves,
@@ -156,15 +156,14 @@ export class MessageSendBatcher {
     this.batches++;
     this.messages += rows.length;
     const late = cursorMoves(rows).filter((move) => move.upToSeq - move.afterSeq > RECEIPTS_IN_BATCH_MAX);
-    // Long backlogs: their receipts after the commit; only those senders wait for them.
+    // Long backlogs: the cursor move and its receipts after the commit; only those senders wait.
     const backlogs = new Map<string, Promise<void>>();
     for (const move of late) {
-      const readAt = rows.find((row) => row.chat_id === move.chatId && row.seq === move.upToSeq)!.created_at;
-      const written = writeReceipts(this.db, move.chatId, move.userId, move.afterSeq, move.upToSeq, readAt);
+      const read = readUpTo(this.db, move.chatId, move.userId, move.upToSeq);
       backlogs.set(
         `${move.chatId}:${move.userId}`,
-        written.catch((error: unknown) =>
-          this.logger.error(`Receipts after a send failed: ${describe(error)}`),
+        read.catch((error: unknown) =>
+          this.logger.error(`Reading a backlog after a send failed: ${describe(error)}`),
         ),
       );
     }

@@ -13,6 +13,7 @@ export class RealtimeRedis implements OnApplicationShutdown {
   readonly pub: Redis | undefined;
   private sub: Redis | undefined;
   readonly prefix: string;
+  private readonly reconnectListeners: (() => void)[] = [];
 
   constructor(config: AppConfig) {
     this.prefix = config.redisKeyPrefix;
@@ -32,6 +33,15 @@ export class RealtimeRedis implements OnApplicationShutdown {
     return this.sub;
   }
 
+  /**
+   * Calls `listener` whenever a connection is ready again after it was lost (not on the first
+   * connect): what other instances published meanwhile never reached this one, and what this one
+   * published went nowhere.
+   */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
   key(...parts: (string | number)[]): string {
     return [this.prefix, ...parts].join(':');
   }
@@ -43,6 +53,11 @@ export class RealtimeRedis implements OnApplicationShutdown {
 
   private connect(client: Redis): Redis {
     client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    let connected = false;
+    client.on('ready', () => {
+      if (connected) for (const listener of this.reconnectListeners) listener();
+      connected = true;
+    });
     return client;
   }
 }

@@ -7,6 +7,7 @@ import { RealtimeRedis } from './realtime-redis';
 import { RealtimeServer } from './realtime-server';
 import { RealtimeGateway } from './realtime.gateway';
 import { RoomEventsPublisher } from './room-events.publisher';
+import { RoomResync } from './room-resync';
 import { SocketHandshake } from './socket-handshake';
 import { SocketRateLimiter } from './socket-rate-limit';
 import { SocketSessions } from './socket-sessions';
@@ -24,6 +25,7 @@ import { TypingService } from './typing.service';
     PresenceService,
     TypingService,
     RoomEventsPublisher,
+    RoomResync,
   ],
 })
 export class RealtimeModule {}

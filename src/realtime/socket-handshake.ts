@@ -4,7 +4,7 @@ import { Unauthorized } from '../common/errors/domain-error';
 import { toErrorBody } from '../common/errors/error-mapping';
 import { MembersAccessService } from '../members/members-access.service';
 import type { RealtimeSocket } from './realtime-server';
-import { chatRoom, userRoom } from './rooms';
+import { matchChatRooms, recheckChatRooms, userRoom } from './rooms';
 
 /**
  * Authenticates every connection before it is accepted (guards do not run on connect) with the
@@ -33,8 +33,12 @@ export class SocketHandshake {
     socket.data.tokenExpiresAt = expiresAt;
     // The user room first: a membership change from now on moves this socket too.
     await socket.join(userRoom(id));
-    const chatIds = await this.members.activeChatIds(id);
-    await socket.join(chatIds.map(chatRoom));
+    const changes = matchChatRooms(socket, await this.members.activeChatIds(id));
+    // A removal that committed after that read may have emptied its room before this socket
+    // joined it (or an addition put it in a room the read did not see): read again.
+    if (changes.joined.length + changes.left.length > 0) {
+      recheckChatRooms(socket, changes, await this.members.activeChatIds(id));
+    }
   }
 }
 
