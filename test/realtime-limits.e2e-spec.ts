@@ -1,5 +1,6 @@
 import type { ClientToServerEvents } from '../src/realtime/events.types';
 import { LifecycleService } from '../src/observability/lifecycle.service';
+import { MetricsService, type SocketLimit } from '../src/observability/metrics.service';
 import { RealtimeServer, type RealtimeSocket } from '../src/realtime/realtime-server';
 import { IN_FLIGHT_RETRY_MS } from '../src/realtime/socket-rate-limit';
 import { startApp, TestApp } from './support/app';
@@ -43,6 +44,13 @@ async function disconnected(t: TestApp, client: ClientSocket): Promise<void> {
   const gone = new Promise((resolve) => server.once('disconnect', resolve));
   client.disconnect();
   await gone;
+}
+
+/** chat_socket_limited_total{limit}: what the operators see of the limits at work. */
+async function limitedCount(t: TestApp, limit: SocketLimit): Promise<number> {
+  const metric = t.app.get(MetricsService).registry.getSingleMetric('chat_socket_limited_total');
+  const { values } = await metric!.get();
+  return values.find((sample) => sample.labels.limit === limit)?.value ?? 0;
 }
 
 const isRateLimited = (ack: { ok: boolean; error?: { code: string } }): boolean =>
@@ -164,6 +172,7 @@ describe('realtime limits (e2e)', () => {
         });
       }
       expect(acks.filter((ack) => ack.ok).length).toBeGreaterThanOrEqual(2);
+      expect(await limitedCount(t, 'events_in_flight')).toBe(limited.length);
       expect(acks.filter((ack) => !ack.ok && !isRateLimited(ack))).toEqual([]);
 
       // Once answered, events no longer count: one after another, each passes.
@@ -201,6 +210,7 @@ describe('realtime limits (e2e)', () => {
       await connect(socketFrom(user, address()));
       const refused = await refusal(socketFrom(user, address()));
       expect(refused.message).toBe('limit_exceeded');
+      expect(await limitedCount(t, 'sockets_per_user')).toBe(1);
       expect(refused.data).toEqual({
         status: 409,
         code: 'limit_exceeded',
@@ -225,6 +235,7 @@ describe('realtime limits (e2e)', () => {
       expect(refused.message).toBe('rate_limited');
       expect(refused.data).toEqual(RATE_LIMITED.error);
       const { retry_after_ms } = (refused.data as { details: { retry_after_ms: number } }).details;
+      expect(await limitedCount(t, 'handshakes_per_user')).toBe(1);
       // 4 a minute: one more every 15 s.
       expect(retry_after_ms).toBeGreaterThan(10_000);
       expect(retry_after_ms).toBeLessThanOrEqual(15_000);
@@ -246,6 +257,7 @@ describe('realtime limits (e2e)', () => {
       expect(retry_after_ms).toBeLessThanOrEqual(20_000);
       expect((await refusal(socketFrom(undefined, from))).message).toBe('rate_limited');
       await connect(socketFrom(a, address()));
+      expect(await limitedCount(t, 'handshakes_per_address')).toBe(2);
     });
   });
 
@@ -296,6 +308,7 @@ describe('realtime limits (e2e)', () => {
       }
       // Dropped at once, its queued writes failing with it.
       expect(['transport close', 'transport error']).toContain(await dropped);
+      expect(await limitedCount(t, 'unsent_output')).toBe(1);
 
       const readerSocket = await connectAs(t, reader);
       const page = await request(readerSocket, 'chat:sync', { chat_id: chat.id, after_seq: 0, limit: 100 });

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { TokenService } from '../auth/token.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
+import { MetricsService, type SocketLimit } from '../observability/metrics.service';
 import type { RealtimeSocket } from './realtime-server';
 import { refusal, tokenOf } from './socket-handshake';
 import { rateLimited, SocketRateLimiter } from './socket-rate-limit';
@@ -27,6 +28,7 @@ export class SocketAdmission {
     private readonly tokens: TokenService,
     private readonly limiter: SocketRateLimiter,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
     this.maxSocketsPerUser = config.socketLimits.maxSocketsPerUser;
@@ -36,11 +38,15 @@ export class SocketAdmission {
     socket.data.inFlight = 0;
     const now = Date.now();
     let waitMs = this.limiter.handshakesPerAddress.take(this.clientAddress(socket), now);
+    let limit: SocketLimit = 'handshakes_per_address';
     if (waitMs === 0) {
       const userId = this.userOf(socket);
       if (userId !== undefined) waitMs = this.limiter.handshakesPerUser.take(userId, now);
+      limit = 'handshakes_per_user';
     }
-    next(waitMs > 0 ? refusal(rateLimited(waitMs, 'Too many connection attempts, slow down')) : undefined);
+    if (waitMs === 0) return next();
+    this.metrics.socketLimited(limit);
+    next(refusal(rateLimited(waitMs, 'Too many connection attempts, slow down')));
   };
 
   /**
@@ -52,6 +58,7 @@ export class SocketAdmission {
     const max = this.maxSocketsPerUser;
     const sockets = socket.nsp.adapter.rooms.get(userRoom(socket.data.user.id))?.size ?? 0;
     if (sockets <= max) return next();
+    this.metrics.socketLimited('sockets_per_user');
     next(
       refusal(
         new DomainError('limit_exceeded', `A user may hold at most ${max} connections at once`, {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../observability/metrics.service';
 import type { RealtimeIo, RealtimeSocket } from './realtime-server';
 
 /**
@@ -11,7 +12,7 @@ import type { RealtimeIo, RealtimeSocket } from './realtime-server';
  */
 interface EngineConnection {
   writeBuffer: { data?: string | Buffer | ArrayBuffer }[];
-  transport: { name: string; socket?: { bufferedAmount: number; terminate(): void } };
+  transport: { name: string; socket?: { bufferedAmount: number; readyState: number; terminate(): void } };
 }
 
 const engineOf = (socket: RealtimeSocket): EngineConnection => socket.conn as unknown as EngineConnection;
@@ -31,11 +32,23 @@ export function unsentBytes(socket: RealtimeSocket, atMost = Number.POSITIVE_INF
   return bytes;
 }
 
-/** Drops the connection now, with what it has queued (a graceful close would wait for the client to read it). */
-function drop(socket: RealtimeSocket): void {
+/** `ws`'s WebSocket.OPEN. */
+const WS_OPEN = 1;
+
+/**
+ * Drops the connection now, with what it has queued (a graceful close would wait for the client
+ * to read it); false when it is already closing (the socket is let go once the close is seen).
+ */
+function drop(socket: RealtimeSocket): boolean {
   const { transport } = engineOf(socket);
-  if (transport.name === 'websocket' && transport.socket) transport.socket.terminate();
-  else socket.conn.close(true);
+  if (transport.name === 'websocket' && transport.socket) {
+    if (transport.socket.readyState !== WS_OPEN) return false;
+    transport.socket.terminate();
+  } else {
+    if (socket.conn.readyState !== 'open') return false;
+    socket.conn.close(true);
+  }
+  return true;
 }
 
 /** How often every socket's unsent output is checked, for output that no ack of its own follows. */
@@ -53,7 +66,10 @@ export class SocketOutputLimit implements OnModuleDestroy {
   private readonly maxUnsentBytes: number;
   private sweeper?: NodeJS.Timeout;
 
-  constructor(config: AppConfig) {
+  constructor(
+    private readonly metrics: MetricsService,
+    config: AppConfig,
+  ) {
     this.maxUnsentBytes = config.socketLimits.maxUnsentBytes;
   }
 
@@ -63,14 +79,14 @@ export class SocketOutputLimit implements OnModuleDestroy {
     }, OUTPUT_CHECK_INTERVAL_MS).unref();
   }
 
-  /** Drops the socket when its unsent output is past the cap; true when it did. */
+  /** Drops the socket when its unsent output is past the cap; true when it did so now. */
   check(socket: RealtimeSocket): boolean {
     const bytes = unsentBytes(socket, this.maxUnsentBytes);
-    if (bytes <= this.maxUnsentBytes) return false;
+    if (bytes <= this.maxUnsentBytes || !drop(socket)) return false;
+    this.metrics.socketLimited('unsent_output');
     this.log.warn(
       `Dropped socket ${socket.id} of user ${socket.data.user.id}: over ${this.maxUnsentBytes} bytes unsent`,
     );
-    drop(socket);
     return true;
   }
 

@@ -2,6 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDes
 import { finalize, type Observable } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig, type RateRule, type SocketEventRates } from '../config/app-config';
+import { MetricsService } from '../observability/metrics.service';
 import type { ClientToServerEvents } from './events.types';
 import type { RealtimeSocket } from './realtime-server';
 
@@ -125,6 +126,7 @@ export class WsRateLimitInterceptor implements NestInterceptor {
 
   constructor(
     private readonly limiter: SocketRateLimiter,
+    private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
     this.maxInFlight = config.socketLimits.maxEventsInFlight;
@@ -135,10 +137,14 @@ export class WsRateLimitInterceptor implements NestInterceptor {
     const data = ws.getClient<RealtimeSocket>().data;
     const inFlight = data.inFlight ?? 0;
     if (inFlight >= this.maxInFlight) {
+      this.metrics.socketLimited('events_in_flight');
       throw rateLimited(IN_FLIGHT_RETRY_MS, 'Too many events waiting for their answer, slow down');
     }
     const retryAfterMs = this.limiter.forEvent(ws.getPattern()).take(data.user.id);
-    if (retryAfterMs > 0) throw rateLimited(retryAfterMs);
+    if (retryAfterMs > 0) {
+      this.metrics.socketLimited('event_budget');
+      throw rateLimited(retryAfterMs);
+    }
     data.inFlight = inFlight + 1;
     return next.handle().pipe(
       finalize(() => {
