@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
 import { LifecycleService } from '../src/observability/lifecycle.service';
 import { MetricsService, type SocketLimit } from '../src/observability/metrics.service';
@@ -240,6 +241,19 @@ describe('realtime limits (e2e)', () => {
       expect(retry_after_ms).toBeGreaterThan(10_000);
       expect(retry_after_ms).toBeLessThanOrEqual(15_000);
       await connect(socketFrom(await registerUser(t), address()));
+    });
+
+    it("does not let tokens forged in a user's name spend that user's budget", async () => {
+      const victim = await registerUser(t);
+      const forged = new JwtService().sign(
+        { sub: victim.id, username: victim.username },
+        { secret: 'not-the-secret-not-the-secret-0000', expiresIn: 600 },
+      );
+      for (let i = 0; i < 6; i++) {
+        const attempt = socketFor(t, { auth: { token: forged }, headers: { 'x-forwarded-for': address() } });
+        expect((await refusal(attempt)).message).toBe('unauthorized');
+      }
+      for (let i = 0; i < 2; i++) await connect(socketFrom(victim, address()));
     });
 
     it('refuses attempts from one client address (X-Forwarded-For, trusted) past the budget, before authentication', async () => {

@@ -55,9 +55,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   afterInit(io: RealtimeIo): void {
     this.server.attach(io);
-    io.use(this.admission.budgets);
+    io.use(this.admission.beforeAuth);
     io.use(this.handshake.middleware);
-    io.use(this.admission.socketCap);
+    io.use(this.admission.afterAuth);
     this.output.watch(io);
   }
 

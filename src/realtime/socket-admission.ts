@@ -2,30 +2,29 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { normalizeIp } from '@nestjs/throttler';
 import type { Express } from 'express';
-import { TokenService } from '../auth/token.service';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService, type SocketLimit } from '../observability/metrics.service';
 import type { RealtimeSocket } from './realtime-server';
+import { userRoom } from './rooms';
 import { refusal, tokenOf } from './socket-handshake';
 import { rateLimited, SocketRateLimiter } from './socket-rate-limit';
-import { userRoom } from './rooms';
 
 type Middleware = (socket: RealtimeSocket, next: (error?: Error) => void) => void;
 
 /**
- * The connection limits, as Socket.IO middlewares around the authenticating handshake:
- * {@link budgets} before it (connection attempts per client address and per user per minute,
- * refused with `connect_error` `rate_limited` and `details.retry_after_ms` before any database
- * work), {@link socketCap} after it (the user's sockets on this instance, refused with
- * `limit_exceeded`). Every refusal carries the contract's error shape in `connect_error`'s `data`.
+ * The connection limits, as Socket.IO middlewares around the authenticating handshake.
+ * {@link beforeAuth}: connection attempts per client address and per user per minute, refused
+ * with `connect_error` `rate_limited` (`details.retry_after_ms`) before the token is verified
+ * and before any database work. {@link afterAuth}: the user's attempt is charged, now that its
+ * token is proven, and the user's sockets on this instance are capped (`limit_exceeded`).
+ * Every refusal carries the contract's error shape in `connect_error`'s `data`.
  */
 @Injectable()
 export class SocketAdmission {
   private readonly maxSocketsPerUser: number;
 
   constructor(
-    private readonly tokens: TokenService,
     private readonly limiter: SocketRateLimiter,
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: MetricsService,
@@ -34,19 +33,23 @@ export class SocketAdmission {
     this.maxSocketsPerUser = config.socketLimits.maxSocketsPerUser;
   }
 
-  readonly budgets: Middleware = (socket, next) => {
+  /**
+   * The user's budget is only looked at here, by the user id the token claims: verifying it is
+   * the handshake's work (a JWT verification costs about a millisecond of CPU), and charging it
+   * waits for that, so a forged token cannot spend another user's budget.
+   */
+  readonly beforeAuth: Middleware = (socket, next) => {
     socket.data.inFlight = 0;
     const now = Date.now();
     let waitMs = this.limiter.handshakesPerAddress.take(this.clientAddress(socket), now);
     let limit: SocketLimit = 'handshakes_per_address';
     if (waitMs === 0) {
-      const userId = this.userOf(socket);
-      if (userId !== undefined) waitMs = this.limiter.handshakesPerUser.take(userId, now);
+      const claimed = claimedUserId(tokenOf(socket));
+      if (claimed !== undefined) waitMs = this.limiter.handshakesPerUser.waitFor(claimed, now);
       limit = 'handshakes_per_user';
     }
     if (waitMs === 0) return next();
-    this.metrics.socketLimited(limit);
-    next(refusal(rateLimited(waitMs, 'Too many connection attempts, slow down')));
+    this.refuse(next, limit, rateLimited(waitMs, 'Too many connection attempts, slow down'));
   };
 
   /**
@@ -54,29 +57,29 @@ export class SocketAdmission {
    * the user's sockets here, this one and those still connecting included: simultaneous
    * attempts can be refused together, never admitted together past the cap.
    */
-  readonly socketCap: Middleware = (socket, next) => {
+  readonly afterAuth: Middleware = (socket, next) => {
+    const userId = socket.data.user.id;
+    const waitMs = this.limiter.handshakesPerUser.take(userId);
+    if (waitMs > 0) {
+      return this.refuse(
+        next,
+        'handshakes_per_user',
+        rateLimited(waitMs, 'Too many connection attempts, slow down'),
+      );
+    }
     const max = this.maxSocketsPerUser;
-    const sockets = socket.nsp.adapter.rooms.get(userRoom(socket.data.user.id))?.size ?? 0;
+    const sockets = socket.nsp.adapter.rooms.get(userRoom(userId))?.size ?? 0;
     if (sockets <= max) return next();
-    this.metrics.socketLimited('sockets_per_user');
-    next(
-      refusal(
-        new DomainError('limit_exceeded', `A user may hold at most ${max} connections at once`, {
-          limit: max,
-        }),
-      ),
+    this.refuse(
+      next,
+      'sockets_per_user',
+      new DomainError('limit_exceeded', `A user may hold at most ${max} connections at once`, { limit: max }),
     );
   };
 
-  /** The user of a valid token; a missing or bad one is left to the handshake to refuse. */
-  private userOf(socket: RealtimeSocket): number | undefined {
-    const token = tokenOf(socket);
-    if (!token) return undefined;
-    try {
-      return this.tokens.verifyAccess(token).id;
-    } catch {
-      return undefined;
-    }
+  private refuse(next: (error?: Error) => void, limit: SocketLimit, error: DomainError): void {
+    this.metrics.socketLimited(limit);
+    next(refusal(error));
   }
 
   /**
@@ -90,5 +93,17 @@ export class SocketAdmission {
     const request = { app, headers, socket: { remoteAddress: address } };
     const ip: string | undefined = Reflect.get(app.request, 'ip', request);
     return normalizeIp(ip ?? address);
+  }
+}
+
+/** The `sub` a JWT claims, unverified: a key to look a budget up by, never to admit or charge by. */
+export function claimedUserId(token: string | undefined): number | undefined {
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const { sub } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
+    return Number.isInteger(sub) ? (sub as number) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -34,6 +34,16 @@ describe('RateBudget', () => {
     expect(budget.take('198.51.100.7', now)).toBe(0);
   });
 
+  it('tells the wait for a token without taking one, and keeps nothing for a key it never saw', () => {
+    const budget = new RateBudget(rule);
+    expect(budget.waitFor(1, now)).toBe(0);
+    expect(budget.size).toBe(0);
+    for (let i = 0; i < 3; i++) budget.take(1, now);
+    expect(budget.waitFor(1, now)).toBe(500);
+    expect(budget.waitFor(1, now)).toBe(500);
+    expect(budget.waitFor(1, now + 500)).toBe(0);
+  });
+
   it('forgets only the buckets that have refilled', () => {
     const budget = new RateBudget(rule);
     budget.take(1, now);

@@ -52,6 +52,15 @@ export class RateBudget {
     return 0;
   }
 
+  /** The milliseconds until `key` has a token, taking none; a key never seen has a full bucket. */
+  waitFor(key: number | string, now = Date.now()): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const { burst, perSecond } = this.rule;
+    const tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
+  }
+
   get size(): number {
     return this.buckets.size;
   }
