@@ -148,6 +148,49 @@ describe('realtime limits (e2e)', () => {
     });
   });
 
+  describe('with the default limits', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startApp();
+    });
+    afterAll(() => t.close());
+
+    it('serves a reconnect that syncs and marks read 50 chats at once, and read receipts while scrolling', async () => {
+      const [user, friend] = await Promise.all([registerUser(t), registerUser(t)]);
+      const chats = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          createChat(t, user, [friend], { chat_type: 'response', post_id: i + 1 }),
+        ),
+      );
+      await Promise.all(chats.map((chat) => send(t, friend, chat.id, 'news')));
+      const socket = await connectAs(t, user);
+
+      const acks = await Promise.all(
+        chats.flatMap((chat) => [
+          request(socket, 'chat:sync', { chat_id: chat.id, after_seq: 0, limit: 1 }),
+          request(socket, 'chat:read', { chat_id: chat.id }),
+        ]),
+      );
+      expect(acks.filter((ack) => !ack.ok)).toEqual([]);
+      // Each chat's second page.
+      const pages = await Promise.all(
+        chats.map((chat) => request(socket, 'chat:sync', { chat_id: chat.id, after_seq: 1 })),
+      );
+      expect(pages.filter((ack) => !ack.ok)).toEqual([]);
+
+      // Scrolling through a chat's history, a receipt per message as it comes into view.
+      const [chat] = chats;
+      for (let i = 0; i < 30; i++) await send(t, friend, chat.id, `older ${i}`);
+      const receipts = await Promise.all(
+        Array.from({ length: 31 }, (_, i) =>
+          request(socket, 'chat:read', { chat_id: chat.id, up_to_seq: i + 1 }),
+        ),
+      );
+      expect(receipts.filter((ack) => !ack.ok)).toEqual([]);
+    }, 30_000);
+  });
+
   describe('events in flight per socket', () => {
     let t: TestApp;
 

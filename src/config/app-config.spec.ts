@@ -149,7 +149,7 @@ describe('loadConfig', () => {
         typing: { burst: 10, perSecond: 2 },
         other: { burst: 30, perSecond: 5 },
       },
-      maxEventsInFlight: 100,
+      maxEventsInFlight: 128,
       maxSocketsPerUser: 20,
       handshakesPerAddressPerMinute: 600,
       handshakesPerUserPerMinute: 60,

@@ -214,7 +214,7 @@ function socketLimits(env: Env): SocketLimits {
       typing: rate(env, 'SOCKET_RATE_TYPING', { burst: 10, perSecond: 2 }),
       other: rate(env, 'SOCKET_RATE_OTHER', { burst: 30, perSecond: 5 }),
     },
-    maxEventsInFlight: integer(env, 'SOCKET_MAX_EVENTS_IN_FLIGHT', 100, 1, 100_000),
+    maxEventsInFlight: integer(env, 'SOCKET_MAX_EVENTS_IN_FLIGHT', 128, 1, 100_000),
     maxSocketsPerUser: integer(env, 'SOCKET_MAX_PER_USER', 20, 1, 100_000),
     handshakesPerAddressPerMinute: integer(env, 'SOCKET_HANDSHAKES_PER_ADDRESS', 600, 1, 10_000_000),
     handshakesPerUserPerMinute: integer(env, 'SOCKET_HANDSHAKES_PER_USER', 60, 1, 10_000_000),
