@@ -1,9 +1,14 @@
+import type { Type } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
+import { GATEWAY_METADATA, MESSAGE_MAPPING_METADATA } from '@nestjs/websockets/constants';
+import { CLIENT_EVENTS } from '../src/realtime/asyncapi/asyncapi.catalog';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
 import { LifecycleService } from '../src/observability/lifecycle.service';
 import { MetricsService, type SocketLimit } from '../src/observability/metrics.service';
 import { RealtimeServer, type RealtimeSocket } from '../src/realtime/realtime-server';
-import { IN_FLIGHT_RETRY_MS } from '../src/realtime/socket-rate-limit';
+import { IN_FLIGHT_RETRY_MS, WsRateLimitInterceptor } from '../src/realtime/socket-rate-limit';
 import { startApp, TestApp } from './support/app';
 import { ChatBody, createChat } from './support/chats';
 import { send } from './support/messages';
@@ -155,6 +160,34 @@ describe('realtime limits (e2e)', () => {
       t = await startApp();
     });
     afterAll(() => t.close());
+
+    it('puts every handler of every gateway of the app under the rate-limit interceptor', () => {
+      const gateways = [...t.app.get(ModulesContainer).values()]
+        .flatMap((module) => [...module.providers.values()])
+        .map((wrapper) => wrapper.metatype as unknown)
+        .filter(
+          (type): type is Type =>
+            typeof type === 'function' && Reflect.getMetadata(GATEWAY_METADATA, type) === true,
+        );
+      const unlimited: string[] = [];
+      let handlers = 0;
+      for (const gateway of gateways) {
+        const prototype = gateway.prototype as Record<string, unknown>;
+        for (const name of Object.getOwnPropertyNames(prototype)) {
+          const method = prototype[name];
+          if (typeof method !== 'function' || !Reflect.getMetadata(MESSAGE_MAPPING_METADATA, method))
+            continue;
+          handlers += 1;
+          const interceptors = [
+            ...((Reflect.getMetadata(INTERCEPTORS_METADATA, gateway) as unknown[] | undefined) ?? []),
+            ...((Reflect.getMetadata(INTERCEPTORS_METADATA, method) as unknown[] | undefined) ?? []),
+          ];
+          if (!interceptors.includes(WsRateLimitInterceptor)) unlimited.push(`${gateway.name}.${name}`);
+        }
+      }
+      expect(handlers).toBeGreaterThanOrEqual(Object.keys(CLIENT_EVENTS).length);
+      expect(unlimited).toEqual([]);
+    });
 
     it('serves a reconnect that syncs and marks read 50 chats at once, and read receipts while scrolling', async () => {
       const [user, friend] = await Promise.all([registerUser(t), registerUser(t)]);
