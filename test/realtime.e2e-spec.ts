@@ -3,7 +3,6 @@ import { MembersAccessService } from '../src/members/members-access.service';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
 import { RealtimeServer } from '../src/realtime/realtime-server';
-import { SEND_RATE } from '../src/realtime/socket-rate-limit';
 import { TYPING_EXPIRY_MS } from '../src/realtime/typing.service';
 import { startApp, TEST_JWT_SECRET, TestApp } from './support/app';
 import { ChatBody, createChat, makeAdmin, removeMember, Roles } from './support/chats';
@@ -346,7 +345,7 @@ describe('realtime (e2e)', () => {
       const chat = await createChat(t, flooder, [calm]);
       const [socket, calmSocket] = await Promise.all([connectAs(t, flooder), connectAs(t, calm)]);
       const acks = await Promise.all(
-        Array.from({ length: SEND_RATE.burst + 5 }, (_, i) =>
+        Array.from({ length: t.config.socketLimits.rates.messageSend.burst + 5 }, (_, i) =>
           request(socket, 'message:send', { chat_id: chat.id, content: `flood ${i}` }),
         ),
       );

@@ -100,12 +100,14 @@ export class BenchContext {
 }
 
 /**
- * HTTP rate limits (per client address, and every bench request comes from 127.0.0.1) high enough
- * that the bench measures the work, not the limiter; the limiter still runs on every request.
- * The per-user socket send limit stays as it is: the fan-out load keeps each user under it.
+ * HTTP rate limits and socket connection attempts (per client address, and every bench request
+ * and socket comes from 127.0.0.1) high enough that the bench measures the work, not the limiter;
+ * the limiters still run on every request and handshake. The per-user socket limits stay as they
+ * are: the fan-out load keeps each user under them.
  */
 export const SERVICE_LIMITS: Record<string, string> = {
   RATE_LIMIT_MAX: '10000000',
   AUTH_RATE_LIMIT_MAX: '100000',
   AUTH_USERNAME_RATE_LIMIT_MAX: '100000',
+  SOCKET_HANDSHAKES_PER_ADDRESS: '10000000',
 };

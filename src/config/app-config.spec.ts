@@ -116,6 +116,14 @@ describe('loadConfig', () => {
     [{ PORT: '3000', METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT \(3000\)/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
     [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
+    [{ SOCKET_RATE_CHAT_SYNC: '200' }, /SOCKET_RATE_CHAT_SYNC must be "<burst>,<per second>"/],
+    [{ SOCKET_RATE_TYPING: '0,5' }, /SOCKET_RATE_TYPING must be "<burst>,<per second>"/],
+    [{ SOCKET_RATE_OTHER: '5,1.5' }, /SOCKET_RATE_OTHER must be "<burst>,<per second>"/],
+    [{ SOCKET_MAX_EVENTS_IN_FLIGHT: '0' }, /SOCKET_MAX_EVENTS_IN_FLIGHT must be an integer from 1/],
+    [{ SOCKET_MAX_PER_USER: 'many' }, /SOCKET_MAX_PER_USER must be an integer/],
+    [{ SOCKET_HANDSHAKES_PER_ADDRESS: '-1' }, /SOCKET_HANDSHAKES_PER_ADDRESS must be an integer/],
+    [{ SOCKET_HANDSHAKES_PER_USER: '0' }, /SOCKET_HANDSHAKES_PER_USER must be an integer/],
+    [{ SOCKET_MAX_UNSENT_BYTES: '1000' }, /SOCKET_MAX_UNSENT_BYTES must be an integer from 65536/],
   ])('refuses %p with one line naming the variable', (env, message) => {
     const text = problem(env);
     expect(text).toMatch(message);
@@ -151,6 +159,58 @@ describe('loadConfig', () => {
       shutdownTimeoutSeconds: 40,
     });
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+  });
+
+  it('has socket limits a real client never meets, each settable', () => {
+    expect(loadConfig({}, '/srv/app').socketLimits).toEqual({
+      rates: {
+        messageSend: { burst: 20, perSecond: 5 },
+        messageEdit: { burst: 30, perSecond: 5 },
+        messageDelete: { burst: 60, perSecond: 10 },
+        chatRead: { burst: 120, perSecond: 20 },
+        chatSync: { burst: 200, perSecond: 20 },
+        typing: { burst: 10, perSecond: 2 },
+        other: { burst: 30, perSecond: 5 },
+      },
+      maxEventsInFlight: 128,
+      maxSocketsPerUser: 20,
+      handshakesPerAddressPerMinute: 600,
+      handshakesPerUserPerMinute: 60,
+      maxUnsentBytes: 8 * 1024 * 1024,
+    });
+    const config = loadConfig(
+      {
+        SOCKET_RATE_MESSAGE_SEND: '3,1',
+        SOCKET_RATE_MESSAGE_EDIT: '4, 2',
+        SOCKET_RATE_MESSAGE_DELETE: '5,3',
+        SOCKET_RATE_CHAT_READ: '6,4',
+        SOCKET_RATE_CHAT_SYNC: '7,5',
+        SOCKET_RATE_TYPING: '8,6',
+        SOCKET_RATE_OTHER: '9,7',
+        SOCKET_MAX_EVENTS_IN_FLIGHT: '2',
+        SOCKET_MAX_PER_USER: '3',
+        SOCKET_HANDSHAKES_PER_ADDRESS: '4',
+        SOCKET_HANDSHAKES_PER_USER: '5',
+        SOCKET_MAX_UNSENT_BYTES: '65536',
+      },
+      '/srv/app',
+    );
+    expect(config.socketLimits).toEqual({
+      rates: {
+        messageSend: { burst: 3, perSecond: 1 },
+        messageEdit: { burst: 4, perSecond: 2 },
+        messageDelete: { burst: 5, perSecond: 3 },
+        chatRead: { burst: 6, perSecond: 4 },
+        chatSync: { burst: 7, perSecond: 5 },
+        typing: { burst: 8, perSecond: 6 },
+        other: { burst: 9, perSecond: 7 },
+      },
+      maxEventsInFlight: 2,
+      maxSocketsPerUser: 3,
+      handshakesPerAddressPerMinute: 4,
+      handshakesPerUserPerMinute: 5,
+      maxUnsentBytes: 65536,
+    });
   });
 
   const DATABASE_URL = 'postgres://u:p@db:5432/chat';

@@ -1,5 +1,37 @@
 import { join } from 'node:path';
 
+/** A token bucket: `burst` events at once, refilled at `perSecond`. */
+export interface RateRule {
+  burst: number;
+  perSecond: number;
+}
+
+/** The per-user budget of each client socket event; `other` covers an event without its own. */
+export interface SocketEventRates {
+  messageSend: RateRule;
+  messageEdit: RateRule;
+  messageDelete: RateRule;
+  chatRead: RateRule;
+  chatSync: RateRule;
+  typing: RateRule;
+  other: RateRule;
+}
+
+/** What a socket may use: events, connections and the output it leaves unread. */
+export interface SocketLimits {
+  rates: SocketEventRates;
+  /** Events of one socket whose handler has not finished; past it 429 at once. */
+  maxEventsInFlight: number;
+  /** Sockets one user may hold on this instance. */
+  maxSocketsPerUser: number;
+  /** Connection attempts per client address per minute. */
+  handshakesPerAddressPerMinute: number;
+  /** Connection attempts per user (valid token) per minute. */
+  handshakesPerUserPerMinute: number;
+  /** Output queued for a socket and not yet taken by the client; past it the socket is dropped. */
+  maxUnsentBytes: number;
+}
+
 /**
  * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
  * invalid value stops the service with one line that names the variable and what is wrong.
@@ -40,6 +72,7 @@ export class AppConfig {
   readonly authUsernameRateLimitWindowSeconds!: number;
   /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. */
   readonly trustProxy!: false | number | string[];
+  readonly socketLimits!: SocketLimits;
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken!: string | undefined;
   /**
@@ -165,6 +198,40 @@ function trustProxy(env: Env): false | number | string[] {
   return entries;
 }
 
+/** `SOCKET_RATE_*`: `<burst>,<per second>`, e.g. `20,5`: 20 at once, then 5 a second. */
+function rate(env: Env, name: string, fallback: RateRule): RateRule {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  const match = /^(\d+)\s*,\s*(\d+)$/.exec(value);
+  const [burst, perSecond] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (burst < 1 || burst > 100_000 || perSecond < 1 || perSecond > 100_000) {
+    throw new ConfigError(
+      name,
+      `must be "<burst>,<per second>", two integers from 1 to 100000 such as 20,5 (got "${value}")`,
+    );
+  }
+  return { burst, perSecond };
+}
+
+function socketLimits(env: Env): SocketLimits {
+  return {
+    rates: {
+      messageSend: rate(env, 'SOCKET_RATE_MESSAGE_SEND', { burst: 20, perSecond: 5 }),
+      messageEdit: rate(env, 'SOCKET_RATE_MESSAGE_EDIT', { burst: 30, perSecond: 5 }),
+      messageDelete: rate(env, 'SOCKET_RATE_MESSAGE_DELETE', { burst: 60, perSecond: 10 }),
+      chatRead: rate(env, 'SOCKET_RATE_CHAT_READ', { burst: 120, perSecond: 20 }),
+      chatSync: rate(env, 'SOCKET_RATE_CHAT_SYNC', { burst: 200, perSecond: 20 }),
+      typing: rate(env, 'SOCKET_RATE_TYPING', { burst: 10, perSecond: 2 }),
+      other: rate(env, 'SOCKET_RATE_OTHER', { burst: 30, perSecond: 5 }),
+    },
+    maxEventsInFlight: integer(env, 'SOCKET_MAX_EVENTS_IN_FLIGHT', 128, 1, 100_000),
+    maxSocketsPerUser: integer(env, 'SOCKET_MAX_PER_USER', 20, 1, 100_000),
+    handshakesPerAddressPerMinute: integer(env, 'SOCKET_HANDSHAKES_PER_ADDRESS', 600, 1, 10_000_000),
+    handshakesPerUserPerMinute: integer(env, 'SOCKET_HANDSHAKES_PER_USER', 60, 1, 10_000_000),
+    maxUnsentBytes: integer(env, 'SOCKET_MAX_UNSENT_BYTES', 8 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+  };
+}
+
 function metricsToken(env: Env): string | undefined {
   const value = read(env, 'METRICS_TOKEN');
   if (value !== undefined && value.length < 16) {
@@ -243,6 +310,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
       86_400,
     ),
     trustProxy: trustProxy(env),
+    socketLimits: socketLimits(env),
     metricsToken: metricsToken(env),
     metricsPort: metricsPort(env, port),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),

@@ -11,6 +11,17 @@ import { DomainEventBus } from '../events/domain-events';
 
 export type SocketEventOutcome = 'ok' | 'error';
 
+/** Which socket limit refused an event or a connection, or dropped a socket. */
+const SOCKET_LIMITS = [
+  'event_budget',
+  'events_in_flight',
+  'handshakes_per_address',
+  'handshakes_per_user',
+  'sockets_per_user',
+  'unsent_output',
+] as const;
+export type SocketLimit = (typeof SOCKET_LIMITS)[number];
+
 /** Latencies of requests and socket events: 5 ms to 10 s. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Commit → emit is in-process work plus a Redis hop: 0.5 ms to 2.5 s. */
@@ -57,6 +68,13 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  private readonly socketLimits = new Counter({
+    name: 'chat_socket_limited_total',
+    help: 'Socket events and connections refused, and sockets dropped, by the limit that did it',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   private readonly messagesPersisted = new Counter({
     name: 'chat_messages_persisted_total',
     help: 'Messages committed to the database (REST and socket alike)',
@@ -79,6 +97,8 @@ export class MetricsService implements OnModuleDestroy {
     private readonly config: AppConfig,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // Every limit exported from the start at 0, so that rate() sees its first refusal.
+    for (const limit of SOCKET_LIMITS) this.socketLimits.inc({ limit }, 0);
     this.registerPoolGauges(db);
     this.unsubscribe = events.subscribe((event) => {
       if (event.type === 'message.created') this.messagePersisted();
@@ -122,6 +142,10 @@ export class MetricsService implements OnModuleDestroy {
 
   socketEvent(event: string, outcome: SocketEventOutcome, seconds: number): void {
     this.socketEvents.observe({ event, outcome }, seconds);
+  }
+
+  socketLimited(limit: SocketLimit): void {
+    this.socketLimits.inc({ limit });
   }
 
   messagePersisted(): void {

@@ -115,4 +115,6 @@ export interface ServerToClientEvents {
 export interface SocketData {
   user: { id: number; username: string };
   tokenExpiresAt: number;
+  /** Client events whose handler has not finished (see WsRateLimitInterceptor). */
+  inFlight?: number;
 }

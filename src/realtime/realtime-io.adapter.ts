@@ -4,6 +4,8 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { catchError, defer, EMPTY, filter, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 import { RealtimeRedis } from './realtime-redis';
+import type { RealtimeSocket } from './realtime-server';
+import { SocketOutputLimit } from './socket-output';
 
 /** Largest socket packet accepted; a message is at most 4000 characters (16 KB of UTF-8). */
 export const SOCKET_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -41,6 +43,7 @@ export class RealtimeIoAdapter extends IoAdapter {
   private readonly listeners = new Map<string, Listener>();
   /** Nest's result-to-Observable step: the same function for every socket (it holds no socket). */
   private transform?: Transform;
+  private output?: SocketOutputLimit;
 
   constructor(private readonly app: INestApplication) {
     super(app);
@@ -54,6 +57,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       maxHttpBufferSize: SOCKET_MAX_PAYLOAD_BYTES,
       cors: { origin: config.corsOrigins, credentials: true },
     } as IoOptions);
+    this.output = this.app.get(SocketOutputLimit);
     const redis = this.app.get(RealtimeRedis);
     if (redis.pub) {
       server.adapter(createAdapter(redis.pub, redis.subscriber(), { key: redis.key('socket.io') }));
@@ -117,6 +121,8 @@ export class RealtimeIoAdapter extends IoAdapter {
           socket.emit(response.event, response.data);
         } else if (!handler.isAckHandledManually && typeof ack === 'function') {
           (ack as (response: unknown) => void)(response);
+          // The ack that takes a client which does not read past its output cap drops it.
+          this.output?.check(socket as unknown as RealtimeSocket);
         }
       });
   }

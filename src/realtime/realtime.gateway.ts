@@ -23,7 +23,9 @@ import {
 import type { Empty, MessagePage, UnreadState } from './events.types';
 import { RealtimeServer, type RealtimeIo, type RealtimeSocket } from './realtime-server';
 import { SocketHandshake } from './socket-handshake';
-import { RateLimit, SEND_RATE, TYPING_RATE, WsRateLimitInterceptor } from './socket-rate-limit';
+import { SocketAdmission } from './socket-admission';
+import { SocketOutputLimit } from './socket-output';
+import { WsRateLimitInterceptor } from './socket-rate-limit';
 import { SocketSessions } from './socket-sessions';
 import { SocketUser } from './socket-user.decorator';
 import { TypingService } from './typing.service';
@@ -32,7 +34,10 @@ import { WsAckInterceptor } from './ws-ack.interceptor';
 import { WsExceptionFilter } from './ws-exception.filter';
 import { WsPayloadInterceptor } from './ws-payload.interceptor';
 
-/** The socket edge: every handler is one call to a service; the ack interceptor wraps its result. */
+/**
+ * The socket edge: every handler is one call to a service; the ack interceptor wraps its result.
+ * Every handler is under the rate-limit interceptor, so every client event has a budget.
+ */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
 @UseInterceptors(SocketContextInterceptor, WsAckInterceptor, WsRateLimitInterceptor, WsPayloadInterceptor)
@@ -40,6 +45,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   constructor(
     private readonly server: RealtimeServer,
     private readonly handshake: SocketHandshake,
+    private readonly admission: SocketAdmission,
+    private readonly output: SocketOutputLimit,
     private readonly sessions: SocketSessions,
     private readonly messages: MessagesService,
     private readonly readState: ReadStateService,
@@ -48,7 +55,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   afterInit(io: RealtimeIo): void {
     this.server.attach(io);
+    io.use(this.admission.beforeAuth);
     io.use(this.handshake.middleware);
+    io.use(this.admission.afterAuth);
+    this.output.watch(io);
   }
 
   handleConnection(socket: RealtimeSocket): void {
@@ -60,7 +70,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage('message:send')
-  @RateLimit(SEND_RATE)
   async send(@SocketUser() user: AuthUser, @MessageBody() body: SendMessageSocketDto): Promise<MessageDto> {
     return (await this.messages.send(user.id, body.chat_id, body)).message;
   }
@@ -86,7 +95,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage('typing')
-  @RateLimit(TYPING_RATE)
   typing(@ConnectedSocket() socket: RealtimeSocket, @MessageBody() body: TypingSocketDto): Promise<Empty> {
     return this.typingService.update(socket, body.chat_id, body.is_typing);
   }

@@ -8,7 +8,9 @@ import { RealtimeServer } from './realtime-server';
 import { RealtimeGateway } from './realtime.gateway';
 import { RoomEventsPublisher } from './room-events.publisher';
 import { RoomResync } from './room-resync';
+import { SocketAdmission } from './socket-admission';
 import { SocketHandshake } from './socket-handshake';
+import { SocketOutputLimit } from './socket-output';
 import { SocketRateLimiter } from './socket-rate-limit';
 import { SocketSessions } from './socket-sessions';
 import { TypingService } from './typing.service';
@@ -20,6 +22,8 @@ import { TypingService } from './typing.service';
     RealtimeServer,
     RealtimeRedis,
     SocketHandshake,
+    SocketAdmission,
+    SocketOutputLimit,
     SocketSessions,
     SocketRateLimiter,
     PresenceService,

@@ -42,14 +42,14 @@ export class SocketHandshake {
   }
 }
 
-function tokenOf(socket: RealtimeSocket): string | undefined {
+export function tokenOf(socket: RealtimeSocket): string | undefined {
   const auth = socket.handshake.auth as { token?: unknown } | undefined;
   if (auth?.token !== undefined) return typeof auth.token === 'string' ? auth.token : undefined;
   return TokenService.fromAuthorizationHeader(socket.handshake.headers.authorization);
 }
 
 /** The error's message is what socket.io-client shows; `data` carries the full error shape. */
-function refusal(error: unknown): Error & { data: unknown } {
+export function refusal(error: unknown): Error & { data: unknown } {
   const body = toErrorBody(error);
   const refused = new Error(body.status === 401 ? 'unauthorized' : body.code) as Error & { data: unknown };
   refused.data = body;

@@ -1,85 +1,164 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  OnModuleDestroy,
-  SetMetadata,
-} from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { Observable } from 'rxjs';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDestroy } from '@nestjs/common';
+import { finalize, type Observable } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
+import { AppConfig, type RateRule, type SocketEventRates } from '../config/app-config';
+import { MetricsService } from '../observability/metrics.service';
+import type { ClientToServerEvents } from './events.types';
 import type { RealtimeSocket } from './realtime-server';
 
-/** A token bucket: `burst` events at once, refilled at `perSecond`. */
-export interface RateRule {
-  burst: number;
-  perSecond: number;
+/**
+ * The budget of every client event, by name. The mapped type makes the compiler insist on a rule
+ * for each typed event; a handler whose event is missing here still gets `other` (see
+ * {@link SocketRateLimiter.forEvent}), and a unit test fails on it.
+ */
+export function eventRules(rates: SocketEventRates): { [name in keyof ClientToServerEvents]: RateRule } {
+  return {
+    'message:send': rates.messageSend,
+    'message:edit': rates.messageEdit,
+    'message:delete': rates.messageDelete,
+    'chat:read': rates.chatRead,
+    'chat:sync': rates.chatSync,
+    typing: rates.typing,
+  };
 }
 
-export const SEND_RATE: RateRule = { burst: 20, perSecond: 5 };
-export const TYPING_RATE: RateRule = { burst: 10, perSecond: 2 };
-
-const RATE_RULE = 'realtime:rate-rule';
-
-/** Limits a client event per user; past the limit the ack answers 429 `rate_limited`. */
-export const RateLimit = (rule: RateRule): MethodDecorator => SetMetadata(RATE_RULE, rule);
+/** The wait a socket over its in-flight cap is told: its earlier events are usually done by then. */
+export const IN_FLIGHT_RETRY_MS = 100;
 
 interface Bucket {
   tokens: number;
   at: number;
 }
 
+/** One token bucket per key (a user, an address) under one rule. */
+export class RateBudget {
+  private readonly buckets = new Map<number | string, Bucket>();
+
+  constructor(readonly rule: RateRule) {}
+
+  /** Takes a token: 0 when allowed, else the milliseconds until the next token. */
+  take(key: number | string, now = Date.now()): number {
+    const { burst, perSecond } = this.rule;
+    let bucket = this.buckets.get(key);
+    if (bucket) {
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+      bucket.at = now;
+    } else {
+      bucket = { tokens: burst, at: now };
+      this.buckets.set(key, bucket);
+    }
+    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
+    bucket.tokens -= 1;
+    return 0;
+  }
+
+  /** The milliseconds until `key` has a token, taking none; a key never seen has a full bucket. */
+  waitFor(key: number | string, now = Date.now()): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return 0;
+    const { burst, perSecond } = this.rule;
+    const tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** A bucket that has refilled completely is the same as none: forgetting it changes nothing. */
+  sweep(now = Date.now()): void {
+    const { burst, perSecond } = this.rule;
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + ((now - bucket.at) / 1000) * perSecond >= burst) this.buckets.delete(key);
+    }
+  }
+}
+
 /**
- * Buckets live in this instance's memory: a user whose sockets sit on several instances gets
- * the allowance once per instance, which bounds abuse well enough without a Redis round trip
- * on every message.
+ * The budgets of the socket edge, from the configuration: one per client event (per user), and
+ * those of the handshake (per client address and per user, per minute). Buckets live in this
+ * instance's memory: a user whose sockets sit on several instances gets the allowance once per
+ * instance, which bounds abuse well enough without a Redis round trip on every event.
  */
 @Injectable()
 export class SocketRateLimiter implements OnModuleDestroy {
-  private readonly buckets = new Map<string, Bucket>();
+  readonly handshakesPerAddress: RateBudget;
+  readonly handshakesPerUser: RateBudget;
+  private readonly events = new Map<string, RateBudget>();
+  private readonly other: RateBudget;
   private readonly sweeper = setInterval(() => this.sweep(), 60_000).unref();
 
-  /** Takes a token: 0 when allowed, else the milliseconds until the next token. */
-  take(key: string, rule: RateRule, now = Date.now()): number {
-    const bucket = this.buckets.get(key) ?? { tokens: rule.burst, at: now };
-    bucket.tokens = Math.min(rule.burst, bucket.tokens + ((now - bucket.at) / 1000) * rule.perSecond);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / rule.perSecond) * 1000);
-    bucket.tokens -= 1;
-    return 0;
+  constructor(config: AppConfig) {
+    const { rates, handshakesPerAddressPerMinute, handshakesPerUserPerMinute } = config.socketLimits;
+    for (const [event, rule] of Object.entries(eventRules(rates)))
+      this.events.set(event, new RateBudget(rule));
+    this.other = new RateBudget(rates.other);
+    this.handshakesPerAddress = new RateBudget(perMinute(handshakesPerAddressPerMinute));
+    this.handshakesPerUser = new RateBudget(perMinute(handshakesPerUserPerMinute));
+  }
+
+  /** The budget of a client event: its own, or the shared `other` one for an event without a rule. */
+  forEvent(event: string): RateBudget {
+    return this.events.get(event) ?? this.other;
   }
 
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
 
-  /** Buckets idle for a minute are full again: forgetting them changes nothing. */
   private sweep(now = Date.now()): void {
-    for (const [key, bucket] of this.buckets) {
-      if (now - bucket.at > 60_000) this.buckets.delete(key);
-    }
+    for (const budget of this.events.values()) budget.sweep(now);
+    this.other.sweep(now);
+    this.handshakesPerAddress.sweep(now);
+    this.handshakesPerUser.sweep(now);
   }
 }
 
+/** `n` a minute, all of which may come at once. */
+function perMinute(n: number): RateRule {
+  return { burst: n, perSecond: n / 60 };
+}
+
+export function rateLimited(retryAfterMs: number, message = 'Too many events, slow down'): DomainError {
+  return new DomainError('rate_limited', message, { retry_after_ms: retryAfterMs });
+}
+
+/**
+ * Every client event passes here, whatever its handler: past the socket's events in flight (those
+ * whose handler has not finished) or the user's budget for that event, the ack answers 429
+ * `rate_limited` with `retry_after_ms` at once, and the socket stays connected. The count of
+ * events in flight is a number on `socket.data`; nothing else is kept per socket.
+ */
 @Injectable()
 export class WsRateLimitInterceptor implements NestInterceptor {
+  private readonly maxInFlight: number;
+
   constructor(
-    private readonly reflector: Reflector,
     private readonly limiter: SocketRateLimiter,
-  ) {}
+    private readonly metrics: MetricsService,
+    config: AppConfig,
+  ) {
+    this.maxInFlight = config.socketLimits.maxEventsInFlight;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const rule = this.reflector.get<RateRule | undefined>(RATE_RULE, context.getHandler());
-    if (rule) {
-      const ws = context.switchToWs();
-      const userId = ws.getClient<RealtimeSocket>().data.user.id;
-      const retryAfterMs = this.limiter.take(`${ws.getPattern()}:${userId}`, rule);
-      if (retryAfterMs > 0) {
-        throw new DomainError('rate_limited', 'Too many events, slow down', { retry_after_ms: retryAfterMs });
-      }
+    const ws = context.switchToWs();
+    const data = ws.getClient<RealtimeSocket>().data;
+    const inFlight = data.inFlight ?? 0;
+    if (inFlight >= this.maxInFlight) {
+      this.metrics.socketLimited('events_in_flight');
+      throw rateLimited(IN_FLIGHT_RETRY_MS, 'Too many events waiting for their answer, slow down');
     }
-    return next.handle();
+    const retryAfterMs = this.limiter.forEvent(ws.getPattern()).take(data.user.id);
+    if (retryAfterMs > 0) {
+      this.metrics.socketLimited('event_budget');
+      throw rateLimited(retryAfterMs);
+    }
+    data.inFlight = inFlight + 1;
+    return next.handle().pipe(
+      finalize(() => {
+        data.inFlight = (data.inFlight ?? 1) - 1;
+      }),
+    );
   }
 }

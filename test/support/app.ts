@@ -27,10 +27,11 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_POOL_SIZE: '5',
-    // Suites register many users from one address; the limits have their own tests.
+    // Suites register many users and open many sockets from one address; the limits have their own tests.
     RATE_LIMIT_MAX: '1000000',
     AUTH_RATE_LIMIT_MAX: '1000000',
     AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
+    SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
     // JSON log lines would interleave with Jest's report; TEST_LOG_LEVEL=debug shows them.
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,

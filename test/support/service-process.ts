@@ -80,6 +80,7 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       RATE_LIMIT_MAX: '1000000',
       AUTH_RATE_LIMIT_MAX: '1000000',
       AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
+      SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

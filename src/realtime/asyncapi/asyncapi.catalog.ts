@@ -27,7 +27,10 @@ export interface ClientEventSpec {
   payload: Type;
   /** The ack's `data`; null for `{}`. */
   ack: Type | null;
-  /** Statuses the ack's `error` can carry, besides 400 validation_failed. */
+  /**
+   * Statuses the ack's `error` can carry, besides 400 validation_failed, 429 rate_limited and
+   * 503 service_unavailable, which every client event can answer.
+   */
   errors: number[];
 }
 
@@ -41,12 +44,10 @@ export interface ServerEventSpec {
 /** Every client event; the mapped type makes the compiler insist on exactly the typed events. */
 export const CLIENT_EVENTS: { [name in keyof ClientToServerEvents]: ClientEventSpec } = {
   'message:send': {
-    summary:
-      'Send a message. Repeating a client_message_id answers the original message and sends nothing. ' +
-      'Rate limited per user (429 rate_limited, details.retry_after_ms).',
+    summary: 'Send a message. Repeating a client_message_id answers the original message and sends nothing.',
     payload: SendMessageSocketDto,
     ack: MessageDto,
-    errors: [403, 404, 429],
+    errors: [403, 404],
   },
   'message:edit': {
     summary: "Edit one's own message.",
@@ -77,10 +78,10 @@ export const CLIENT_EVENTS: { [name in keyof ClientToServerEvents]: ClientEventS
   typing: {
     summary:
       'Tell the chat that the user is (or stopped) typing. Without a later is_typing: false the ' +
-      'server sends it after 5 s. Rate limited per user (429 rate_limited).',
+      'server sends it after 5 s.',
     payload: TypingSocketDto,
     ack: null,
-    errors: [403, 404, 429],
+    errors: [403, 404],
   },
 };
 

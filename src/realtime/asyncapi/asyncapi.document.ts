@@ -18,7 +18,9 @@ const ERROR_TEXT: Record<number, string> = {
   400: '400 validation_failed (details lists the fields)',
   403: '403 not_a_member, forbidden',
   404: '404 chat_not_found, message_not_found',
-  429: '429 rate_limited',
+  429:
+    "429 rate_limited (details.retry_after_ms): past the user's budget for this event or the socket's " +
+    'events in flight; the socket stays usable',
   503: '503 service_unavailable (this instance is shutting down: the client reconnects and retries)',
 };
 
@@ -37,7 +39,7 @@ function ackSchema(data: Type | null, errors: number[]): Json {
         type: 'object',
         required: ['ok', 'error'],
         properties: { ok: { type: 'boolean', const: false }, error: schemaRef(ErrorDto) },
-        description: `Possible errors: ${[400, ...errors, 503].map((status) => ERROR_TEXT[status]).join('; ')}`,
+        description: `Possible errors: ${[400, ...errors, 429, 503].map((status) => ERROR_TEXT[status]).join('; ')}`,
       },
     ],
   };
@@ -111,10 +113,15 @@ export function buildAsyncApiDocument(app: INestApplication): Json {
         'Socket.IO events of the rescue chat service. Connect with socket.io-client to the service origin ' +
         '(path /socket.io, namespace /) with the access token as auth: {token} or an Authorization: Bearer ' +
         "header. A missing, bad or expired token refuses the connection: connect_error with message 'unauthorized' " +
-        '(error.data has the error shape). On connect the socket joins the room of each chat its user is an ' +
+        '(error.data has the error shape). Too many connection attempts from one address or one user in a minute ' +
+        "refuse it with message 'rate_limited' (error.data.details.retry_after_ms); too many sockets of one user " +
+        "on one instance with 'limit_exceeded' (error.data.details.limit). " +
+        'On connect the socket joins the room of each chat its user is an ' +
         'active member of and a room of its own user. Every client event takes an acknowledgement callback ' +
         'answered with {ok: true, data} or {ok: false, error}; an event without one is still carried out. ' +
-        `Packets over ${SOCKET_MAX_PAYLOAD_BYTES / 1024} KB close the connection. After a reconnect, call ` +
+        `Packets over ${SOCKET_MAX_PAYLOAD_BYTES / 1024} KB close the connection, and so does output the client ` +
+        'leaves unread past the configured cap (SOCKET_MAX_UNSENT_BYTES). Every client event is rate limited. ' +
+        'After a reconnect, call ' +
         'chat:sync for each open chat with the last seq the client has.',
     },
     defaultContentType: 'application/json',
