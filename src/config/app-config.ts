@@ -13,6 +13,13 @@ export class AppConfig {
   readonly embeddedPgDir!: string;
   readonly embeddedPgPort!: number;
   readonly databasePoolSize!: number;
+  /** The most a request waits to open a database connection or to get one from the pool. */
+  readonly databaseConnectTimeoutMs!: number;
+  /**
+   * The most one statement may take (PostgreSQL cancels it; a server that does not answer at all
+   * is given up on too), and the most a send waits for its group-commit transaction.
+   */
+  readonly databaseQueryTimeoutMs!: number;
   readonly migrationsRun!: boolean;
   readonly jwtSecret!: string;
   readonly jwtAlgorithm!: 'HS256' | 'HS384' | 'HS512';
@@ -192,6 +199,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
+    databaseQueryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     jwtSecret,
     jwtAlgorithm: oneOf(env, 'JWT_ALGORITHM', ['HS256', 'HS384', 'HS512'], 'HS256'),

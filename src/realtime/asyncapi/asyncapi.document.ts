@@ -19,7 +19,10 @@ const ERROR_TEXT: Record<number, string> = {
   403: '403 not_a_member, forbidden',
   404: '404 chat_not_found, message_not_found',
   429: '429 rate_limited',
-  503: '503 service_unavailable (this instance is shutting down: the client reconnects and retries)',
+  503:
+    '503 service_unavailable (this instance is shutting down: the client reconnects and retries; or ' +
+    'the database is not answering: the client retries after details.retry_after_ms, a send with the ' +
+    'same client_message_id)',
 };
 
 function ackSchema(data: Type | null, errors: number[]): Json {
