@@ -30,6 +30,8 @@ export class AppConfig {
   readonly redisUrl!: string | undefined;
   /** Prefix of every Redis key and pub/sub channel, so deployments (and test runs) can share a Redis. */
   readonly redisKeyPrefix!: string;
+  /** The most any Redis command is awaited; while Redis is away, commands fail within this. */
+  readonly redisCommandTimeoutMs!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
@@ -209,6 +211,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     corsOrigins: corsOrigins(env, production),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: redisKeyPrefix(env),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),

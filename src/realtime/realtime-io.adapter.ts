@@ -56,7 +56,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     } as IoOptions);
     const redis = this.app.get(RealtimeRedis);
     if (redis.pub) {
-      server.adapter(createAdapter(redis.pub, redis.subscriber(), { key: redis.key('socket.io') }));
+      server.adapter(createAdapter(redis.publisher(), redis.subscriber(), { key: redis.key('socket.io') }));
     }
     return server;
   }
