@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DATABASE_RETRY_AFTER_MS } from '../src/common/errors/database-unavailable';
 import { runMigrations } from '../src/database/migrate';
 import type { Ack } from '../src/realtime/events.types';
@@ -48,6 +49,8 @@ describe('PostgreSQL faults (e2e)', () => {
       DATABASE_URL: pg.urlFor('chat'),
       DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      // Every 503 here is expected; the request log would print each as an error.
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
     });
     [alice, bob] = await Promise.all([registerUser(t, 'alice'), registerUser(t, 'bob')]);
     chatId = (await createChat(t, alice, [bob])).id;
@@ -99,6 +102,21 @@ describe('PostgreSQL faults (e2e)', () => {
     return { perId, gapless: rows.every((row, i) => Number(row.seq) === i + 1) };
   }
 
+  function report(
+    fault: string,
+    sends: { ms: number }[],
+    restMs: number | undefined,
+    recovery: number[],
+  ): void {
+    const ms = (value: number): string => `${Math.round(value)} ms`;
+    process.stdout.write(
+      `PostgreSQL ${fault} (query timeout ${QUERY_TIMEOUT_MS} ms): sends answered 503 after ` +
+        `${ms(Math.min(...sends.map((send) => send.ms)))}-${ms(Math.max(...sends.map((send) => send.ms)))}` +
+        (restMs === undefined ? '' : `, REST after at most ${ms(restMs)}`) +
+        `, acknowledged again ${ms(Math.max(...recovery))} after it came back\n`,
+    );
+  }
+
   function expectUnavailable(res: { status: number; headers: Record<string, string>; body: unknown }): void {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_MS / 1000));
@@ -140,10 +158,28 @@ describe('PostgreSQL faults (e2e)', () => {
       expect([...perId.values()]).toEqual([1, 1, 1]);
       expect(gapless).toBe(true);
       await t.http().get(`${API}/chats`).set(alice.auth).expect(200);
+      report('frozen', sends, restMs, recovery);
     } finally {
       if (!thawed) await pg.thaw();
     }
   }, 60_000);
+
+  it('closes a pool connection whose statement got no answer, rather than reuse it', async () => {
+    const pool = (t.db.driver as PostgresDriver).master as Pool;
+    const client = await pool.connect();
+    const closed = new Promise<Error>((resolve) => client.once('error', resolve));
+    await pg.freeze();
+    try {
+      const started = performance.now();
+      await expect(client.query('SELECT 1')).rejects.toThrow('Query read timeout');
+      expect(performance.now() - started).toBeLessThan(QUERY_TIMEOUT_MS + LATENCY_MARGIN_MS);
+      // node-postgres alone keeps it open, the statement still active on the server.
+      expect((await closed).message).toMatch(/^Connection terminated/);
+    } finally {
+      client.release(true);
+      await pg.thaw();
+    }
+  }, 30_000);
 
   it('stopped and restarted: answers 503 (not 500) at once while it is down, then recovers by itself', async () => {
     const ids = [randomUUID(), randomUUID()];
@@ -164,6 +200,7 @@ describe('PostgreSQL faults (e2e)', () => {
       restarted = true;
       const recovery = await Promise.all(ids.map((id) => sendUntilAcked(id, 10_000)));
       expect(Math.max(...recovery)).toBeLessThan(5000);
+      report('stopped', sends, undefined, recovery);
       const { perId, gapless } = await stored(ids);
       expect([...perId.values()]).toEqual([1, 1]);
       expect(gapless).toBe(true);
