@@ -37,6 +37,9 @@ describe('loadConfig', () => {
       metricsToken: undefined,
       shutdownDelaySeconds: 0,
       shutdownTimeoutSeconds: 25,
+      databaseConnectTimeoutMs: 3000,
+      databaseQueryTimeoutMs: 5000,
+      redisCommandTimeoutMs: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -99,10 +102,30 @@ describe('loadConfig', () => {
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
     [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
     [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
+    [
+      { DATABASE_CONNECT_TIMEOUT_MS: '3s' },
+      /DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100 to 60000/,
+    ],
+    [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /DATABASE_QUERY_TIMEOUT_MS must be an integer from 100 to 600000/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '10' }, /REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000/],
   ])('refuses %p with one line naming the variable', (env, message) => {
     const text = problem(env);
     expect(text).toMatch(message);
     expect(text).not.toContain('\n');
+  });
+
+  it('reads the bounds on waiting for PostgreSQL and Redis', () => {
+    expect(
+      loadConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '1500',
+        DATABASE_QUERY_TIMEOUT_MS: '8000',
+        REDIS_COMMAND_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      databaseConnectTimeoutMs: 1500,
+      databaseQueryTimeoutMs: 8000,
+      redisCommandTimeoutMs: 250,
+    });
   });
 
   it('reads the limits, proxy, metrics and shutdown settings', () => {
