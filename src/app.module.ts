@@ -28,7 +28,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+        TypeOrmModule.forRoot(
+          dataSourceOptions(config.databaseUrl, config.databasePoolSize, {
+            connectMs: config.databaseConnectTimeoutMs,
+            queryMs: config.databaseQueryTimeoutMs,
+          }),
+        ),
         ObservabilityModule,
         ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: rateLimitOptions }),
         EventsModule,

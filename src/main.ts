@@ -9,6 +9,7 @@ import { EmbeddedDatabase } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { drainAndClose } from './observability/graceful-shutdown';
 import { createRootLogger, flushLogs } from './observability/logging';
+import { reportUnhandled } from './observability/unhandled';
 
 function readConfig(): AppConfig {
   try {
@@ -78,7 +79,9 @@ function handleSignals(
 
 async function main(): Promise<void> {
   let config = readConfig();
-  const log = createRootLogger(config).child({ context: 'Bootstrap' });
+  const root = createRootLogger(config);
+  reportUnhandled(root.child({ context: 'Process' }), exit);
+  const log = root.child({ context: 'Bootstrap' });
   let app: INestApplication | undefined;
   let embedded: EmbeddedDatabase | undefined;
   if (config.databaseUrl) {

@@ -41,6 +41,9 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       shutdownDelaySeconds: 0,
       shutdownTimeoutSeconds: 25,
+      databaseConnectTimeoutMs: 3000,
+      databaseQueryTimeoutMs: 5000,
+      redisCommandTimeoutMs: 1000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -124,10 +127,30 @@ describe('loadConfig', () => {
     [{ SOCKET_HANDSHAKES_PER_ADDRESS: '-1' }, /SOCKET_HANDSHAKES_PER_ADDRESS must be an integer/],
     [{ SOCKET_HANDSHAKES_PER_USER: '0' }, /SOCKET_HANDSHAKES_PER_USER must be an integer/],
     [{ SOCKET_MAX_UNSENT_BYTES: '1000' }, /SOCKET_MAX_UNSENT_BYTES must be an integer from 65536/],
+    [
+      { DATABASE_CONNECT_TIMEOUT_MS: '3s' },
+      /DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100 to 60000/,
+    ],
+    [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /DATABASE_QUERY_TIMEOUT_MS must be an integer from 100 to 600000/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '10' }, /REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000/],
   ])('refuses %p with one line naming the variable', (env, message) => {
     const text = problem(env);
     expect(text).toMatch(message);
     expect(text).not.toContain('\n');
+  });
+
+  it('reads the bounds on waiting for PostgreSQL and Redis', () => {
+    expect(
+      loadConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '1500',
+        DATABASE_QUERY_TIMEOUT_MS: '8000',
+        REDIS_COMMAND_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      databaseConnectTimeoutMs: 1500,
+      databaseQueryTimeoutMs: 8000,
+      redisCommandTimeoutMs: 250,
+    });
   });
 
   it('reads the limits, proxy, metrics and shutdown settings', () => {

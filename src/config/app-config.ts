@@ -45,6 +45,13 @@ export class AppConfig {
   readonly embeddedPgDir!: string;
   readonly embeddedPgPort!: number;
   readonly databasePoolSize!: number;
+  /** The most a request waits to open a database connection or to get one from the pool. */
+  readonly databaseConnectTimeoutMs!: number;
+  /**
+   * The most one statement may take (PostgreSQL cancels it; a server that does not answer at all
+   * is given up on too), and the most a send waits for its group-commit transaction.
+   */
+  readonly databaseQueryTimeoutMs!: number;
   readonly migrationsRun!: boolean;
   readonly jwtSecret!: string;
   readonly jwtAlgorithm!: 'HS256' | 'HS384' | 'HS512';
@@ -57,6 +64,8 @@ export class AppConfig {
   readonly redisKeyPrefix!: string;
   /** An instance silent this long (no presence heartbeat in Redis) no longer counts its users online. */
   readonly presenceInstanceTimeoutSeconds!: number;
+  /** The most any Redis command is awaited; while Redis is away, commands fail within this. */
+  readonly redisCommandTimeoutMs!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
@@ -286,6 +295,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? join(projectRoot, '.data', 'postgres'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
+    databaseQueryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     jwtSecret,
     jwtAlgorithm: oneOf(env, 'JWT_ALGORITHM', ['HS256', 'HS384', 'HS512'], 'HS256'),
@@ -295,6 +306,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: redisKeyPrefix(env),
     presenceInstanceTimeoutSeconds: integer(env, 'PRESENCE_INSTANCE_TIMEOUT_SECONDS', 30, 3, 3600),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),

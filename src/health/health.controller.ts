@@ -20,10 +20,13 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOkResponse({ description: 'Dependencies answer and the instance is not shutting down' })
+  @ApiOkResponse({
+    description:
+      'The database answers and the instance is not shutting down; status "degraded" (still 200) while Redis does not answer',
+  })
   @ApiServiceUnavailableResponse({
     description:
-      'A dependency does not answer, or the instance is draining: the error shape, checks in details',
+      'The database does not answer, or the instance is draining: the error shape, checks in details',
   })
   ready(): Promise<HealthCheckResult> {
     return this.readiness.check();

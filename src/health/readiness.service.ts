@@ -10,7 +10,10 @@ import { DomainError } from '../common/errors/domain-error';
 import { LifecycleService } from '../observability/lifecycle.service';
 import { RedisHealth } from './redis-health';
 
-/** What must hold for the instance to take traffic: not draining, database, and Redis when used. */
+/**
+ * What must hold for the instance to take traffic: not draining, and the database answering.
+ * Redis, when used, is reported too, but its absence only degrades (see RedisHealth).
+ */
 @Injectable()
 export class ReadinessService {
   constructor(
@@ -21,7 +24,10 @@ export class ReadinessService {
     private readonly redis: RedisHealth,
   ) {}
 
-  /** 200 with each check's state, or 503 in the contract's error shape with the same in `details`. */
+  /**
+   * 200 with each check's state (`status: "degraded"` while Redis is away), or 503 in the
+   * contract's error shape with the same in `details`.
+   */
   async check(): Promise<HealthCheckResult> {
     try {
       return await this.health.check(this.checks());

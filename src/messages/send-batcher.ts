@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable';
+import { AppConfig } from '../config/app-config';
 import { readUpTo } from './receipts';
 import {
   beginAndLockChatsSql,
@@ -25,6 +27,24 @@ interface Waiting {
   request: SendRequest;
   resolve: (outcome: SendOutcome) => void;
   reject: (error: unknown) => void;
+  /** Ends the wait with a 503 when the database takes longer than the bound. */
+  deadline: NodeJS.Timeout;
+  /** Set once the request left the queue for a transaction. */
+  batch?: Batch;
+  /** Its transaction committed: answered with its outcome, never abandoned. */
+  committed?: boolean;
+}
+
+/** One transaction in flight (or its retries one by one) and the chats it holds. */
+interface Batch {
+  waiting: Waiting[];
+  chats: Set<number>;
+  /** The connection it is using, while it has one. */
+  client?: PoolClient;
+  /** Past its deadline: its callers were answered 503, its chats freed, its connection dropped. */
+  abandoned: boolean;
+  /** Its chats and its slot are free again. */
+  done: boolean;
 }
 
 /** Requests per transaction at most; more wait for the next one. */
@@ -44,7 +64,14 @@ export const BATCHES_IN_FLIGHT = 4;
  * chat locks in PostgreSQL (only on those of other instances), and run side by side.
  *
  * A batch that fails as a whole (it should not: the locks are ordered and the input validated)
- * is retried one request per transaction, so one bad request fails alone.
+ * is retried one request per transaction, so one bad request fails alone; not when the database
+ * is away (all would fail), nor when the COMMIT failed (it may have committed).
+ *
+ * No caller waits longer than DATABASE_QUERY_TIMEOUT_MS from its call: one still queued then is
+ * answered 503; one whose transaction is still running abandons that transaction (its callers
+ * are answered 503, its chats freed and its connection dropped, so PostgreSQL rolls it back
+ * unless its COMMIT already got through). Whatever the outcome, a client that retries with the
+ * same client_message_id gets its message stored once.
  */
 @Injectable()
 export class MessageSendBatcher {
@@ -58,7 +85,14 @@ export class MessageSendBatcher {
   private messages = 0;
   private retried = 0;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly timeoutMs: number;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: AppConfig,
+  ) {
+    this.timeoutMs = config.databaseQueryTimeoutMs;
+  }
 
   get committed(): { batches: number; messages: number; retried: number } {
     return { batches: this.batches, messages: this.messages, retried: this.retried };
@@ -66,24 +100,70 @@ export class MessageSendBatcher {
 
   send(request: SendRequest): Promise<SendOutcome> {
     return new Promise<SendOutcome>((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      const waiting: Waiting = {
+        request,
+        resolve: (outcome) => {
+          clearTimeout(waiting.deadline);
+          resolve(outcome);
+        },
+        reject: (error) => {
+          clearTimeout(waiting.deadline);
+          // Whatever the transaction threw, passed on as is (as before the bound existed).
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+        deadline: setTimeout(() => this.expire(waiting), this.timeoutMs),
+      };
+      this.queue.push(waiting);
       this.pump();
     });
   }
 
   private pump(): void {
     while (this.inFlight < BATCHES_IN_FLIGHT) {
-      const batch = this.takeBatch();
-      if (batch.length === 0) return;
-      const chats = new Set(batch.map((waiting) => waiting.request.chatId));
-      for (const chat of chats) this.busy.add(chat);
+      const taken = this.takeBatch();
+      if (taken.length === 0) return;
+      const batch: Batch = {
+        waiting: taken,
+        chats: new Set(taken.map((waiting) => waiting.request.chatId)),
+        abandoned: false,
+        done: false,
+      };
+      for (const waiting of taken) waiting.batch = batch;
+      for (const chat of batch.chats) this.busy.add(chat);
       this.inFlight++;
-      void this.flush(batch).finally(() => {
-        for (const chat of chats) this.busy.delete(chat);
-        this.inFlight--;
-        this.pump();
-      });
+      void this.flush(batch, taken).finally(() => this.finish(batch));
     }
+  }
+
+  /** Frees the batch's chats and slot, once. */
+  private finish(batch: Batch): void {
+    if (batch.done) return;
+    batch.done = true;
+    for (const chat of batch.chats) this.busy.delete(chat);
+    this.inFlight--;
+    this.pump();
+  }
+
+  /** A caller's bound passed: out of the queue, or its whole transaction abandoned. */
+  private expire(waiting: Waiting): void {
+    const batch = waiting.batch;
+    if (!batch) {
+      const index = this.queue.indexOf(waiting);
+      if (index >= 0) this.queue.splice(index, 1);
+      waiting.reject(new DatabaseUnavailable());
+      return;
+    }
+    if (batch.abandoned || batch.done) return;
+    batch.abandoned = true;
+    this.logger.warn(
+      `A send transaction of ${batch.waiting.length} messages took over ${this.timeoutMs} ms: abandoned`,
+    );
+    batch.client?.release(new Error('send transaction abandoned'));
+    batch.client = undefined;
+    const error = new DatabaseUnavailable();
+    for (const abandoned of batch.waiting) if (!abandoned.committed) abandoned.reject(error);
+    this.finish(batch);
   }
 
   /** The queued requests of chats no transaction holds, up to BATCH_MAX, in arrival order. */
@@ -103,31 +183,44 @@ export class MessageSendBatcher {
     return batch;
   }
 
-  private async flush(batch: Waiting[]): Promise<void> {
+  /** Commits `group` (the batch, or one of its requests when retried one by one). */
+  private async flush(batch: Batch, group: Waiting[]): Promise<void> {
     let outcomes: Promise<SendOutcome>[];
     try {
-      outcomes = await this.commit(batch.map((waiting) => waiting.request));
+      outcomes = await this.commit(batch, group);
     } catch (error) {
-      if (batch.length === 1 || error instanceof CommitFailed) {
+      if (batch.abandoned) return;
+      if (group.length === 1 || error instanceof CommitFailed || isDatabaseUnavailable(error)) {
         // A failed COMMIT may have committed after all: retrying could send twice.
         const cause = error instanceof CommitFailed ? error.cause : error;
-        for (const waiting of batch) waiting.reject(cause);
+        for (const waiting of group) waiting.reject(cause);
         return;
       }
       this.retried++;
-      this.logger.warn(`A batch of ${batch.length} sends failed, retrying one by one: ${describe(error)}`);
-      for (const waiting of batch) await this.flush([waiting]);
+      this.logger.warn(`A batch of ${group.length} sends failed, retrying one by one: ${describe(error)}`);
+      for (const waiting of group) await this.flush(batch, [waiting]);
       return;
     }
-    batch.forEach((waiting, i) => void outcomes[i].then(waiting.resolve, waiting.reject));
+    group.forEach((waiting, i) => void outcomes[i].then(waiting.resolve, waiting.reject));
   }
 
   /** One transaction for the batch, in three round trips; the outcome of each request, in order. */
-  private async commit(requests: SendRequest[]): Promise<Promise<SendOutcome>[]> {
-    const { unique, sharesWith } = groupBatch(requests);
+  private async commit(batch: Batch, group: Waiting[]): Promise<Promise<SendOutcome>[]> {
+    const { unique, sharesWith } = groupBatch(group.map((waiting) => waiting.request));
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     const client = await pool.connect();
+    if (batch.abandoned) {
+      client.release();
+      throw new DatabaseUnavailable();
+    }
+    batch.client = client;
     let broken: Error | undefined;
+    // Checked out, a connection that fails emits 'error' with no one else listening (pg-pool
+    // listens only to idle ones): unheard, that would end the process.
+    const noteBroken = (error: Error): void => {
+      broken = error;
+    };
+    client.on('error', noteBroken);
     let rows: SentRow[];
     try {
       await client.query(beginAndLockChatsSql([...new Set(unique.map((request) => request.chatId))]));
@@ -147,11 +240,23 @@ export class MessageSendBatcher {
       await client.query('COMMIT').catch((error: unknown) => {
         throw new CommitFailed(error);
       });
+      // Committed: the callers are answered whatever comes next, however long it takes.
+      for (const waiting of group) {
+        waiting.committed = true;
+        clearTimeout(waiting.deadline);
+      }
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      if (batch.abandoned) throw error;
+      if (isDatabaseUnavailable(error)) broken ??= error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      client.release(broken);
+      client.removeListener('error', noteBroken);
+      // An abandoned batch's connection was dropped already.
+      if (batch.client === client) {
+        batch.client = undefined;
+        client.release(broken);
+      }
     }
     this.batches++;
     this.messages += rows.length;

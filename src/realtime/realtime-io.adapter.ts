@@ -60,7 +60,7 @@ export class RealtimeIoAdapter extends IoAdapter {
     this.output = this.app.get(SocketOutputLimit);
     const redis = this.app.get(RealtimeRedis);
     if (redis.pub) {
-      server.adapter(createAdapter(redis.pub, redis.subscriber(), { key: redis.key('socket.io') }));
+      server.adapter(createAdapter(redis.publisher(), redis.subscriber(), { key: redis.key('socket.io') }));
     }
     return server;
   }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { toErrorBody } from '../common/errors/error-mapping';
+import { isCondition, toErrorBody } from '../common/errors/error-mapping';
 import type { Ack } from './events.types';
 
 /**
@@ -12,7 +12,9 @@ export class WsExceptionFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const body = toErrorBody(error);
-    if (body.status >= 500) {
+    if (body.status >= 500 && isCondition(error)) {
+      this.logger.warn(`${body.code}: ${error instanceof Error ? error.message : body.message}`);
+    } else if (body.status >= 500) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     const ack: unknown = host.getArgs().find((arg) => typeof arg === 'function');

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { DatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, ErrorBody, ErrorCode } from './domain-error';
 
 const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -40,7 +41,9 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 
 /**
  * Maps anything thrown while handling a request or a socket event to the contract's error
- * shape. Unknown errors become a bare 500: their text may hold SQL or driver details.
+ * shape. PostgreSQL unreachable or not answering in time is a 503 with a retry hint; other
+ * unknown errors become a bare 500. Neither carries the error's text: it may hold SQL or driver
+ * details.
  */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof DomainError) return error.toBody();
@@ -60,5 +63,18 @@ export function toErrorBody(error: unknown): ErrorBody {
       return { status: error.status, code: 'bad_request', message: SAFE_MESSAGES.bad_request! };
     }
   }
+  if (isDatabaseUnavailable(error)) return new DatabaseUnavailable().toBody();
   return { status: 500, code: 'internal_error', message: 'Internal server error' };
+}
+
+/** An answer's `details.retry_after_ms` in whole seconds, for the HTTP Retry-After header. */
+export function retryAfterSeconds(body: ErrorBody): number | undefined {
+  const details = body.details as { retry_after_ms?: unknown } | undefined;
+  const ms = details?.retry_after_ms;
+  return typeof ms === 'number' && ms >= 0 ? Math.ceil(ms / 1000) : undefined;
+}
+
+/** Errors that are expected conditions to report (answered on purpose, a dependency away), not bugs. */
+export function isCondition(error: unknown): boolean {
+  return error instanceof DomainError || isDatabaseUnavailable(error);
 }

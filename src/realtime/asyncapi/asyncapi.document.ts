@@ -21,7 +21,10 @@ const ERROR_TEXT: Record<number, string> = {
   429:
     "429 rate_limited (details.retry_after_ms): past the user's budget for this event or the socket's " +
     'events in flight; the socket stays usable',
-  503: '503 service_unavailable (this instance is shutting down: the client reconnects and retries)',
+  503:
+    '503 service_unavailable (this instance is shutting down: the client reconnects and retries; or ' +
+    'the database is not answering: the client retries after details.retry_after_ms, a send with the ' +
+    'same client_message_id)',
 };
 
 function ackSchema(data: Type | null, errors: number[]): Json {
