@@ -60,9 +60,17 @@ async function post<T>(origin: string, path: string, body: unknown, token?: stri
 function processState(service: ServiceProcess): string {
   const { exitCode, signalCode } = service.child;
   if (exitCode === null && signalCode === null) return 'alive';
-  // Why: what it wrote to stderr (a fatal error), else its last error line, else its last line.
-  const errorLog = service.stdout.filter((line) => /"level":"(error|fatal)"/.test(line));
-  const why = service.stderr.filter(Boolean).at(-1) ?? errorLog.at(-1) ?? service.stdout.at(-1) ?? '';
+  // Why: the error it died of (stderr), else its last error log line, else its last line.
+  const at = service.stderr.findIndex((line) => /^(Fatal: |\w*Error\b)/.test(line));
+  const thrown =
+    at < 0
+      ? undefined
+      : service.stderr
+          .slice(at, at + 2)
+          .join(' ')
+          .replace(/\s+/g, ' ');
+  const errorLog = service.stdout.filter((line) => /"level":"(error|fatal)"/.test(line)).at(-1);
+  const why = thrown ?? errorLog ?? [...service.stderr, ...service.stdout].filter(Boolean).at(-1) ?? '';
   return `exited (${signalCode ?? `code ${exitCode}`}): ${why.slice(0, 300)}`;
 }
 
