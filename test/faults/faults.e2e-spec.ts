@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PgCluster } from '../support/pg-cluster';
-import { RedisServer, redisServerAvailable } from '../support/redis-server';
+import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
 import { buildService, removeBuild, ServiceProcess, startService } from '../support/service-process';
 import type { ClientSocket } from '../support/sockets';
 import { FaultFigures, faultLine, figuresOf, writeReport } from './fault-figures';
@@ -37,7 +37,7 @@ const POSTGRES_FROZEN_MS = 14_000;
 const FAULT_TEST_TIMEOUT_MS = 180_000;
 
 const API = '/api/v1';
-const REDIS = redisServerAvailable();
+const REDIS = spawnSync('redis-server', ['--version']).status === 0;
 const CI = ['true', '1'].includes(process.env.CI ?? '');
 if (!REDIS && !CI) {
   process.stderr.write(
@@ -91,7 +91,7 @@ interface Fault {
 describe('fault injection: the real process on its own PostgreSQL and Redis (e2e)', () => {
   let build: string | undefined;
   let cluster: PgCluster | undefined;
-  let redis: RedisServer | undefined;
+  let redis: PrivateRedis | undefined;
   let databaseUrl: string;
   let service: ServiceProcess | undefined;
   const users: LoadUser[] = [];
@@ -100,6 +100,7 @@ describe('fault injection: the real process on its own PostgreSQL and Redis (e2e
   const results: FaultFigures[] = [];
   let setting = '';
 
+  // startService spreads `env` over its defaults: DATABASE_URL here replaces the run's test database.
   const serviceEnv = (): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
     ...(redis ? { REDIS_URL: redis.url } : {}),
@@ -123,7 +124,7 @@ describe('fault injection: the real process on its own PostgreSQL and Redis (e2e
     if (created.status === 'fulfilled') cluster = created.value;
     if (built.status === 'rejected') throw built.reason;
     if (created.status === 'rejected') throw created.reason;
-    if (REDIS) redis = await RedisServer.start();
+    if (REDIS) redis = await startPrivateRedis();
     databaseUrl = await cluster!.createDatabase('chat');
     const { origin } = await liveService();
     for (let index = 0; index < USERS; index += 1) {
@@ -165,8 +166,14 @@ describe('fault injection: the real process on its own PostgreSQL and Redis (e2e
       await service.exited;
       clearTimeout(slow);
     }
+    if (build) {
+      // A service whose start never resolved has no handle here; it runs this suite's own build.
+      const entry = join(build, 'src/main.js');
+      for (const line of processesNaming(entry)) process.kill(Number(line.trim().split(' ')[0]), 'SIGKILL');
+      needles.push(entry);
+    }
     if (redis) {
-      needles.push(`127.0.0.1:${redis.port}`);
+      needles.push(new URL(redis.url).host);
       await redis.kill();
     }
     const survivors = (await cluster?.destroy()) ?? [];
@@ -257,7 +264,7 @@ describe('fault injection: the real process on its own PostgreSQL and Redis (e2e
         name: 'Redis killed',
         durationMs: REDIS_DOWN_MS,
         begin: () => server.kill(),
-        end: () => server.restart(),
+        end: () => server.start(),
       });
     },
     FAULT_TEST_TIMEOUT_MS,

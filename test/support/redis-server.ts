@@ -1,57 +1,60 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { freePort } from './free-port';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
-/** Whether `redis-server` can be run from PATH. */
-export function redisServerAvailable(): boolean {
-  return spawnSync('redis-server', ['--version']).status === 0;
+/** A redis-server of the test's own, on a free port, that the test may kill and start again. */
+export interface PrivateRedis {
+  url: string;
+  /** Kills the server (SIGKILL, by the PID this helper started), as a crash or a lost host would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
 }
 
-/**
- * A `redis-server` of one test suite on its own port, without persistence. It can be killed
- * (SIGKILL) and started again on the same port; only the process it started is ever signalled.
- */
-export class RedisServer {
-  private child?: ChildProcess;
-  private exited?: Promise<void>;
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const redis: PrivateRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    async kill() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    },
+    async start() {
+      child = await spawnRedis(port);
+    },
+  };
+  await redis.start();
+  return redis;
+}
 
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
-    await server.restart();
-    return server;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
-  }
-
-  /** Starts the server on its port and resolves once it accepts connections. */
-  restart(): Promise<void> {
-    if (this.pid !== undefined) return Promise.reject(new Error('redis-server is already running'));
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+function spawnRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
     let output = '';
-    return new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      void this.exited?.then(() => reject(new Error(`redis-server exited before it was ready:\n${output}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('Ready to accept connections')) resolve(child);
     });
-  }
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
+    child.once('error', reject);
+  });
+}
 
-  /** SIGKILL, as a crash or an OOM kill would; resolves once the process is gone. */
-  async kill(): Promise<void> {
-    if (this.pid !== undefined) this.child?.kill('SIGKILL');
-    await this.exited;
-  }
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

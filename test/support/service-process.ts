@@ -5,8 +5,6 @@ import { promisify } from 'node:util';
 import { TEST_JWT_SECRET } from './app';
 
 const ROOT = join(__dirname, '../..');
-/** A service that has not logged "Listening on" by then is killed and its start fails. */
-const START_TIMEOUT_MS = 60_000;
 
 /** One JSON log line of the service. */
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
@@ -49,12 +47,11 @@ export async function removeBuild(outDir: string | undefined): Promise<void> {
 }
 
 /**
- * Starts `node <build>/src/main.js` on a free port, and resolves once it logs that it listens.
- * The database is the run's test database unless `env` names another (DATABASE_URL). The caller
- * stops it (signal) and awaits `exited`.
+ * Starts `node <build>/src/main.js` on the run's test database and a free port, and resolves
+ * once it logs that it listens. The caller stops it (signal) and awaits `exited`.
  */
 export function startService(outDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const databaseUrl = env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run the e2e tests through jest');
   const child = spawn(process.execPath, [join(outDir, 'src/main.js')], {
     cwd: ROOT,
@@ -97,26 +94,18 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       exited,
       logs: () => stdout.map((line) => JSON.parse(line) as LogLine),
     };
-    // A service that never logs that it listens is killed, not left running after the test.
-    const notListening = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
     child.stdout.on(
       'data',
       collect(stdout, (line) => {
         const port = /"port":(\d+)/.exec(line)?.[1];
         if (port && line.includes('Listening on')) {
-          clearTimeout(notListening);
           resolve({ ...service, origin: `http://127.0.0.1:${port}` });
         }
       }),
     );
     child.stderr.on('data', collect(stderr));
-    void exited.then(({ code, signal }) => {
-      clearTimeout(notListening);
-      reject(
-        new Error(
-          `service exited (${signal ?? code}) before listening:\n${[...stdout, ...stderr].join('\n')}`,
-        ),
-      );
-    });
+    void exited.then(({ code }) =>
+      reject(new Error(`service exited (${code}) before listening:\n${[...stdout, ...stderr].join('\n')}`)),
+    );
   });
 }
