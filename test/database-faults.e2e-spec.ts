@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Client, Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DATABASE_RETRY_AFTER_MS } from '../src/common/errors/database-unavailable';
 import { runMigrations } from '../src/database/migrate';
@@ -8,7 +8,7 @@ import type { Ack } from '../src/realtime/events.types';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { API, MANY_REQUESTS } from './support/messages';
-import { PrivatePostgres } from './support/private-servers';
+import { PgCluster } from './support/pg-cluster';
 import { ClientSocket, closeSockets, connectAs, request } from './support/sockets';
 import { registerUser, TestUser } from './support/users';
 
@@ -30,7 +30,7 @@ const UNAVAILABLE = {
  * The cluster is the test's own (initdb in a temporary folder), so it can be stopped and frozen.
  */
 describe('PostgreSQL faults (e2e)', () => {
-  let pg: PrivatePostgres;
+  let pg: PgCluster;
   let t: TestApp;
   let alice: TestUser;
   let bob: TestUser;
@@ -38,15 +38,12 @@ describe('PostgreSQL faults (e2e)', () => {
   let socket: ClientSocket;
 
   beforeAll(async () => {
-    pg = await PrivatePostgres.start();
-    const admin = new Client({ connectionString: pg.urlFor('postgres') });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE chat TEMPLATE template0 ENCODING 'UTF8'`);
-    await admin.end();
-    await runMigrations(pg.urlFor('chat'));
+    pg = await PgCluster.create();
+    const databaseUrl = await pg.createDatabase('chat');
+    await runMigrations(databaseUrl);
     t = await startApp({
       ...MANY_REQUESTS,
-      DATABASE_URL: pg.urlFor('chat'),
+      DATABASE_URL: databaseUrl,
       DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       // Every 503 here is expected; the request log would print each as an error.
@@ -59,7 +56,7 @@ describe('PostgreSQL faults (e2e)', () => {
 
   afterAll(async () => {
     closeSockets();
-    await pg?.thaw();
+    pg?.thaw();
     await t?.close();
     await pg?.destroy();
   });
@@ -149,7 +146,7 @@ describe('PostgreSQL faults (e2e)', () => {
       expectUnavailable(post);
       expect(restMs).toBeLessThan(QUERY_TIMEOUT_MS + LATENCY_MARGIN_MS);
 
-      await pg.thaw();
+      pg.thaw();
       thawed = true;
       // The same client_message_ids again: each lands once, whatever the abandoned batch did.
       const recovery = await Promise.all(ids.map((id) => sendUntilAcked(id, 10_000)));
@@ -160,7 +157,7 @@ describe('PostgreSQL faults (e2e)', () => {
       await t.http().get(`${API}/chats`).set(alice.auth).expect(200);
       report('frozen', sends, restMs, recovery);
     } finally {
-      if (!thawed) await pg.thaw();
+      if (!thawed) pg.thaw();
     }
   }, 60_000);
 
@@ -177,7 +174,7 @@ describe('PostgreSQL faults (e2e)', () => {
       expect((await closed).message).toMatch(/^Connection terminated/);
     } finally {
       client.release(true);
-      await pg.thaw();
+      pg.thaw();
     }
   }, 30_000);
 
@@ -196,7 +193,7 @@ describe('PostgreSQL faults (e2e)', () => {
         await t.http().post(`${API}/chats/${chatId}/messages`).set(bob.auth).send({ content: 'rest' }),
       );
 
-      await pg.restart();
+      await pg.start();
       restarted = true;
       const recovery = await Promise.all(ids.map((id) => sendUntilAcked(id, 10_000)));
       expect(Math.max(...recovery)).toBeLessThan(5000);
@@ -205,7 +202,7 @@ describe('PostgreSQL faults (e2e)', () => {
       expect([...perId.values()]).toEqual([1, 1]);
       expect(gapless).toBe(true);
     } finally {
-      if (!restarted) await pg.restart();
+      if (!restarted) await pg.start();
     }
   }, 60_000);
 });

@@ -17,6 +17,7 @@ import {
   closeSockets,
   connect,
   connectAs,
+  RATE_LIMITED,
   refusal,
   request,
   socketFor,
@@ -24,16 +25,6 @@ import {
 import { registerUser, TestUser } from './support/users';
 
 type ClientEvent = keyof ClientToServerEvents;
-
-const RATE_LIMITED = {
-  ok: false,
-  error: {
-    status: 429,
-    code: 'rate_limited',
-    message: expect.any(String),
-    details: { retry_after_ms: expect.any(Number) },
-  },
-};
 
 function serverSocketOf(t: TestApp, client: ClientSocket): RealtimeSocket {
   const socket = t.app

@@ -6,7 +6,7 @@ import type { MessageDto } from '../src/messages/dto/message.dto';
 import type { TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { API } from './support/messages';
-import { PrivateRedis } from './support/private-servers';
+import { PrivateRedis, startPrivateRedis } from './support/redis-server';
 import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process';
 import { ClientSocket, closeSockets, connectAs, EventLog, request, waitForEvent } from './support/sockets';
 import { registerUser } from './support/users';
@@ -39,7 +39,7 @@ describe('Redis killed and restarted (e2e)', () => {
     ({ origin: service.origin, http: () => supertest(service.origin) }) as unknown as TestApp;
 
   beforeAll(async () => {
-    [build, redis] = await Promise.all([buildService(), PrivateRedis.start()]);
+    [build, redis] = await Promise.all([buildService(), startPrivateRedis()]);
     const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info' };
     [a, b] = await Promise.all([startService(build, env), startService(build, env)]);
     [appA, appB] = [asApp(a), asApp(b)];
@@ -126,7 +126,7 @@ describe('Redis killed and restarted (e2e)', () => {
     expect(slowestAck).toBeLessThan(3000);
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
 
-    await redis.restart();
+    await redis.start();
     const restartedAt = performance.now();
     // Delivery from A to B's socket resumes by itself: probe until a marker gets through.
     for (let probe = 0; ; probe++) {

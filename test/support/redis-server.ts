@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port';
 
 /** A redis-server of the test's own, on a free port, that the test may kill and start again. */
 export interface PrivateRedis {
@@ -18,7 +18,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async kill() {
       const running = child;
       child = undefined;
-      if (!running || running.exitCode !== null) return;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
       await exited;
@@ -45,16 +45,5 @@ function spawnRedis(port: number): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
     child.once('error', reject);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -1,6 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TEST_JWT_SECRET } from './app';
@@ -45,18 +44,6 @@ export async function buildService(): Promise<string> {
 
 export async function removeBuild(outDir: string | undefined): Promise<void> {
   if (outDir) await rm(outDir, { recursive: true, force: true });
-}
-
-/** A free loopback port, for a server that must be told its port (the embedded PostgreSQL). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**

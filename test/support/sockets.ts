@@ -26,6 +26,17 @@ export function socketFor(t: TestApp, options: ConnectOptions = {}): ClientSocke
   });
 }
 
+/** The ack of a client event a socket limit refused; its `error` is also a refused handshake's data. */
+export const RATE_LIMITED = {
+  ok: false,
+  error: {
+    status: 429,
+    code: 'rate_limited',
+    message: expect.any(String),
+    details: { retry_after_ms: expect.any(Number) },
+  },
+};
+
 const opened: ClientSocket[] = [];
 
 /** Connects as `user` (auth: {token}) and resolves once the server accepted the socket. */
