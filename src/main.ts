@@ -8,7 +8,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { drainAndClose } from './observability/graceful-shutdown';
-import { createRootLogger, flushLogs } from './observability/logging';
+import { createRootLogger, endLogs, flushLogs } from './observability/logging';
 import { reportUnhandled } from './observability/unhandled';
 
 function readConfig(): AppConfig {
@@ -65,6 +65,7 @@ function handleSignals(
         log.info('Embedded PostgreSQL stopped');
       }
       log.info('Stopped');
+      await endLogs();
       exit(0);
     } catch (error) {
       log.error(`Shutdown failed: ${messageOf(error)}`);

@@ -35,13 +35,40 @@ function stdoutDestination(): ReturnType<typeof pino.destination> {
   return stdout;
 }
 
-/** Writes out the buffered log lines now, synchronously (before the process exits). */
+/**
+ * Writes out the buffered log lines now, synchronously (before the process exits). A line whose
+ * asynchronous write is still in flight may land after the lines written here: where there is
+ * time to wait, {@link endLogs} keeps the order.
+ */
 export function flushLogs(): void {
   try {
     stdout?.flushSync();
   } catch {
     // Not open yet, or stdout is gone: nothing more can be written.
   }
+}
+
+/**
+ * Writes out every buffered line in order, the one in flight first, and resolves once stdout has
+ * it (sonic-boom's `end` never closes fd 1); for the last lines of an orderly exit. Gives up
+ * after `timeoutMs`, so a stdout that no longer drains cannot hold the exit.
+ */
+export function endLogs(timeoutMs = 1000): Promise<void> {
+  const destination = stdout;
+  if (!destination) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs).unref();
+    destination.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      destination.end();
+    } catch {
+      // Ended already, or not open yet: nothing more can be written.
+      resolve();
+    }
+  });
 }
 
 /**
