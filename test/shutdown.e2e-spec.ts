@@ -203,7 +203,11 @@ describe('graceful shutdown of the real process (e2e)', () => {
     expect(inFlightAtSignal.length).toBeGreaterThan(0);
     const unread = (a: Attempt): boolean =>
       a.channel === 'rest' && a.outcome === 'connection_lost' && !ids.has(a.clientMessageId);
-    expect(inFlightAtSignal.filter((a) => a.outcome !== 'acknowledged' && !unread(a))).toEqual([]);
+    expect(
+      inFlightAtSignal
+        .filter((a) => a.outcome !== 'acknowledged' && !unread(a))
+        .map((a) => ({ ...a, committed: ids.has(a.clientMessageId), signalledAt })),
+    ).toEqual([]);
     // Afterwards: served, refused with 503 or a closed connection; never a 5xx or a wrong answer.
     expect(attempts.filter((a) => a.outcome === 'other')).toEqual([]);
     // Sockets were closed at the transport, which socket.io-client answers by reconnecting.
