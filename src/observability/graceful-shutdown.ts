@@ -34,7 +34,31 @@ export async function drainAndClose(app: INestApplication, config: AppConfig, lo
     server.closeAllConnections();
   }
   const realtime = app.get(RealtimeServer, { strict: false });
-  // Not disconnectSockets(): it sends a DISCONNECT packet first, after which clients stay away.
-  if (realtime.ready) realtime.io.engine.close();
+  if (realtime.ready) await closeTransports(realtime.io);
   await app.close();
+}
+
+/** The most the sockets' last acknowledgements may take to leave before their connections are cut. */
+export const SOCKET_FLUSH_TIMEOUT_MS = 2000;
+
+/**
+ * Closes every socket's connection at the transport once what it has queued was written: the
+ * acknowledgement of an event that finished just now may still wait in engine.io's buffer behind
+ * a write the client has not taken yet, and `engine.close()` discards that buffer (the message
+ * committed, its ack lost). Not disconnectSockets(): it sends a DISCONNECT packet first, after
+ * which clients stay away instead of reconnecting to another instance. A client that does not
+ * read within SOCKET_FLUSH_TIMEOUT_MS is cut off with what it has queued.
+ */
+async function closeTransports(io: RealtimeServer['io']): Promise<void> {
+  const closed = [...io.of('/').sockets.values()].map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        if (socket.conn.readyState === 'closed') return resolve();
+        socket.conn.once('close', () => resolve());
+        socket.conn.close();
+      }),
+  );
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, SOCKET_FLUSH_TIMEOUT_MS).unref());
+  await Promise.race([Promise.all(closed), timeout]);
+  io.engine.close();
 }
