@@ -234,6 +234,66 @@ describe('graceful shutdown of the real process (e2e)', () => {
     );
   }, 60_000);
 
+  it('delivers the acks a slow client has queued before closing its connection', async () => {
+    // Its output piles up past the default cap on purpose: the socket must not be dropped for it.
+    service = await startService(build, { LOG_LEVEL: 'info', SOCKET_MAX_UNSENT_BYTES: String(1024 ** 3) });
+    const { origin, child } = service;
+    const author = await register(origin, 'slow');
+    const other = await register(origin, 'other');
+    const created = await call(origin, '/chats', {
+      method: 'POST',
+      token: author.token,
+      body: JSON.stringify({ member_ids: [other.id] }),
+    });
+    const chatId = ((await created.json()) as { id: number }).id;
+    for (let n = 0; n < 100; n += 1) {
+      const res = await call(origin, `/chats/${chatId}/messages`, {
+        method: 'POST',
+        token: author.token,
+        body: JSON.stringify({ content: `${n} `.padEnd(4000, 'x') }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const socket = await connectSocket(origin, author);
+    sockets.push(socket);
+
+    // The client stops reading: 100 pages of 400 KB fill the kernel's buffers and then the
+    // server's, so what the server answers next waits in engine.io's write buffer.
+    const engine = socket.io.engine as unknown as {
+      transport: { ws: { _socket: { pause(): void; resume(): void } } };
+    };
+    const tcp = engine.transport.ws._socket;
+    tcp.pause();
+    const pages = Array.from({ length: 100 }, () =>
+      socket.timeout(30_000).emitWithAck('chat:sync', { chat_id: chatId, after_seq: 0, limit: 100 }),
+    );
+    const sent = socket.timeout(30_000).emitWithAck('message:send', {
+      chat_id: chatId,
+      content: 'last words',
+      client_message_id: 'queued-ack',
+    });
+    for (let tries = 0; !(await committed(chatId)).ids.has('queued-ack'); tries += 1) {
+      if (tries > 200) throw new Error('the send was never committed');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+
+    child.kill('SIGTERM');
+    const drained = 'Drained: no request or socket event in flight';
+    for (let tries = 0; !service.logs().some((line) => line.msg === drained); tries += 1) {
+      if (tries > 400) throw new Error('the service never drained');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // The connections are being closed now (the client cannot see it while it does not read);
+    // it reads again well within the 2 s the server gives queued output.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    tcp.resume();
+
+    const ack = (await sent) as Ack<{ client_message_id: string }>;
+    expect(ack).toMatchObject({ ok: true, data: { client_message_id: 'queued-ack' } });
+    expect((await Promise.all(pages)).every((page) => (page as Ack<unknown>).ok)).toBe(true);
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   it('answers readiness 503 from the signal on, while still serving, until the listener closes', async () => {
     service = await startService(build, { SHUTDOWN_DELAY_SECONDS: '2' });
     const { origin } = service;
