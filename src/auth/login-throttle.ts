@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { DomainError } from '../common/errors/domain-error';
+import { RateLimited } from '../common/errors/domain-error';
 
 /** Usernames tracked at most; past it the longest-tracked is forgotten, so memory stays bounded. */
 const MAX_TRACKED_USERNAMES = 100_000;
@@ -36,9 +36,8 @@ export class LoginThrottle implements OnApplicationShutdown {
     const times = this.current(username, now);
     if (times && times.length >= this.max) {
       const retryAfterMs = Math.max(1, times[0] + this.windowMs - now);
-      throw new DomainError('rate_limited', 'Too many failed logins for this username, try again later', {
-        retry_after_ms: retryAfterMs,
-        retry_after_seconds: Math.ceil(retryAfterMs / 1000),
+      throw new RateLimited('Too many failed logins for this username, try again later', retryAfterMs, {
+        withSeconds: true,
       });
     }
     if (times) {

@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { normalizeIp } from '@nestjs/throttler';
 import type { Express } from 'express';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError, RateLimited } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService, type SocketLimit } from '../observability/metrics.service';
 import type { RealtimeSocket } from './realtime-server';
 import { userRoom } from './rooms';
 import { refusal, tokenOf } from './socket-handshake';
-import { rateLimited, SocketRateLimiter } from './socket-rate-limit';
+import { SocketRateLimiter } from './socket-rate-limit';
+
+const TOO_MANY_CONNECTS = 'Too many connection attempts, slow down';
 
 type Middleware = (socket: RealtimeSocket, next: (error?: Error) => void) => void;
 
@@ -49,7 +51,7 @@ export class SocketAdmission {
       limit = 'handshakes_per_user';
     }
     if (waitMs === 0) return next();
-    this.refuse(next, limit, rateLimited(waitMs, 'Too many connection attempts, slow down'));
+    this.refuse(next, limit, new RateLimited(TOO_MANY_CONNECTS, waitMs));
   };
 
   /**
@@ -61,11 +63,7 @@ export class SocketAdmission {
     const userId = socket.data.user.id;
     const waitMs = this.limiter.handshakesPerUser.take(userId);
     if (waitMs > 0) {
-      return this.refuse(
-        next,
-        'handshakes_per_user',
-        rateLimited(waitMs, 'Too many connection attempts, slow down'),
-      );
+      return this.refuse(next, 'handshakes_per_user', new RateLimited(TOO_MANY_CONNECTS, waitMs));
     }
     const max = this.maxSocketsPerUser;
     const sockets = socket.nsp.adapter.rooms.get(userRoom(userId))?.size ?? 0;

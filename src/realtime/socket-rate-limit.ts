@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDestroy } from '@nestjs/common';
 import { finalize, type Observable } from 'rxjs';
-import { DomainError } from '../common/errors/domain-error';
+import { RateLimited } from '../common/errors/domain-error';
 import { AppConfig, type RateRule, type SocketEventRates } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
 import type { ClientToServerEvents } from './events.types';
@@ -119,10 +119,6 @@ function perMinute(n: number): RateRule {
   return { burst: n, perSecond: n / 60 };
 }
 
-export function rateLimited(retryAfterMs: number, message = 'Too many events, slow down'): DomainError {
-  return new DomainError('rate_limited', message, { retry_after_ms: retryAfterMs });
-}
-
 /**
  * Every client event passes here, whatever its handler: past the socket's events in flight (those
  * whose handler has not finished) or the user's budget for that event, the ack answers 429
@@ -147,12 +143,12 @@ export class WsRateLimitInterceptor implements NestInterceptor {
     const inFlight = data.inFlight ?? 0;
     if (inFlight >= this.maxInFlight) {
       this.metrics.socketLimited('events_in_flight');
-      throw rateLimited(IN_FLIGHT_RETRY_MS, 'Too many events waiting for their answer, slow down');
+      throw new RateLimited('Too many events waiting for their answer, slow down', IN_FLIGHT_RETRY_MS);
     }
     const retryAfterMs = this.limiter.forEvent(ws.getPattern()).take(data.user.id);
     if (retryAfterMs > 0) {
       this.metrics.socketLimited('event_budget');
-      throw rateLimited(retryAfterMs);
+      throw new RateLimited('Too many events, slow down', retryAfterMs);
     }
     data.inFlight = inFlight + 1;
     return next.handle().pipe(

@@ -73,6 +73,22 @@ export class ValidationFailed extends DomainError {
   }
 }
 
+/**
+ * 429: past a budget. `retry_after_ms` always; `retry_after_seconds` too where HTTP clients had
+ * it from v1 on (the HTTP rate limit, and the login budget beside it).
+ */
+export class RateLimited extends DomainError {
+  constructor(message: string, retryAfterMs: number, { withSeconds = false } = {}) {
+    super(
+      'rate_limited',
+      message,
+      withSeconds
+        ? { retry_after_ms: retryAfterMs, retry_after_seconds: Math.ceil(retryAfterMs / 1000) }
+        : { retry_after_ms: retryAfterMs },
+    );
+  }
+}
+
 export class Unauthorized extends DomainError {
   constructor(message = 'Authentication is required') {
     super('unauthorized', message);

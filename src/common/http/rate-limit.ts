@@ -10,7 +10,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
-import { DomainError } from '../errors/domain-error';
+import { RateLimited } from '../errors/domain-error';
 
 const STRICT_RATE_LIMIT = 'rate-limit:strict';
 /** @nestjs/throttler's metadata keys (`@SkipThrottle()`, `@Throttle()`), followed by a throttler's name. */
@@ -217,10 +217,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', retryAfter);
     this.log.warn(`Rate limit of ${detail.limit} reached by ${detail.tracker}`);
-    throw new DomainError('rate_limited', 'Too many requests, slow down', {
-      retry_after_ms: retryAfter * 1000,
-      retry_after_seconds: retryAfter,
-    });
+    throw new RateLimited('Too many requests, slow down', retryAfter * 1000, { withSeconds: true });
   }
 
   private hit(key: string, budget: RouteBudget): ThrottlerStorageRecord {
