@@ -49,3 +49,35 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     close: () => app.close(),
   };
 }
+
+/**
+ * The app of a suite, where it is called: started before the suite's tests and closed after them.
+ * The handle reaches the started app, so hooks and tests use it as they would startApp's.
+ */
+export function useApp(env: Record<string, string> = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startApp(env);
+  });
+  afterAll(() => started?.close());
+  const app = (): TestApp => {
+    if (!started) throw new Error('the app has not started yet: use it in a hook or a test');
+    return started;
+  };
+  return {
+    get app() {
+      return app().app;
+    },
+    get config() {
+      return app().config;
+    },
+    get origin() {
+      return app().origin;
+    },
+    http: () => app().http(),
+    get db() {
+      return app().db;
+    },
+    close: () => app().close(),
+  };
+}

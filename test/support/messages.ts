@@ -10,6 +10,41 @@ export const API = '/api/v1';
 /** A Message as the API returns it. */
 export type MessageBody = MessageDto;
 
+/** A timestamp as the API writes it. */
+export const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A 400 validation_failed body whose details name `field`. */
+export function expectValidation(
+  body: { status: number; code: string; details: unknown },
+  field: string,
+): void {
+  expect(body).toEqual({
+    status: 400,
+    code: 'validation_failed',
+    message: expect.any(String),
+    details: expect.arrayContaining([expect.objectContaining({ field })]),
+  });
+}
+
+type HistoryQuery = Record<string, string | number>;
+
+/** A chat's history as `user` reads it. */
+export function historyOf(t: TestApp) {
+  const messagesOf = (user: TestUser, chatId: number, query: HistoryQuery = {}) =>
+    t.http().get(`${API}/chats/${chatId}/messages`).query(query).set(user.auth);
+
+  /** The seqs of a page of the history, and whether there is more. */
+  const seqsOf = async (user: TestUser, chatId: number, query: HistoryQuery = {}) => {
+    const res = await messagesOf(user, chatId, query).expect(200);
+    return {
+      seqs: (res.body.items as MessageBody[]).map((m) => m.seq),
+      has_more: res.body.has_more as boolean,
+    };
+  };
+
+  return { messagesOf, seqsOf };
+}
+
 /** A chat with the six callers of the authorization matrix. */
 export async function chatWithRoles(t: TestApp): Promise<Roles> {
   const [owner, admin, member, removed, stranger] = await Promise.all(

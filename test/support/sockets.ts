@@ -1,5 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
+import { MetricsService, type SocketLimit } from '../../src/observability/metrics.service';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.types';
+import { RealtimeServer, type RealtimeSocket } from '../../src/realtime/realtime-server';
 import type { TestApp } from './app';
 import type { TestUser } from './users';
 
@@ -36,6 +38,9 @@ export const RATE_LIMITED = {
     details: { retry_after_ms: expect.any(Number) },
   },
 };
+
+/** Any error in the contract's shape: an error ack's `error`, a refused handshake's `data`. */
+export const ERROR = { status: expect.any(Number), code: expect.any(String), message: expect.any(String) };
 
 const opened: ClientSocket[] = [];
 
@@ -126,4 +131,21 @@ export class EventLog {
   named(name: ServerEvent): unknown[] {
     return this.events.filter((event) => event.name === name).map((event) => event.payload);
   }
+}
+
+/** The server's side of a connected client socket. */
+export function serverSocketOf(t: TestApp, client: ClientSocket): RealtimeSocket {
+  const socket = t.app
+    .get(RealtimeServer)
+    .io.of('/')
+    .sockets.get(client.id ?? '');
+  if (!socket) throw new Error(`no server socket for ${client.id}`);
+  return socket;
+}
+
+/** chat_socket_limited_total{limit}: what the operators see of the limits at work. */
+export async function limitedCount(t: TestApp, limit: SocketLimit): Promise<number> {
+  const metric = t.app.get(MetricsService).registry.getSingleMetric('chat_socket_limited_total');
+  const { values } = await metric!.get();
+  return values.find((sample) => sample.labels.limit === limit)?.value ?? 0;
 }
