@@ -1,21 +1,22 @@
 import type { Response } from 'supertest';
-import type { ErrorBody } from '../src/common/errors/domain-error';
-import type { Ack } from '../src/realtime/events.types';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { API, MANY_REQUESTS, send } from './support/messages';
-import { closeSockets, connectAs, type ClientSocket } from './support/sockets';
-import { registerUser, TestUser, uniqueUsername } from './support/users';
+import type { ErrorBody } from '../../src/common/errors/domain-error';
+import type { TestApp } from './app';
+import { createChat } from './chats';
+import { ERROR_KEYS } from './errors';
+import { API, send } from './messages';
+import { registerUser, TestUser, uniqueUsername } from './users';
 
 /**
  * Every hostile value into every field of every route and socket event, one field at a time, the
  * other fields valid. The routes and their fields come from the app's OpenAPI document, the events
  * and theirs from its AsyncAPI document, so a new route, event or field is covered without an edit
- * here (a new route or event needs a baseline below, or the suite fails). A case passes with a 4xx
+ * here (a new route or event needs a baseline below, or the suites fail). A case passes with a 4xx
  * in the contract's error shape, or with a 2xx, where a stored text reads back byte-identical (a
  * null in an optional field means "not given": its default is stored). NUL and
  * unpaired surrogates (which PostgreSQL cannot store) must be a 400 validation_failed naming the field.
- * test/security-input.e2e-spec.ts covers the rest of hostile input (tokens, broken JSON, sizes, ids).
+ * The suites: test/hostile-input-routes.e2e-spec.ts and test/hostile-input-events.e2e-spec.ts.
+ * The rest of hostile input: test/security-tokens.e2e-spec.ts (tokens) and
+ * test/security-input.e2e-spec.ts (broken JSON, sizes, ids).
  */
 
 /** JSON nested too deep for JSON.stringify in a test process: spliced into the text as it is. */
@@ -29,7 +30,7 @@ class DeepJson {
 const SPLICE = '\u0000deep\u0000';
 
 /** JSON text of a body or payload, a DeepJson spliced in where it stands. */
-function toJson(value: unknown): string {
+export function toJson(value: unknown): string {
   let deep: DeepJson | undefined;
   const text = JSON.stringify(value, (_, item: unknown) => {
     if (!(item instanceof DeepJson)) return item;
@@ -39,14 +40,14 @@ function toJson(value: unknown): string {
   return deep ? text.replace(JSON.stringify(SPLICE), deep.text) : text;
 }
 
-interface Hostile {
+export interface Hostile {
   label: string;
   value: unknown;
   /** PostgreSQL cannot store it: always 400 validation_failed naming the field. */
   unstorable?: boolean;
 }
 
-const HOSTILE: Hostile[] = [
+export const HOSTILE: Hostile[] = [
   { label: 'NUL', value: 'a\u0000b', unstorable: true },
   { label: 'a lone high surrogate', value: 'a\uD83Db', unstorable: true },
   { label: 'a lone low surrogate', value: 'a\uDC08b', unstorable: true },
@@ -71,7 +72,6 @@ const HOSTILE: Hostile[] = [
 
 /** What a response must not carry: a stack frame, SQL, a driver's error. */
 const LEAK = /at \w+ \(|node_modules|QueryFailedError|SELECT |INSERT |UPDATE |syntax error|violates/;
-const ERROR_KEYS = ['code', 'details', 'message', 'status'];
 
 /** Percent-encodes a string's UTF-16 code units as (WTF-8) bytes, a lone surrogate included. */
 function percentEncode(text: string): string {
@@ -101,7 +101,7 @@ function percentEncode(text: string): string {
 }
 
 /** A query parameter as a browser or qs would write it: arrays repeated, objects bracketed. */
-function queryPair(name: string, value: unknown): string {
+export function queryPair(name: string, value: unknown): string {
   if (value instanceof DeepJson) return `${name}${'[0]'.repeat(40)}=x`;
   if (Array.isArray(value)) return value.map((item) => `${name}=${percentEncode(String(item))}`).join('&');
   if (value !== null && typeof value === 'object') {
@@ -112,10 +112,10 @@ function queryPair(name: string, value: unknown): string {
   return `${name}=${typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? percentEncode(String(value)) : ''}`;
 }
 
-const pathSegment = (value: unknown): string =>
+export const pathSegment = (value: unknown): string =>
   percentEncode(typeof value === 'string' ? value : toJson(value));
 
-interface Fixture {
+export interface Fixture {
   owner: TestUser;
   member: TestUser;
   outsider: TestUser;
@@ -124,13 +124,7 @@ interface Fixture {
   messageId: number;
 }
 
-type Input = Record<string, unknown>;
-
-interface RawEngine {
-  write: (data: string) => void;
-  on: (event: 'packet', listener: (packet: { type: string; data?: unknown }) => void) => void;
-  off: (event: 'packet', listener: (packet: { type: string; data?: unknown }) => void) => void;
-}
+export type Input = Record<string, unknown>;
 
 interface RouteCase {
   anonymous?: boolean;
@@ -147,7 +141,7 @@ async function storedMessage(t: TestApp, f: Fixture, id: number): Promise<Input>
   return (res.body as { items: Input[] }).items.find((message) => message.id === id) ?? {};
 }
 
-function routes(t: TestApp): Record<string, RouteCase> {
+export function routes(t: TestApp): Record<string, RouteCase> {
   const chat = (f: Fixture) => ({ chat_id: f.chatId });
   const message = (f: Fixture) => ({ chat_id: f.chatId, message_id: f.messageId });
   const refreshToken = async (f: Fixture) => {
@@ -244,7 +238,7 @@ interface EventCase {
   stored?: (f: Fixture, data: Input) => Promise<Input>;
 }
 
-function events(t: TestApp): Record<string, EventCase> {
+export function events(t: TestApp): Record<string, EventCase> {
   return {
     'message:send': {
       payload: (f) => ({ chat_id: f.chatId, content: 'Hostile', client_message_id: `h-${Math.random()}` }),
@@ -269,7 +263,7 @@ interface Schema {
   $ref?: string;
   properties?: Record<string, unknown>;
 }
-interface OpenApi {
+export interface OpenApi {
   paths: Record<
     string,
     Record<
@@ -279,14 +273,14 @@ interface OpenApi {
   >;
   components: { schemas: Record<string, Schema> };
 }
-interface AsyncApi {
+export interface AsyncApi {
   operations: Record<string, { action: string; title: string; messages: { $ref: string }[] }>;
   channels: Record<string, { messages: Record<string, { payload: Schema }> }>;
   components: { schemas: Record<string, Schema> };
 }
 
 type Location = 'path' | 'query' | 'body';
-interface Field {
+export interface Field {
   name: string;
   in: Location;
 }
@@ -297,7 +291,7 @@ const schemaFields = (schemas: Record<string, Schema>, schema: Schema | undefine
 };
 
 /** `METHOD /path` → its fields, from the OpenAPI document. */
-function operations(doc: OpenApi): Map<string, Field[]> {
+export function operations(doc: OpenApi): Map<string, Field[]> {
   const result = new Map<string, Field[]>();
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(methods)) {
@@ -313,7 +307,7 @@ function operations(doc: OpenApi): Map<string, Field[]> {
 }
 
 /** Client event → its payload fields, from the AsyncAPI document. */
-function clientEvents(doc: AsyncApi): Map<string, string[]> {
+export function clientEvents(doc: AsyncApi): Map<string, string[]> {
   const result = new Map<string, string[]>();
   for (const operation of Object.values(doc.operations)) {
     if (operation.action !== 'receive') continue;
@@ -325,7 +319,7 @@ function clientEvents(doc: AsyncApi): Map<string, string[]> {
 }
 
 /** Why the answer to one hostile value is wrong, or undefined if it is right. */
-function verdictOf(
+export function verdictOf(
   status: number,
   body: unknown,
   field: string,
@@ -358,211 +352,21 @@ function verdictOf(
   return status >= 200 && status < 300 ? undefined : `unexpected ${status}`;
 }
 
-const expectedStored = (value: unknown): unknown => (typeof value === 'string' ? value.trim() : value);
+export const expectedStored = (value: unknown): unknown => (typeof value === 'string' ? value.trim() : value);
 
-describe('hostile values in every field of every route and socket event (e2e)', () => {
-  let t: TestApp;
-  let f: Fixture;
-  let openApi: OpenApi;
-  let asyncApi: AsyncApi;
-  /** Members of the chat, each with a socket: events rotate over them to stay under per-user rates. */
-  const sockets: ClientSocket[] = [];
-
-  beforeAll(async () => {
-    t = await startApp(MANY_REQUESTS);
-    const [owner, member, outsider, ...others] = await Promise.all(
-      ['owner', 'member', 'outsider', 'm1', 'm2', 'm3', 'm4'].map((name) => registerUser(t, name)),
-    );
-    const chatId = (await createChat(t, owner, [member, ...others], { chat_type: 'vet' })).id;
-    const messageId = (await send(t, owner, chatId, 'edit me')).id;
-    f = { owner, member, outsider, chatId, messageId };
-    openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
-    asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
-    for (const user of [member, ...others]) sockets.push(await connectAs(t, user));
-    sockets.unshift(await connectAs(t, owner));
-  }, 60_000);
-  afterAll(async () => {
-    closeSockets();
-    await t.close();
-  });
-
-  it('has a baseline for every operation of the OpenAPI document and every client event of the AsyncAPI document', () => {
-    expect(Object.keys(routes(t)).sort()).toEqual([...operations(openApi).keys()].sort());
-    expect(Object.keys(events(t)).sort()).toEqual([...clientEvents(asyncApi).keys()].sort());
-  });
-
-  it('documents every route Express serves (so that the OpenAPI document is the whole list)', () => {
-    const { router } = t.app.getHttpAdapter().getInstance() as {
-      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-    };
-    // As test/security-matrix.e2e-spec.ts reads it: one method per route, no middleware mounts.
-    const served = router.stack
-      .map(({ route }) => route)
-      .filter((route) => route && !route.path.includes('*') && Object.keys(route.methods).length === 1)
-      .filter((route) => !/^\/docs(\/|$)/.test(route!.path))
-      .map((route) => {
-        const path = route!.path.replace(/(.)\/$/, '$1').replace(/:(\w+)/g, '{$1}');
-        return `${Object.keys(route!.methods)[0].toUpperCase()} ${path}`;
-      });
-    expect([...new Set(served)].sort()).toEqual([...operations(openApi).keys()].sort());
-  });
-
-  it.each(['1.2147483648', '1.9999999999', '999999999999999999.2147483648', '0.0', '1.1.1', '-1.1'])(
-    'answers a forged chat-list cursor %p with 400 or a page, never 500',
-    async (raw) => {
-      const cursor = Buffer.from(raw).toString('base64url');
-      const res = await t.http().get(`${API}/chats`).query({ cursor }).set(f.owner.auth);
-      expect(verdictOf(res.status, res.body, 'cursor', HOSTILE[0], false)).toBeUndefined();
-    },
+/**
+ * The users and chat every case works on (the owner, a member and four more, one vet chat with a
+ * message of the owner's), and the app's OpenAPI and AsyncAPI documents.
+ */
+export async function hostileFixture(
+  t: TestApp,
+): Promise<{ f: Fixture; others: TestUser[]; openApi: OpenApi; asyncApi: AsyncApi }> {
+  const [owner, member, outsider, ...others] = await Promise.all(
+    ['owner', 'member', 'outsider', 'm1', 'm2', 'm3', 'm4'].map((name) => registerUser(t, name)),
   );
-
-  const REST_CASES = (): [string, Field][] =>
-    [...operations(openApi)].flatMap(([route, fields]) =>
-      fields.map((field): [string, Field] => [route, field]),
-    );
-
-  it('sends each hostile value to each field of each route: a 4xx in the error shape or a verbatim round trip', async () => {
-    const table = routes(t);
-    const problems: string[] = [];
-    let cases = 0;
-    const roundTrips = new Map<string, number>();
-    for (const [route, field] of REST_CASES()) {
-      const [method, template] = route.split(' ');
-      const spec = table[route];
-      for (const hostile of HOSTILE) {
-        cases += 1;
-        const params = { ...spec.params?.(f) };
-        const query = { ...spec.query?.(f) };
-        const body = spec.body ? { ...(await spec.body(f)) } : undefined;
-        const target = { path: params, query, body: body ?? {} }[field.in];
-        target[field.name] = hostile.value;
-        const path = template.replace(/\{(\w+)\}/g, (_, name: string) =>
-          field.in === 'path' && name === field.name ? pathSegment(params[name]) : String(params[name]),
-        );
-        const search = Object.entries(query)
-          .map(([name, value]) => queryPair(name, value))
-          .join('&');
-        const req = t
-          .http()
-          [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](
-            `${path}${search ? `?${search}` : ''}`,
-          );
-        if (!spec.anonymous) void req.set(f.owner.auth);
-        const res = body ? await req.set('Content-Type', 'application/json').send(toJson(body)) : await req;
-        // A lone surrogate cannot be written in a URL: its bytes are not UTF-8, and the query
-        // parser keeps them as the literal "%ED%A0%BD" text, the router refuses them (400).
-        const reachesApp = field.in === 'body' || hostile.value === 'a\u0000b';
-        let problem = verdictOf(res.status, res.body, field.name, hostile, reachesApp);
-        if (
-          !problem &&
-          res.status < 300 &&
-          spec.stored &&
-          body &&
-          field.in === 'body' &&
-          typeof hostile.value === 'string'
-        ) {
-          const stored = await spec.stored(f, res, body);
-          if (field.name in stored) {
-            if (stored[field.name] !== expectedStored(hostile.value)) {
-              problem = `stored ${JSON.stringify(stored[field.name])?.slice(0, 80)}`;
-            } else
-              roundTrips.set(`${route} ${field.name}`, (roundTrips.get(`${route} ${field.name}`) ?? 0) + 1);
-          }
-        }
-        if (problem) problems.push(`${route} ${field.in}:${field.name} ← ${hostile.label}: ${problem}`);
-      }
-    }
-    expect(problems).toEqual([]);
-    expect(cases).toBeGreaterThan(800);
-    // The round trip is checked, not skipped: each stored text field took some of the values.
-    expect([...roundTrips.keys()].sort()).toEqual(
-      expect.arrayContaining([
-        'PATCH /api/v1/chats/{chat_id} title',
-        'PATCH /api/v1/chats/{chat_id}/messages/{message_id} content',
-        'POST /api/v1/auth/register display_name',
-        'POST /api/v1/auth/register password',
-        'POST /api/v1/chats title',
-        'POST /api/v1/chats/{chat_id}/messages client_message_id',
-        'POST /api/v1/chats/{chat_id}/messages content',
-      ]),
-    );
-  }, 300_000);
-
-  let rawAckId = 1_000_000;
-  /**
-   * Emits with an ack as socket.io-client would, but serialized here: the client's own encoder
-   * recurses into the payload (looking for binaries) and overflows the stack on deep nesting.
-   */
-  function rawAsk(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<unknown>> {
-    const engine = (socket as unknown as { io: { engine: RawEngine } }).io.engine;
-    const id = (rawAckId += 1);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ack to ${event} within 5 s`)), 5000);
-      const onPacket = (packet: { type: string; data?: unknown }): void => {
-        if (
-          packet.type !== 'message' ||
-          typeof packet.data !== 'string' ||
-          !packet.data.startsWith(`3${id}[`)
-        )
-          return;
-        clearTimeout(timer);
-        engine.off('packet', onPacket);
-        resolve((JSON.parse(packet.data.slice(String(id).length + 1)) as [Ack<unknown>])[0]);
-      };
-      engine.on('packet', onPacket);
-      engine.write(`2${id}${toJson([event, payload])}`);
-    });
-  }
-
-  /** The ack, retried after retry_after_ms when the event's rate limit answers 429. */
-  async function ackOf(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<unknown>> {
-    for (;;) {
-      const ack = await rawAsk(socket, event, payload);
-      if (ack.ok || ack.error.code !== 'rate_limited') return ack;
-      const { retry_after_ms } = ack.error.details as { retry_after_ms: number };
-      await new Promise((resolve) => setTimeout(resolve, retry_after_ms));
-    }
-  }
-
-  it('sends each hostile value to each field of each socket event: an error ack in the shape or a verbatim round trip', async () => {
-    const table = events(t);
-    const problems: string[] = [];
-    let cases = 0;
-    let turn = 0;
-    const roundTrips = new Set<string>();
-    for (const [event, fields] of clientEvents(asyncApi)) {
-      const spec = table[event];
-      for (const field of fields) {
-        for (const hostile of HOSTILE) {
-          cases += 1;
-          // Edits are the author's (the owner's, socket 0); other events rotate over the members.
-          const socket = event === 'message:edit' ? sockets[0] : sockets[turn++ % sockets.length];
-          const payload = { ...spec.payload(f), [field]: hostile.value };
-          const ack = await ackOf(socket, event, payload);
-          const [status, body] = ack.ok ? [200, ack.data] : [ack.error.status, ack.error];
-          let problem = verdictOf(status, body, field, hostile, true);
-          if (!problem && ack.ok && spec.stored && typeof hostile.value === 'string') {
-            const stored = await spec.stored(f, (ack.data ?? {}) as Input);
-            if (field in stored) {
-              if (stored[field] !== expectedStored(hostile.value))
-                problem = `stored ${JSON.stringify(stored[field])?.slice(0, 80)}`;
-              else roundTrips.add(`${event} ${field}`);
-            }
-          }
-          if (problem) problems.push(`${event} ${field} ← ${hostile.label}: ${problem}`);
-        }
-      }
-    }
-    expect(problems).toEqual([]);
-    expect(cases).toBeGreaterThan(200);
-    expect([...roundTrips].sort()).toEqual(
-      expect.arrayContaining([
-        'message:edit content',
-        'message:send client_message_id',
-        'message:send content',
-      ]),
-    );
-    // The sockets survived all of it.
-    for (const socket of sockets) expect(socket.connected).toBe(true);
-  }, 300_000);
-});
+  const chatId = (await createChat(t, owner, [member, ...others], { chat_type: 'vet' })).id;
+  const messageId = (await send(t, owner, chatId, 'edit me')).id;
+  const openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
+  const asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
+  return { f: { owner, member, outsider, chatId, messageId }, others, openApi, asyncApi };
+}
