@@ -7,7 +7,7 @@ import type { RealtimeIo, RealtimeSocket } from './realtime-server';
  * What engine.io keeps of a connection's output that its public API does not show: the packets
  * waiting for the transport (`writeBuffer`: they pile up there while the websocket has not taken
  * the previous batch) and, on the websocket transport, the `ws` socket whose `bufferedAmount` is
- * what it has accepted and not yet written to the kernel. test/realtime-limits.e2e-spec.ts pins
+ * what it has accepted and not yet written to the kernel. test/realtime-connection-limits.e2e-spec.ts pins
  * this: a client that stops reading is dropped.
  */
 interface EngineConnection {
