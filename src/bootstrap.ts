@@ -12,8 +12,8 @@ import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './docs/openapi';
 import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { trackHttpRequests } from './observability/http-tracking';
-import { LifecycleService } from './observability/lifecycle.service';
 import { HttpRequestLog, ROOT_LOGGER } from './observability/logging';
 import { MetricsService } from './observability/metrics.service';
 

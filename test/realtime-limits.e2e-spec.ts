@@ -5,7 +5,7 @@ import { JwtService } from '@nestjs/jwt';
 import { GATEWAY_METADATA, MESSAGE_MAPPING_METADATA } from '@nestjs/websockets/constants';
 import { CLIENT_EVENTS } from '../src/realtime/asyncapi/asyncapi.catalog';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
-import { LifecycleService } from '../src/observability/lifecycle.service';
+import { LifecycleService } from '../src/lifecycle/lifecycle.service';
 import { MetricsService, type SocketLimit } from '../src/observability/metrics.service';
 import { RealtimeServer, type RealtimeSocket } from '../src/realtime/realtime-server';
 import { IN_FLIGHT_RETRY_MS, WsRateLimitInterceptor } from '../src/realtime/socket-rate-limit';
