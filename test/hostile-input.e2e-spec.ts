@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import type { ErrorBody } from '../src/common/errors/domain-error';
+import type { ErrorBody } from '../src/common/http/error-body';
 import type { Ack } from '../src/realtime/events.types';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';

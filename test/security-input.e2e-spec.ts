@@ -1,5 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import type { ErrorBody } from '../src/common/errors/domain-error';
+import type { ErrorBody } from '../src/common/http/error-body';
 import { startApp, TEST_JWT_SECRET, TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { API, MANY_REQUESTS, send } from './support/messages';
