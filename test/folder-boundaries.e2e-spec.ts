@@ -66,6 +66,19 @@ describe('The folder DAG rule (lint)', () => {
     ).toEqual([expect.stringContaining('"common" to elements of type "realtime"')]);
   });
 
+  it('counts re-exports and dynamic imports as imports', async () => {
+    expect(
+      await violations(
+        'src/common/probe.ts',
+        "export { RealtimeServer } from '../realtime/realtime-server';\n" +
+          "export const later = () => import('../chats/chats.service');\n",
+      ),
+    ).toEqual([
+      expect.stringContaining('"common" to elements of type "realtime"'),
+      expect.stringContaining('"common" to elements of type "chats"'),
+    ]);
+  });
+
   it('counts type-only imports too', async () => {
     expect(
       await violations(
