@@ -3,9 +3,20 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import folderDag from './eslint.boundaries.cjs';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.data/', 'node_modules/', '**/*.js', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      '.data/',
+      'node_modules/',
+      '**/*.js',
+      'eslint.config.mjs',
+      'eslint.boundaries.cjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -21,6 +32,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // The folder DAG: a folder imports only folders below it (the list is in that file).
+  folderDag.folderBoundaries,
   {
     // Tests read response bodies, which supertest types as any.
     files: ['test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts'],

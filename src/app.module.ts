@@ -13,6 +13,7 @@ import { dataSourceOptions } from './database/data-source-options';
 import { ChatsModule } from './chats/chats.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -34,6 +35,7 @@ export class AppModule {
             queryMs: config.databaseQueryTimeoutMs,
           }),
         ),
+        LifecycleModule,
         ObservabilityModule,
         ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: rateLimitOptions }),
         EventsModule,

@@ -8,12 +8,13 @@ import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { DomainError } from './common/errors/domain-error';
 import { answerClientErrors } from './common/http/client-errors';
+import { domainErrorBody } from './common/http/error-body';
 import { AppConfig } from './config/app-config';
 import { setupOpenApi } from './docs/openapi';
 import { serveAsyncApi } from './realtime/asyncapi/asyncapi.document';
 import { RealtimeIoAdapter } from './realtime/realtime-io.adapter';
+import { LifecycleService } from './lifecycle/lifecycle.service';
 import { trackHttpRequests } from './observability/http-tracking';
-import { LifecycleService } from './observability/lifecycle.service';
 import { HttpRequestLog, ROOT_LOGGER } from './observability/logging';
 import { MetricsService } from './observability/metrics.service';
 
@@ -49,6 +50,6 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   answerClientErrors(app.getHttpServer());
   await app.init();
   // Nest answers unknown paths under /api/v1 itself; elsewhere Express would send an HTML page.
-  app.use((_req: Request, res: Response) => res.status(404).json(NOT_FOUND.toBody()));
+  app.use((_req: Request, res: Response) => res.status(404).json(domainErrorBody(NOT_FOUND)));
   return app;
 }

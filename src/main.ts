@@ -2,14 +2,13 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { createApp } from './bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
-import { drainAndClose } from './observability/graceful-shutdown';
-import { createRootLogger, endLogs, flushLogs } from './observability/logging';
-import { reportUnhandled } from './observability/unhandled';
+import { handleSignals } from './lifecycle/process-signals';
+import { reportUnhandled } from './lifecycle/unhandled';
+import { createRootLogger, flushLogs } from './observability/logging';
 
 function readConfig(): AppConfig {
   try {
@@ -33,51 +32,6 @@ function exit(code: number): never {
   process.exit(code);
 }
 
-/** The signals that shut the service down; any other listener for them is removed. */
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-/**
- * SIGTERM / SIGINT / SIGHUP: drain and close the app (see drainAndClose), then the embedded
- * PostgreSQL, then exit. A second signal exits at once. Ours are the only handlers: those
- * installed before are removed here, and those embedded-postgres installs when it is imported
- * later, which would stop the database while requests are still being finished, are removed by
- * EmbeddedDatabase (`callerHandlesSignals`).
- */
-function handleSignals(
-  config: AppConfig,
-  log: Logger,
-  getApp: () => INestApplication | undefined,
-  embedded: EmbeddedDatabase | undefined,
-): void {
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) {
-      log.warn(`${signal} received again: exiting at once`);
-      exit(1);
-    }
-    stopping = true;
-    log.info(`${signal} received, shutting down`);
-    try {
-      const app = getApp();
-      if (app) await drainAndClose(app, config, log);
-      if (embedded) {
-        await embedded.stop();
-        log.info('Embedded PostgreSQL stopped');
-      }
-      log.info('Stopped');
-      await endLogs();
-      exit(0);
-    } catch (error) {
-      log.error(`Shutdown failed: ${messageOf(error)}`);
-      exit(1);
-    }
-  };
-  for (const signal of SHUTDOWN_SIGNALS) {
-    process.removeAllListeners(signal);
-    process.on(signal, (received) => void stop(received));
-  }
-}
-
 async function main(): Promise<void> {
   let config = readConfig();
   const root = createRootLogger(config);
@@ -95,7 +49,7 @@ async function main(): Promise<void> {
       callerHandlesSignals: true,
     });
   }
-  handleSignals(config, log, () => app, embedded);
+  handleSignals(config, log, () => app, embedded, exit);
 
   try {
     if (embedded) {

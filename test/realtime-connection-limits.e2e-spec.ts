@@ -1,5 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import { LifecycleService } from '../src/observability/lifecycle.service';
+import { LifecycleService } from '../src/lifecycle/lifecycle.service';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';
 import { send } from './support/messages';

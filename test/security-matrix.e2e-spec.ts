@@ -1,6 +1,6 @@
 import { ModulesContainer } from '@nestjs/core';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
-import type { ErrorBody } from '../src/common/errors/domain-error';
+import type { ErrorBody } from '../src/common/http/error-body';
 import type { Ack } from '../src/realtime/events.types';
 import { startApp, TestApp } from './support/app';
 import { createChat, makeAdmin, removeMember } from './support/chats';

@@ -4,7 +4,7 @@ import { ApiErrors } from '../common/http/api-errors.decorator';
 import { StrictRateLimit } from '../common/http/rate-limit';
 import { AuthService } from './auth.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { Public } from './public.decorator';
+import { Public } from '../common/http/public.decorator';
 
 @ApiTags('auth')
 @Public()

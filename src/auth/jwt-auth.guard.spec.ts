@@ -6,7 +6,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { loadConfig } from '../config/app-config';
 import type { AuthenticatedRequest } from './current-user.decorator';
 import { JwtAuthGuard } from './jwt-auth.guard';
-import { Public } from './public.decorator';
+import { Public } from '../common/http/public.decorator';
 import { TokenService } from './token.service';
 
 class Routes {

@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '../common/errors/domain-error';
+import { bearerToken } from '../common/http/bearer-token';
+import { IS_PUBLIC } from '../common/http/public.decorator';
 import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
-import { IS_PUBLIC } from './public.decorator';
 import { TokenService } from './token.service';
 
 /** How many verified access tokens are remembered (the oldest are forgotten first). */
@@ -29,7 +30,7 @@ export class JwtAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = TokenService.fromAuthorizationHeader(request.headers.authorization);
+    const token = bearerToken(request.headers.authorization);
     if (!token) throw new Unauthorized();
     const { id, username } = this.userOf(token);
     request.user = { id, username };

@@ -1,4 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
+import { domainErrorBody } from '../common/http/error-body';
 import type { AppConfig } from '../config/app-config';
 import { LoginThrottle } from './login-throttle';
 
@@ -26,7 +27,7 @@ describe('LoginThrottle', () => {
     limiter.attempt('anna', 10_000);
     limiter.attempt('anna', 20_000);
     const error = refusal(() => limiter.attempt('anna', 30_000));
-    expect(error.toBody()).toEqual({
+    expect(domainErrorBody(error)).toEqual({
       status: 429,
       code: 'rate_limited',
       message: expect.any(String),

@@ -51,10 +51,4 @@ export class TokenService {
     }
     return { id: claims.sub, username: claims.username, expiresAt: claims.exp * 1000 };
   }
-
-  /** `Authorization: Bearer <token>` → token, or undefined when the header is absent or malformed. */
-  static fromAuthorizationHeader(header: string | undefined): string | undefined {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    return match?.[1];
-  }
 }

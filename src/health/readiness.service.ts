@@ -7,7 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { DomainError } from '../common/errors/domain-error';
-import { LifecycleService } from '../observability/lifecycle.service';
+import { ServingState } from '../observability/serving-state';
 import { RedisHealth } from './redis-health';
 
 /**
@@ -18,7 +18,7 @@ import { RedisHealth } from './redis-health';
 export class ReadinessService {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly lifecycle: LifecycleService,
+    private readonly lifecycle: ServingState,
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealth,

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import { routeOf } from './http-route';
-import type { LifecycleService } from './lifecycle.service';
 import type { HttpRequestLog, LoggedRequest } from './logging';
 import type { MetricsService } from './metrics.service';
+import type { ServingState } from './serving-state';
 
 /** nginx's code for a request whose client went away before the answer. */
 const CLIENT_CLOSED = 499;
@@ -17,7 +17,7 @@ const CLIENT_CLOSED = 499;
  */
 export function trackHttpRequests(
   metrics: MetricsService,
-  lifecycle: LifecycleService,
+  lifecycle: ServingState,
   requestLog: HttpRequestLog,
 ): RequestHandler {
   const open = new Set<Response>();

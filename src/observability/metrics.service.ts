@@ -1,13 +1,12 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { TokenService } from '../auth/token.service';
 import { Unauthorized } from '../common/errors/domain-error';
+import { bearerToken } from '../common/http/bearer-token';
 import { AppConfig } from '../config/app-config';
-import { DomainEventBus } from '../events/domain-events';
 
 export type SocketEventOutcome = 'ok' | 'error';
 
@@ -33,7 +32,7 @@ const DELIVERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  * has a registry of its own, so several apps in one process (the tests) do not collide.
  */
 @Injectable()
-export class MetricsService implements OnModuleDestroy {
+export class MetricsService {
   readonly registry = new Registry();
 
   private readonly httpDuration = new Histogram({
@@ -89,31 +88,22 @@ export class MetricsService implements OnModuleDestroy {
   });
 
   private readonly httpDurationSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
-  private readonly unsubscribe: () => void;
 
   constructor(
     @InjectDataSource() db: DataSource,
-    events: DomainEventBus,
     private readonly config: AppConfig,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Every limit exported from the start at 0, so that rate() sees its first refusal.
     for (const limit of SOCKET_LIMITS) this.socketLimits.inc({ limit }, 0);
     this.registerPoolGauges(db);
-    this.unsubscribe = events.subscribe((event) => {
-      if (event.type === 'message.created') this.messagePersisted();
-    });
-  }
-
-  onModuleDestroy(): void {
-    this.unsubscribe();
   }
 
   /** The Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <that token>`. */
   async scrape(authorization: string | undefined): Promise<string> {
     const expected = this.config.metricsToken;
     if (expected !== undefined) {
-      const given = Buffer.from(TokenService.fromAuthorizationHeader(authorization) ?? '');
+      const given = Buffer.from(bearerToken(authorization) ?? '');
       const wanted = Buffer.from(expected);
       if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
         throw new Unauthorized('GET /metrics needs the metrics token');

@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
-import { LifecycleService } from './lifecycle.service';
 import { createRootLogger, ROOT_LOGGER } from './logging';
 import { MetricsController } from './metrics.controller';
 import { MetricsListener } from './metrics-listener';
@@ -18,9 +17,10 @@ import { SocketContextInterceptor } from './socket-context.interceptor';
 class RootLoggerModule {}
 
 /**
- * Logs, metrics and the serving state. The HTTP logger itself is mounted by bootstrap.ts ahead
- * of the body parser (so refused bodies are logged too); nestjs-pino then only binds each
- * request's logger for `Logger` calls made while serving it (`useExisting`).
+ * Logs and metrics, and the count of work in flight (against ServingState, which the lifecycle
+ * module provides). The HTTP logger itself is mounted by bootstrap.ts ahead of the body parser
+ * (so refused bodies are logged too); nestjs-pino then only binds each request's logger for
+ * `Logger` calls made while serving it (`useExisting`).
  */
 @Global()
 @Module({
@@ -33,7 +33,7 @@ class RootLoggerModule {}
     }),
   ],
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsListener, LifecycleService, SocketContextInterceptor],
-  exports: [MetricsService, LifecycleService, SocketContextInterceptor],
+  providers: [MetricsService, MetricsListener, SocketContextInterceptor],
+  exports: [MetricsService, SocketContextInterceptor],
 })
 export class ObservabilityModule {}

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Observable, throwError } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
-import { LifecycleService } from './lifecycle.service';
+import { ServingState } from './serving-state';
 
 /** What the realtime handshake leaves on an accepted socket. */
 interface IdentifiedSocket {
@@ -26,7 +26,7 @@ const CHATTY_EVENTS = new Set(['typing']);
 @Injectable()
 export class SocketContextInterceptor implements NestInterceptor {
   constructor(
-    private readonly lifecycle: LifecycleService,
+    private readonly lifecycle: ServingState,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext('Socket');

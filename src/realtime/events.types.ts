@@ -1,5 +1,5 @@
 import type { ChatDto } from '../chats/dto/chat.dto';
-import type { ErrorBody } from '../common/errors/domain-error';
+import type { ErrorBody } from '../common/http/error-body';
 import type { MemberDto } from '../members/dto/member.dto';
 import type { MessageDto } from '../messages/dto/message.dto';
 

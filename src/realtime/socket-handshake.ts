@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TokenService } from '../auth/token.service';
 import { Unauthorized } from '../common/errors/domain-error';
 import { toErrorBody } from '../common/errors/error-mapping';
+import { bearerToken } from '../common/http/bearer-token';
 import { MembersAccessService } from '../members/members-access.service';
 import type { RealtimeSocket } from './realtime-server';
 import { matchChatRooms, recheckChatRooms, userRoom } from './rooms';
@@ -45,7 +46,7 @@ export class SocketHandshake {
 export function tokenOf(socket: RealtimeSocket): string | undefined {
   const auth = socket.handshake.auth as { token?: unknown } | undefined;
   if (auth?.token !== undefined) return typeof auth.token === 'string' ? auth.token : undefined;
-  return TokenService.fromAuthorizationHeader(socket.handshake.headers.authorization);
+  return bearerToken(socket.handshake.headers.authorization);
 }
 
 /** The error's message is what socket.io-client shows; `data` carries the full error shape. */

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '../../src/common/errors/domain-error';
+import type { ErrorBody } from '../../src/common/http/error-body';
 
 /** Every key the contract's error shape may have. */
 export const ERROR_KEYS = ['code', 'details', 'message', 'status'];

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import type { ErrorBody } from '../../src/common/errors/domain-error';
+import type { ErrorBody } from '../../src/common/http/error-body';
 import type { TestApp } from './app';
 import { createChat } from './chats';
 import { ERROR_KEYS } from './errors';

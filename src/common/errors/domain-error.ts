@@ -1,65 +1,49 @@
 /**
- * Errors the services throw. Each carries a stable machine-readable `code`; the HTTP and WS
- * exception filters turn them into the contract's error shape. Services never see HTTP.
+ * Every error code of the contract: stable and machine-readable. A new one does not compile
+ * until it has its status in ERROR_STATUS (common/http/error-body.ts).
  */
-export const ERROR_STATUS = {
-  validation_failed: 400,
-  bad_request: 400,
-  unauthorized: 401,
-  invalid_credentials: 401,
-  token_expired: 401,
-  invalid_refresh_token: 401,
-  forbidden: 403,
-  not_a_member: 403,
-  not_found: 404,
-  user_not_found: 404,
-  chat_not_found: 404,
-  message_not_found: 404,
-  member_not_found: 404,
-  username_taken: 409,
-  chat_exists: 409,
-  already_a_member: 409,
-  conflict: 409,
-  payload_too_large: 413,
-  headers_too_large: 431,
-  rate_limited: 429,
-  limit_exceeded: 409,
-  internal_error: 500,
-  service_unavailable: 503,
-} as const satisfies Record<string, number>;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type DomainErrorCode =
+  | 'validation_failed'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'invalid_credentials'
+  | 'token_expired'
+  | 'invalid_refresh_token'
+  | 'forbidden'
+  | 'not_a_member'
+  | 'not_found'
+  | 'user_not_found'
+  | 'chat_not_found'
+  | 'message_not_found'
+  | 'member_not_found'
+  | 'username_taken'
+  | 'chat_exists'
+  | 'already_a_member'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'headers_too_large'
+  | 'rate_limited'
+  | 'limit_exceeded'
+  | 'internal_error'
+  | 'service_unavailable';
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-export interface ErrorBody {
-  status: number;
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-}
-
+/**
+ * An error the services throw, with its code. The transport gives the code its status, in HTTP
+ * answers and socket acknowledgements alike: services never see HTTP.
+ */
 export class DomainError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: DomainErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
     this.name = new.target.name;
-  }
-
-  get status(): number {
-    return ERROR_STATUS[this.code];
-  }
-
-  toBody(): ErrorBody {
-    const body: ErrorBody = { status: this.status, code: this.code, message: this.message };
-    if (this.details !== undefined) body.details = this.details;
-    return body;
   }
 }
 

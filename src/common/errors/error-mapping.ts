@@ -1,8 +1,9 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { domainErrorBody, type ErrorBody } from '../http/error-body';
 import { DatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
-import { DomainError, ErrorBody, ErrorCode } from './domain-error';
+import { DomainError, type DomainErrorCode } from './domain-error';
 
-const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
+const CODE_FOR_STATUS: Partial<Record<number, DomainErrorCode>> = {
   [HttpStatus.BAD_REQUEST]: 'bad_request',
   [HttpStatus.UNAUTHORIZED]: 'unauthorized',
   [HttpStatus.FORBIDDEN]: 'forbidden',
@@ -13,7 +14,7 @@ const CODE_FOR_STATUS: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
 };
 
-const SAFE_MESSAGES: Partial<Record<ErrorCode, string>> = {
+const SAFE_MESSAGES: Partial<Record<DomainErrorCode, string>> = {
   bad_request: 'The request could not be understood',
   unauthorized: 'Authentication is required',
   forbidden: 'You are not allowed to do this',
@@ -46,7 +47,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
  * details.
  */
 export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof DomainError) return error.toBody();
+  if (error instanceof DomainError) return domainErrorBody(error);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = CODE_FOR_STATUS[status] ?? (status < 500 ? 'bad_request' : 'internal_error');
@@ -63,7 +64,7 @@ export function toErrorBody(error: unknown): ErrorBody {
       return { status: error.status, code: 'bad_request', message: SAFE_MESSAGES.bad_request! };
     }
   }
-  if (isDatabaseUnavailable(error)) return new DatabaseUnavailable().toBody();
+  if (isDatabaseUnavailable(error)) return domainErrorBody(new DatabaseUnavailable());
   return { status: 500, code: 'internal_error', message: 'Internal server error' };
 }
 

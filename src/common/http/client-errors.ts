@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DomainError } from '../errors/domain-error';
+import { domainErrorBody } from './error-body';
 
 const HEADERS_TOO_LARGE = new DomainError('headers_too_large', 'The request line or headers are too large');
 const UNPARSABLE = new DomainError('bad_request', 'The request could not be understood');
@@ -8,13 +9,14 @@ const UNPARSABLE = new DomainError('bad_request', 'The request could not be unde
 const REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
 
 function answer(socket: Duplex, error: DomainError): void {
-  const body = JSON.stringify(error.toBody());
+  const body = domainErrorBody(error);
+  const text = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${error.status} ${REASONS[error.status]}\r\n` +
+    `HTTP/1.1 ${body.status} ${REASONS[body.status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n` +
       'Connection: close\r\n\r\n' +
-      body,
+      text,
   );
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ServingState } from '../observability/serving-state';
 
 /**
  * Whether the instance is shutting down, and how much work (HTTP requests, socket events) is
@@ -6,7 +7,7 @@ import { Injectable } from '@nestjs/common';
  * database. Draining: readiness answers 503. Closing (later): no new work is taken.
  */
 @Injectable()
-export class LifecycleService {
+export class LifecycleService implements ServingState {
   private draining = false;
   private closing = false;
   private inFlight = 0;

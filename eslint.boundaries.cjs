@@ -1,0 +1,89 @@
+// @ts-check
+/**
+ * The folder DAG of src/ as a lint rule (eslint-plugin-boundaries), used by eslint.config.mjs and
+ * proven by test/folder-boundaries.e2e-spec.ts. CommonJS so that the test (run by Jest) can load
+ * it as it is.
+ */
+const boundaries = require('eslint-plugin-boundaries');
+
+/**
+ * A folder of src/ may import only from the folders BELOW it in this list; type-only imports
+ * count too, imports inside one folder are free. So no two folders can import each other, and
+ * there is no cycle between folders. Tests (test/, *.spec.ts), migrations, bench and scripts
+ * are outside the DAG.
+ *
+ *   app            src/*.ts: main, app.module, bootstrap
+ *   docs           the OpenAPI builder
+ *   lifecycle      graceful shutdown, signals, the instance's serving state
+ *   health         liveness and readiness
+ *   realtime       gateway, rooms, publisher: builds socket payloads after commit
+ *   chats
+ *   messages
+ *   members
+ *   users
+ *   auth
+ *   events         the domain event bus: imports no domain folder
+ *   observability  logs and metrics: imports neither realtime nor auth
+ *   repositories   every SQL statement on the domain tables
+ *   database       DataSource options, embedded PostgreSQL, entities
+ *   common         errors, HTTP and time helpers: nothing domain-specific
+ *   config
+ *
+ * The allowed directions below are derived from this order: it is the one place to change.
+ */
+const FOLDER_DAG = [
+  'app',
+  'docs',
+  'lifecycle',
+  'health',
+  'realtime',
+  'chats',
+  'messages',
+  'members',
+  'users',
+  'auth',
+  'events',
+  'observability',
+  'repositories',
+  'database',
+  'common',
+  'config',
+];
+
+/**
+ * One element per folder, `app` being the files directly in src/. The first descriptor that
+ * matches a file names its element, so `app` (all of src/) comes last.
+ */
+const elements = [
+  ...FOLDER_DAG.filter((folder) => folder !== 'app').map((folder) => ({
+    type: folder,
+    pattern: `src/${folder}`,
+    partialMatch: false,
+  })),
+  { type: 'app', pattern: 'src', partialMatch: false },
+];
+
+/** Each folder: allowed to import every folder after it in FOLDER_DAG, and nothing else. */
+const policies = FOLDER_DAG.map((folder, index) => ({
+  from: { element: { type: folder } },
+  allow: { to: { element: { types: { anyOf: FOLDER_DAG.slice(index + 1) } } } },
+}));
+
+/** @type {import('eslint').Linter.Config} */
+const folderBoundaries = {
+  name: 'rescue-chat/folder-dag',
+  // Production code only: specs import what they test, wherever it lives.
+  files: ['src/**/*.ts'],
+  ignores: ['**/*.spec.ts'],
+  plugins: { boundaries },
+  settings: {
+    'import/resolver': { node: { extensions: ['.ts', '.js', '.json'] } },
+    'boundaries/elements': elements,
+  },
+  rules: {
+    // TODO(merge): error, once the domain folders' restructuring (issue 11) has landed.
+    'boundaries/dependencies': ['warn', { default: 'disallow', policies }],
+  },
+};
+
+module.exports = { FOLDER_DAG, folderBoundaries };
