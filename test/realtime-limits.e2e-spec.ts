@@ -3,7 +3,7 @@ import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { GATEWAY_METADATA, MESSAGE_MAPPING_METADATA } from '@nestjs/websockets/constants';
-import { CLIENT_EVENTS } from '../src/realtime/asyncapi/asyncapi.catalog';
+import { CLIENT_EVENTS } from '../src/realtime/socket-contract.catalog';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
 import { LifecycleService } from '../src/observability/lifecycle.service';
 import { MetricsService, type SocketLimit } from '../src/observability/metrics.service';
