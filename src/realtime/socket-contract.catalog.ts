@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { SocketEventRates } from '../config/app-config';
 import { ChatDto } from '../chats/dto/chat.dto';
 import { MessageDto, MessagePageDto } from '../messages/dto/message.dto';
 import { UnreadDto } from '../messages/dto/read-state.dto';
@@ -54,6 +55,8 @@ export interface ClientEventSpec {
   ack: Type<object> | null;
   /** Statuses the ack's `error` can carry besides 400, 429 and 503, which every client event can answer. */
   errors: readonly AckErrorStatus[];
+  /** The per-user rate budget it draws on (SOCKET_RATE_*): its own, or one it shares. */
+  budget: keyof SocketEventRates;
 }
 
 export interface ServerEventSpec {
@@ -70,24 +73,28 @@ export const CLIENT_EVENTS = {
     payload: SendMessageSocketDto,
     ack: MessageDto,
     errors: [403, 404],
+    budget: 'messageSend',
   },
   'message:edit': {
     summary: "Edit one's own message.",
     payload: EditMessageSocketDto,
     ack: MessageDto,
     errors: [403, 404],
+    budget: 'messageEdit',
   },
   'message:delete': {
     summary: "Delete a message: one's own, or any as the chat's owner or admin.",
     payload: DeleteMessageSocketDto,
     ack: null,
     errors: [403, 404],
+    budget: 'messageDelete',
   },
   'chat:read': {
     summary: 'Mark the chat read up to up_to_seq (default: its last message); the cursor never moves back.',
     payload: ReadChatSocketDto,
     ack: UnreadDto,
     errors: [403, 404],
+    budget: 'chatRead',
   },
   'chat:sync': {
     summary:
@@ -96,6 +103,7 @@ export const CLIENT_EVENTS = {
     payload: SyncChatSocketDto,
     ack: MessagePageDto,
     errors: [403, 404],
+    budget: 'chatSync',
   },
   typing: {
     summary:
@@ -104,6 +112,7 @@ export const CLIENT_EVENTS = {
     payload: TypingSocketDto,
     ack: null,
     errors: [403, 404],
+    budget: 'typing',
   },
 } as const satisfies Record<string, ClientEventSpec>;
 
