@@ -15,6 +15,7 @@ const schemaRef = (type: Type): Json => ref(`#/components/schemas/${type.name}`)
 const keyOf = (event: string): string => event.replace(/:/g, '.');
 
 function ackSchema(data: Type | null, errors: readonly AckErrorStatus[]): Json {
+  const statuses: AckErrorStatus[] = [400, ...errors, 429, 503];
   return {
     oneOf: [
       {
@@ -29,7 +30,7 @@ function ackSchema(data: Type | null, errors: readonly AckErrorStatus[]): Json {
         type: 'object',
         required: ['ok', 'error'],
         properties: { ok: { type: 'boolean', const: false }, error: schemaRef(ErrorDto) },
-        description: `Possible errors: ${[400 as const, ...errors, 429 as const, 503 as const].map((status) => ACK_ERRORS[status]).join('; ')}`,
+        description: `Possible errors: ${statuses.map((status) => ACK_ERRORS[status]).join('; ')}`,
       },
     ],
   };
