@@ -24,7 +24,7 @@ import {
 
 /**
  * The socket contract, written once. From this catalog follow the TypeScript event maps
- * (events.types.ts), the validation of every client event's payload (client-payload.decorator.ts)
+ * (events.types.ts), the validation of every client event's payload (client-event.decorator.ts)
  * and the AsyncAPI document (asyncapi/asyncapi.document.ts). A payload or ack class is a DTO whose
  * class-validator rules check the input and whose @ApiProperty metadata gives its JSON Schema.
  *
