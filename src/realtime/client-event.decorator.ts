@@ -10,9 +10,14 @@ type ClientEventHandler<E extends ClientEventName> = (
   ...args: never[]
 ) => Promise<AckDataOf<E> | void> | AckDataOf<E> | void;
 
+/** Marks a method whose parameter takes the validated payload (set by @ClientPayload). */
+const CLIENT_PAYLOAD = Symbol('client-payload');
+
 /**
  * Handles a client event of the catalog: @SubscribeMessage(event), with the compiler holding the
- * method's result to the event's ack type. Its payload comes in through @ClientPayload().
+ * method's result to the event's ack type. Its payload comes in through @ClientPayload(), which
+ * every handler must take, so that no event goes unvalidated (checked when the class is defined:
+ * parameter decorators run before method decorators).
  */
 export function ClientEvent<E extends ClientEventName>(event: E) {
   return <H extends ClientEventHandler<E>>(
@@ -20,6 +25,11 @@ export function ClientEvent<E extends ClientEventName>(event: E) {
     key: string | symbol,
     descriptor: TypedPropertyDescriptor<H>,
   ): void => {
+    if (!Reflect.hasOwnMetadata(CLIENT_PAYLOAD, target, key)) {
+      throw new Error(
+        `The handler ${String(key)} of '${event}' must take its payload through @ClientPayload()`,
+      );
+    }
     SubscribeMessage(event)(target, key, descriptor);
   };
 }
@@ -55,4 +65,10 @@ const eventPayload = createParamDecorator((_: unknown, context: ExecutionContext
 }));
 
 /** The payload of the handled client event, validated against its catalog class: type it `PayloadOf<E>`. */
-export const ClientPayload = (): ParameterDecorator => eventPayload(undefined, new CatalogPayloadPipe());
+export function ClientPayload(): ParameterDecorator {
+  const decorate = eventPayload(undefined, new CatalogPayloadPipe());
+  return (target, key, index) => {
+    if (key !== undefined) Reflect.defineMetadata(CLIENT_PAYLOAD, index, target, key);
+    decorate(target, key, index);
+  };
+}
