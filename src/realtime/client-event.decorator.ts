@@ -50,8 +50,9 @@ class CatalogPayloadPipe implements PipeTransform<EventPayload, Promise<unknown>
   private readonly validation = createValidationPipe();
 
   async transform({ event, payload }: EventPayload): Promise<unknown> {
-    if (!isClientEvent(event))
+    if (!isClientEvent(event)) {
       throw new Error(`The client event '${event}' is not in the socket contract catalog`);
+    }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw ValidationFailed.field('payload', 'must be a JSON object');
     }
