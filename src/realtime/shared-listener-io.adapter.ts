@@ -25,9 +25,10 @@ interface HandlerResponse {
  * events to the gateways' handlers (IoAdapter.bindMessageHandlers). Nest's builds an RxJS pipeline
  * per socket and per event; this adapter shares one listener per event name across all sockets and
  * keeps only what Nest hands over for each socket. It buys memory per idle socket:
- * `npm run bench -- connect --quick` (1000 idle sockets, 6 client events) measured heap per idle
- * socket 13.7 KB with it against 40.6 KB with Nest's dispatch (bare Socket.IO baseline 12.4 KB;
- * RSS 16.8 against 41.3 KB); the full run in docs/bench-results.md: 11.6 KB against 39.4 KB.
+ * `npm run bench -- connect --quick --repeats 3` (1000 idle sockets, the gateway's 6 client events)
+ * measured a heap per idle socket of 13.3 KB with it against 38.3 KB with Nest's dispatch (bare
+ * Socket.IO baseline 11.9 KB: 1.11x against 3.23x, the target being at most 1.3x); the full run in
+ * docs/bench-results.md has 11.6 KB against 39.4 KB before it.
  *
  * Everything else runs as with Nest's IoAdapter: the same guards, interceptors, pipes and filters
  * (they are inside the handler callback Nest hands over); the result is acknowledged or emitted the
