@@ -27,8 +27,8 @@ interface HandlerResponse {
  * keeps only what Nest hands over for each socket. It buys memory per idle socket:
  * `npm run bench -- connect --quick --repeats 3` (1000 idle sockets, the gateway's 6 client events)
  * measured a heap per idle socket of 13.3 KB with it against 38.3 KB with Nest's dispatch (bare
- * Socket.IO baseline 11.9 KB: 1.11x against 3.23x, the target being at most 1.3x); the full run in
- * docs/bench-results.md has 11.6 KB against 39.4 KB before it.
+ * Socket.IO baseline 11.9 KB: 1.11x against 3.23x, the target being at most 1.3x). The full run of
+ * docs/bench-results.md has 11.6 KB; 39.4 KB before this adapter (README, "What these numbers depend on").
  *
  * Everything else runs as with Nest's IoAdapter: the same guards, interceptors, pipes and filters
  * (they are inside the handler callback Nest hands over); the result is acknowledged or emitted the
