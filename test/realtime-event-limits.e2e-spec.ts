@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { GATEWAY_METADATA, MESSAGE_MAPPING_METADATA } from '@nestjs/websockets/constants';
-import { CLIENT_EVENTS } from '../src/realtime/asyncapi/asyncapi.catalog';
+import { CLIENT_EVENTS } from '../src/realtime/socket-contract.catalog';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
 import { IN_FLIGHT_RETRY_MS, WsRateLimitInterceptor } from '../src/realtime/socket-rate-limit';
 import { startApp, TestApp } from './support/app';

@@ -1,12 +1,15 @@
-import type { ChatDto } from '../chats/dto/chat.dto';
 import type { ErrorBody } from '../common/http/error-body';
-import type { MemberDto } from '../members/dto/member.dto';
-import type { MessageDto } from '../messages/dto/message.dto';
+import type {
+  CLIENT_EVENTS,
+  ClientEventName,
+  SERVER_EVENTS,
+  ServerEventName,
+} from './socket-contract.catalog';
 
 /**
- * The socket events of the contract, typed for socket.io and socket.io-client:
- * `io(url) as Socket<ServerToClientEvents, ClientToServerEvents>`. docs/asyncapi.json describes
- * the same events; a test keeps the two in step.
+ * The socket events typed for socket.io and socket.io-client:
+ * `io(url) as Socket<ServerToClientEvents, ClientToServerEvents>`. Derived from the catalog
+ * (socket-contract.catalog.ts), like docs/asyncapi.json: a payload's type is its DTO class's instance.
  */
 
 /** Every client event is answered through its acknowledgement callback with one of these. */
@@ -14,102 +17,22 @@ export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckCallback<T> = (response: Ack<T>) => void;
 export type Empty = Record<string, never>;
 
-export interface SendMessagePayload {
-  chat_id: number;
-  content: string;
-  client_message_id?: string;
-}
-export interface EditMessagePayload {
-  chat_id: number;
-  message_id: number;
-  content: string;
-}
-export interface DeleteMessagePayload {
-  chat_id: number;
-  message_id: number;
-}
-export interface ReadChatPayload {
-  chat_id: number;
-  up_to_seq?: number;
-}
-export interface SyncChatPayload {
-  chat_id: number;
-  after_seq: number;
-  limit?: number;
-}
-export interface TypingPayload {
-  chat_id: number;
-  is_typing: boolean;
-}
-export interface UnreadState {
-  unread_count: number;
-  last_read_seq: number;
-}
-export interface MessagePage {
-  items: MessageDto[];
-  has_more: boolean;
-}
+type Instance<C> = C extends abstract new (...args: never[]) => infer T ? T : Empty;
 
-export interface ClientToServerEvents {
-  'message:send': (payload: SendMessagePayload, ack: AckCallback<MessageDto>) => void;
-  'message:edit': (payload: EditMessagePayload, ack: AckCallback<MessageDto>) => void;
-  'message:delete': (payload: DeleteMessagePayload, ack: AckCallback<Empty>) => void;
-  'chat:read': (payload: ReadChatPayload, ack: AckCallback<UnreadState>) => void;
-  'chat:sync': (payload: SyncChatPayload, ack: AckCallback<MessagePage>) => void;
-  typing: (payload: TypingPayload, ack: AckCallback<Empty>) => void;
-}
+/** The payload a client event carries: an instance of its catalog payload class. */
+export type PayloadOf<E extends ClientEventName> = Instance<(typeof CLIENT_EVENTS)[E]['payload']>;
+/** The `data` of a client event's successful ack (`{}` where the catalog has no ack class). */
+export type AckDataOf<E extends ClientEventName> = Instance<(typeof CLIENT_EVENTS)[E]['ack']>;
+/** The payload of a server event. */
+export type ServerPayloadOf<E extends ServerEventName> = Instance<(typeof SERVER_EVENTS)[E]['payload']>;
 
-export interface MessageDeletedEvent {
-  chat_id: number;
-  message_id: number;
-  seq: number;
-}
-export interface ChatReadEvent {
-  chat_id: number;
-  user_id: number;
-  last_read_seq: number;
-  read_at: string;
-}
-export interface ChatDeletedEvent {
-  chat_id: number;
-}
-export interface MemberEvent {
-  chat_id: number;
-  member: MemberDto;
-}
-export interface MemberRemovedEvent {
-  chat_id: number;
-  user_id: number;
-}
-export interface TypingEvent {
-  chat_id: number;
-  user_id: number;
-  is_typing: boolean;
-}
-export interface PresenceEvent {
-  user_id: number;
-  online: boolean;
-  last_seen_at: string;
-}
-export interface AuthExpiredEvent {
-  message: string;
-}
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: PayloadOf<E>, ack: AckCallback<AckDataOf<E>>) => void;
+};
 
-export interface ServerToClientEvents {
-  'message:new': (message: MessageDto) => void;
-  'message:updated': (message: MessageDto) => void;
-  'message:deleted': (event: MessageDeletedEvent) => void;
-  'chat:read': (event: ChatReadEvent) => void;
-  'chat:created': (chat: ChatDto) => void;
-  'chat:updated': (chat: ChatDto) => void;
-  'chat:deleted': (event: ChatDeletedEvent) => void;
-  'member:added': (event: MemberEvent) => void;
-  'member:updated': (event: MemberEvent) => void;
-  'member:removed': (event: MemberRemovedEvent) => void;
-  typing: (event: TypingEvent) => void;
-  presence: (event: PresenceEvent) => void;
-  'auth:expired': (event: AuthExpiredEvent) => void;
-}
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerPayloadOf<E>) => void;
+};
 
 /** What the handshake stores on each socket (`socket.data`). */
 export interface SocketData {

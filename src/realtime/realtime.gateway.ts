@@ -1,26 +1,16 @@
 import { UseFilters, UseInterceptors } from '@nestjs/common';
 import {
   ConnectedSocket,
-  MessageBody,
   OnGatewayConnection,
   OnGatewayDisconnect,
   OnGatewayInit,
-  SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { AuthUser } from '../auth/current-user.decorator';
-import type { MessageDto } from '../messages/dto/message.dto';
 import { MessagesService } from '../messages/messages.service';
 import { ReadStateService } from '../messages/read-state.service';
-import {
-  DeleteMessageSocketDto,
-  EditMessageSocketDto,
-  ReadChatSocketDto,
-  SendMessageSocketDto,
-  SyncChatSocketDto,
-  TypingSocketDto,
-} from './dto/client-payloads.dto';
-import type { Empty, MessagePage, UnreadState } from './events.types';
+import { ClientEvent, ClientPayload } from './client-event.decorator';
+import type { AckDataOf, PayloadOf } from './events.types';
 import { RealtimeServer, type RealtimeIo, type RealtimeSocket } from './realtime-server';
 import { SocketHandshake } from './socket-handshake';
 import { SocketAdmission } from './socket-admission';
@@ -32,15 +22,15 @@ import { TypingService } from './typing.service';
 import { SocketContextInterceptor } from '../observability/socket-context.interceptor';
 import { WsAckInterceptor } from './ws-ack.interceptor';
 import { WsExceptionFilter } from './ws-exception.filter';
-import { WsPayloadInterceptor } from './ws-payload.interceptor';
 
 /**
  * The socket edge: every handler is one call to a service; the ack interceptor wraps its result.
- * Every handler is under the rate-limit interceptor, so every client event has a budget.
+ * Every handler is under the rate-limit interceptor, so every client event has a budget. The events,
+ * their payloads (validated by @ClientPayload) and acks are those of socket-contract.catalog.ts.
  */
 @WebSocketGateway()
 @UseFilters(WsExceptionFilter)
-@UseInterceptors(SocketContextInterceptor, WsAckInterceptor, WsRateLimitInterceptor, WsPayloadInterceptor)
+@UseInterceptors(SocketContextInterceptor, WsAckInterceptor, WsRateLimitInterceptor)
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly server: RealtimeServer,
@@ -69,33 +59,48 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.sessions.closed(socket);
   }
 
-  @SubscribeMessage('message:send')
-  async send(@SocketUser() user: AuthUser, @MessageBody() body: SendMessageSocketDto): Promise<MessageDto> {
+  @ClientEvent('message:send')
+  async send(
+    @SocketUser() user: AuthUser,
+    @ClientPayload() body: PayloadOf<'message:send'>,
+  ): Promise<AckDataOf<'message:send'>> {
     return (await this.messages.send(user.id, body.chat_id, body)).message;
   }
 
-  @SubscribeMessage('message:edit')
-  edit(@SocketUser() user: AuthUser, @MessageBody() body: EditMessageSocketDto): Promise<MessageDto> {
+  @ClientEvent('message:edit')
+  edit(
+    @SocketUser() user: AuthUser,
+    @ClientPayload() body: PayloadOf<'message:edit'>,
+  ): Promise<AckDataOf<'message:edit'>> {
     return this.messages.edit(user.id, body.chat_id, body.message_id, body.content);
   }
 
-  @SubscribeMessage('message:delete')
-  delete(@SocketUser() user: AuthUser, @MessageBody() body: DeleteMessageSocketDto): Promise<void> {
+  @ClientEvent('message:delete')
+  delete(@SocketUser() user: AuthUser, @ClientPayload() body: PayloadOf<'message:delete'>): Promise<void> {
     return this.messages.remove(user.id, body.chat_id, body.message_id);
   }
 
-  @SubscribeMessage('chat:read')
-  read(@SocketUser() user: AuthUser, @MessageBody() body: ReadChatSocketDto): Promise<UnreadState> {
+  @ClientEvent('chat:read')
+  read(
+    @SocketUser() user: AuthUser,
+    @ClientPayload() body: PayloadOf<'chat:read'>,
+  ): Promise<AckDataOf<'chat:read'>> {
     return this.readState.markRead(user.id, body.chat_id, body.up_to_seq);
   }
 
-  @SubscribeMessage('chat:sync')
-  sync(@SocketUser() user: AuthUser, @MessageBody() body: SyncChatSocketDto): Promise<MessagePage> {
+  @ClientEvent('chat:sync')
+  sync(
+    @SocketUser() user: AuthUser,
+    @ClientPayload() body: PayloadOf<'chat:sync'>,
+  ): Promise<AckDataOf<'chat:sync'>> {
     return this.messages.sync(user.id, body.chat_id, body.after_seq, body.limit);
   }
 
-  @SubscribeMessage('typing')
-  typing(@ConnectedSocket() socket: RealtimeSocket, @MessageBody() body: TypingSocketDto): Promise<Empty> {
+  @ClientEvent('typing')
+  typing(
+    @ConnectedSocket() socket: RealtimeSocket,
+    @ClientPayload() body: PayloadOf<'typing'>,
+  ): Promise<AckDataOf<'typing'>> {
     return this.typingService.update(socket, body.chat_id, body.is_typing);
   }
 }

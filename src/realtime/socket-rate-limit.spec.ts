@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import { loadConfig } from '../config/app-config';
-import { CLIENT_EVENTS } from './asyncapi/asyncapi.catalog';
+import { CLIENT_EVENTS } from './socket-contract.catalog';
 import { RealtimeGateway } from './realtime.gateway';
 import { eventRules, RateBudget, SocketRateLimiter } from './socket-rate-limit';
 

@@ -3,23 +3,20 @@ import { finalize, type Observable } from 'rxjs';
 import { RateLimited } from '../common/errors/domain-error';
 import { AppConfig, type RateRule, type SocketEventRates } from '../config/app-config';
 import { MetricsService } from '../observability/metrics.service';
-import type { ClientToServerEvents } from './events.types';
 import type { RealtimeSocket } from './realtime-server';
+import { CLIENT_EVENTS, type ClientEventName, type ClientEventSpec } from './socket-contract.catalog';
 
 /**
- * The budget of every client event, by name. The mapped type makes the compiler insist on a rule
- * for each typed event; a handler whose event is missing here still gets `other` (see
- * {@link SocketRateLimiter.forEvent}), and a unit test fails on it.
+ * The budget of every client event, by name, as the socket contract catalog assigns it. A handler
+ * whose event is missing here still gets `other` (see {@link SocketRateLimiter.forEvent}), and a
+ * unit test fails on it.
  */
-export function eventRules(rates: SocketEventRates): { [name in keyof ClientToServerEvents]: RateRule } {
-  return {
-    'message:send': rates.messageSend,
-    'message:edit': rates.messageEdit,
-    'message:delete': rates.messageDelete,
-    'chat:read': rates.chatRead,
-    'chat:sync': rates.chatSync,
-    typing: rates.typing,
-  };
+export function eventRules(rates: SocketEventRates): Record<ClientEventName, RateRule> {
+  const rules = {} as Record<ClientEventName, RateRule>;
+  for (const [event, spec] of Object.entries(CLIENT_EVENTS) as [ClientEventName, ClientEventSpec][]) {
+    rules[event] = rates[spec.budget];
+  }
+  return rules;
 }
 
 /** The wait a socket over its in-flight cap is told: its earlier events are usually done by then. */

@@ -3,7 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ErrorDto, FieldErrorDto } from '../../common/http/api-errors.decorator';
 import { SOCKET_MAX_PAYLOAD_BYTES } from '../realtime-io.adapter';
 import { RealtimeModule } from '../realtime.module';
-import { CLIENT_EVENTS, SERVER_EVENTS } from './asyncapi.catalog';
+import { ACK_ERRORS, type AckErrorStatus, CLIENT_EVENTS, SERVER_EVENTS } from '../socket-contract.catalog';
 
 export const ASYNCAPI_PATH = '/docs/asyncapi.json';
 
@@ -14,20 +14,8 @@ const schemaRef = (type: Type): Json => ref(`#/components/schemas/${type.name}`)
 /** Component and message keys may not contain ':'. */
 const keyOf = (event: string): string => event.replace(/:/g, '.');
 
-const ERROR_TEXT: Record<number, string> = {
-  400: '400 validation_failed (details lists the fields)',
-  403: '403 not_a_member, forbidden',
-  404: '404 chat_not_found, message_not_found',
-  429:
-    "429 rate_limited (details.retry_after_ms): past the user's budget for this event or the socket's " +
-    'events in flight; the socket stays usable',
-  503:
-    '503 service_unavailable (this instance is shutting down: the client reconnects and retries; or ' +
-    'the database is not answering: the client retries after details.retry_after_ms, a send with the ' +
-    'same client_message_id)',
-};
-
-function ackSchema(data: Type | null, errors: number[]): Json {
+function ackSchema(data: Type | null, errors: readonly AckErrorStatus[]): Json {
+  const statuses: AckErrorStatus[] = [400, ...errors, 429, 503];
   return {
     oneOf: [
       {
@@ -42,7 +30,7 @@ function ackSchema(data: Type | null, errors: number[]): Json {
         type: 'object',
         required: ['ok', 'error'],
         properties: { ok: { type: 'boolean', const: false }, error: schemaRef(ErrorDto) },
-        description: `Possible errors: ${[400, ...errors, 429, 503].map((status) => ERROR_TEXT[status]).join('; ')}`,
+        description: `Possible errors: ${statuses.map((status) => ACK_ERRORS[status]).join('; ')}`,
       },
     ],
   };
@@ -68,7 +56,7 @@ function schemasOf(app: INestApplication): Json {
   );
 }
 
-/** The AsyncAPI 3 document of the socket events, built from the catalog the gateway is tested against. */
+/** The AsyncAPI 3 document of the socket events, derived from the socket contract catalog. */
 export function buildAsyncApiDocument(app: INestApplication): Json {
   const messages: Json = {};
   const operations: Json = {};
@@ -103,7 +91,7 @@ export function buildAsyncApiDocument(app: INestApplication): Json {
       channel: ref(CHANNEL),
       title: event,
       summary: spec.summary,
-      description: `To: ${spec.to}.`,
+      description: `To: ${spec.audience}.`,
       messages: [ref(`${CHANNEL}/messages/${key}`)],
     };
   }

@@ -3,14 +3,6 @@ import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { EditMessageDto, PAGE_LIMIT, SendMessageDto } from '../../messages/dto/message-input.dto';
 import { MarkReadDto } from '../../messages/dto/read-state.dto';
-import type {
-  DeleteMessagePayload,
-  EditMessagePayload,
-  ReadChatPayload,
-  SendMessagePayload,
-  SyncChatPayload,
-  TypingPayload,
-} from '../events.types';
 
 /**
  * Payloads of the client events, validated like REST bodies (unknown fields rejected, no type
@@ -26,7 +18,7 @@ export class ChatRef {
   chat_id!: number;
 }
 
-export class MessageRef extends ChatRef implements DeleteMessagePayload {
+export class MessageRef extends ChatRef {
   @ApiProperty({ type: 'integer', example: 1042, minimum: 1 })
   @Max(MAX_ID)
   @Min(1)
@@ -34,19 +26,15 @@ export class MessageRef extends ChatRef implements DeleteMessagePayload {
   message_id!: number;
 }
 
-export class SendMessageSocketDto
-  extends IntersectionType(ChatRef, SendMessageDto)
-  implements SendMessagePayload {}
+export class SendMessageSocketDto extends IntersectionType(ChatRef, SendMessageDto) {}
 
-export class EditMessageSocketDto
-  extends IntersectionType(MessageRef, EditMessageDto)
-  implements EditMessagePayload {}
+export class EditMessageSocketDto extends IntersectionType(MessageRef, EditMessageDto) {}
 
 export class DeleteMessageSocketDto extends MessageRef {}
 
-export class ReadChatSocketDto extends IntersectionType(ChatRef, MarkReadDto) implements ReadChatPayload {}
+export class ReadChatSocketDto extends IntersectionType(ChatRef, MarkReadDto) {}
 
-export class SyncChatSocketDto extends ChatRef implements SyncChatPayload {
+export class SyncChatSocketDto extends ChatRef {
   @ApiProperty({
     type: 'integer',
     example: 57,
@@ -71,7 +59,7 @@ export class SyncChatSocketDto extends ChatRef implements SyncChatPayload {
   limit?: number;
 }
 
-export class TypingSocketDto extends ChatRef implements TypingPayload {
+export class TypingSocketDto extends ChatRef {
   @ApiProperty({ example: true, description: 'false when the user stopped typing' })
   @IsBoolean()
   is_typing!: boolean;

@@ -1,18 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MemberDto } from '../../members/dto/member.dto';
-import type {
-  AuthExpiredEvent,
-  ChatDeletedEvent,
-  ChatReadEvent,
-  MemberEvent,
-  MemberRemovedEvent,
-  MessageDeletedEvent,
-  PresenceEvent,
-  TypingEvent,
-} from '../events.types';
 
-/** Schemas of the server events' payloads, for the AsyncAPI document. */
-export class MessageDeletedEventDto implements MessageDeletedEvent {
+/** The server events' payloads (see socket-contract.catalog.ts): their types and AsyncAPI schemas. */
+export class MessageDeletedEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
@@ -23,7 +13,7 @@ export class MessageDeletedEventDto implements MessageDeletedEvent {
   seq!: number;
 }
 
-export class ChatReadEventDto implements ChatReadEvent {
+export class ChatReadEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
@@ -37,12 +27,12 @@ export class ChatReadEventDto implements ChatReadEvent {
   read_at!: string;
 }
 
-export class ChatDeletedEventDto implements ChatDeletedEvent {
+export class ChatDeletedEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 }
 
-export class MemberEventDto implements MemberEvent {
+export class MemberEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
@@ -50,7 +40,7 @@ export class MemberEventDto implements MemberEvent {
   member!: MemberDto;
 }
 
-export class MemberRemovedEventDto implements MemberRemovedEvent {
+export class MemberRemovedEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
@@ -58,7 +48,7 @@ export class MemberRemovedEventDto implements MemberRemovedEvent {
   user_id!: number;
 }
 
-export class TypingEventDto implements TypingEvent {
+export class TypingEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
 
@@ -69,7 +59,7 @@ export class TypingEventDto implements TypingEvent {
   is_typing!: boolean;
 }
 
-export class PresenceEventDto implements PresenceEvent {
+export class PresenceEventDto {
   @ApiProperty({ type: 'integer', example: 9 })
   user_id!: number;
 
@@ -83,7 +73,7 @@ export class PresenceEventDto implements PresenceEvent {
   last_seen_at!: string;
 }
 
-export class AuthExpiredEventDto implements AuthExpiredEvent {
+export class AuthExpiredEventDto {
   @ApiProperty({ example: 'The access token has expired; refresh it and reconnect' })
   message!: string;
 }
