@@ -1,23 +1,49 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChatDto } from '../chats/dto/chat.dto';
-import type { MemberDto } from '../members/dto/member.dto';
-import type { MessageDto } from '../messages/dto/message.dto';
+import type { MemberRole } from '../database/entities/chat-member.entity';
+
+/** A message as the contract shows it (the shape of MessageDto, which the services publish). */
+export interface MessagePayload {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender_id: number;
+  sender_name: string;
+  content: string;
+  client_message_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+}
+
+/** A member as the contract shows one (the shape of MemberDto). */
+export interface MemberPayload {
+  user_id: number;
+  username: string;
+  display_name: string;
+  role: MemberRole;
+  joined_at: string;
+  last_read_seq: number;
+}
 
 /**
- * What happened, told by the services after the change is committed. The realtime module turns
- * these into socket events; services never know about sockets.
+ * What happened, told by the services after the change is committed: ids, and the message or
+ * member as the REST answer showed it. The realtime module turns these into socket events,
+ * reading whatever else a payload needs after the commit (the chat as each member sees it);
+ * services never know about sockets. The payload shapes are declared here, not imported, so that
+ * this folder depends on no domain folder; the compiler checks them against the DTOs where the
+ * services publish and where the realtime side emits.
  */
 export type DomainEvent =
-  | { type: 'message.created'; chatId: number; message: MessageDto }
-  | { type: 'message.updated'; chatId: number; message: MessageDto }
+  | { type: 'message.created'; chatId: number; message: MessagePayload }
+  | { type: 'message.updated'; chatId: number; message: MessagePayload }
   | { type: 'message.deleted'; chatId: number; messageId: number; seq: number }
   | { type: 'chat.read'; chatId: number; userId: number; lastReadSeq: number; readAt: string }
-  /** `views` holds the chat as each member sees it (my_role, unread_count differ). */
-  | { type: 'chat.created'; chatId: number; views: Map<number, ChatDto> }
-  | { type: 'chat.updated'; chatId: number; views: Map<number, ChatDto> }
+  /** `memberIds`: the members the chat was created with. */
+  | { type: 'chat.created'; chatId: number; memberIds: number[] }
+  /** The chat's title, members or roles changed: each member's view of it is due again. */
+  | { type: 'chat.updated'; chatId: number }
   | { type: 'chat.deleted'; chatId: number; memberIds: number[] }
-  | { type: 'member.added'; chatId: number; member: MemberDto }
-  | { type: 'member.updated'; chatId: number; member: MemberDto }
+  | { type: 'member.added'; chatId: number; member: MemberPayload }
+  | { type: 'member.updated'; chatId: number; member: MemberPayload }
   | { type: 'member.removed'; chatId: number; userId: number };
 
 export type DomainEventType = DomainEvent['type'];

@@ -1,5 +1,7 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { ChatViews } from '../chats/chat-views';
+import type { ChatDto } from '../chats/dto/chat.dto';
 import { DomainEvent, DomainEventBus } from '../events/domain-events';
 import { MetricsService } from '../observability/metrics.service';
 import { RealtimeServer } from './realtime-server';
@@ -12,14 +14,23 @@ import { TypingService } from './typing.service';
  * sockets of every instance, in the order they are issued here. Emits are fire-and-forget:
  * socket.io queues each packet in the receiving socket's own buffer, so a slow or dead client
  * delays nobody (a dead one is dropped when its heartbeat times out).
+ *
+ * Payloads are built here, after the commit: chat:created and chat:updated read the chat as each
+ * member sees it. While such a read is pending for a chat, that chat's later events queue behind
+ * it, so every chat's events reach its sockets in the order they were published; the events of
+ * other chats, and those of a chat with nothing pending, go out at once.
  */
 @Injectable()
 export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RoomEventsPublisher.name);
   private unsubscribe?: () => void;
+  /** Per chat, the delivery that its next event waits for; absent when none is pending. */
+  private readonly pending = new Map<number, Promise<void>>();
 
   constructor(
     private readonly bus: DomainEventBus,
     private readonly server: RealtimeServer,
+    private readonly views: ChatViews,
     private readonly typing: TypingService,
     private readonly metrics: MetricsService,
   ) {}
@@ -35,11 +46,37 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
   publish(event: DomainEvent): void {
     if (!this.server.ready) return;
     const started = performance.now();
-    this.deliver(event);
-    this.metrics.commitToEmit((performance.now() - started) / 1000);
+    const delivered = (): void => this.metrics.commitToEmit((performance.now() - started) / 1000);
+    if (event.type === 'chat.created') {
+      // A new chat has no earlier events; its members join its room before anything is sent to it.
+      const room = chatRoom(event.chatId);
+      for (const userId of event.memberIds) this.server.io.in(userRoom(userId)).socketsJoin(room);
+    }
+    const before = this.pending.get(event.chatId);
+    if (!before && !needsRead(event)) {
+      this.deliver(event, undefined);
+      delivered();
+      return;
+    }
+    const done = (before ?? Promise.resolve())
+      .then(async () => {
+        const views = needsRead(event) ? await this.views.forAllMembers(event.chatId) : undefined;
+        if (!this.server.ready) return;
+        this.deliver(event, views);
+        delivered();
+      })
+      .catch((error: unknown) => {
+        this.logger.error(
+          `Delivering ${event.type} of chat ${event.chatId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      })
+      .finally(() => {
+        if (this.pending.get(event.chatId) === done) this.pending.delete(event.chatId);
+      });
+    this.pending.set(event.chatId, done);
   }
 
-  private deliver(event: DomainEvent): void {
+  private deliver(event: DomainEvent, views: Map<number, ChatDto> | undefined): void {
     const io = this.server.io;
     const room = chatRoom(event.chatId);
     switch (event.type) {
@@ -65,11 +102,10 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         });
         return;
       case 'chat.created':
-        for (const userId of event.views.keys()) io.in(userRoom(userId)).socketsJoin(room);
-        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:created', chat);
+        for (const [userId, chat] of views ?? []) io.to(userRoom(userId)).emit('chat:created', chat);
         return;
       case 'chat.updated':
-        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:updated', chat);
+        for (const [userId, chat] of views ?? []) io.to(userRoom(userId)).emit('chat:updated', chat);
         return;
       case 'chat.deleted':
         if (event.memberIds.length > 0) {
@@ -96,4 +132,11 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         event satisfies never;
     }
   }
+}
+
+/** Events whose payload is the chat as each member sees it, read after the commit. */
+function needsRead(
+  event: DomainEvent,
+): event is Extract<DomainEvent, { type: 'chat.created' | 'chat.updated' }> {
+  return event.type === 'chat.created' || event.type === 'chat.updated';
 }

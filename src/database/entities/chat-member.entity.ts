@@ -1,6 +1,6 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Chat } from '../chats/chat.entity';
-import { User } from '../users/user.entity';
+import { Chat } from './chat.entity';
+import { User } from './user.entity';
 
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { User } from './user.entity';
 
 export const CHAT_TYPES = ['keeper', 'seeker', 'vet', 'response', 'other'] as const;
 export type ChatType = (typeof CHAT_TYPES)[number];

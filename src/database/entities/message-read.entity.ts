@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import { User } from './user.entity';
 import { Message } from './message.entity';
 
 /** Read receipts: who read which message and when, one row per (message, reader). */

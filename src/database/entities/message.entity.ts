@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Chat } from '../chats/chat.entity';
-import { User } from '../users/user.entity';
+import { Chat } from './chat.entity';
+import { User } from './user.entity';
 
 @Entity({ name: 'messages' })
 export class Message {

@@ -7,7 +7,7 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from 'typeorm';
-import { User } from '../users/user.entity';
+import { User } from './user.entity';
 
 /** One row per issued refresh token; a login is the family of tokens rotated from one another. */
 @Entity({ name: 'refresh_tokens' })
