@@ -16,16 +16,17 @@ import { TypingService } from './typing.service';
  * delays nobody (a dead one is dropped when its heartbeat times out).
  *
  * Payloads are built here, after the commit: chat:created and chat:updated read the chat as each
- * member sees it. While such a read is pending for a chat, that chat's later events queue behind
- * it, so every chat's events reach its sockets in the order they were published; the events of
- * other chats, and those of a chat with nothing pending, go out at once.
+ * member sees it. While such a read is pending, the events published after it queue behind it, so
+ * events reach the sockets in the order they were published (member:added, then chat:updated,
+ * then the next message:new), within a chat and across chats alike, as when every payload was at
+ * hand; with nothing pending an event goes out at once, as before.
  */
 @Injectable()
 export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RoomEventsPublisher.name);
   private unsubscribe?: () => void;
-  /** Per chat, the delivery that its next event waits for; absent when none is pending. */
-  private readonly pending = new Map<number, Promise<void>>();
+  /** The last delivery still pending, which the next event waits for; undefined when none is. */
+  private pending?: Promise<void>;
 
   constructor(
     private readonly bus: DomainEventBus,
@@ -52,28 +53,30 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
       const room = chatRoom(event.chatId);
       for (const userId of event.memberIds) this.server.io.in(userRoom(userId)).socketsJoin(room);
     }
-    const before = this.pending.get(event.chatId);
-    if (!before && !needsRead(event)) {
+    if (!this.pending && !needsRead(event)) {
       this.deliver(event, undefined);
       delivered();
       return;
     }
-    const done = (before ?? Promise.resolve())
+    // The read starts now (its failure is reported below, in turn); the delivery waits for
+    // those published before it.
+    const views = needsRead(event) ? this.views.forAllMembers(event.chatId) : undefined;
+    views?.catch(() => undefined);
+    const done = (this.pending ?? Promise.resolve())
       .then(async () => {
-        const views = needsRead(event) ? await this.views.forAllMembers(event.chatId) : undefined;
+        const read = await views;
         if (!this.server.ready) return;
-        this.deliver(event, views);
+        this.deliver(event, read);
         delivered();
       })
       .catch((error: unknown) => {
-        this.logger.error(
-          `Delivering ${event.type} of chat ${event.chatId} failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.error(`Delivering ${event.type} of chat ${event.chatId} failed: ${reason}`);
       })
       .finally(() => {
-        if (this.pending.get(event.chatId) === done) this.pending.delete(event.chatId);
+        if (this.pending === done) this.pending = undefined;
       });
-    this.pending.set(event.chatId, done);
+    this.pending = done;
   }
 
   private deliver(event: DomainEvent, views: Map<number, ChatDto> | undefined): void {
