@@ -29,10 +29,14 @@ describe('realtime event order (e2e)', () => {
     const last = waitForEvent(socket, 'message:new', 5000, (m) => m.id === elsewhere.id);
 
     const bus = t.app.get(DomainEventBus);
-    bus.publish({ type: 'chat.updated', chatId: chat.id });
-    bus.publish({ type: 'message.created', chatId: chat.id, message });
-    bus.publish({ type: 'chat.updated', chatId: other.id });
-    bus.publish({ type: 'message.created', chatId: other.id, message: elsewhere });
+    // Published back to back, as a service does: without awaiting the first.
+    const published = [
+      bus.publish({ type: 'chat.updated', chatId: chat.id }),
+      bus.publish({ type: 'message.created', chatId: chat.id, message }),
+      bus.publish({ type: 'chat.updated', chatId: other.id }),
+      bus.publish({ type: 'message.created', chatId: other.id, message: elsewhere }),
+    ];
+    await Promise.all(published);
     await last;
 
     expect(log.events.map(({ name, payload }) => [name, (payload as { id: number }).id])).toEqual([

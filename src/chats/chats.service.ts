@@ -78,7 +78,7 @@ export class ChatsService {
       await this.members.addAll(chatId, userId, memberIds, manager);
       return { chatId, view: (await this.views.one(chatId, userId, manager))! };
     });
-    this.events.publish({ type: 'chat.created', chatId, memberIds });
+    await this.events.publish({ type: 'chat.created', chatId, memberIds });
     return view;
   }
 
@@ -89,7 +89,7 @@ export class ChatsService {
       await this.chats.rename(chatId, input.title, manager);
       return (await this.views.one(chatId, userId, manager))!;
     });
-    this.events.publish({ type: 'chat.updated', chatId });
+    await this.events.publish({ type: 'chat.updated', chatId });
     return view;
   }
 
@@ -105,6 +105,6 @@ export class ChatsService {
       await this.chats.softDelete(chatId, manager);
       return members.map((row) => row.user_id);
     });
-    this.events.publish({ type: 'chat.deleted', chatId, memberIds });
+    await this.events.publish({ type: 'chat.deleted', chatId, memberIds });
   }
 }

@@ -50,7 +50,7 @@ export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 type Listener = (event: DomainEvent) => void | Promise<void>;
 
-/** In-process, synchronous fan-out to listeners; a failing listener is logged, never thrown back. */
+/** In-process fan-out to listeners, in order; a failing listener is logged, never thrown back. */
 @Injectable()
 export class DomainEventBus {
   private readonly logger = new Logger('DomainEventBus');
@@ -61,16 +61,29 @@ export class DomainEventBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Call only after the transaction that made the change has committed. */
-  publish(event: DomainEvent): void {
+  /**
+   * Publishes the events in order; call only after the transaction that made the change has
+   * committed. Resolves once every listener has handled them, those that handle an event
+   * asynchronously too (the realtime side may read a chat's views before it emits), so that the
+   * caller is answered after its events are out; never rejects.
+   */
+  async publish(...events: DomainEvent[]): Promise<void> {
+    await Promise.all(events.map((event) => this.dispatch(event)));
+  }
+
+  /** Settles when the listeners' work on the event is done; never rejects. */
+  private dispatch(event: DomainEvent): Promise<unknown> {
+    const handled: Promise<void>[] = [];
     for (const listener of this.listeners) {
       try {
         const result = listener(event);
-        if (result instanceof Promise) result.catch((error: unknown) => this.report(event, error));
+        if (result instanceof Promise)
+          handled.push(result.catch((error: unknown) => this.report(event, error)));
       } catch (error) {
         this.report(event, error);
       }
     }
+    return Promise.all(handled);
   }
 
   private report(event: DomainEvent, error: unknown): void {

@@ -51,10 +51,7 @@ export class MembersService {
       assertMembersPerChat(await this.members.touch(chatId, manager), this.config.maxMembersPerChat);
       return this.member(manager, chatId, userId);
     });
-    this.publish([
-      { type: 'member.added', chatId, member },
-      { type: 'chat.updated', chatId },
-    ]);
+    await this.events.publish({ type: 'member.added', chatId, member }, { type: 'chat.updated', chatId });
     return member;
   }
 
@@ -82,7 +79,7 @@ export class MembersService {
       changed.push({ type: 'chat.updated', chatId });
       return { member: updated, events: changed };
     });
-    this.publish(events);
+    await this.events.publish(...events);
     return member;
   }
 
@@ -123,11 +120,7 @@ export class MembersService {
       events.push({ type: 'chat.updated', chatId });
       return events;
     });
-    this.publish(events);
-  }
-
-  private publish(events: DomainEvent[]): void {
-    for (const event of events) this.events.publish(event);
+    await this.events.publish(...events);
   }
 
   private async activeState(manager: EntityManager, chatId: number, userId: number): Promise<MemberStateRow> {

@@ -42,7 +42,7 @@ export class MessagesService {
       return { message: await this.original(chatId, userId, clientMessageId), created: false };
     }
     const message = toMessageDto(outcome.row);
-    if (outcome.created) this.events.publish({ type: 'message.created', chatId, message });
+    if (outcome.created) await this.events.publish({ type: 'message.created', chatId, message });
     return { message, created: outcome.created };
   }
 
@@ -52,7 +52,7 @@ export class MessagesService {
     const row = await this.messages.edit(chatId, messageId, content);
     if (!row) throw new MessageNotFound();
     const message = toMessageDto(row);
-    this.events.publish({ type: 'message.updated', chatId, message });
+    await this.events.publish({ type: 'message.updated', chatId, message });
     return message;
   }
 
@@ -62,7 +62,7 @@ export class MessagesService {
     assertCanDelete(await this.messages.findLive(chatId, messageId), membership);
     const seq = await this.messages.softDelete(chatId, messageId);
     if (seq === undefined) throw new MessageNotFound();
-    this.events.publish({ type: 'message.deleted', chatId, messageId, seq });
+    await this.events.publish({ type: 'message.deleted', chatId, messageId, seq });
   }
 
   async list(userId: number, chatId: number, query: ListMessagesQuery): Promise<MessagePageDto> {

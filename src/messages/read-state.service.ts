@@ -44,7 +44,7 @@ export class ReadStateService {
         throw error;
       });
     if (!moved) return (await this.readState.unread(chatId, userId)) ?? this.access.refuse(chatId, userId);
-    this.events.publish({
+    await this.events.publish({
       type: 'chat.read',
       chatId,
       userId,

@@ -44,8 +44,9 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  publish(event: DomainEvent): void {
-    if (!this.server.ready) return;
+  /** Delivers the event, at once or after those pending; the promise settles once it is out. */
+  publish(event: DomainEvent): Promise<void> | undefined {
+    if (!this.server.ready) return undefined;
     const started = performance.now();
     const delivered = (): void => this.metrics.commitToEmit((performance.now() - started) / 1000);
     if (event.type === 'chat.created') {
@@ -56,7 +57,7 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
     if (!this.pending && !needsRead(event)) {
       this.deliver(event, undefined);
       delivered();
-      return;
+      return undefined;
     }
     // The read starts now (its failure is reported below, in turn); the delivery waits for
     // those published before it.
@@ -77,6 +78,7 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         if (this.pending === done) this.pending = undefined;
       });
     this.pending = done;
+    return done;
   }
 
   private deliver(event: DomainEvent, views: Map<number, ChatDto> | undefined): void {
