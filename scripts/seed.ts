@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { EmbeddedDatabase } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
-import { memberKey } from '../src/members/membership-sql';
+import { memberKey } from '../src/members/membership-limits';
 
 /**
  * Demo data for frontend teams and benchmarks: people of the rescue platform, chats of every

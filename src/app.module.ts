@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { ChatsModule } from './chats/chats.module';
 import { EventsModule } from './events/events.module';
+import { RepositoriesModule } from './repositories/repositories.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
@@ -39,6 +40,7 @@ export class AppModule {
         ObservabilityModule,
         ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: rateLimitOptions }),
         EventsModule,
+        RepositoriesModule,
         AuthModule,
         UsersModule,
         ChatsModule,

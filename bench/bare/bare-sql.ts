@@ -1,4 +1,4 @@
-import { escapeLike } from '../../src/common/sql';
+import { escapeLike } from '../../src/repositories/sql';
 
 /**
  * The SQL of the bare baseline. History and search pages are the service's own statements less

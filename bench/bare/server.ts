@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, PoolClient } from 'pg';
 import { Server, Socket } from 'socket.io';
-import { unreadCountSql } from '../../src/messages/unread';
+import { unreadCountSql } from '../../src/repositories/read-state.repository';
 import { verifyToken } from '../lib/api';
 import { BARE_SQL, pageSql } from './bare-sql';
 

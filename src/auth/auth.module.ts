@@ -1,13 +1,10 @@
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { User } from '../users/user.entity';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
-import { RefreshToken } from './refresh-token.entity';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 
@@ -22,10 +19,7 @@ function jwtOptions(config: AppConfig): JwtModuleOptions {
 }
 
 @Module({
-  imports: [
-    JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions }),
-    TypeOrmModule.forFeature([User, RefreshToken]),
-  ],
+  imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions })],
   controllers: [AuthController],
   providers: [AuthService, LoginThrottle, RefreshTokenService, TokenService],
   exports: [TokenService],

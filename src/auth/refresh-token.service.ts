@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
-import { RefreshToken } from './refresh-token.entity';
+import { RefreshTokensRepository } from '../repositories/refresh-tokens.repository';
 
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -20,21 +20,21 @@ function invalid(): DomainError {
 export class RefreshTokenService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly tokens: RefreshTokensRepository,
     private readonly config: AppConfig,
   ) {}
 
-  async issue(
-    userId: number,
-    familyId: string = randomUUID(),
-    manager: EntityManager = this.db.manager,
-  ): Promise<string> {
+  async issue(userId: number, familyId: string = randomUUID(), manager?: EntityManager): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await manager.getRepository(RefreshToken).insert({
-      userId,
-      familyId,
-      tokenHash: hash(token),
-      expiresAt: new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000),
-    });
+    await this.tokens.insert(
+      {
+        userId,
+        familyId,
+        tokenHash: hash(token),
+        expiresAt: new Date(Date.now() + this.config.refreshTokenTtlSeconds * 1000),
+      },
+      manager,
+    );
     return token;
   }
 
@@ -45,17 +45,13 @@ export class RefreshTokenService {
    */
   async rotate(token: string): Promise<{ userId: number; token: string }> {
     const outcome = await this.db.transaction(async (manager) => {
-      const repo = manager.getRepository(RefreshToken);
-      const row = await repo.findOne({
-        where: { tokenHash: hash(token) },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const row = await this.tokens.findByHashForUpdate(hash(token), manager);
       if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return { kind: 'invalid' as const };
       if (row.rotatedAt) {
-        await repo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+        await this.tokens.revokeFamily(row.familyId, manager);
         return { kind: 'reused' as const };
       }
-      await repo.update({ id: row.id }, { rotatedAt: new Date() });
+      await this.tokens.markRotated(row.id, manager);
       const successor = await this.issue(row.userId, row.familyId, manager);
       return { kind: 'ok' as const, userId: row.userId, token: successor };
     });
@@ -65,10 +61,8 @@ export class RefreshTokenService {
 
   /** Ends the login the token belongs to; unknown tokens are ignored so logout never fails. */
   async revokeLogin(token: string): Promise<void> {
-    const row = await this.db.getRepository(RefreshToken).findOneBy({ tokenHash: hash(token) });
+    const row = await this.tokens.findByHash(hash(token));
     if (!row) return;
-    await this.db
-      .getRepository(RefreshToken)
-      .update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.tokens.revokeFamily(row.familyId);
   }
 }

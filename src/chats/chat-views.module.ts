@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ChatViews } from './chat-views';
 
-/** The chat read model, shared by chats and members without either importing the other. */
+/** The chat read model: the chats module's reads, and the realtime side's payloads after commit. */
 @Module({ providers: [ChatViews], exports: [ChatViews] })
 export class ChatViewsModule {}

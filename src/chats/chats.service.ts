@@ -6,7 +6,10 @@ import { AppConfig } from '../config/app-config';
 import { DomainEventBus } from '../events/domain-events';
 import { MembersAccessService } from '../members/members-access.service';
 import { canDeleteChat, MANAGERS } from '../members/member-rules';
-import { assertChatsPerUser, assertMembersPerChat, lockChat, memberKey } from '../members/membership-sql';
+import { assertMembersPerChat, assertNoneAtChatLimit, memberKey } from '../members/membership-limits';
+import { ChatsRepository } from '../repositories/chats.repository';
+import { MembersRepository } from '../repositories/members.repository';
+import { UsersRepository } from '../repositories/users.repository';
 import { ChatViews } from './chat-views';
 import type { ChatDto, ChatPageDto } from './dto/chat.dto';
 import type { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
@@ -17,6 +20,9 @@ export class ChatsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: MembersAccessService,
     private readonly views: ChatViews,
+    private readonly chats: ChatsRepository,
+    private readonly members: MembersRepository,
+    private readonly users: UsersRepository,
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
   ) {}
@@ -46,75 +52,59 @@ export class ChatsService {
     const key = memberKey(memberIds);
     const postId = input.post_id ?? null;
 
-    const { chatId, views } = await this.db.transaction(async (manager) => {
-      const known: { id: number }[] = await manager.query('SELECT id FROM users WHERE id = ANY($1::int[])', [
-        memberIds,
-      ]);
-      const unknown = memberIds.filter((id) => !known.some((row) => row.id === id));
+    const { chatId, view } = await this.db.transaction(async (manager) => {
+      const known = await this.users.existing(memberIds, manager);
+      const unknown = memberIds.filter((id) => !known.includes(id));
       if (unknown.length > 0) {
         throw new ValidationFailed(
           unknown.map((id) => ({ field: 'member_ids', message: `user ${id} does not exist` })),
         );
       }
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `${chatType}:${postId}:${key}`,
-      ]);
-      const existing: { id: number }[] = await manager.query(
-        `SELECT id FROM chats
-          WHERE member_key = $1 AND chat_type = $2 AND post_id IS NOT DISTINCT FROM $3 AND deleted_at IS NULL
-          LIMIT 1`,
-        [key, chatType, postId],
-      );
-      if (existing[0]) {
+      await this.chats.lockCreation(`${chatType}:${postId}:${key}`, manager);
+      const existing = await this.chats.findLiveByMembers(key, chatType, postId, manager);
+      if (existing !== undefined) {
         throw new DomainError('chat_exists', 'A chat with exactly these members already exists', {
-          chat_id: existing[0].id,
+          chat_id: existing,
         });
       }
-      await assertChatsPerUser(manager, memberIds, this.config.maxChatsPerUser);
-      const [chat]: { id: number }[] = await manager.query(
-        `INSERT INTO chats (chat_type, title, post_id, created_by, member_key) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [chatType, input.title ?? null, postId, userId, key],
+      assertNoneAtChatLimit(
+        await this.members.usersAtChatLimit(memberIds, this.config.maxChatsPerUser, manager),
+        this.config.maxChatsPerUser,
       );
-      await manager.query(
-        `INSERT INTO chat_members (chat_id, user_id, role)
-         SELECT $1, id, CASE WHEN id = $2 THEN 'owner' ELSE 'member' END FROM unnest($3::int[]) AS id`,
-        [chat.id, userId, memberIds],
+      const chatId = await this.chats.create(
+        { chatType, title: input.title ?? null, postId, createdBy: userId, memberKey: key },
+        manager,
       );
-      return { chatId: chat.id, views: await this.views.forAllMembers(chat.id, manager) };
+      await this.members.addAll(chatId, userId, memberIds, manager);
+      return { chatId, view: (await this.views.one(chatId, userId, manager))! };
     });
-    this.events.publish({ type: 'chat.created', chatId, views });
-    return views.get(userId)!;
+    await this.events.publish({ type: 'chat.created', chatId, memberIds });
+    return view;
   }
 
   async rename(userId: number, chatId: number, input: UpdateChatDto): Promise<ChatDto> {
-    const views = await this.db.transaction(async (manager) => {
-      await lockChat(manager, chatId);
+    const view = await this.db.transaction(async (manager) => {
+      await this.chats.lock(chatId, manager);
       await this.access.requireMember(chatId, userId, MANAGERS, manager);
-      await manager.query('UPDATE chats SET title = $2, updated_at = now() WHERE id = $1', [
-        chatId,
-        input.title,
-      ]);
-      return this.views.forAllMembers(chatId, manager);
+      await this.chats.rename(chatId, input.title, manager);
+      return (await this.views.one(chatId, userId, manager))!;
     });
-    this.events.publish({ type: 'chat.updated', chatId, views });
-    return views.get(userId)!;
+    await this.events.publish({ type: 'chat.updated', chatId });
+    return view;
   }
 
   /** Soft delete, for every member at once. */
   async remove(userId: number, chatId: number): Promise<void> {
     const memberIds = await this.db.transaction(async (manager) => {
-      await lockChat(manager, chatId);
+      await this.chats.lock(chatId, manager);
       const me = await this.access.requireMember(chatId, userId, undefined, manager);
-      const members: { user_id: number }[] = await manager.query(
-        'SELECT user_id FROM chat_members WHERE chat_id = $1 AND removed_at IS NULL',
-        [chatId],
-      );
+      const members = await this.members.standings(chatId, manager);
       if (!canDeleteChat(me.role, members.length)) {
         throw new Forbidden('Only the owner or an admin may delete this chat');
       }
-      await manager.query('UPDATE chats SET deleted_at = now() WHERE id = $1', [chatId]);
+      await this.chats.softDelete(chatId, manager);
       return members.map((row) => row.user_id);
     });
-    this.events.publish({ type: 'chat.deleted', chatId, memberIds });
+    await this.events.publish({ type: 'chat.deleted', chatId, memberIds });
   }
 }

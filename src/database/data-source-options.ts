@@ -1,11 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import { RefreshToken } from '../auth/refresh-token.entity';
-import { Chat } from '../chats/chat.entity';
-import { ChatMember } from '../members/chat-member.entity';
-import { MessageRead } from '../messages/message-read.entity';
-import { Message } from '../messages/message.entity';
-import { User } from '../users/user.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Chat } from './entities/chat.entity';
+import { ChatMember } from './entities/chat-member.entity';
+import { MessageRead } from './entities/message-read.entity';
+import { Message } from './entities/message.entity';
+import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client';
 
 export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageRead];

@@ -1,4 +1,4 @@
-import type { MemberRole } from './chat-member.entity';
+import type { MemberRole } from '../database/entities/chat-member.entity';
 
 /**
  * The role rules of the contract, as pure functions: each answers why not (a message), or null

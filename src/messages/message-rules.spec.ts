@@ -1,6 +1,6 @@
 import { DomainError } from '../common/errors/domain-error';
 import type { Membership } from '../members/members-access.service';
-import { assertCanDelete, assertCanEdit, searchPatterns, syncQuery, toPage } from './message-rules';
+import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message-rules';
 
 const codeOf = (run: () => void): string | undefined => {
   try {
@@ -44,21 +44,6 @@ describe('assertCanDelete', () => {
 
   it('answers message_not_found before looking at roles', () => {
     expect(codeOf(() => assertCanDelete(undefined, member(9, 'owner')))).toBe('message_not_found');
-  });
-});
-
-describe('searchPatterns', () => {
-  it('makes one substring pattern per distinct word', () => {
-    expect(searchPatterns('  рыжий  Кот\tрыжий ')).toEqual(['%рыжий%', '%Кот%']);
-  });
-
-  it('escapes LIKE wildcards and the escape character (seed defect 9)', () => {
-    expect(searchPatterns('100% a_b c\\d')).toEqual(['%100\\%%', '%a\\_b%', '%c\\\\d%']);
-  });
-
-  it('has no pattern for no words', () => {
-    expect(searchPatterns(undefined)).toEqual([]);
-    expect(searchPatterns('   ')).toEqual([]);
   });
 });
 

@@ -1,6 +1,5 @@
 import { Forbidden, MessageNotFound, ValidationFailed } from '../common/errors/domain-error';
 import { MAX_ID } from '../common/http/parse-id.pipe';
-import { escapeLike } from '../common/sql';
 import type { Membership } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT } from './dto/message-input.dto';
 
@@ -27,12 +26,6 @@ export function assertCanDelete<T extends AuthoredRow>(
   if (message.sender_id !== membership.userId && membership.role === 'member') {
     throw new Forbidden('Only the author, an admin or the owner may delete a message');
   }
-}
-
-/** ILIKE patterns for the words of a search: each must occur, wildcards in them are literal. */
-export function searchPatterns(query: string | undefined): string[] {
-  const words = new Set((query ?? '').split(/\s+/u).filter((word) => word.length > 0));
-  return [...words].map((word) => `%${escapeLike(word)}%`);
 }
 
 /** A page from rows fetched with limit + 1: the extra row only tells that there is more. */

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { MessageNotFound, NotAMember } from '../common/errors/domain-error';
 import { DomainEventBus } from '../events/domain-events';
 import { MembersAccessService } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-input.dto';
-import { MESSAGE_COLUMNS, MessageDto, MessagePageDto, MessageRow, toMessageDto } from './dto/message.dto';
-import { historyQuery } from './history-query';
-import { findLiveMessage } from './live-message';
+import { MessagesRepository } from '../repositories/messages.repository';
+import { MessageDto, MessagePageDto, toMessageDto } from './dto/message.dto';
 import { MessageSendBatcher } from './send-batcher';
 import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message-rules';
 
 @Injectable()
 export class MessagesService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly messages: MessagesRepository,
     private readonly members: MembersAccessService,
     private readonly events: DomainEventBus,
     private readonly batcher: MessageSendBatcher,
@@ -45,48 +42,31 @@ export class MessagesService {
       return { message: await this.original(chatId, userId, clientMessageId), created: false };
     }
     const message = toMessageDto(outcome.row);
-    if (outcome.created) this.events.publish({ type: 'message.created', chatId, message });
+    if (outcome.created) await this.events.publish({ type: 'message.created', chatId, message });
     return { message, created: outcome.created };
   }
 
   async edit(userId: number, chatId: number, messageId: number, content: string): Promise<MessageDto> {
     await this.members.requireMember(chatId, userId);
-    assertCanEdit(await findLiveMessage(this.db, chatId, messageId), userId);
-    const rows: MessageRow[] = await this.db.query(
-      `WITH m AS (
-         UPDATE messages m SET content = $3, edited_at = now()
-          WHERE m.id = $2 AND m.chat_id = $1 AND m.deleted_at IS NULL
-         RETURNING ${MESSAGE_COLUMNS}
-       )
-       SELECT * FROM m`,
-      [chatId, messageId, content],
-    );
-    if (!rows[0]) throw new MessageNotFound();
-    const message = toMessageDto(rows[0]);
-    this.events.publish({ type: 'message.updated', chatId, message });
+    assertCanEdit(await this.messages.findLive(chatId, messageId), userId);
+    const row = await this.messages.edit(chatId, messageId, content);
+    if (!row) throw new MessageNotFound();
+    const message = toMessageDto(row);
+    await this.events.publish({ type: 'message.updated', chatId, message });
     return message;
   }
 
   /** Soft delete: the row stays for the seq sequence, but no list, count or last_message shows it. */
   async remove(userId: number, chatId: number, messageId: number): Promise<void> {
     const membership = await this.members.requireMember(chatId, userId);
-    assertCanDelete(await findLiveMessage(this.db, chatId, messageId), membership);
-    const rows: { seq: number }[] = await this.db.query(
-      `WITH m AS (
-         UPDATE messages SET deleted_at = now()
-          WHERE id = $2 AND chat_id = $1 AND deleted_at IS NULL
-         RETURNING seq
-       )
-       SELECT seq FROM m`,
-      [chatId, messageId],
-    );
-    if (!rows[0]) throw new MessageNotFound();
-    this.events.publish({ type: 'message.deleted', chatId, messageId, seq: rows[0].seq });
+    assertCanDelete(await this.messages.findLive(chatId, messageId), membership);
+    const seq = await this.messages.softDelete(chatId, messageId);
+    if (seq === undefined) throw new MessageNotFound();
+    await this.events.publish({ type: 'message.deleted', chatId, messageId, seq });
   }
 
   async list(userId: number, chatId: number, query: ListMessagesQuery): Promise<MessagePageDto> {
-    const { sql, params } = historyQuery(chatId, userId, query);
-    const rows: MessageRow[] = await this.db.query(sql, params);
+    const rows = await this.messages.history(chatId, userId, query);
     // Nothing: an empty page, or no access (the statement checked it); only then ask which.
     if (rows.length === 0) await this.members.requireMember(chatId, userId);
     const page = toPage(rows, query.limit);
@@ -105,12 +85,8 @@ export class MessagesService {
   }
 
   private async original(chatId: number, senderId: number, clientMessageId: string): Promise<MessageDto> {
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m
-        WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
-      [chatId, senderId, clientMessageId],
-    );
-    if (!rows[0]) throw new MessageNotFound();
-    return toMessageDto(rows[0]);
+    const row = await this.messages.original(chatId, senderId, clientMessageId);
+    if (!row) throw new MessageNotFound();
+    return toMessageDto(row);
   }
 }

@@ -1,4 +1,5 @@
-import { cursorMoves, groupBatch, SendRequest, SentRow } from './send-batch';
+import type { SentRow } from '../repositories/messages.repository';
+import { cursorMoves, groupBatch, SendRequest } from './send-batch';
 
 const request = (chatId: number, senderId: number, clientMessageId: string | null = null): SendRequest => ({
   chatId,

@@ -5,16 +5,9 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { AppConfig } from '../config/app-config';
-import { readUpTo } from './receipts';
-import {
-  beginAndLockChatsSql,
-  cursorMoves,
-  groupBatch,
-  RECEIPTS_IN_BATCH_MAX,
-  SEND_BATCH_SQL,
-  SendRequest,
-  SentRow,
-} from './send-batch';
+import { beginAndLockChatsSql, SEND_BATCH_SQL, SentRow } from '../repositories/messages.repository';
+import { ReadStateService } from './read-state.service';
+import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch';
 
 /**
  * What became of one request: the row it inserted (created) or the row an earlier request of the
@@ -89,6 +82,7 @@ export class MessageSendBatcher {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly readState: ReadStateService,
     config: AppConfig,
   ) {
     this.timeoutMs = config.databaseQueryTimeoutMs;
@@ -264,7 +258,7 @@ export class MessageSendBatcher {
     // Long backlogs: the cursor move and its receipts after the commit; only those senders wait.
     const backlogs = new Map<string, Promise<void>>();
     for (const move of late) {
-      const read = readUpTo(this.db, move.chatId, move.userId, move.upToSeq);
+      const read = this.readState.readUpTo(move.chatId, move.userId, move.upToSeq);
       backlogs.set(
         `${move.chatId}:${move.userId}`,
         read.catch((error: unknown) =>

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ChatViewsModule } from '../chats/chat-views.module';
 import { MembersModule } from '../members/members.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PresenceService } from './presence.service';
@@ -16,7 +17,7 @@ import { SocketSessions } from './socket-sessions';
 import { TypingService } from './typing.service';
 
 @Module({
-  imports: [AuthModule, MembersModule, MessagesModule],
+  imports: [AuthModule, ChatViewsModule, MembersModule, MessagesModule],
   providers: [
     RealtimeGateway,
     RealtimeServer,

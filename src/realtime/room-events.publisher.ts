@@ -1,5 +1,7 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { ChatViews } from '../chats/chat-views';
+import type { ChatDto } from '../chats/dto/chat.dto';
 import { DomainEvent, DomainEventBus } from '../events/domain-events';
 import { MetricsService } from '../observability/metrics.service';
 import { RealtimeServer } from './realtime-server';
@@ -12,14 +14,24 @@ import { TypingService } from './typing.service';
  * sockets of every instance, in the order they are issued here. Emits are fire-and-forget:
  * socket.io queues each packet in the receiving socket's own buffer, so a slow or dead client
  * delays nobody (a dead one is dropped when its heartbeat times out).
+ *
+ * Payloads are built here, after the commit: chat:created and chat:updated read the chat as each
+ * member sees it. While such a read is pending, the events published after it queue behind it, so
+ * events reach the sockets in the order they were published (member:added, then chat:updated,
+ * then the next message:new), within a chat and across chats alike, as when every payload was at
+ * hand; with nothing pending an event goes out at once, as before.
  */
 @Injectable()
 export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RoomEventsPublisher.name);
   private unsubscribe?: () => void;
+  /** The last delivery still pending, which the next event waits for; undefined when none is. */
+  private pending?: Promise<void>;
 
   constructor(
     private readonly bus: DomainEventBus,
     private readonly server: RealtimeServer,
+    private readonly views: ChatViews,
     private readonly typing: TypingService,
     private readonly metrics: MetricsService,
   ) {}
@@ -32,14 +44,44 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  publish(event: DomainEvent): void {
-    if (!this.server.ready) return;
+  /** Delivers the event, at once or after those pending; the promise settles once it is out. */
+  publish(event: DomainEvent): Promise<void> | undefined {
+    if (!this.server.ready) return undefined;
     const started = performance.now();
-    this.deliver(event);
-    this.metrics.commitToEmit((performance.now() - started) / 1000);
+    const delivered = (): void => this.metrics.commitToEmit((performance.now() - started) / 1000);
+    if (event.type === 'chat.created') {
+      // A new chat has no earlier events; its members join its room before anything is sent to it.
+      const room = chatRoom(event.chatId);
+      for (const userId of event.memberIds) this.server.io.in(userRoom(userId)).socketsJoin(room);
+    }
+    if (!this.pending && !needsRead(event)) {
+      this.deliver(event, undefined);
+      delivered();
+      return undefined;
+    }
+    // The read starts now (its failure is reported below, in turn); the delivery waits for
+    // those published before it.
+    const views = needsRead(event) ? this.views.forAllMembers(event.chatId) : undefined;
+    views?.catch(() => undefined);
+    const done = (this.pending ?? Promise.resolve())
+      .then(async () => {
+        const read = await views;
+        if (!this.server.ready) return;
+        this.deliver(event, read);
+        delivered();
+      })
+      .catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.error(`Delivering ${event.type} of chat ${event.chatId} failed: ${reason}`);
+      })
+      .finally(() => {
+        if (this.pending === done) this.pending = undefined;
+      });
+    this.pending = done;
+    return done;
   }
 
-  private deliver(event: DomainEvent): void {
+  private deliver(event: DomainEvent, views: Map<number, ChatDto> | undefined): void {
     const io = this.server.io;
     const room = chatRoom(event.chatId);
     switch (event.type) {
@@ -65,11 +107,10 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         });
         return;
       case 'chat.created':
-        for (const userId of event.views.keys()) io.in(userRoom(userId)).socketsJoin(room);
-        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:created', chat);
+        for (const [userId, chat] of views ?? []) io.to(userRoom(userId)).emit('chat:created', chat);
         return;
       case 'chat.updated':
-        for (const [userId, chat] of event.views) io.to(userRoom(userId)).emit('chat:updated', chat);
+        for (const [userId, chat] of views ?? []) io.to(userRoom(userId)).emit('chat:updated', chat);
         return;
       case 'chat.deleted':
         if (event.memberIds.length > 0) {
@@ -96,4 +137,11 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         event satisfies never;
     }
   }
+}
+
+/** Events whose payload is the chat as each member sees it, read after the commit. */
+function needsRead(
+  event: DomainEvent,
+): event is Extract<DomainEvent, { type: 'chat.created' | 'chat.updated' }> {
+  return event.type === 'chat.created' || event.type === 'chat.updated';
 }

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ListUsersQuery } from './dto/list-users.query';
-import { UserDto, UserListDto } from './dto/user.dto';
+import { UserDto } from '../auth/dto/user.dto';
+import { UserListDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { LowerCaseTrim, Trim } from '../../common/http/transforms';
 import { TextLength } from '../../common/http/validators';
-import { UserDto } from '../../users/dto/user.dto';
+import { UserDto } from './user.dto';
 
 export class RegisterDto {
   @ApiProperty({ example: 'anna.k', description: '3–32 of a-z 0-9 _ . - ; upper case is folded to lower' })

@@ -4,7 +4,7 @@ import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/transforms';
 import { MAX_INPUT_ITEMS } from '../../common/http/text';
 import { IdList, TextLength } from '../../common/http/validators';
-import { CHAT_TYPES, type ChatType } from '../chat.entity';
+import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
 
 export const TITLE_MAX = 200;
 export const MEMBER_IDS_MAX = MAX_INPUT_ITEMS;

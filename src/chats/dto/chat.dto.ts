@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MEMBER_ROLES, type MemberRole } from '../../members/chat-member.entity';
+import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
 import { MemberDto } from '../../members/dto/member.dto';
 import { MessageDto } from '../../messages/dto/message.dto';
-import { CHAT_TYPES, type ChatType } from '../chat.entity';
+import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
 
 export class ChatDto {
   @ApiProperty({ example: 17 })

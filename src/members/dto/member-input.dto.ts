@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { MEMBER_ROLES, type MemberRole } from '../chat-member.entity';
+import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
 
 export class UpdateMemberDto {
   @ApiProperty({

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MEMBER_ROLES, type MemberRole } from '../chat-member.entity';
-import { iso } from '../../messages/dto/message.dto';
+import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
+import { iso } from '../../common/time';
+import type { MemberRow } from '../../repositories/members.repository';
 
 export class MemberDto {
   @ApiProperty({ example: 7 })
@@ -25,15 +26,6 @@ export class MemberDto {
 export class MemberListDto {
   @ApiProperty({ type: [MemberDto] })
   items!: MemberDto[];
-}
-
-export interface MemberRow {
-  user_id: number;
-  username: string;
-  display_name: string;
-  role: MemberRole;
-  joined_at: Date | string;
-  last_read_seq: number;
 }
 
 export function toMemberDto(row: MemberRow): MemberDto {

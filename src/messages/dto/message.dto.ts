@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { iso } from '../../common/time';
+import type { MessageRow } from '../../repositories/messages.repository';
 
 export class MessageDto {
   @ApiProperty({ example: 1042 })
@@ -32,21 +34,6 @@ export class MessageDto {
   edited_at!: string | null;
 }
 
-/** A messages row as read with raw SQL or TypeORM (snake or camel names). */
-export interface MessageRow {
-  id: number;
-  chat_id: number;
-  seq: number;
-  sender_id: number;
-  sender_name: string;
-  content: string;
-  client_message_id: string | null;
-  created_at: Date | string;
-  edited_at: Date | string | null;
-}
-
-export const iso = (value: Date | string): string => new Date(value).toISOString();
-
 export function toMessageDto(row: MessageRow): MessageDto {
   return {
     id: row.id,
@@ -60,10 +47,6 @@ export function toMessageDto(row: MessageRow): MessageDto {
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
   };
 }
-
-/** The columns of MessageRow, for SELECT lists (alias `m`). */
-export const MESSAGE_COLUMNS =
-  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
 
 export class MessagePageDto {
   @ApiProperty({ type: [MessageDto] })

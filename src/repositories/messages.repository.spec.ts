@@ -1,6 +1,6 @@
-import { ListMessagesQuery } from './dto/message-input.dto';
-import { activeMemberSql } from '../members/membership-sql';
-import { historyQuery } from './history-query';
+import { ListMessagesQuery } from '../messages/dto/message-input.dto';
+import { activeMemberSql } from './sql';
+import { historyQuery } from './messages.repository';
 
 const query = (fields: Partial<ListMessagesQuery>): ListMessagesQuery =>
   Object.assign(new ListMessagesQuery(), fields);

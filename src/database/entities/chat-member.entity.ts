@@ -1,12 +1,21 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Chat } from '../chats/chat.entity';
-import { User } from '../users/user.entity';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Chat } from './chat.entity';
+import { User } from './user.entity';
 
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 /** Membership with soft removal: a removed member keeps the row (and read cursor) with removed_at set. */
 @Entity({ name: 'chat_members' })
+@Check('chat_members_role_check', `role IN ('owner', 'admin', 'member')`)
+@Check('chat_members_last_read_seq_check', 'last_read_seq >= 0')
+// The chat list: a user's active memberships.
+@Index('chat_members_user_active_idx', ['userId', 'chatId'], { where: 'removed_at IS NULL' })
+// At most one active owner per chat (the services keep it at exactly one).
+@Index('chat_members_one_owner_idx', ['chatId'], {
+  unique: true,
+  where: `role = 'owner' AND removed_at IS NULL`,
+})
 export class ChatMember {
   @PrimaryColumn({ name: 'chat_id', type: 'integer' })
   chatId!: number;
@@ -15,11 +24,11 @@ export class ChatMember {
   userId!: number;
 
   @ManyToOne(() => Chat, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'chat_id' })
+  @JoinColumn({ name: 'chat_id', foreignKeyConstraintName: 'chat_members_chat_id_fkey' })
   chat?: Chat;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'chat_members_user_id_fkey' })
   user?: User;
 
   @Column({ type: 'varchar', length: 8 })

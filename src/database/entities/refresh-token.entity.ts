@@ -6,20 +6,23 @@ import {
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
+  Unique,
 } from 'typeorm';
-import { User } from '../users/user.entity';
+import { User } from './user.entity';
 
 /** One row per issued refresh token; a login is the family of tokens rotated from one another. */
 @Entity({ name: 'refresh_tokens' })
+@Unique('refresh_tokens_token_hash_key', ['tokenHash'])
 export class RefreshToken {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
 
+  @Index('refresh_tokens_user_idx')
   @Column({ name: 'user_id', type: 'integer' })
   userId!: number;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'refresh_tokens_user_id_fkey' })
   user?: User;
 
   @Index('refresh_tokens_family_idx')
@@ -27,7 +30,7 @@ export class RefreshToken {
   familyId!: string;
 
   /** SHA-256 of the token, hex; the token itself is never stored. */
-  @Column({ name: 'token_hash', type: 'char', length: 64, unique: true })
+  @Column({ name: 'token_hash', type: 'char', length: 64 })
   tokenHash!: string;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })

@@ -1,10 +1,24 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../users/user.entity';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { User } from './user.entity';
 
 export const CHAT_TYPES = ['keeper', 'seeker', 'vet', 'response', 'other'] as const;
 export type ChatType = (typeof CHAT_TYPES)[number];
 
 @Entity({ name: 'chats' })
+@Check('chats_chat_type_check', `chat_type IN ('keeper', 'seeker', 'vet', 'response', 'other')`)
+@Check('chats_post_id_check', `(chat_type = 'response') = (post_id IS NOT NULL)`)
+@Check('chats_last_seq_check', 'last_seq >= 0')
+// "Is there already a live chat of this type with exactly these members?"
+@Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'], { where: 'deleted_at IS NULL' })
 export class Chat {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
@@ -23,7 +37,7 @@ export class Chat {
   createdBy!: number;
 
   @ManyToOne(() => User, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'created_by' })
+  @JoinColumn({ name: 'created_by', foreignKeyConstraintName: 'chats_created_by_fkey' })
   creator?: User;
 
   /** Sorted ids of the active members, comma-separated: finds "the chat with exactly these people". */

@@ -1,0 +1,68 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { Chat } from './chat.entity';
+import { User } from './user.entity';
+
+@Entity({ name: 'messages' })
+@Unique('messages_chat_seq_key', ['chatId', 'seq'])
+@Unique('messages_client_message_id_key', ['chatId', 'senderId', 'clientMessageId'])
+@Check('messages_seq_check', 'seq >= 1')
+@Check('messages_content_check', 'char_length(content) BETWEEN 1 AND 4000')
+@Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
+// History pages and the last message: live messages of a chat by seq.
+@Index('messages_chat_live_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NULL' })
+// Unread counts subtract the (few) deleted messages past the reader's cursor.
+@Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
+// Search within one chat: chat_id (btree_gin) and trigrams of the content (gin_trgm_ops, the
+// migration's: TypeORM cannot express an operator class) in one GIN index.
+@Index('messages_chat_content_trgm_idx', ['chatId', 'content'], { type: 'gin', where: 'deleted_at IS NULL' })
+export class Message {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
+  id!: number;
+
+  @Column({ name: 'chat_id', type: 'integer' })
+  chatId!: number;
+
+  @ManyToOne(() => Chat, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'chat_id', foreignKeyConstraintName: 'messages_chat_id_fkey' })
+  chat?: Chat;
+
+  /** Per chat, from 1, gapless; unique with chat_id. */
+  @Column({ type: 'integer' })
+  seq!: number;
+
+  @Column({ name: 'sender_id', type: 'integer' })
+  senderId!: number;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'sender_id', foreignKeyConstraintName: 'messages_sender_id_fkey' })
+  sender?: User;
+
+  /** The sender's display name at send time. */
+  @Column({ name: 'sender_name', type: 'varchar', length: 64 })
+  senderName!: string;
+
+  @Column({ type: 'text' })
+  content!: string;
+
+  @Column({ name: 'client_message_id', type: 'varchar', length: 64, nullable: true })
+  clientMessageId!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'edited_at', type: 'timestamptz', nullable: true })
+  editedAt!: Date | null;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+}

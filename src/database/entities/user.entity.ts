@@ -1,0 +1,26 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+@Entity({ name: 'users' })
+@Unique('users_username_key', ['username'])
+@Check('users_username_check', `username ~ '^[a-z0-9_.-]{3,32}$'`)
+@Check('users_display_name_check', 'char_length(display_name) BETWEEN 1 AND 64')
+// User search: trigram GIN indexes (the operator class gin_trgm_ops is the migration's; TypeORM
+// cannot express one, it compares the name, type and columns).
+@Index('users_username_trgm_idx', ['username'], { type: 'gin' })
+@Index('users_display_name_trgm_idx', ['displayName'], { type: 'gin' })
+export class User {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
+  id!: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  username!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 64 })
+  displayName!: string;
+
+  @Column({ name: 'password_hash', type: 'text', select: false })
+  passwordHash!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

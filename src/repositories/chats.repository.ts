@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { MemberRole } from '../database/entities/chat-member.entity';
+import type { ChatType } from '../database/entities/chat.entity';
+import { MEMBER_ORDER, MemberRow } from './members.repository';
+import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
+import { unreadCountSql } from './read-state.repository';
+import { activeMember, liveChat, liveMessage } from './sql';
+
+/** A chat as one of its active members sees it. */
+export interface ChatViewRow {
+  id: number;
+  chat_type: ChatType;
+  title: string | null;
+  post_id: number | null;
+  created_at: Date;
+  updated_at: Date;
+  /** updated_at in microseconds since the epoch: the list cursor needs the full precision. */
+  updated_us: string;
+  viewer_id: number;
+  my_role: MemberRole;
+  unread_count: number;
+  last_message: MessageRow | null;
+  members: MemberRow[] | null;
+}
+
+/** Where a page of the chat list starts: after the chat with this (updated_at, id). */
+export interface ChatListPosition {
+  updatedUs: string;
+  id: number;
+}
+
+export interface NewChat {
+  chatType: ChatType;
+  title: string | null;
+  postId: number | null;
+  createdBy: number;
+  memberKey: string;
+}
+
+/**
+ * Chats as their members see them, in one statement whatever the number of chats: my_role,
+ * unread_count, the last message and the members of each chat through index lookups. With ORDER
+ * BY and LIMIT, PostgreSQL evaluates those subqueries only for the rows of the page.
+ */
+const CHAT_VIEW_SELECT = `
+  SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at,
+         (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_us,
+         v.user_id AS viewer_id, v.role AS my_role,
+         ${unreadCountSql('c', 'v')} AS unread_count,
+         (SELECT row_to_json(lm) FROM (
+            SELECT ${MESSAGE_COLUMNS} FROM messages m
+             WHERE m.chat_id = c.id AND ${liveMessage('m')}
+             ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
+         (SELECT json_agg(json_build_object(
+                   'user_id', m.user_id, 'username', u.username, 'display_name', u.display_name,
+                   'role', m.role, 'joined_at', m.joined_at, 'last_read_seq', m.last_read_seq)
+                 ORDER BY ${MEMBER_ORDER})
+            FROM chat_members m JOIN users u ON u.id = m.user_id
+           WHERE m.chat_id = c.id AND ${activeMember('m')}) AS members
+    FROM chat_members v
+    JOIN chats c ON c.id = v.chat_id AND ${liveChat('c')}
+   WHERE ${activeMember('v')}`;
+
+/** chats, and the chat views read across chats, members, messages and users. */
+@Injectable()
+export class ChatsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Serializes changes to one chat's membership (and its deletion): taken first in each such
+   * transaction, so the checks that follow see the outcome of any change that was racing.
+   */
+  async lock(chatId: number, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+  }
+
+  /** Serializes the creation of chats under one (type, post, members) key, until the commit. */
+  async lockCreation(key: string, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  }
+
+  /** The live chat of this type and post with exactly these members (by member key), if any. */
+  async findLiveByMembers(
+    memberKey: string,
+    chatType: ChatType,
+    postId: number | null,
+    manager: EntityManager = this.db.manager,
+  ): Promise<number | undefined> {
+    const rows: { id: number }[] = await manager.query(
+      `SELECT id FROM chats c
+        WHERE member_key = $1 AND chat_type = $2 AND post_id IS NOT DISTINCT FROM $3 AND ${liveChat('c')}
+        LIMIT 1`,
+      [memberKey, chatType, postId],
+    );
+    return rows[0]?.id;
+  }
+
+  /** Inserts the chat; returns its id. */
+  async create(chat: NewChat, manager: EntityManager = this.db.manager): Promise<number> {
+    const [row]: { id: number }[] = await manager.query(
+      `INSERT INTO chats (chat_type, title, post_id, created_by, member_key) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [chat.chatType, chat.title, chat.postId, chat.createdBy, chat.memberKey],
+    );
+    return row.id;
+  }
+
+  async rename(
+    chatId: number,
+    title: string | null,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.query('UPDATE chats SET title = $2, updated_at = now() WHERE id = $1', [chatId, title]);
+  }
+
+  /**
+   * Soft delete, for every member at once: the rows stay, no read shows the chat again. Its member
+   * key is cleared, so no chat found by members is ever a deleted one.
+   */
+  async softDelete(chatId: number, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(`UPDATE chats SET deleted_at = now(), member_key = '' WHERE id = $1`, [chatId]);
+  }
+
+  /**
+   * A page of `userId`'s chat list, newest activity first: `limit` rows after `after` (which the
+   * caller fetches one more than it shows, to tell whether there is more).
+   */
+  page(
+    userId: number,
+    filter: { chatType?: ChatType; limit: number; after?: ChatListPosition },
+    manager: EntityManager = this.db.manager,
+  ): Promise<ChatViewRow[]> {
+    const params: unknown[] = [userId];
+    let sql = `${CHAT_VIEW_SELECT} AND v.user_id = $1`;
+    if (filter.chatType) {
+      params.push(filter.chatType);
+      sql += ` AND c.chat_type = $${params.length}`;
+    }
+    if (filter.after) {
+      params.push(filter.after.updatedUs, filter.after.id);
+      sql += ` AND (c.updated_at, c.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`;
+    }
+    params.push(filter.limit);
+    sql += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT $${params.length}`;
+    return manager.query(sql, params);
+  }
+
+  /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */
+  async view(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ChatViewRow | undefined> {
+    const rows: ChatViewRow[] = await manager.query(`${CHAT_VIEW_SELECT} AND c.id = $1 AND v.user_id = $2`, [
+      chatId,
+      userId,
+    ]);
+    return rows[0];
+  }
+
+  /** The chat as each of its active members sees it; none when the chat is deleted. */
+  viewsOfAllMembers(chatId: number, manager: EntityManager = this.db.manager): Promise<ChatViewRow[]> {
+    return manager.query(`${CHAT_VIEW_SELECT} AND c.id = $1`, [chatId]);
+  }
+}

@@ -1,0 +1,264 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { MemberRole } from '../database/entities/chat-member.entity';
+import { unreadCountSql } from './read-state.repository';
+import { activeMember, liveChat } from './sql';
+
+/** A member as the contract shows one (chat_members joined with users). */
+export interface MemberRow {
+  user_id: number;
+  username: string;
+  display_name: string;
+  role: MemberRole;
+  joined_at: Date | string;
+  last_read_seq: number;
+}
+
+/** The chat (live or not) and the caller's membership row in it, if any. */
+export interface AccessRow {
+  user_id: number | null;
+  role: MemberRole | null;
+  last_read_seq: number | null;
+  removed_at: Date | null;
+}
+
+export interface MemberStateRow {
+  role: MemberRole;
+  joined_at: Date;
+  removed_at: Date | null;
+}
+
+export interface StandingRow {
+  user_id: number;
+  role: MemberRole;
+  joined_at: Date;
+}
+
+/** A read cursor that moved, with the unread count of the snapshot it moved in. */
+export interface MovedCursorRow {
+  last_read_seq: number;
+  last_read_at: Date;
+  unread_count: number;
+}
+
+/** Members in list order: longest-standing first; among those who joined together, by role. */
+export const MEMBER_ORDER = `m.joined_at, CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, m.user_id`;
+
+const MEMBER_SELECT = `
+  SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq
+    FROM chat_members m JOIN users u ON u.id = m.user_id`;
+
+/**
+ * Moves the cursor forward only, to up_to_seq clamped to the chat's last seq. Concurrent calls
+ * queue on the member row, and the later one moves nothing unless it goes further. The count is
+ * that of the snapshot the statement read the chat in.
+ */
+const MOVE_READ_CURSOR_SQL = `
+  WITH target AS (
+    SELECT LEAST(COALESCE($3::int, c.last_seq), c.last_seq) AS up_to
+      FROM chats c WHERE c.id = $1 AND ${liveChat('c')}
+  ), moved AS (
+    UPDATE chat_members cm SET last_read_seq = target.up_to, last_read_at = now()
+      FROM target
+     WHERE cm.chat_id = $1 AND cm.user_id = $2 AND ${activeMember('cm')} AND cm.last_read_seq < target.up_to
+    RETURNING cm.last_read_seq, cm.last_read_at
+  )
+  SELECT moved.last_read_seq, moved.last_read_at, ${unreadCountSql('c', 'moved')} AS unread_count
+    FROM moved, chats c
+   WHERE c.id = $1`;
+
+/** chat_members: membership with soft removal, roles, and each member's read cursor. */
+@Injectable()
+export class MembersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The chat if live, with `userId`'s membership row (removed or not); undefined when no live chat. */
+  async access(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<AccessRow | undefined> {
+    const rows: AccessRow[] = await manager.query(
+      `SELECT m.user_id, m.role, m.last_read_seq, m.removed_at
+         FROM chats c
+         LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
+        WHERE c.id = $1 AND ${liveChat('c')}`,
+      [chatId, userId],
+    );
+    return rows[0];
+  }
+
+  /** `userId`'s membership row in the chat, removed or not. */
+  async state(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<MemberStateRow | undefined> {
+    const rows: MemberStateRow[] = await manager.query(
+      'SELECT role, joined_at, removed_at FROM chat_members WHERE chat_id = $1 AND user_id = $2',
+      [chatId, userId],
+    );
+    return rows[0];
+  }
+
+  /** The active members, in list order. */
+  list(chatId: number, manager: EntityManager = this.db.manager): Promise<MemberRow[]> {
+    return manager.query(
+      `${MEMBER_SELECT} WHERE m.chat_id = $1 AND ${activeMember('m')} ORDER BY ${MEMBER_ORDER}`,
+      [chatId],
+    );
+  }
+
+  /** One membership as the contract shows it, removed or not. */
+  async one(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<MemberRow | undefined> {
+    const rows: MemberRow[] = await manager.query(
+      `${MEMBER_SELECT} WHERE m.chat_id = $1 AND m.user_id = $2`,
+      [chatId, userId],
+    );
+    return rows[0];
+  }
+
+  /** The active members' standing: who they are, their role, since when. */
+  standings(chatId: number, manager: EntityManager = this.db.manager): Promise<StandingRow[]> {
+    return manager.query(
+      `SELECT user_id, role, joined_at FROM chat_members m WHERE chat_id = $1 AND ${activeMember('m')}`,
+      [chatId],
+    );
+  }
+
+  /** The members of a new chat: `ownerId` owns it, the others are members. */
+  async addAll(
+    chatId: number,
+    ownerId: number,
+    userIds: readonly number[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO chat_members (chat_id, user_id, role)
+       SELECT $1, id, CASE WHEN id = $2 THEN 'owner' ELSE 'member' END FROM unnest($3::int[]) AS id`,
+      [chatId, ownerId, userIds],
+    );
+  }
+
+  /** Adds a plain member, or restores a removed one as a plain member (keeping their read cursor). */
+  async addOrRestore(
+    chatId: number,
+    userId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO chat_members (chat_id, user_id, role) VALUES ($1, $2, 'member')
+       ON CONFLICT (chat_id, user_id)
+       DO UPDATE SET role = 'member', removed_at = NULL, joined_at = now()`,
+      [chatId, userId],
+    );
+  }
+
+  async setRole(
+    chatId: number,
+    userId: number,
+    role: MemberRole,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.query('UPDATE chat_members SET role = $3 WHERE chat_id = $1 AND user_id = $2', [
+      chatId,
+      userId,
+      role,
+    ]);
+  }
+
+  /** Soft removal: the row and its read cursor stay, as a plain member. */
+  async remove(chatId: number, userId: number, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(
+      `UPDATE chat_members SET removed_at = now(), role = 'member' WHERE chat_id = $1 AND user_id = $2`,
+      [chatId, userId],
+    );
+  }
+
+  /**
+   * After a membership change, inside its transaction: recompute the chat's member key from its
+   * active members and move its last-activity time. Returns the active member count.
+   */
+  async touch(chatId: number, manager: EntityManager = this.db.manager): Promise<number> {
+    const [row]: { members: number }[] = await manager.query(
+      `WITH k AS (
+         SELECT coalesce(string_agg(user_id::text, ',' ORDER BY user_id), '') AS key, count(*)::int AS members
+           FROM chat_members m WHERE chat_id = $1 AND ${activeMember('m')}
+       ), touched AS (
+         UPDATE chats c SET member_key = k.key, updated_at = now() FROM k WHERE c.id = $1
+       )
+       SELECT members FROM k`,
+      [chatId],
+    );
+    return row.members;
+  }
+
+  /** Those of `userIds` who already belong to `max` live chats or more. */
+  async usersAtChatLimit(
+    userIds: readonly number[],
+    max: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<number[]> {
+    const rows: { user_id: number }[] = await manager.query(
+      `SELECT m.user_id
+         FROM chat_members m JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+        WHERE m.user_id = ANY($1::int[]) AND ${activeMember('m')}
+        GROUP BY m.user_id HAVING count(*) >= $2`,
+      [userIds, max],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /** activeChatIds of many users in one statement; every user given has an entry. */
+  async activeChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
+    const chats = new Map<number, number[]>(userIds.map((userId) => [userId, []]));
+    const rows: { user_id: number; chat_id: number }[] = await this.db.query(
+      `SELECT m.user_id, m.chat_id
+         FROM chat_members m
+         JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+        WHERE m.user_id = ANY($1::int[]) AND ${activeMember('m')}`,
+      [userIds],
+    );
+    for (const row of rows) chats.get(row.user_id)?.push(row.chat_id);
+    return chats;
+  }
+
+  /** Ids of the live chats the user is an active member of. */
+  async activeChatIds(userId: number): Promise<number[]> {
+    return (await this.activeChatIdsOf([userId])).get(userId)!;
+  }
+
+  /**
+   * Moves the member's read cursor forward to `upToSeq` (null: the chat's last message), clamped
+   * to the chat's last seq; undefined when it did not move (already there, or not an active member
+   * of a live chat).
+   */
+  async moveReadCursor(
+    chatId: number,
+    userId: number,
+    upToSeq: number | null,
+    manager: EntityManager = this.db.manager,
+  ): Promise<MovedCursorRow | undefined> {
+    const rows: MovedCursorRow[] = await manager.query(MOVE_READ_CURSOR_SQL, [chatId, userId, upToSeq]);
+    return rows[0];
+  }
+
+  /** Moves an active member's read cursor forward to `upToSeq`, without clamping. */
+  async advanceReadCursor(
+    chatId: number,
+    userId: number,
+    upToSeq: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE chat_members m SET last_read_seq = $3, last_read_at = now()
+        WHERE chat_id = $1 AND user_id = $2 AND ${activeMember('m')} AND last_read_seq < $3`,
+      [chatId, userId, upToSeq],
+    );
+  }
+}

@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { ChatsRepository } from './chats.repository';
+import { MembersRepository } from './members.repository';
+import { MessagesRepository } from './messages.repository';
+import { ReadStateRepository } from './read-state.repository';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { UsersRepository } from './users.repository';
+
+const REPOSITORIES = [
+  ChatsRepository,
+  MembersRepository,
+  MessagesRepository,
+  ReadStateRepository,
+  RefreshTokensRepository,
+  UsersRepository,
+];
+
+/** Every statement on the domain tables, for any module's services. */
+@Global()
+@Module({ providers: REPOSITORIES, exports: REPOSITORIES })
+export class RepositoriesModule {}

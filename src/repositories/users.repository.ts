@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { User } from '../database/entities/user.entity';
+import { escapeLike } from './sql';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** A user as the contract shows one (the password hash is never read unless asked for). */
+export type UserRow = Pick<User, 'id' | 'username' | 'displayName'>;
+
+export type NewUser = Pick<User, 'username' | 'displayName' | 'passwordHash'>;
+
+/** users: accounts, profiles and the user search. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private users(manager: EntityManager = this.db.manager): Repository<User> {
+    return manager.getRepository(User);
+  }
+
+  /** Inserts the user; undefined when the username is taken. */
+  async create(user: NewUser): Promise<User | undefined> {
+    try {
+      return await this.users().save(this.users().create(user));
+    } catch (error) {
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    return (await this.users().findOneBy({ id })) ?? undefined;
+  }
+
+  /** The user with their password hash, for a login. */
+  async findWithPassword(username: string): Promise<User | undefined> {
+    const user = await this.users().findOne({
+      where: { username },
+      select: { id: true, username: true, displayName: true, passwordHash: true },
+    });
+    return user ?? undefined;
+  }
+
+  /** Users other than `callerId` by username, those whose username or display name contains `search`. */
+  search(callerId: number, search: string | undefined, limit: number): Promise<User[]> {
+    const query = this.users()
+      .createQueryBuilder('u')
+      .where('u.id <> :callerId', { callerId })
+      .orderBy('u.username', 'ASC')
+      .limit(limit);
+    if (search) {
+      query.andWhere('(u.username ILIKE :pattern OR u.display_name ILIKE :pattern)', {
+        pattern: `%${escapeLike(search)}%`,
+      });
+    }
+    return query.getMany();
+  }
+
+  /** Those of `ids` that are users. */
+  async existing(ids: readonly number[], manager: EntityManager = this.db.manager): Promise<number[]> {
+    const rows: { id: number }[] = await manager.query('SELECT id FROM users WHERE id = ANY($1::int[])', [
+      ids,
+    ]);
+    return rows.map((row) => row.id);
+  }
+}

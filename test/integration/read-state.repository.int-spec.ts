@@ -1,0 +1,93 @@
+import { ChatsRepository } from '../../src/repositories/chats.repository';
+import { MessagesRepository } from '../../src/repositories/messages.repository';
+import { ReadStateRepository } from '../../src/repositories/read-state.repository';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database';
+
+describe('ReadStateRepository (integration)', () => {
+  let m: MigratedDatabase;
+  let seed: Seed;
+  let readState: ReadStateRepository;
+  let messages: MessagesRepository;
+  let chats: ChatsRepository;
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_read_state');
+    seed = new Seed(m.db);
+    readState = new ReadStateRepository(m.db);
+    messages = new MessagesRepository(m.db);
+    chats = new ChatsRepository(m.db);
+  });
+  afterAll(() => m.drop());
+
+  async function receiptSeqs(chatId: number, userId: number): Promise<number[]> {
+    const rows: { seq: number }[] = await m.db.query(
+      `SELECT m.seq FROM message_read r JOIN messages m ON m.id = r.message_id
+        WHERE m.chat_id = $1 AND r.user_id = $2 ORDER BY m.seq`,
+      [chatId, userId],
+    );
+    return rows.map((row) => row.seq);
+  }
+
+  /** A chat of a, b and c with five messages: 1, 2 and 4 by a, 3 by b, 5 by a and deleted. */
+  async function chatWithHistory(): Promise<{ chatId: number; a: number; b: number; c: number }> {
+    const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b, c]);
+    await seed.send(chatId, a);
+    await seed.send(chatId, a);
+    await seed.send(chatId, b);
+    await seed.send(chatId, a);
+    const fifth = (await seed.send(chatId, a))!;
+    await messages.softDelete(chatId, fifth.id);
+    return { chatId, a, b, c };
+  }
+
+  it("writes receipts for others' live messages past the cursor, up to the seq given", async () => {
+    const { chatId, b } = await chatWithHistory();
+    // b's cursor is at 3 (their own message): 4 is past it, 5 is deleted.
+    await readState.writeReceiptsPastCursor(chatId, b, 4);
+    expect(await receiptSeqs(chatId, b)).toEqual([1, 2, 4]);
+    await readState.writeReceiptsPastCursor(chatId, b, null);
+    expect(await receiptSeqs(chatId, b)).toEqual([1, 2, 4]);
+  });
+
+  it('writes up to the last seq at most, once per message, none of the reader’s own', async () => {
+    const { chatId, c } = await chatWithHistory();
+    await readState.writeReceiptsPastCursor(chatId, c, 2);
+    await readState.writeReceiptsPastCursor(chatId, c, 99);
+    expect(await receiptSeqs(chatId, c)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('writes nothing for a removed member or in a deleted chat', async () => {
+    const { chatId, b, c } = await chatWithHistory();
+    await seed.members.remove(chatId, c);
+    await readState.writeReceiptsPastCursor(chatId, c, null);
+    expect(await receiptSeqs(chatId, c)).toEqual([]);
+    await chats.softDelete(chatId);
+    await readState.writeReceiptsPastCursor(chatId, b, null);
+    expect(await receiptSeqs(chatId, b)).toEqual([1, 2]);
+  });
+
+  it('lists the receipts of active members only', async () => {
+    const { chatId, b, c } = await chatWithHistory();
+    await readState.writeReceiptsPastCursor(chatId, b, null);
+    await readState.writeReceiptsPastCursor(chatId, c, null);
+    const [first] = await messages.history(chatId, b, { limit: 10, sort: 'asc' });
+    expect((await readState.receipts(chatId, first.id)).map((row) => row.user_id).sort()).toEqual(
+      [b, c].sort(),
+    );
+    await seed.members.remove(chatId, c);
+    expect((await readState.receipts(chatId, first.id)).map((row) => row.user_id)).toEqual([b]);
+  });
+
+  it('counts unread messages past the cursor, less the deleted ones, for active members of live chats', async () => {
+    const { chatId, a, b, c } = await chatWithHistory();
+    expect(await readState.unread(chatId, a)).toEqual({ last_read_seq: 5, unread_count: 0 });
+    expect(await readState.unread(chatId, b)).toEqual({ last_read_seq: 3, unread_count: 1 });
+    expect(await readState.unread(chatId, c)).toEqual({ last_read_seq: 0, unread_count: 4 });
+
+    await seed.members.remove(chatId, c);
+    expect(await readState.unread(chatId, c)).toBeUndefined();
+    await chats.softDelete(chatId);
+    expect(await readState.unread(chatId, a)).toBeUndefined();
+  });
+});
