@@ -81,8 +81,7 @@ const folderBoundaries = {
     'boundaries/elements': elements,
   },
   rules: {
-    // TODO(merge): error, once the domain folders' restructuring (issue 11) has landed.
-    'boundaries/dependencies': ['warn', { default: 'disallow', policies }],
+    'boundaries/dependencies': ['error', { default: 'disallow', policies }],
   },
 };
 
