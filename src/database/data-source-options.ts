@@ -7,6 +7,7 @@ import { MessageRead } from '../messages/message-read.entity';
 import { Message } from '../messages/message.entity';
 import { User } from '../users/user.entity';
 import { DroppingClient } from './pg-client';
+import { pgDriver } from './pg-pool';
 
 export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageRead];
 
@@ -30,6 +31,7 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   return {
     type: 'postgres',
+    driver: pgDriver(),
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
