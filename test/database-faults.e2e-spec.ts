@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Pool } from 'pg';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DATABASE_RETRY_AFTER_MS } from '../src/common/errors/database-unavailable';
 import { runMigrations } from '../src/database/migrate';
+import { poolOf } from '../src/database/pg-pool';
 import type { Ack } from '../src/realtime/events.types';
 import { startApp, TestApp } from './support/app';
 import { createChat } from './support/chats';
@@ -162,7 +161,7 @@ describe('PostgreSQL faults (e2e)', () => {
   }, 60_000);
 
   it('closes a pool connection whose statement got no answer, rather than reuse it', async () => {
-    const pool = (t.db.driver as PostgresDriver).master as Pool;
+    const pool = poolOf(t.db)!;
     const client = await pool.connect();
     const closed = new Promise<Error>((resolve) => client.once('error', resolve));
     await pg.freeze();

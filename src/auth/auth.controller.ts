@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { StrictRateLimit } from '../common/http/rate-limit';
 import { AuthService } from './auth.service';
@@ -13,6 +19,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiOperation({ summary: 'Create an account and log in' })
   @StrictRateLimit()
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiErrors(400, 409, 429)
@@ -21,6 +28,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @ApiOperation({ summary: 'Log in with username and password' })
   @StrictRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto })
@@ -30,6 +38,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens' })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto, description: 'The presented refresh token stops working' })
   @ApiErrors(400, 401)
@@ -38,6 +47,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOperation({ summary: 'Log out: end the login of a refresh token' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'The login the refresh token belongs to is ended' })
   @ApiErrors(400)

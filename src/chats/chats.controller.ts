@@ -15,6 +15,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
@@ -31,6 +32,7 @@ export class ChatsController {
   constructor(private readonly chats: ChatsService) {}
 
   @Get()
+  @ApiOperation({ summary: "List the caller's chats" })
   @ApiOkResponse({ type: ChatPageDto, description: 'The caller’s chats, newest activity first' })
   @ApiErrors(400, 401)
   list(@CurrentUser() user: AuthUser, @Query() query: ListChatsQuery): Promise<ChatPageDto> {
@@ -38,6 +40,7 @@ export class ChatsController {
   }
 
   @Get(':chat_id')
+  @ApiOperation({ summary: 'Get a chat' })
   @ApiOkResponse({ type: ChatDto })
   @ApiErrors(400, 401, 403, 404)
   get(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<ChatDto> {
@@ -45,6 +48,7 @@ export class ChatsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a chat' })
   @ApiCreatedResponse({ type: ChatDto })
   @ApiErrors(400, 401, 409)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateChatDto): Promise<ChatDto> {
@@ -52,6 +56,7 @@ export class ChatsController {
   }
 
   @Patch(':chat_id')
+  @ApiOperation({ summary: 'Rename a chat' })
   @ApiOkResponse({ type: ChatDto })
   @ApiErrors(400, 401, 403, 404)
   rename(
@@ -63,6 +68,7 @@ export class ChatsController {
   }
 
   @Delete(':chat_id')
+  @ApiOperation({ summary: 'Delete a chat for every member' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted for every member' })
   @ApiErrors(400, 401, 403, 404)

@@ -7,6 +7,7 @@ import { MessageRead } from './entities/message-read.entity';
 import { Message } from './entities/message.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client';
+import { pgDriver } from './pg-pool';
 
 export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageRead];
 
@@ -30,6 +31,7 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   return {
     type: 'postgres',
+    driver: pgDriver(),
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,

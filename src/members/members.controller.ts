@@ -4,6 +4,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
@@ -20,6 +21,7 @@ export class MembersController {
   constructor(private readonly members: MembersService) {}
 
   @Get()
+  @ApiOperation({ summary: "List a chat's members" })
   @ApiOkResponse({ type: MemberListDto, description: 'Active members, longest-standing first' })
   @ApiErrors(400, 401, 403, 404)
   list(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<MemberListDto> {
@@ -27,6 +29,7 @@ export class MembersController {
   }
 
   @Post(':user_id')
+  @ApiOperation({ summary: 'Add a member, or restore a removed one' })
   @ApiCreatedResponse({ type: MemberDto, description: 'Added, or a removed member restored' })
   @ApiErrors(400, 401, 403, 404, 409)
   add(
@@ -38,6 +41,7 @@ export class MembersController {
   }
 
   @Patch(':user_id')
+  @ApiOperation({ summary: "Change a member's role" })
   @ApiOkResponse({ type: MemberDto })
   @ApiErrors(400, 401, 403, 404)
   updateRole(
@@ -50,6 +54,7 @@ export class MembersController {
   }
 
   @Delete(':user_id')
+  @ApiOperation({ summary: 'Remove a member, or leave the chat' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Removed; removing yourself is leaving the chat' })
   @ApiErrors(400, 401, 403, 404)

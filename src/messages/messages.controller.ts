@@ -16,6 +16,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -33,6 +34,7 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get()
+  @ApiOperation({ summary: "List a chat's messages, a page at a time" })
   @ApiOkResponse({ type: MessagePageDto, description: 'One page of live messages, newest first by default' })
   @ApiErrors(400, 401, 403, 404)
   list(
@@ -44,6 +46,7 @@ export class MessagesController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Send a message' })
   @ApiCreatedResponse({ type: MessageDto, description: 'Sent' })
   @ApiOkResponse({
     type: MessageDto,
@@ -62,6 +65,7 @@ export class MessagesController {
   }
 
   @Patch(':message_id')
+  @ApiOperation({ summary: 'Edit a message' })
   @ApiOkResponse({ type: MessageDto, description: 'Edited; edited_at is set' })
   @ApiErrors(400, 401, 403, 404)
   edit(
@@ -74,6 +78,7 @@ export class MessagesController {
   }
 
   @Delete(':message_id')
+  @ApiOperation({ summary: 'Delete a message' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Deleted (soft) by its author, an admin or the owner' })
   @ApiErrors(400, 401, 403, 404)

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
@@ -13,6 +13,7 @@ export class ReadStateController {
   constructor(private readonly readState: ReadStateService) {}
 
   @Get('unread')
+  @ApiOperation({ summary: "Get the caller's read state of a chat" })
   @ApiOkResponse({ type: UnreadDto })
   @ApiErrors(400, 401, 403, 404)
   unread(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<UnreadDto> {
@@ -20,6 +21,7 @@ export class ReadStateController {
   }
 
   @Patch('unread')
+  @ApiOperation({ summary: "Mark a chat's messages read" })
   @ApiOkResponse({
     type: UnreadDto,
     description: 'The read state after marking; the cursor never moves back',
@@ -34,6 +36,7 @@ export class ReadStateController {
   }
 
   @Get('messages/:message_id/reads')
+  @ApiOperation({ summary: 'List who read a message' })
   @ApiOkResponse({ type: MessageReadListDto })
   @ApiErrors(400, 401, 403, 404)
   reads(

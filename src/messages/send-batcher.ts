@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable';
 import { AppConfig } from '../config/app-config';
+import { poolOf } from '../database/pg-pool';
 import { beginAndLockChatsSql, SEND_BATCH_SQL, SentRow } from '../repositories/messages.repository';
 import { ReadStateService } from './read-state.service';
 import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch';
@@ -201,7 +201,8 @@ export class MessageSendBatcher {
   /** One transaction for the batch, in three round trips; the outcome of each request, in order. */
   private async commit(batch: Batch, group: Waiting[]): Promise<Promise<SendOutcome>[]> {
     const { unique, sharesWith } = groupBatch(group.map((waiting) => waiting.request));
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const pool = poolOf(this.db);
+    if (!pool) throw new Error('The send batcher needs the DataSource built with pgDriver()');
     const client = await pool.connect();
     if (batch.abandoned) {
       client.release();

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Unauthorized } from '../common/errors/domain-error';
 import { bearerToken } from '../common/http/bearer-token';
 import { AppConfig } from '../config/app-config';
+import { poolOf } from '../database/pg-pool';
 
 export type SocketEventOutcome = 'ok' | 'error';
 
@@ -162,9 +162,9 @@ export class MetricsService {
     return series;
   }
 
-  /** Read from TypeORM's pg pool at scrape time: nothing to keep in step. */
+  /** Read from the DataSource's pg pool at scrape time: nothing to keep in step. */
   private registerPoolGauges(db: DataSource): void {
-    const pool = (): Pool | undefined => (db.driver as unknown as { master?: Pool }).master;
+    const pool = () => poolOf(db);
     new Gauge({
       name: 'chat_db_pool_connections',
       help: 'Connections of the database pool, by state (in_use, idle)',

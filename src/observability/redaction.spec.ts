@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { loadConfig } from '../config/app-config';
 import { createRootLogger } from './logging';
-import { CENSOR, redactSecrets, redactSerializedBindings } from './redaction';
+import { CENSOR, redactLine, redactSecrets } from './redaction';
 
 describe('redactSecrets', () => {
   it('censors secret keys at the first three levels, arrays counting as a level', () => {
@@ -40,13 +40,17 @@ describe('redactSecrets', () => {
     expect(err.token).toBe(CENSOR);
     expect(error.token).toBe('secret-token');
   });
+});
 
-  it('rewrites serialized child bindings only when a secret key is in them', () => {
-    const clean = ',"service":"s","req_id":"abc"';
-    expect(redactSerializedBindings(clean)).toBe(clean);
-    expect(redactSerializedBindings(',"service":"s","token":"t","user":{"password":"p","id":1}')).toBe(
-      ',"service":"s","token":"[redacted]","user":{"password":"[redacted]","id":1}',
+describe('redactLine', () => {
+  it('rewrites a log line only when a secret key not censored yet is in it', () => {
+    const clean = '{"service":"s","req_id":"abc","body":{"password":"[redacted]"}}\n';
+    expect(redactLine(clean)).toBe(clean);
+    expect(redactLine('{"service":"s","token":"t","user":{"password":"p","id":1}}\n')).toBe(
+      '{"service":"s","token":"[redacted]","user":{"password":"[redacted]","id":1}}\n',
     );
+    const deep = '{"a":{"b":{"c":{"content":"kept: fourth level"}}}}\n';
+    expect(redactLine(deep)).toBe(deep);
   });
 });
 
@@ -88,5 +92,14 @@ describe('the root logger', () => {
       msg: 'first',
     });
     expect(lines[1]).toMatchObject({ level: 'warn', password: CENSOR, content: CENSOR, msg: 'second' });
+  });
+
+  it('prints clean child bindings as they are, and censors only the secret ones', () => {
+    const lines = linesOf((logger) => {
+      logger.child({ req_id: 'abc' }).info('clean');
+      logger.child({ req_id: 'abc', token: 't', user: { password: 'p', id: 1 } }).info('dirty');
+    });
+    expect(lines[0]).toMatchObject({ service: 'rescue-chat', req_id: 'abc', msg: 'clean' });
+    expect(lines[1]).toMatchObject({ req_id: 'abc', token: CENSOR, user: { password: CENSOR, id: 1 } });
   });
 });

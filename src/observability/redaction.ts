@@ -16,8 +16,10 @@ export const CENSOR = '[redacted]';
 const REDACTED_LEVELS = 3;
 
 const secret = new Set(SECRET_KEYS);
-/** A serialized binding that may hold a secret key (at any depth: a quick pre-check only). */
-const SECRET_KEY_IN_JSON = new RegExp(`"(?:${SECRET_KEYS.join('|')})":`);
+/** A secret key whose value is not the censor (at any depth: a quick pre-check only). */
+const UNCENSORED_SECRET = new RegExp(
+  `"(?:${SECRET_KEYS.join('|')})":(?!${JSON.stringify(CENSOR).replace(/[[\]]/g, '\\$&')})`,
+);
 
 /** A shallow copy keeping the prototype (and an error's message and stack, which are not enumerable). */
 function shallowCopy(value: object): Record<string, unknown> {
@@ -59,12 +61,19 @@ export function redactSecrets<T>(value: T, levels = REDACTED_LEVELS): T {
 }
 
 /**
- * The serialized bindings of a child logger (`,"key":value,…`) with secrets censored; the same
- * string when none can be there.
+ * A serialized log line (one JSON object, then its line end) with the secrets of its first
+ * levels censored, as {@link redactSecrets} would; the same string when none can be there,
+ * which a regular expression tells for most lines without parsing them.
  */
-export function redactSerializedBindings(chindings: string): string {
-  if (!SECRET_KEY_IN_JSON.test(chindings)) return chindings;
-  const bindings = JSON.parse(`{${chindings.slice(1)}}`) as Record<string, unknown>;
-  const json = JSON.stringify(redactSecrets(bindings));
-  return json === '{}' ? '' : `,${json.slice(1, -1)}`;
+export function redactLine(line: string): string {
+  if (!UNCENSORED_SECRET.test(line)) return line;
+  const end = line.length - (line.endsWith('\r\n') ? 2 : line.endsWith('\n') ? 1 : 0);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line.slice(0, end));
+  } catch {
+    return line;
+  }
+  const redacted = redactSecrets(parsed);
+  return redacted === parsed ? line : JSON.stringify(redacted) + line.slice(end);
 }

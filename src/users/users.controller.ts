@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ListUsersQuery } from './dto/list-users.query';
@@ -14,6 +14,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiOperation({ summary: "Get the caller's profile" })
   @ApiOkResponse({ type: UserDto })
   @ApiErrors(401)
   me(@CurrentUser() user: AuthUser): Promise<UserDto> {
@@ -21,6 +22,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Search people to start a chat with' })
   @ApiOkResponse({ type: UserListDto, description: 'People to start a chat with (the caller is left out)' })
   @ApiErrors(400, 401)
   list(@CurrentUser() user: AuthUser, @Query() query: ListUsersQuery): Promise<UserListDto> {

@@ -1,24 +1,16 @@
 import { ExecutionContext, Injectable, Logger, OnApplicationShutdown, SetMetadata } from '@nestjs/common';
 import {
-  normalizeIp,
   seconds,
   ThrottlerGuard,
   ThrottlerLimitDetail,
   ThrottlerModuleOptions,
-  ThrottlerOptions,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { RateLimited } from '../errors/domain-error';
 
 const STRICT_RATE_LIMIT = 'rate-limit:strict';
-/** @nestjs/throttler's metadata keys (`@SkipThrottle()`, `@Throttle()`), followed by a throttler's name. */
-const THROTTLER_SKIP = 'THROTTLER:SKIP';
-const THROTTLER_LIMIT = 'THROTTLER:LIMIT';
-const THROTTLER_TTL = 'THROTTLER:TTL';
-const THROTTLER_BLOCK_DURATION = 'THROTTLER:BLOCK_DURATION';
-const THROTTLER_UNSUPPORTED = ['THROTTLER:TRACKER', 'THROTTLER:KEY_GENERATOR'];
 
 /** Puts a route under the stricter AUTH_RATE_LIMIT_MAX budget (password guessing, sign-up spam). */
 export const StrictRateLimit = (): MethodDecorator => SetMetadata(STRICT_RATE_LIMIT, true);
@@ -157,57 +149,24 @@ export function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
   };
 }
 
-/** What one budget asks of the requests to one route: decided once per route. */
-interface RouteBudget {
-  name: string;
-  limit: number;
-  ttl: number;
-  blockDuration: number;
-  /** The storage key without the client: `<controller>-<handler>-<budget>`. */
-  prefix: string;
-  /** Header name suffix: none for `default`, `-<name>` otherwise. */
-  suffix: string;
-}
-
 /**
  * The throttler for HTTP only, answering the contract's `429 rate_limited` with `Retry-After`.
- * The budgets that apply to a route (`@SkipThrottle()`, `skipIf`, limits) depend only on the
- * route here, so they are worked out on a route's first request and kept; each request then
- * costs one synchronous storage update per budget (the library's guard re-reads six metadata
- * entries and awaits several promises per budget, and hashes every key).
+ * It is @nestjs/throttler's own guard, extended through its documented hooks only: the library
+ * reads each route's budgets (`@SkipThrottle()`, `@Throttle()`, `skipIf`), counts the hit in
+ * {@link RateLimitStorage} and sets the `X-RateLimit-*` headers; this skips socket contexts,
+ * keys the counters by route, budget and address without hashing them, and throws the
+ * contract's error.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   private readonly log = new Logger('RateLimit');
-  private readonly budgets = new WeakMap<object, RouteBudget[]>();
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const budgets = this.budgetsOf(context);
-    if (budgets.length === 0) return true;
-    const { req, res } = this.getRequestResponse(context) as { req: Request; res: Response };
-    const tracker = normalizeIp(req.ip ?? '', this.ipv6SubnetPrefix);
-    for (const budget of budgets) {
-      const key = `${budget.prefix}-${tracker}`;
-      const record = this.hit(key, budget);
-      if (record.isBlocked) {
-        res.setHeader(`Retry-After${budget.suffix}`, record.timeToBlockExpire);
-        await this.throwThrottlingException(context, {
-          limit: budget.limit,
-          ttl: budget.ttl,
-          key,
-          tracker,
-          ...record,
-        });
-      }
-      res.setHeader(`${this.headerPrefix}-Limit${budget.suffix}`, budget.limit);
-      res.setHeader(
-        `${this.headerPrefix}-Remaining${budget.suffix}`,
-        Math.max(0, budget.limit - record.totalHits),
-      );
-      res.setHeader(`${this.headerPrefix}-Reset${budget.suffix}`, record.timeToExpire);
-    }
-    return true;
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(context.getType() !== 'http');
+  }
+
+  protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
+    return `${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`;
   }
 
   protected override throwThrottlingException(
@@ -218,48 +177,5 @@ export class RateLimitGuard extends ThrottlerGuard {
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', retryAfter);
     this.log.warn(`Rate limit of ${detail.limit} reached by ${detail.tracker}`);
     throw new RateLimited('Too many requests, slow down', retryAfter * 1000, { withSeconds: true });
-  }
-
-  private hit(key: string, budget: RouteBudget): ThrottlerStorageRecord {
-    const { storageService: storage } = this;
-    if (!(storage instanceof RateLimitStorage)) throw new Error('RateLimitGuard needs the RateLimitStorage');
-    return storage.hit(key, budget.ttl, budget.limit, budget.blockDuration, budget.name);
-  }
-
-  private budgetsOf(context: ExecutionContext): RouteBudget[] {
-    const handler = context.getHandler();
-    let budgets = this.budgets.get(handler);
-    if (!budgets) {
-      budgets = this.throttlers.flatMap((throttler) => this.budgetOf(context, throttler));
-      this.budgets.set(handler, budgets);
-    }
-    return budgets;
-  }
-
-  private budgetOf(context: ExecutionContext, throttler: ThrottlerOptions): RouteBudget[] {
-    const name = throttler.name ?? 'default';
-    const targets = [context.getHandler(), context.getClass()];
-    const metadata = (key: string): unknown => this.reflector.getAllAndOverride(`${key}${name}`, targets);
-    if (metadata(THROTTLER_SKIP) || throttler.skipIf?.(context)) return [];
-    const where = `${context.getClass().name}.${context.getHandler().name}`;
-    if (THROTTLER_UNSUPPORTED.some((key) => metadata(key) !== undefined)) {
-      throw new Error(`RateLimitGuard: per-route trackers and key generators are not supported (${where})`);
-    }
-    const limit = metadata(THROTTLER_LIMIT) ?? throttler.limit;
-    const ttl = metadata(THROTTLER_TTL) ?? throttler.ttl;
-    const blockDuration = metadata(THROTTLER_BLOCK_DURATION) ?? throttler.blockDuration ?? ttl;
-    if (typeof limit !== 'number' || typeof ttl !== 'number' || typeof blockDuration !== 'number') {
-      throw new Error(`RateLimitGuard: the ${name} limit, ttl and block duration must be numbers (${where})`);
-    }
-    return [
-      {
-        name,
-        limit,
-        ttl,
-        blockDuration,
-        prefix: `${context.getClass().name}-${context.getHandler().name}-${name}`,
-        suffix: name === 'default' ? '' : `-${name}`,
-      },
-    ];
   }
 }
