@@ -57,9 +57,9 @@ module.exports = {
   // Global setup runs in Jest's own process, where Node loads ESM natively: dynamic import()
   // stays as it is there (the embedded PostgreSQL package is imported that way).
   transform: transform(true),
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  globalSetup: '<rootDir>/test/support/global.setup.ts',
+  globalTeardown: '<rootDir>/test/support/global.teardown.ts',
+  reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { hash } from '@node-rs/argon2';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../src/config/app-config';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { EmbeddedDatabase } from '../src/database/embedded-postgres';
-import { runMigrations } from '../src/database/migrate';
-import { memberKey } from '../src/members/membership-limits';
+import { loadConfig } from '../src/config/app.config';
+import { dataSourceOptions } from '../src/database/data-source.options';
+import { EmbeddedDatabase } from '../src/database/embedded-postgres.server';
+import { runMigrations } from '../src/database/migrations.runner';
+import { memberKey } from '../src/members/membership-limits.rules';
 
 /**
  * Demo data for frontend teams and benchmarks: people of the rescue platform, chats of every

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './bootstrap';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { EmbeddedDatabase } from './database/embedded-postgres';
-import { runMigrations } from './database/migrate';
-import { handleSignals } from './lifecycle/process-signals';
-import { reportUnhandled } from './lifecycle/unhandled';
-import { createRootLogger, flushLogs } from './observability/logging';
+import { createApp } from './app.factory';
+import { AppConfig, ConfigError, loadConfig } from './config/app.config';
+import { EmbeddedDatabase } from './database/embedded-postgres.server';
+import { runMigrations } from './database/migrations.runner';
+import { handleSignals } from './lifecycle/process-signals.handler';
+import { reportUnhandled } from './lifecycle/unhandled-errors.handler';
+import { createRootLogger, flushLogs } from './observability/root.logger';
 
 function readConfig(): AppConfig {
   try {

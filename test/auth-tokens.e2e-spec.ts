@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
-import { TEST_JWT_SECRET, useApp } from './support/app';
-import { failInserts } from './support/failing-trigger';
-import { registerUser } from './support/users';
+import { TEST_JWT_SECRET, useApp } from './support/app.fixture';
+import { failInserts } from './support/failing-trigger.fixture';
+import { registerUser } from './support/users.helpers';
 
 const API = '/api/v1';
 

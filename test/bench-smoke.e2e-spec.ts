@@ -2,10 +2,10 @@ import type { Socket } from 'socket.io-client';
 import { httpLoad } from '../bench/lib/http-load';
 import { MessageLoad } from '../bench/lib/message-load';
 import { closeAll, connectAll } from '../bench/lib/sockets';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { MANY_REQUESTS } from './support/messages';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { MANY_REQUESTS } from './support/messages.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /**
  * Keeps `npm run bench` honest against the contract it drives: the generator's sends are

@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
-import { startApp, TestApp } from './support/app';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TestApp } from './support/app.fixture';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /**
  * The chat list must cost a constant number of SQL statements per page, whatever the number of

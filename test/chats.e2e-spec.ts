@@ -1,6 +1,6 @@
-import { startApp, TestApp } from './support/app';
-import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TestApp } from './support/app.fixture';
+import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 const API = '/api/v1';
 

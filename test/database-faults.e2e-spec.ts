@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DATABASE_RETRY_AFTER_MS } from '../src/common/errors/database-unavailable';
-import { runMigrations } from '../src/database/migrate';
-import { poolOf } from '../src/database/pg-pool';
+import { DATABASE_RETRY_AFTER_MS } from '../src/common/errors/database-unavailable.error';
+import { runMigrations } from '../src/database/migrations.runner';
+import { poolOf } from '../src/database/pg-pool.driver';
 import type { Ack } from '../src/realtime/events.types';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { API, MANY_REQUESTS } from './support/messages';
-import { PgCluster } from './support/pg-cluster';
-import { ClientSocket, closeSockets, connectAs, request } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { API, MANY_REQUESTS } from './support/messages.helpers';
+import { PgCluster } from './support/pg-cluster.server';
+import { ClientSocket, closeSockets, connectAs, request } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /** Short, so the test is quick; the default is 5000. */
 const QUERY_TIMEOUT_MS = 2000;

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, DatabaseError } from 'pg';
-import { freePort } from './support/free-port';
-import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process';
+import { freePort } from './support/free-port.util';
+import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process.fixture';
 
 const ROOT = join(__dirname, '..');
 const API = '/api/v1';

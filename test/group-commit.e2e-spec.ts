@@ -1,11 +1,11 @@
-import { MessageSendBatcher } from '../src/messages/send-batcher';
-import { RECEIPTS_IN_BATCH_MAX } from '../src/messages/send-batch';
-import { startApp, TestApp } from './support/app';
-import { createChat, removeMember } from './support/chats';
-import { failInserts } from './support/failing-trigger';
-import { MessageBody, postMessage } from './support/messages';
-import { closeSockets, connectAs, request, waitForEvent } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { MessageSendBatcher } from '../src/messages/send-batcher.service';
+import { RECEIPTS_IN_BATCH_MAX } from '../src/messages/send-batch.planner';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat, removeMember } from './support/chats.helpers';
+import { failInserts } from './support/failing-trigger.fixture';
+import { MessageBody, postMessage } from './support/messages.helpers';
+import { closeSockets, connectAs, request, waitForEvent } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /**
  * Group commit: concurrent sends share transactions, yet every one is answered only after its

@@ -1,4 +1,4 @@
-import { startApp, TestApp } from './support/app';
+import { startApp, TestApp } from './support/app.fixture';
 
 describe('operations routes (e2e)', () => {
   let t: TestApp;

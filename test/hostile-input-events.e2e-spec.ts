@@ -1,5 +1,5 @@
 import type { Ack } from '../src/realtime/events.types';
-import { startApp, TestApp } from './support/app';
+import { startApp, TestApp } from './support/app.fixture';
 import {
   AsyncApi,
   clientEvents,
@@ -11,9 +11,9 @@ import {
   Input,
   toJson,
   verdictOf,
-} from './support/hostile-input';
-import { MANY_REQUESTS } from './support/messages';
-import { closeSockets, connectAs, type ClientSocket } from './support/sockets';
+} from './support/hostile-input.fixture';
+import { MANY_REQUESTS } from './support/messages.helpers';
+import { closeSockets, connectAs, type ClientSocket } from './support/sockets.helpers';
 
 interface RawEngine {
   write: (data: string) => void;
@@ -21,7 +21,7 @@ interface RawEngine {
   off: (event: 'packet', listener: (packet: { type: string; data?: unknown }) => void) => void;
 }
 
-/** Hostile values in the socket events' fields: see test/support/hostile-input.ts. */
+/** Hostile values in the socket events' fields: see test/support/hostile-input.fixture.ts. */
 describe('hostile values in every field of every route and socket event (e2e)', () => {
   let t: TestApp;
   let f: Fixture;

@@ -1,4 +1,4 @@
-import { startApp, TestApp } from './support/app';
+import { startApp, TestApp } from './support/app.fixture';
 import {
   AsyncApi,
   clientEvents,
@@ -15,10 +15,10 @@ import {
   routes,
   toJson,
   verdictOf,
-} from './support/hostile-input';
-import { API, MANY_REQUESTS } from './support/messages';
+} from './support/hostile-input.fixture';
+import { API, MANY_REQUESTS } from './support/messages.helpers';
 
-/** Hostile values in the routes' fields: see test/support/hostile-input.ts. */
+/** Hostile values in the routes' fields: see test/support/hostile-input.fixture.ts. */
 describe('hostile values in every field of every route and socket event (e2e)', () => {
   let t: TestApp;
   let f: Fixture;

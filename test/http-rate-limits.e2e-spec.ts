@@ -1,7 +1,7 @@
-import { startApp, TestApp, useApp } from './support/app';
-import { expectErrorShape } from './support/errors';
-import { API } from './support/messages';
-import { uniqueUsername } from './support/users';
+import { startApp, TestApp, useApp } from './support/app.fixture';
+import { expectErrorShape } from './support/errors.helpers';
+import { API } from './support/messages.helpers';
+import { uniqueUsername } from './support/users.helpers';
 
 describe('rate limits (e2e)', () => {
   const t = useApp({ AUTH_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_SECONDS: '60' });

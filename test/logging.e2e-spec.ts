@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
 import request from 'supertest';
-import { buildService, LogLine, removeBuild, ServiceProcess, startService } from './support/service-process';
-import { request as ask, type ClientSocket } from './support/sockets';
+import {
+  buildService,
+  LogLine,
+  removeBuild,
+  ServiceProcess,
+  startService,
+} from './support/service-process.fixture';
+import { request as ask, type ClientSocket } from './support/sockets.helpers';
 
 const API = '/api/v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -211,8 +217,8 @@ describe('structured logs of the real process (e2e)', () => {
   it('is human-readable (pino-pretty) only for a development run on a terminal', async () => {
     const script = (nodeEnv: string, tty: boolean): Promise<string> => {
       const program =
-        `const { createRootLogger } = require(${JSON.stringify(join(build, 'src/observability/logging.js'))});` +
-        `const { loadConfig } = require(${JSON.stringify(join(build, 'src/config/app-config.js'))});` +
+        `const { createRootLogger } = require(${JSON.stringify(join(build, 'src/observability/root.logger.js'))});` +
+        `const { loadConfig } = require(${JSON.stringify(join(build, 'src/config/app.config.js'))});` +
         `createRootLogger(loadConfig({ NODE_ENV: '${nodeEnv}', JWT_SECRET: '${'s'.repeat(40)}', DATABASE_URL: 'postgres://db/chat' })).info('hello');`;
       const run = tty
         ? promisify(execFile)('script', [

@@ -1,5 +1,5 @@
-import { useApp } from './support/app';
-import { createChat, Roles } from './support/chats';
+import { useApp } from './support/app.fixture';
+import { createChat, Roles } from './support/chats.helpers';
 import {
   API,
   BAD_IDS,
@@ -11,8 +11,8 @@ import {
   MessageBody,
   recordEvents,
   send,
-} from './support/messages';
-import { registerUser, TestUser } from './support/users';
+} from './support/messages.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('messages (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

@@ -1,5 +1,5 @@
-import { useApp } from './support/app';
-import { createChat, Roles } from './support/chats';
+import { useApp } from './support/app.fixture';
+import { createChat, Roles } from './support/chats.helpers';
 import {
   BAD_IDS,
   chatWithRoles,
@@ -9,8 +9,8 @@ import {
   postMessage,
   recordEvents,
   send,
-} from './support/messages';
-import { registerUser } from './support/users';
+} from './support/messages.helpers';
+import { registerUser } from './support/users.helpers';
 
 describe('messages (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

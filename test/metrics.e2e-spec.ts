@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { MetricsListener } from '../src/observability/metrics-listener';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { API } from './support/messages';
-import { closeSockets, connectAs, request as ask } from './support/sockets';
-import { registerUser } from './support/users';
+import { MetricsListener } from '../src/observability/metrics.listener';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { API } from './support/messages.helpers';
+import { closeSockets, connectAs, request as ask } from './support/sockets.helpers';
+import { registerUser } from './support/users.helpers';
 
 interface Sample {
   name: string;

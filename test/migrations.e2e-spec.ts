@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
+import { dataSourceOptions } from '../src/database/data-source.options';
 import {
   createDatabase,
   dropDatabase,
   serverOf,
   TestServer,
   uniqueDatabaseName,
-} from './support/test-database';
+} from './support/test-database.fixture';
 
 const TABLES = ['chat_members', 'chats', 'message_read', 'messages', 'refresh_tokens', 'users'];
 

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApp, TestApp } from './support/app';
+import { startApp, TestApp } from './support/app.fixture';
 
 const COMMITTED = join(__dirname, '..', 'docs', 'openapi.json');
 

@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { DroppingClient } from '../src/database/pg-client';
-import { poolOf } from '../src/database/pg-pool';
+import { dataSourceOptions } from '../src/database/data-source.options';
+import { DroppingClient } from '../src/database/pg-client.driver';
+import { poolOf } from '../src/database/pg-pool.driver';
 
 /**
- * Pins what src/database/pg-pool.ts relies on: TypeORM builds the DataSource's one pool with
+ * Pins what src/database/pg-pool.driver.ts relies on: TypeORM builds the DataSource's one pool with
  * `new options.driver.Pool(...)` on `initialize()` (its documented `driver` option), from our
  * options, and runs its own queries on it; so connections the send batcher checks out of
  * `poolOf(db)` count against the same DATABASE_POOL_SIZE, and dropping one frees its slot.

@@ -1,8 +1,8 @@
 import type request from 'supertest';
-import type { DomainEvent } from '../src/events/domain-events';
-import { startApp, TestApp } from './support/app';
-import { createChat, Roles } from './support/chats';
-import { failInserts } from './support/failing-trigger';
+import type { DomainEvent } from '../src/events/domain-events.bus';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat, Roles } from './support/chats.helpers';
+import { failInserts } from './support/failing-trigger.fixture';
 import {
   API,
   BAD_IDS,
@@ -11,8 +11,8 @@ import {
   MessageBody,
   recordEvents,
   send,
-} from './support/messages';
-import { registerUser, TestUser } from './support/users';
+} from './support/messages.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('read state (e2e)', () => {
   let t: TestApp;

@@ -3,7 +3,7 @@ import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RealtimeGateway } from '../src/realtime/realtime.gateway';
-import { startApp, TestApp } from './support/app';
+import { startApp, TestApp } from './support/app.fixture';
 
 const COMMITTED = join(__dirname, '..', 'docs', 'asyncapi.json');
 const REALTIME_SOURCES = join(__dirname, '..', 'src', 'realtime');

@@ -1,7 +1,7 @@
 import type { MessageDto } from '../src/messages/dto/message.dto';
-import { useApp } from './support/app';
-import { ChatBody, createChat, Roles } from './support/chats';
-import { chatWithRoles, MANY_REQUESTS, send } from './support/messages';
+import { useApp } from './support/app.fixture';
+import { ChatBody, createChat, Roles } from './support/chats.helpers';
+import { chatWithRoles, MANY_REQUESTS, send } from './support/messages.helpers';
 import {
   ClientSocket,
   closeSockets,
@@ -11,8 +11,8 @@ import {
   RATE_LIMITED,
   request,
   waitForEvent,
-} from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('realtime (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

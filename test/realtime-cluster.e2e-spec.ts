@@ -2,12 +2,19 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
-import { RealtimeServer } from '../src/realtime/realtime-server';
-import { startApp, TestApp } from './support/app';
-import { ChatBody, createChat, removeMember } from './support/chats';
-import { API, MANY_REQUESTS, send } from './support/messages';
-import { ClientSocket, closeSockets, connectAs, EventLog, request, waitForEvent } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { RealtimeServer } from '../src/realtime/realtime.server';
+import { startApp, TestApp } from './support/app.fixture';
+import { ChatBody, createChat, removeMember } from './support/chats.helpers';
+import { API, MANY_REQUESTS, send } from './support/messages.helpers';
+import {
+  ClientSocket,
+  closeSockets,
+  connectAs,
+  EventLog,
+  request,
+  waitForEvent,
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

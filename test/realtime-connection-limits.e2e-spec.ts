@@ -1,8 +1,8 @@
 import { JwtService } from '@nestjs/jwt';
 import { LifecycleService } from '../src/lifecycle/lifecycle.service';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { send } from './support/messages';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { send } from './support/messages.helpers';
 import {
   ClientSocket,
   closeSockets,
@@ -14,8 +14,8 @@ import {
   request,
   serverSocketOf,
   socketFor,
-} from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /** Disconnects and resolves once the server has let the socket go (its rooms left). */
 async function disconnected(t: TestApp, client: ClientSocket): Promise<void> {

@@ -4,10 +4,10 @@ import { ModulesContainer } from '@nestjs/core';
 import { GATEWAY_METADATA, MESSAGE_MAPPING_METADATA } from '@nestjs/websockets/constants';
 import { CLIENT_EVENTS } from '../src/realtime/socket-contract.catalog';
 import type { ClientToServerEvents } from '../src/realtime/events.types';
-import { IN_FLIGHT_RETRY_MS, WsRateLimitInterceptor } from '../src/realtime/socket-rate-limit';
-import { startApp, TestApp } from './support/app';
-import { ChatBody, createChat } from './support/chats';
-import { send } from './support/messages';
+import { IN_FLIGHT_RETRY_MS, WsRateLimitInterceptor } from '../src/realtime/socket-rate-limit.interceptor';
+import { startApp, TestApp } from './support/app.fixture';
+import { ChatBody, createChat } from './support/chats.helpers';
+import { send } from './support/messages.helpers';
 import {
   ClientSocket,
   closeSockets,
@@ -15,8 +15,8 @@ import {
   limitedCount,
   RATE_LIMITED,
   request,
-} from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 type ClientEvent = keyof ClientToServerEvents;
 

@@ -1,8 +1,16 @@
 import { JwtService } from '@nestjs/jwt';
-import { TEST_JWT_SECRET, useApp } from './support/app';
-import { MANY_REQUESTS } from './support/messages';
-import { closeSockets, connect, connectAs, ERROR, refusal, socketFor, waitForEvent } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { TEST_JWT_SECRET, useApp } from './support/app.fixture';
+import { MANY_REQUESTS } from './support/messages.helpers';
+import {
+  closeSockets,
+  connect,
+  connectAs,
+  ERROR,
+  refusal,
+  socketFor,
+  waitForEvent,
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('realtime (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

@@ -1,9 +1,9 @@
-import { DomainEventBus } from '../src/events/domain-events';
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { MANY_REQUESTS, send } from './support/messages';
-import { closeSockets, connectAs, EventLog, waitForEvent } from './support/sockets';
-import { registerUser } from './support/users';
+import { DomainEventBus } from '../src/events/domain-events.bus';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { MANY_REQUESTS, send } from './support/messages.helpers';
+import { closeSockets, connectAs, EventLog, waitForEvent } from './support/sockets.helpers';
+import { registerUser } from './support/users.helpers';
 
 /**
  * chat:created and chat:updated are built after the commit, from a read; the events published

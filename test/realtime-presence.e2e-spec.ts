@@ -1,11 +1,11 @@
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
 import { TYPING_EXPIRY_MS } from '../src/realtime/typing.service';
-import { useApp } from './support/app';
-import { favoritesBarrier } from './support/barrier';
-import { ChatBody, createChat } from './support/chats';
-import { MANY_REQUESTS } from './support/messages';
-import { closeSockets, connectAs, EventLog, request, waitForEvent } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { useApp } from './support/app.fixture';
+import { favoritesBarrier } from './support/barrier.helpers';
+import { ChatBody, createChat } from './support/chats.helpers';
+import { MANY_REQUESTS } from './support/messages.helpers';
+import { closeSockets, connectAs, EventLog, request, waitForEvent } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('realtime (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

@@ -1,16 +1,16 @@
 import { Redis } from 'ioredis';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
-import { RealtimeRedis } from '../src/realtime/realtime-redis';
-import { RealtimeServer } from '../src/realtime/realtime-server';
-import { RoomResync } from '../src/realtime/room-resync';
-import { startApp, TestApp } from './support/app';
-import { ChatBody, createChat, removeMember } from './support/chats';
-import { API, MANY_REQUESTS, send } from './support/messages';
-import { PrivateRedis, startPrivateRedis } from './support/redis-server';
-import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process';
-import { ClientSocket, closeSockets, connectAs, EventLog, waitForEvent } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { RealtimeRedis } from '../src/realtime/realtime-redis.client';
+import { RealtimeServer } from '../src/realtime/realtime.server';
+import { RoomResync } from '../src/realtime/room-resync.service';
+import { startApp, TestApp } from './support/app.fixture';
+import { ChatBody, createChat, removeMember } from './support/chats.helpers';
+import { API, MANY_REQUESTS, send } from './support/messages.helpers';
+import { PrivateRedis, startPrivateRedis } from './support/redis.server';
+import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process.fixture';
+import { ClientSocket, closeSockets, connectAs, EventLog, waitForEvent } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 const PREFIX = 'resync';
 const INSTANCE_TIMEOUT_SECONDS = 3;

@@ -1,10 +1,10 @@
 import { MembersAccessService } from '../src/members/members-access.service';
 import type { MessageDto } from '../src/messages/dto/message.dto';
-import { RealtimeServer } from '../src/realtime/realtime-server';
-import { useApp } from './support/app';
-import { favoritesBarrier } from './support/barrier';
-import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats';
-import { API, MANY_REQUESTS, send } from './support/messages';
+import { RealtimeServer } from '../src/realtime/realtime.server';
+import { useApp } from './support/app.fixture';
+import { favoritesBarrier } from './support/barrier.helpers';
+import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats.helpers';
+import { API, MANY_REQUESTS, send } from './support/messages.helpers';
 import {
   ClientSocket,
   closeSockets,
@@ -13,8 +13,8 @@ import {
   EventLog,
   request,
   waitForEvent,
-} from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('realtime (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

@@ -3,13 +3,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import supertest from 'supertest';
 import type { MessageDto } from '../src/messages/dto/message.dto';
-import type { TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { API } from './support/messages';
-import { PrivateRedis, startPrivateRedis } from './support/redis-server';
-import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process';
-import { ClientSocket, closeSockets, connectAs, EventLog, request, waitForEvent } from './support/sockets';
-import { registerUser } from './support/users';
+import type { TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { API } from './support/messages.helpers';
+import { PrivateRedis, startPrivateRedis } from './support/redis.server';
+import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process.fixture';
+import {
+  ClientSocket,
+  closeSockets,
+  connectAs,
+  EventLog,
+  request,
+  waitForEvent,
+} from './support/sockets.helpers';
+import { registerUser } from './support/users.helpers';
 
 /**
  * Longer than ioredis's default retries (20 reconnect attempts, some 10.5 s), after which the

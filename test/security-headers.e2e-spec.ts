@@ -1,5 +1,5 @@
-import { startApp, TestApp, useApp } from './support/app';
-import { API, MANY_REQUESTS } from './support/messages';
+import { startApp, TestApp, useApp } from './support/app.fixture';
+import { API, MANY_REQUESTS } from './support/messages.helpers';
 
 describe('hostile input (e2e)', () => {
   const t = useApp(MANY_REQUESTS);

@@ -1,9 +1,9 @@
-import { startApp, TestApp } from './support/app';
-import { createChat } from './support/chats';
-import { expectErrorShape } from './support/errors';
-import { API, MANY_REQUESTS, send } from './support/messages';
-import { closeSockets, connectAs, request as ask } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { expectErrorShape } from './support/errors.helpers';
+import { API, MANY_REQUESTS, send } from './support/messages.helpers';
+import { closeSockets, connectAs, request as ask } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 describe('hostile input (e2e)', () => {
   let t: TestApp;

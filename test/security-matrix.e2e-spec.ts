@@ -1,10 +1,10 @@
 import { ModulesContainer } from '@nestjs/core';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
-import type { ErrorBody } from '../src/common/http/error-body';
+import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import type { Ack } from '../src/realtime/events.types';
-import { startApp, TestApp } from './support/app';
-import { createChat, makeAdmin, removeMember } from './support/chats';
-import { MANY_REQUESTS, send } from './support/messages';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
+import { MANY_REQUESTS, send } from './support/messages.helpers';
 import {
   closeSockets,
   connectAs,
@@ -12,8 +12,8 @@ import {
   request as ask,
   socketFor,
   type ClientSocket,
-} from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+} from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 /**
  * The authorization matrix: every HTTP route the app serves and every socket event its gateways

@@ -1,9 +1,9 @@
 import { JwtService } from '@nestjs/jwt';
-import { startApp, TEST_JWT_SECRET, TestApp } from './support/app';
-import { expectErrorShape } from './support/errors';
-import { API, MANY_REQUESTS } from './support/messages';
-import { closeSockets, refusal, socketFor } from './support/sockets';
-import { registerUser, TestUser } from './support/users';
+import { startApp, TEST_JWT_SECRET, TestApp } from './support/app.fixture';
+import { expectErrorShape } from './support/errors.helpers';
+import { API, MANY_REQUESTS } from './support/messages.helpers';
+import { closeSockets, refusal, socketFor } from './support/sockets.helpers';
+import { registerUser, TestUser } from './support/users.helpers';
 
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../src/realtime/events.types';
-import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process';
+import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process.fixture';
 
 const API = '/api/v1';
 /** Senders per channel (REST and socket), each sending one message after another. */

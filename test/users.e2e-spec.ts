@@ -1,5 +1,5 @@
-import { useApp } from './support/app';
-import { registerUser, uniqueUsername } from './support/users';
+import { useApp } from './support/app.fixture';
+import { registerUser, uniqueUsername } from './support/users.helpers';
 
 const API = '/api/v1';
 

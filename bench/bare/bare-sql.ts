@@ -1,4 +1,4 @@
-import { escapeLike } from '../../src/repositories/sql';
+import { escapeLike } from '../../src/repositories/sql.predicates';
 
 /**
  * The SQL of the bare baseline. History and search pages are the service's own statements less

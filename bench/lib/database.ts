@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
-export { createDatabase, dropDatabase, serverOf } from '../../test/support/test-database';
+export { createDatabase, dropDatabase, serverOf } from '../../test/support/test-database.fixture';
 
 /** The machine's PostgreSQL; the bench creates its own database on it and drops it at the end. */
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

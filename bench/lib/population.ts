@@ -4,7 +4,7 @@ import type { BenchContext } from './context';
 
 /**
  * The service lets one user send 5 messages a second (SEND_RATE in
- * src/realtime/socket-rate-limit.ts). The fan-out load keeps every user under it by spreading the
+ * src/realtime/socket-rate-limit.interceptor.ts). The fan-out load keeps every user under it by spreading the
  * rate over many users in many chats, as real traffic is; the searches stop below this share.
  */
 export const SEND_RATE_PER_USER = 5;

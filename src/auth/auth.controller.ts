@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
-import { StrictRateLimit } from '../common/http/rate-limit';
+import { StrictRateLimit } from '../common/http/rate-limit.guard';
 import { AuthService } from './auth.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { Public } from '../common/http/public.decorator';

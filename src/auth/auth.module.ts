@@ -1,10 +1,10 @@
 import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/app.config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle } from './login-throttle.service';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 

@@ -1,10 +1,10 @@
 import { hash, verify } from '@node-rs/argon2';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain.errors';
 import { UserRow, UsersRepository } from '../repositories/users.repository';
 import { AuthResponseDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { toUserDto } from './dto/user.dto';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle } from './login-throttle.service';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Unauthorized } from '../common/errors/domain-error';
-import { bearerToken } from '../common/http/bearer-token';
+import { Unauthorized } from '../common/errors/domain.errors';
+import { bearerToken } from '../common/http/bearer-token.util';
 import { IS_PUBLIC } from '../common/http/public.decorator';
 import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
 import { TokenService } from './token.service';

@@ -2,8 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app.config';
+import { DomainError } from '../common/errors/domain.errors';
 import { RefreshTokensRepository } from '../repositories/refresh-tokens.repository';
 
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
-import { AppConfig } from '../config/app-config';
-import { DomainError, Unauthorized } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app.config';
+import { DomainError, Unauthorized } from '../common/errors/domain.errors';
 import type { AuthUser } from './current-user.decorator';
 
 interface AccessClaims {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ChatViews } from './chat-views';
+import { ChatViews } from './chat-views.service';
 
 /** The chat read model: the chats module's reads, and the realtime side's payloads after commit. */
 @Module({ providers: [ChatViews], exports: [ChatViews] })

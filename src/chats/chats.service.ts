@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain-error';
-import { AppConfig } from '../config/app-config';
-import { DomainEventBus } from '../events/domain-events';
+import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
+import { AppConfig } from '../config/app.config';
+import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
-import { canDeleteChat, MANAGERS } from '../members/member-rules';
-import { assertMembersPerChat, assertNoneAtChatLimit, memberKey } from '../members/membership-limits';
+import { canDeleteChat, MANAGERS } from '../members/member.rules';
+import { assertMembersPerChat, assertNoneAtChatLimit, memberKey } from '../members/membership-limits.rules';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
-import { ChatViews } from './chat-views';
+import { ChatViews } from './chat-views.service';
 import type { ChatDto, ChatPageDto } from './dto/chat.dto';
 import type { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
 

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { ReadinessService } from './readiness.service';
-import { RedisHealth } from './redis-health';
+import { RedisHealth } from './redis-health.indicator';
 
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],

@@ -6,9 +6,9 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { DomainError } from '../common/errors/domain-error';
-import { ServingState } from '../observability/serving-state';
-import { RedisHealth } from './redis-health';
+import { DomainError } from '../common/errors/domain.errors';
+import { ServingState } from '../observability/serving-state.service';
+import { RedisHealth } from './redis-health.indicator';
 
 /**
  * What must hold for the instance to take traffic: not draining, and the database answering.

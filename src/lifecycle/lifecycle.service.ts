@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ServingState } from '../observability/serving-state';
+import type { ServingState } from '../observability/serving-state.service';
 
 /**
  * Whether the instance is shutting down, and how much work (HTTP requests, socket events) is

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ChatNotFound, Forbidden, NotAMember } from '../common/errors/domain-error';
+import { ChatNotFound, Forbidden, NotAMember } from '../common/errors/domain.errors';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import { MembersRepository } from '../repositories/members.repository';
 
@@ -33,7 +33,7 @@ export class MembersAccessService {
   }
 
   /**
-   * For a read that checked access in its own statement (activeMemberSql, repositories/sql.ts) and
+   * For a read that checked access in its own statement (activeMemberSql, repositories/sql.predicates.ts) and
    * found nothing:
    * throws why (404 for a chat that is not there, 403 for a caller who is not an active member).
    * Access may have been granted since; then it still answers 403, as the read saw it.

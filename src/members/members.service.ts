@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, Forbidden, UserNotFound } from '../common/errors/domain-error';
-import { AppConfig } from '../config/app-config';
+import { DomainError, Forbidden, UserNotFound } from '../common/errors/domain.errors';
+import { AppConfig } from '../config/app.config';
 import type { MemberRole } from '../database/entities/chat-member.entity';
-import { DomainEvent, DomainEventBus } from '../events/domain-events';
+import { DomainEvent, DomainEventBus } from '../events/domain-events.bus';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository, MemberStateRow } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { MemberDto, MemberListDto, toMemberDto } from './dto/member.dto';
 import { MembersAccessService } from './members-access.service';
-import { MANAGERS, nextOwner, removalRefusal, roleChangeRefusal } from './member-rules';
-import { assertMembersPerChat, assertNoneAtChatLimit } from './membership-limits';
+import { MANAGERS, nextOwner, removalRefusal, roleChangeRefusal } from './member.rules';
+import { assertMembersPerChat, assertNoneAtChatLimit } from './membership-limits.rules';
 
 /**
  * Membership changes. Each runs in one transaction that first locks the chat row, so changes to

@@ -4,7 +4,7 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
-import { MessageSendBatcher } from './send-batcher';
+import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
   imports: [MembersModule],

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { MessageNotFound, NotAMember } from '../common/errors/domain-error';
-import { DomainEventBus } from '../events/domain-events';
+import { MessageNotFound, NotAMember } from '../common/errors/domain.errors';
+import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-input.dto';
 import { MessagesRepository } from '../repositories/messages.repository';
 import { MessageDto, MessagePageDto, toMessageDto } from './dto/message.dto';
-import { MessageSendBatcher } from './send-batcher';
-import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message-rules';
+import { MessageSendBatcher } from './send-batcher.service';
+import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message.rules';
 
 @Injectable()
 export class MessagesService {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { MessageNotFound } from '../common/errors/domain-error';
-import { iso } from '../common/time';
-import { DomainEventBus } from '../events/domain-events';
+import { MessageNotFound } from '../common/errors/domain.errors';
+import { iso } from '../common/time.util';
+import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
 import { MembersRepository } from '../repositories/members.repository';
 import { MessagesRepository } from '../repositories/messages.repository';

@@ -4,9 +4,9 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { prometheusContentType } from 'prom-client';
 import { Public } from '../common/http/public.decorator';
-import { DomainError } from '../common/errors/domain-error';
+import { DomainError } from '../common/errors/domain.errors';
 import { ApiErrors } from '../common/http/api-errors.decorator';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/app.config';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')

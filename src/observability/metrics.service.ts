@@ -3,10 +3,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { Unauthorized } from '../common/errors/domain-error';
-import { bearerToken } from '../common/http/bearer-token';
-import { AppConfig } from '../config/app-config';
-import { poolOf } from '../database/pg-pool';
+import { Unauthorized } from '../common/errors/domain.errors';
+import { bearerToken } from '../common/http/bearer-token.util';
+import { AppConfig } from '../config/app.config';
+import { poolOf } from '../database/pg-pool.driver';
 
 export type SocketEventOutcome = 'ok' | 'error';
 

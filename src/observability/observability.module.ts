@@ -1,14 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { AppConfig } from '../config/app-config';
-import { createRootLogger, ROOT_LOGGER } from './logging';
+import { AppConfig } from '../config/app.config';
+import { createRootLogger, ROOT_LOGGER } from './root.logger';
 import { MetricsController } from './metrics.controller';
-import { MetricsListener } from './metrics-listener';
+import { MetricsListener } from './metrics.listener';
 import { MetricsService } from './metrics.service';
 import { SocketContextInterceptor } from './socket-context.interceptor';
 
-/** The process' root pino logger, shared by nestjs-pino and the HTTP logger of bootstrap.ts. */
+/** The process' root pino logger, shared by nestjs-pino and the HTTP logger of app.factory.ts. */
 @Global()
 @Module({
   providers: [{ provide: ROOT_LOGGER, inject: [AppConfig], useFactory: createRootLogger }],
@@ -18,7 +18,7 @@ class RootLoggerModule {}
 
 /**
  * Logs and metrics, and the count of work in flight (against ServingState, which the lifecycle
- * module provides). The HTTP logger itself is mounted by bootstrap.ts ahead of the body parser
+ * module provides). The HTTP logger itself is mounted by app.factory.ts ahead of the body parser
  * (so refused bodies are logged too); nestjs-pino then only binds each request's logger for
  * `Logger` calls made while serving it (`useExisting`).
  */

@@ -3,8 +3,8 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Observable, throwError } from 'rxjs';
-import { DomainError } from '../common/errors/domain-error';
-import { ServingState } from './serving-state';
+import { DomainError } from '../common/errors/domain.errors';
+import { ServingState } from './serving-state.service';
 
 /** What the realtime handshake leaves on an accepted socket. */
 interface IdentifiedSocket {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import type { PipeTransform } from '@nestjs/common';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
-import { ValidationFailed } from '../common/errors/domain-error';
+import { ValidationFailed } from '../common/errors/domain.errors';
 import { ClientEvent, ClientPayload } from './client-event.decorator';
 import type { PayloadOf } from './events.types';
 import { SendMessageSocketDto } from './dto/client-payloads.dto';

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
 import { SubscribeMessage } from '@nestjs/websockets';
-import { ValidationFailed } from '../common/errors/domain-error';
-import { createValidationPipe } from '../common/errors/validation';
+import { ValidationFailed } from '../common/errors/domain.errors';
+import { createValidationPipe } from '../common/errors/validation.pipe';
 import type { AckDataOf } from './events.types';
 import { CLIENT_EVENTS, type ClientEventName, isClientEvent } from './socket-contract.catalog';
 

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '../common/http/error-body';
+import type { ErrorBody } from '../common/http/error-status.mapping';
 import type {
   CLIENT_EVENTS,
   ClientEventName,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config/app.config';
 import { MembersAccessService } from '../members/members-access.service';
 import {
   MemoryPresenceStore,
@@ -8,9 +8,9 @@ import {
   RedisPresenceStore,
   SharedPresenceStore,
 } from './presence.store';
-import { RealtimeRedis } from './realtime-redis';
-import { RealtimeServer, RealtimeSocket } from './realtime-server';
-import { chatRoom, isChatRoom, userRoom } from './rooms';
+import { RealtimeRedis } from './realtime-redis.client';
+import { RealtimeServer, RealtimeSocket } from './realtime.server';
+import { chatRoom, isChatRoom, userRoom } from './rooms.util';
 
 /** A reconnect within this time after the last disconnect shows no offline at all. */
 export const OFFLINE_DELAY_MS = 2000;

@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { AppConfig } from '../config/app-config';
-import { RealtimeRedis } from './realtime-redis';
-import type { RealtimeSocket } from './realtime-server';
+import { AppConfig } from '../config/app.config';
+import { RealtimeRedis } from './realtime-redis.client';
+import type { RealtimeSocket } from './realtime.server';
 import { type IoSocket, SharedListenerIoAdapter } from './shared-listener-io.adapter';
-import { SocketOutputLimit } from './socket-output';
+import { SocketOutputLimit } from './socket-output.limiter';
 
 /** Largest socket packet accepted; a message is at most 4000 characters (16 KB of UTF-8). */
 export const SOCKET_MAX_PAYLOAD_BYTES = 64 * 1024;

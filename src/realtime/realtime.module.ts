@@ -4,16 +4,16 @@ import { ChatViewsModule } from '../chats/chat-views.module';
 import { MembersModule } from '../members/members.module';
 import { MessagesModule } from '../messages/messages.module';
 import { PresenceService } from './presence.service';
-import { RealtimeRedis } from './realtime-redis';
-import { RealtimeServer } from './realtime-server';
+import { RealtimeRedis } from './realtime-redis.client';
+import { RealtimeServer } from './realtime.server';
 import { RealtimeGateway } from './realtime.gateway';
 import { RoomEventsPublisher } from './room-events.publisher';
-import { RoomResync } from './room-resync';
-import { SocketAdmission } from './socket-admission';
-import { SocketHandshake } from './socket-handshake';
-import { SocketOutputLimit } from './socket-output';
-import { SocketRateLimiter } from './socket-rate-limit';
-import { SocketSessions } from './socket-sessions';
+import { RoomResync } from './room-resync.service';
+import { SocketAdmission } from './socket-admission.middleware';
+import { SocketHandshake } from './socket-handshake.middleware';
+import { SocketOutputLimit } from './socket-output.limiter';
+import { SocketRateLimiter } from './socket-rate-limit.interceptor';
+import { SocketSessions } from './socket-sessions.service';
 import { TypingService } from './typing.service';
 
 @Module({

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { ChatViews } from '../chats/chat-views';
+import { ChatViews } from '../chats/chat-views.service';
 import type { ChatDto } from '../chats/dto/chat.dto';
-import { DomainEvent, DomainEventBus } from '../events/domain-events';
+import { DomainEvent, DomainEventBus } from '../events/domain-events.bus';
 import { MetricsService } from '../observability/metrics.service';
-import { RealtimeServer } from './realtime-server';
-import { chatRoom, userRoom } from './rooms';
+import { RealtimeServer } from './realtime.server';
+import { chatRoom, userRoom } from './rooms.util';
 import { TypingService } from './typing.service';
 
 /**

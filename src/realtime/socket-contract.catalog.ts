@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { SocketEventRates } from '../config/app-config';
+import type { SocketEventRates } from '../config/app.config';
 import { ChatDto } from '../chats/dto/chat.dto';
 import { MessageDto, MessagePageDto } from '../messages/dto/message.dto';
 import { UnreadDto } from '../messages/dto/read-state.dto';

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { MembersAccessService } from '../members/members-access.service';
 import type { Empty } from './events.types';
-import { RealtimeServer, RealtimeSocket } from './realtime-server';
-import { chatRoom, userRoom } from './rooms';
+import { RealtimeServer, RealtimeSocket } from './realtime.server';
+import { chatRoom, userRoom } from './rooms.util';
 
 /** A typing indicator nobody turns off ends by itself after this long. */
 export const TYPING_EXPIRY_MS = 5000;

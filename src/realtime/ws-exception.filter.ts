@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { isCondition, toErrorBody } from '../common/errors/error-mapping';
+import { isCondition, toErrorBody } from '../common/errors/error-body.mapper';
 import type { Ack } from './events.types';
 
 /**

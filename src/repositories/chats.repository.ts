@@ -6,7 +6,7 @@ import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, liveChat, liveMessage } from './sql';
+import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
 /** A chat as one of its active members sees it. */
 export interface ChatViewRow {

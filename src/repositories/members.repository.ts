@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, liveChat } from './sql';
+import { activeMember, liveChat } from './sql.predicates';
 
 /** A member as the contract shows one (chat_members joined with users). */
 export interface MemberRow {

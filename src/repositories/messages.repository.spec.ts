@@ -1,5 +1,5 @@
 import { ListMessagesQuery } from '../messages/dto/message-input.dto';
-import { activeMemberSql } from './sql';
+import { activeMemberSql } from './sql.predicates';
 import { historyQuery } from './messages.repository';
 
 const query = (fields: Partial<ListMessagesQuery>): ListMessagesQuery =>

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { activeMember, liveChat, liveMessage } from './sql';
+import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
 /** The read state of one membership. */
 export interface UnreadRow {

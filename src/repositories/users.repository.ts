@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { User } from '../database/entities/user.entity';
-import { escapeLike } from './sql';
+import { escapeLike } from './sql.predicates';
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { toUserDto, UserDto } from '../auth/dto/user.dto';
-import { UserNotFound } from '../common/errors/domain-error';
+import { UserNotFound } from '../common/errors/domain.errors';
 import { UsersRepository } from '../repositories/users.repository';
 import { UserListDto } from './dto/user.dto';
 

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PgCluster } from '../support/pg-cluster';
-import { PrivateRedis, startPrivateRedis } from '../support/redis-server';
-import { buildService, removeBuild, ServiceProcess, startService } from '../support/service-process';
-import type { ClientSocket } from '../support/sockets';
-import { FaultFigures, faultLine, figuresOf, writeReport } from './fault-figures';
-import { connectUser, LoadUser, retryFailed, SendLoad } from './send-load';
+import { PgCluster } from '../support/pg-cluster.server';
+import { PrivateRedis, startPrivateRedis } from '../support/redis.server';
+import { buildService, removeBuild, ServiceProcess, startService } from '../support/service-process.fixture';
+import type { ClientSocket } from '../support/sockets.helpers';
+import { FaultFigures, faultLine, figuresOf, writeReport } from './fault-figures.report';
+import { connectUser, LoadUser, retryFailed, SendLoad } from './send-load.generator';
 
 /**
  * The real service process against a PostgreSQL cluster and a redis-server of this suite's own,

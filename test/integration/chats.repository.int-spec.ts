@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 /** Runs `work` in a transaction that gives up on any lock after 100 ms. */
 function impatient(db: DataSource, work: (manager: EntityManager) => Promise<void>): Promise<void> {

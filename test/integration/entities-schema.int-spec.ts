@@ -1,4 +1,4 @@
-import { migratedDatabase, MigratedDatabase } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase } from '../support/integration-database.fixture';
 
 /** The SQL TypeORM would run to turn the migrated schema into the one the entities describe. */
 async function drift(m: MigratedDatabase): Promise<string[]> {

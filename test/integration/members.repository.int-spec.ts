@@ -1,6 +1,6 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 describe('MembersRepository (integration)', () => {
   let m: MigratedDatabase;

@@ -1,6 +1,6 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { beginAndLockChatsSql, MessagesRepository } from '../../src/repositories/messages.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 const send = (
   chatId: number,

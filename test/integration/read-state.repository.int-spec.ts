@@ -1,7 +1,7 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MessagesRepository } from '../../src/repositories/messages.repository';
 import { ReadStateRepository } from '../../src/repositories/read-state.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 describe('ReadStateRepository (integration)', () => {
   let m: MigratedDatabase;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RefreshTokensRepository } from '../../src/repositories/refresh-tokens.repository';
 import { UsersRepository } from '../../src/repositories/users.repository';
-import { migratedDatabase, MigratedDatabase } from '../support/integration-database';
+import { migratedDatabase, MigratedDatabase } from '../support/integration-database.fixture';
 
 describe('UsersRepository and RefreshTokensRepository (integration)', () => {
   let m: MigratedDatabase;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { LowerCaseTrim, Trim } from '../../common/http/transforms';
-import { TextLength } from '../../common/http/validators';
+import { LowerCaseTrim, Trim } from '../../common/http/input.transforms';
+import { TextLength } from '../../common/http/input.validators';
 import { UserDto } from './user.dto';
 
 export class RegisterDto {

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
-import { QueryInt, Trim } from '../../common/http/transforms';
-import { MAX_INPUT_ITEMS } from '../../common/http/text';
-import { IdList, TextLength } from '../../common/http/validators';
+import { QueryInt, Trim } from '../../common/http/input.transforms';
+import { MAX_INPUT_ITEMS } from '../../common/http/text-input.util';
+import { IdList, TextLength } from '../../common/http/input.validators';
 import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
 
 export const TITLE_MAX = 200;

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { isCondition, retryAfterSeconds, toErrorBody } from './error-mapping';
+import { isCondition, retryAfterSeconds, toErrorBody } from './error-body.mapper';
 
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {

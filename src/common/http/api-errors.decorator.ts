@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_STATUS } from './error-body';
+import { ERROR_STATUS } from './error-status.mapping';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'content' })

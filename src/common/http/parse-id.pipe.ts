@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { ValidationFailed } from '../errors/domain-error';
+import { ValidationFailed } from '../errors/domain.errors';
 
 export const MAX_ID = 2_147_483_647;
 

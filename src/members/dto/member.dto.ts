@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
-import { iso } from '../../common/time';
+import { iso } from '../../common/time.util';
 import type { MemberRow } from '../../repositories/members.repository';
 
 export class MemberDto {

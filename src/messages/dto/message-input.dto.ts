@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
-import { QueryInt, Trim } from '../../common/http/transforms';
-import { TextLength } from '../../common/http/validators';
+import { QueryInt, Trim } from '../../common/http/input.transforms';
+import { TextLength } from '../../common/http/input.validators';
 
 export const CONTENT_MAX = 4000;
 export const CLIENT_MESSAGE_ID_MAX = 64;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { iso } from '../../common/time';
+import { iso } from '../../common/time.util';
 import type { MessageRow } from '../../repositories/messages.repository';
 
 export class MessageDto {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { QueryInt, Trim } from '../../common/http/transforms';
-import { TextLength } from '../../common/http/validators';
+import { QueryInt, Trim } from '../../common/http/input.transforms';
+import { TextLength } from '../../common/http/input.validators';
 
 export class ListUsersQuery {
   @ApiPropertyOptional({ description: 'Part of a username or display name, case-insensitive', maxLength: 64 })

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ValidationFailed } from '../common/errors/domain.errors';
+import { MAX_ID } from '../common/http/parse-id.pipe';
+import { iso } from '../common/time.util';
+import type { ChatType } from '../database/entities/chat.entity';
+import { toMemberDto } from '../members/dto/member.dto';
+import { toMessageDto } from '../messages/dto/message.dto';
+import { ChatListPosition, ChatsRepository, ChatViewRow } from '../repositories/chats.repository';
+import type { ChatDto, ChatPageDto } from './dto/chat.dto';
+
+/** Opaque to clients: the (updated_at, id) of the last chat of a page. */
+function encodeCursor(row: ChatViewRow): string {
+  return Buffer.from(`${row.updated_us}.${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ChatListPosition {
+  const match = /^(\d{1,18})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  // A forged id past the int column's range would fail in PostgreSQL (500), not here.
+  if (!match || Number(match[2]) > MAX_ID) {
+    throw ValidationFailed.field('cursor', 'cursor must be a next_cursor from a previous page');
+  }
+  return { updatedUs: match[1], id: Number(match[2]) };
+}
+
+/** Chats as their members see them: the chat list, one chat, and each member's view for sockets. */
+@Injectable()
+export class ChatViews {
+  constructor(private readonly chats: ChatsRepository) {}
+
+  /** A page of the user's chat list, newest activity first. */
+  async page(
+    userId: number,
+    filter: { chatType?: ChatType; limit: number; cursor?: string },
+  ): Promise<ChatPageDto> {
+    const rows = await this.chats.page(userId, {
+      chatType: filter.chatType,
+      limit: filter.limit + 1,
+      after: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+    });
+    const page = rows.slice(0, filter.limit);
+    const items = page.map(toChatDto);
+    return { items, next_cursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1]) : null };
+  }
+
+  /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */
+  async one(chatId: number, userId: number, manager?: EntityManager): Promise<ChatDto | undefined> {
+    const row = await this.chats.view(chatId, userId, manager);
+    return row && toChatDto(row);
+  }
+
+  /** The chat as each of its active members sees it, keyed by user id (for chat:created/updated). */
+  async forAllMembers(chatId: number): Promise<Map<number, ChatDto>> {
+    const rows = await this.chats.viewsOfAllMembers(chatId);
+    return new Map(rows.map((row) => [row.viewer_id, toChatDto(row)]));
+  }
+}
+
+function toChatDto(row: ChatViewRow): ChatDto {
+  return {
+    id: row.id,
+    chat_type: row.chat_type,
+    title: row.title,
+    post_id: row.post_id,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    members: (row.members ?? []).map(toMemberDto),
+    last_message: row.last_message ? toMessageDto(row.last_message) : null,
+    unread_count: row.unread_count,
+    my_role: row.my_role,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Every error code of the contract: stable and machine-readable. A new one does not compile
+ * until it has its status in ERROR_STATUS (common/http/error-status.mapping.ts).
+ */
+export type DomainErrorCode =
+  | 'validation_failed'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'invalid_credentials'
+  | 'token_expired'
+  | 'invalid_refresh_token'
+  | 'forbidden'
+  | 'not_a_member'
+  | 'not_found'
+  | 'user_not_found'
+  | 'chat_not_found'
+  | 'message_not_found'
+  | 'member_not_found'
+  | 'username_taken'
+  | 'chat_exists'
+  | 'already_a_member'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'headers_too_large'
+  | 'rate_limited'
+  | 'limit_exceeded'
+  | 'internal_error'
+  | 'service_unavailable';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * An error the services throw, with its code. The transport gives the code its status, in HTTP
+ * answers and socket acknowledgements alike: services never see HTTP.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends DomainError {
+  constructor(fields: FieldError[]) {
+    super('validation_failed', 'The request is not valid', fields);
+  }
+
+  static field(field: string, message: string): ValidationFailed {
+    return new ValidationFailed([{ field, message }]);
+  }
+}
+
+/**
+ * 429: past a budget. `retry_after_ms` always; `retry_after_seconds` too where HTTP clients had
+ * it from v1 on (the HTTP rate limit, and the login budget beside it).
+ */
+export class RateLimited extends DomainError {
+  constructor(message: string, retryAfterMs: number, { withSeconds = false } = {}) {
+    super(
+      'rate_limited',
+      message,
+      withSeconds
+        ? { retry_after_ms: retryAfterMs, retry_after_seconds: Math.ceil(retryAfterMs / 1000) }
+        : { retry_after_ms: retryAfterMs },
+    );
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor(message = 'Authentication is required') {
+    super('unauthorized', message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message = 'You are not allowed to do this') {
+    super('forbidden', message);
+  }
+}
+
+export class NotAMember extends DomainError {
+  constructor() {
+    super('not_a_member', 'You are not a member of this chat');
+  }
+}
+
+export class ChatNotFound extends DomainError {
+  constructor() {
+    super('chat_not_found', 'Chat not found');
+  }
+}
+
+export class MessageNotFound extends DomainError {
+  constructor() {
+    super('message_not_found', 'Message not found');
+  }
+}
+
+export class UserNotFound extends DomainError {
+  constructor(details?: unknown) {
+    super('user_not_found', 'User not found', details);
+  }
+}

@@ -1,0 +1,264 @@
+import { ConfigError, loadConfig, PLACEHOLDER_JWT_SECRET } from './app.config';
+
+const SECRET = 'a-real-secret-a-real-secret-a-real-secret';
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      databaseUrl: undefined,
+      embeddedPgDir: '/srv/app/.data/postgres',
+      migrationsRun: true,
+      jwtSecret: PLACEHOLDER_JWT_SECRET,
+      jwtAlgorithm: 'HS256',
+      accessTokenTtlSeconds: 900,
+      corsOrigins: true,
+      redisUrl: undefined,
+      redisKeyPrefix: 'rescue-chat',
+      presenceInstanceTimeoutSeconds: 30,
+      logLevel: 'info',
+      maxMembersPerChat: 200,
+      maxChatsPerUser: 1000,
+      rateLimitMax: 600,
+      authRateLimitMax: 10,
+      rateLimitWindowSeconds: 60,
+      authUsernameRateLimitMax: 10,
+      authUsernameRateLimitWindowSeconds: 300,
+      trustProxy: false,
+      metricsToken: undefined,
+      metricsPort: undefined,
+      shutdownDelaySeconds: 0,
+      shutdownTimeoutSeconds: 25,
+      databaseConnectTimeoutMs: 3000,
+      databaseQueryTimeoutMs: 5000,
+      redisCommandTimeoutMs: 1000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'production',
+        PORT: '8080',
+        DATABASE_URL: 'postgres://u:p@db:5432/chat',
+        JWT_SECRET: SECRET,
+        JWT_ACCESS_TTL_SECONDS: '60',
+        JWT_REFRESH_TTL_SECONDS: '3600',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        REDIS_URL: 'redis://cache:6379',
+        REDIS_KEY_PREFIX: 'chat-staging',
+        PRESENCE_INSTANCE_TIMEOUT_SECONDS: '10',
+        LOG_LEVEL: 'debug',
+        MIGRATIONS_RUN: 'false',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/chat',
+      accessTokenTtlSeconds: 60,
+      refreshTokenTtlSeconds: 3600,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      redisUrl: 'redis://cache:6379',
+      redisKeyPrefix: 'chat-staging',
+      presenceInstanceTimeoutSeconds: 10,
+      logLevel: 'debug',
+      migrationsRun: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+    [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must use postgres:/],
+    [{ REDIS_URL: 'http://cache' }, /REDIS_URL must use redis:/],
+    [{ REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX must be 1-64 characters/],
+    [
+      { PRESENCE_INSTANCE_TIMEOUT_SECONDS: '1' },
+      /PRESENCE_INSTANCE_TIMEOUT_SECONDS must be an integer from 3 to 3600/,
+    ],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of development, production, test/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ MIGRATIONS_RUN: 'maybe' }, /MIGRATIONS_RUN must be true or false/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+    [{ JWT_ALGORITHM: 'none' }, /JWT_ALGORITHM must be one of HS256, HS384, HS512/],
+    [
+      { JWT_ACCESS_TTL_SECONDS: '600', JWT_REFRESH_TTL_SECONDS: '300' },
+      /JWT_REFRESH_TTL_SECONDS must be longer/,
+    ],
+    [{ MAX_MEMBERS_PER_CHAT: '1' }, /MAX_MEMBERS_PER_CHAT must be an integer from 2 to 10000/],
+    [{ MAX_CHATS_PER_USER: 'lots' }, /MAX_CHATS_PER_USER must be an integer/],
+    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS must be \* or a comma-separated list/],
+    [{ RATE_LIMIT_MAX: '0' }, /RATE_LIMIT_MAX must be an integer from 1/],
+    [{ AUTH_RATE_LIMIT_MAX: 'ten' }, /AUTH_RATE_LIMIT_MAX must be an integer/],
+    [{ RATE_LIMIT_WINDOW_SECONDS: '-5' }, /RATE_LIMIT_WINDOW_SECONDS must be an integer/],
+    [{ AUTH_USERNAME_RATE_LIMIT_MAX: '0' }, /AUTH_USERNAME_RATE_LIMIT_MAX must be an integer from 1/],
+    [
+      { AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: '1w' },
+      /AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS must be an integer from 1 to 86400/,
+    ],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a hop count/],
+    [{ TRUST_PROXY: '10.0.0.0/8, *' }, /TRUST_PROXY .*\(bad: "\*"\)/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be an integer from 0 to 65535/],
+    [{ PORT: '3000', METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT \(3000\)/],
+    [{ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 600/],
+    [{ SHUTDOWN_DELAY_SECONDS: '1000' }, /SHUTDOWN_DELAY_SECONDS must be an integer from 0 to 120/],
+    [{ SOCKET_RATE_CHAT_SYNC: '200' }, /SOCKET_RATE_CHAT_SYNC must be "<burst>,<per second>"/],
+    [{ SOCKET_RATE_TYPING: '0,5' }, /SOCKET_RATE_TYPING must be "<burst>,<per second>"/],
+    [{ SOCKET_RATE_OTHER: '5,1.5' }, /SOCKET_RATE_OTHER must be "<burst>,<per second>"/],
+    [{ SOCKET_MAX_EVENTS_IN_FLIGHT: '0' }, /SOCKET_MAX_EVENTS_IN_FLIGHT must be an integer from 1/],
+    [{ SOCKET_MAX_PER_USER: 'many' }, /SOCKET_MAX_PER_USER must be an integer/],
+    [{ SOCKET_HANDSHAKES_PER_ADDRESS: '-1' }, /SOCKET_HANDSHAKES_PER_ADDRESS must be an integer/],
+    [{ SOCKET_HANDSHAKES_PER_USER: '0' }, /SOCKET_HANDSHAKES_PER_USER must be an integer/],
+    [{ SOCKET_MAX_UNSENT_BYTES: '1000' }, /SOCKET_MAX_UNSENT_BYTES must be an integer from 65536/],
+    [
+      { DATABASE_CONNECT_TIMEOUT_MS: '3s' },
+      /DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100 to 60000/,
+    ],
+    [{ DATABASE_QUERY_TIMEOUT_MS: '0' }, /DATABASE_QUERY_TIMEOUT_MS must be an integer from 100 to 600000/],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '10' }, /REDIS_COMMAND_TIMEOUT_MS must be an integer from 50 to 60000/],
+  ])('refuses %p with one line naming the variable', (env, message) => {
+    const text = problem(env);
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+  });
+
+  it('reads the bounds on waiting for PostgreSQL and Redis', () => {
+    expect(
+      loadConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '1500',
+        DATABASE_QUERY_TIMEOUT_MS: '8000',
+        REDIS_COMMAND_TIMEOUT_MS: '250',
+      }),
+    ).toMatchObject({
+      databaseConnectTimeoutMs: 1500,
+      databaseQueryTimeoutMs: 8000,
+      redisCommandTimeoutMs: 250,
+    });
+  });
+
+  it('reads the limits, proxy, metrics and shutdown settings', () => {
+    const config = loadConfig(
+      {
+        RATE_LIMIT_MAX: '100',
+        AUTH_RATE_LIMIT_MAX: '3',
+        RATE_LIMIT_WINDOW_SECONDS: '10',
+        AUTH_USERNAME_RATE_LIMIT_MAX: '4',
+        AUTH_USERNAME_RATE_LIMIT_WINDOW_SECONDS: '900',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+        METRICS_PORT: '9464',
+        SHUTDOWN_DELAY_SECONDS: '5',
+        SHUTDOWN_TIMEOUT_SECONDS: '40',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      rateLimitMax: 100,
+      authRateLimitMax: 3,
+      rateLimitWindowSeconds: 10,
+      authUsernameRateLimitMax: 4,
+      authUsernameRateLimitWindowSeconds: 900,
+      trustProxy: ['loopback', '10.0.0.0/8'],
+      metricsToken: 'metrics-token-0123456789',
+      metricsPort: 9464,
+      shutdownDelaySeconds: 5,
+      shutdownTimeoutSeconds: 40,
+    });
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+  });
+
+  it('has socket limits a real client never meets, each settable', () => {
+    expect(loadConfig({}, '/srv/app').socketLimits).toEqual({
+      rates: {
+        messageSend: { burst: 20, perSecond: 5 },
+        messageEdit: { burst: 30, perSecond: 5 },
+        messageDelete: { burst: 60, perSecond: 10 },
+        chatRead: { burst: 120, perSecond: 20 },
+        chatSync: { burst: 200, perSecond: 20 },
+        typing: { burst: 10, perSecond: 2 },
+        other: { burst: 30, perSecond: 5 },
+      },
+      maxEventsInFlight: 128,
+      maxSocketsPerUser: 20,
+      handshakesPerAddressPerMinute: 600,
+      handshakesPerUserPerMinute: 60,
+      maxUnsentBytes: 8 * 1024 * 1024,
+    });
+    const config = loadConfig(
+      {
+        SOCKET_RATE_MESSAGE_SEND: '3,1',
+        SOCKET_RATE_MESSAGE_EDIT: '4, 2',
+        SOCKET_RATE_MESSAGE_DELETE: '5,3',
+        SOCKET_RATE_CHAT_READ: '6,4',
+        SOCKET_RATE_CHAT_SYNC: '7,5',
+        SOCKET_RATE_TYPING: '8,6',
+        SOCKET_RATE_OTHER: '9,7',
+        SOCKET_MAX_EVENTS_IN_FLIGHT: '2',
+        SOCKET_MAX_PER_USER: '3',
+        SOCKET_HANDSHAKES_PER_ADDRESS: '4',
+        SOCKET_HANDSHAKES_PER_USER: '5',
+        SOCKET_MAX_UNSENT_BYTES: '65536',
+      },
+      '/srv/app',
+    );
+    expect(config.socketLimits).toEqual({
+      rates: {
+        messageSend: { burst: 3, perSecond: 1 },
+        messageEdit: { burst: 4, perSecond: 2 },
+        messageDelete: { burst: 5, perSecond: 3 },
+        chatRead: { burst: 6, perSecond: 4 },
+        chatSync: { burst: 7, perSecond: 5 },
+        typing: { burst: 8, perSecond: 6 },
+        other: { burst: 9, perSecond: 7 },
+      },
+      maxEventsInFlight: 2,
+      maxSocketsPerUser: 3,
+      handshakesPerAddressPerMinute: 4,
+      handshakesPerUserPerMinute: 5,
+      maxUnsentBytes: 65536,
+    });
+  });
+
+  const DATABASE_URL = 'postgres://u:p@db:5432/chat';
+
+  it('requires a JWT secret in production', () => {
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL })).toMatch(
+      /JWT_SECRET is required when NODE_ENV=production/,
+    );
+  });
+
+  it('refuses the development placeholder secret in production', () => {
+    expect(problem({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(
+      /placeholder/,
+    );
+  });
+
+  it('requires DATABASE_URL in production, in one line naming it', () => {
+    const text = problem({ NODE_ENV: 'production', JWT_SECRET: SECRET });
+    expect(text).toMatch(/^Invalid configuration: DATABASE_URL is required when NODE_ENV=production/);
+    expect(text).not.toContain('\n');
+    expect(loadConfig({ NODE_ENV: 'development', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET }).databaseUrl).toBeUndefined();
+  });
+
+  it('allows no cross-origin calls in production unless origins are listed', () => {
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+  });
+});

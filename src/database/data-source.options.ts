@@ -1,0 +1,64 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { Chat } from './entities/chat.entity';
+import { ChatMember } from './entities/chat-member.entity';
+import { MessageRead } from './entities/message-read.entity';
+import { Message } from './entities/message.entity';
+import { User } from './entities/user.entity';
+import { DroppingClient } from './pg-client.driver';
+import { pgDriver } from './pg-pool.driver';
+
+export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageRead];
+
+/** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
+export interface DatabaseTimeouts {
+  connectMs: number;
+  queryMs: number;
+}
+
+/** The client gives up this long after PostgreSQL should have cancelled the statement itself. */
+const CLIENT_TIMEOUT_GRACE_MS = 250;
+
+/**
+ * The one TypeORM options object: the app's TypeOrmModule and ormconfig.ts both build on it.
+ * Without timeouts (migrations, the CLI) nothing is bounded: a migration may take its time.
+ */
+export function dataSourceOptions(
+  url: string,
+  poolSize = 10,
+  timeouts?: DatabaseTimeouts,
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    driver: pgDriver(),
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: poolSize, application_name: 'rescue-chat', ...(timeouts && boundedWaits(timeouts)) },
+  };
+}
+
+/**
+ * node-postgres pool options. Connecting, and waiting for a free connection, end after
+ * connectMs; PostgreSQL cancels a statement after queryMs (statement_timeout) and ends a session
+ * left idle inside a transaction (a client gone or cut off while holding chat locks) after twice
+ * that; the client gives up on a server that does not answer at all (frozen, half-open) shortly
+ * after and drops that connection (DroppingClient). TCP keepalive finds dead peers of idle
+ * connections.
+ */
+function boundedWaits({ connectMs, queryMs }: DatabaseTimeouts): Record<string, unknown> {
+  return {
+    Client: DroppingClient,
+    connectionTimeoutMillis: connectMs,
+    statement_timeout: queryMs,
+    idle_in_transaction_session_timeout: 2 * queryMs,
+    query_timeout: queryMs + CLIENT_TIMEOUT_GRACE_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}

@@ -1,0 +1,83 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/app.config';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** http://127.0.0.1:<port> of the listening server. */
+  origin: string;
+  http: () => ReturnType<typeof request>;
+  db: DataSource;
+  close: () => Promise<void>;
+}
+
+/** The real application on the run's test database, listening on a free port. */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl)
+    throw new Error('TEST_DATABASE_URL is not set: run the e2e tests through jest (global setup)');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_POOL_SIZE: '5',
+    // Suites register many users and open many sockets from one address; the limits have their own tests.
+    RATE_LIMIT_MAX: '1000000',
+    AUTH_RATE_LIMIT_MAX: '1000000',
+    AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
+    SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
+    // JSON log lines would interleave with Jest's report; TEST_LOG_LEVEL=debug shows them.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    origin,
+    http: () => request(origin),
+    db: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
+
+/**
+ * The app of a suite, where it is called: started before the suite's tests and closed after them.
+ * The handle reaches the started app, so hooks and tests use it as they would startApp's.
+ */
+export function useApp(env: Record<string, string> = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startApp(env);
+  });
+  afterAll(() => started?.close());
+  const app = (): TestApp => {
+    if (!started) throw new Error('the app has not started yet: use it in a hook or a test');
+    return started;
+  };
+  return {
+    get app() {
+      return app().app;
+    },
+    get config() {
+      return app().config;
+    },
+    get origin() {
+      return app().origin;
+    },
+    http: () => app().http(),
+    get db() {
+      return app().db;
+    },
+    close: () => app().close(),
+  };
+}

@@ -1,0 +1,111 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source.options';
+import type { ChatType } from '../../src/database/entities/chat.entity';
+import { runMigrations } from '../../src/database/migrations.runner';
+import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
+import { ChatsRepository } from '../../src/repositories/chats.repository';
+import { MembersRepository } from '../../src/repositories/members.repository';
+import { beginAndLockChatsSql, SEND_BATCH_SQL, SentRow } from '../../src/repositories/messages.repository';
+import { UsersRepository } from '../../src/repositories/users.repository';
+import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
+
+export interface MigratedDatabase {
+  db: DataSource;
+  /** Closes the connections and drops the database. */
+  drop: () => Promise<void>;
+}
+
+/**
+ * A fresh database of its own, migrated, on the run's test server: one per integration test
+ * file, so that no file sees another's rows.
+ */
+export async function migratedDatabase(prefix = 'chat_int'): Promise<MigratedDatabase> {
+  const testUrl = process.env.TEST_DATABASE_URL;
+  if (!testUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
+  const server = serverOf(testUrl);
+  const name = uniqueDatabaseName(prefix);
+  const url = await createDatabase(server, name);
+  await runMigrations(url);
+  const db = new DataSource(dataSourceOptions(url, 4));
+  await db.initialize();
+  return {
+    db,
+    drop: async () => {
+      await db.destroy();
+      await dropDatabase(server, name);
+    },
+  };
+}
+
+/** Rows for repository tests, written through the repositories themselves. */
+export class Seed {
+  private users = 0;
+  readonly chats: ChatsRepository;
+  readonly members: MembersRepository;
+
+  constructor(private readonly db: DataSource) {
+    this.chats = new ChatsRepository(db);
+    this.members = new MembersRepository(db);
+  }
+
+  async user(name = `user_${++this.users}`): Promise<number> {
+    const user = await new UsersRepository(this.db).create({
+      username: name,
+      displayName: name.toUpperCase(),
+      passwordHash: 'x',
+    });
+    return user!.id;
+  }
+
+  /** A live chat owned by `ownerId`, with `others` as plain members. */
+  async chat(ownerId: number, others: number[], chatType: ChatType = 'other'): Promise<number> {
+    const memberIds = [ownerId, ...others];
+    return this.db.transaction(async (manager) => {
+      const chatId = await this.chats.create(
+        {
+          chatType,
+          title: null,
+          postId: chatType === 'response' ? 1 : null,
+          createdBy: ownerId,
+          memberKey: [...memberIds].sort((a, b) => a - b).join(','),
+        },
+        manager,
+      );
+      await this.members.addAll(chatId, ownerId, memberIds, manager);
+      return chatId;
+    });
+  }
+
+  /** One batch of the group commit, as the batcher runs it: the rows it inserted. */
+  async sendBatch(requests: SendRequest[], receiptsMax = RECEIPTS_IN_BATCH_MAX): Promise<SentRow[]> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(beginAndLockChatsSql([...new Set(requests.map((request) => request.chatId))]));
+      const rows: SentRow[] = await runner.query(SEND_BATCH_SQL, [
+        requests.map((request) => request.chatId),
+        requests.map((request) => request.senderId),
+        requests.map((request) => request.content),
+        requests.map((request) => request.clientMessageId),
+        receiptsMax,
+      ]);
+      await runner.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await runner.query('ROLLBACK');
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async send(
+    chatId: number,
+    senderId: number,
+    content = 'Кошка у подъезда',
+    clientMessageId: string | null = null,
+  ): Promise<SentRow | undefined> {
+    const [row] = await this.sendBatch([{ chatId, senderId, content, clientMessageId }]);
+    return row;
+  }
+}
