@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { MemberRole } from '../database/entities/chat-member.entity';
+import type { MessageRow } from '../repositories/messages.repository';
+
+/** A message as the contract shows it (the shape of MessageDto, which the services publish). */
+export type MessagePayload = Omit<MessageRow, 'created_at' | 'edited_at'> & {
+  created_at: string;
+  edited_at: string | null;
+};
+
+/** A member as the contract shows one (the shape of MemberDto). */
+export interface MemberPayload {
+  user_id: number;
+  username: string;
+  display_name: string;
+  role: MemberRole;
+  joined_at: string;
+  last_read_seq: number;
+}
+
+/**
+ * What happened, told by the services after the change is committed: ids, and the message or
+ * member as the REST answer showed it. The realtime module turns these into socket events,
+ * reading whatever else a payload needs after the commit (the chat as each member sees it);
+ * services never know about sockets. The payload shapes are declared here, not imported, so that
+ * this folder depends on no domain folder; the compiler checks them against the DTOs where the
+ * services publish and where the realtime side emits.
+ */
+export type DomainEvent =
+  | { type: 'message.created'; chatId: number; message: MessagePayload }
+  | { type: 'message.updated'; chatId: number; message: MessagePayload }
+  | { type: 'message.deleted'; chatId: number; messageId: number; seq: number }
+  | { type: 'chat.read'; chatId: number; userId: number; lastReadSeq: number; readAt: string }
+  /** `memberIds`: the members the chat was created with. */
+  | { type: 'chat.created'; chatId: number; memberIds: number[] }
+  /** The chat's title, members or roles changed: each member's view of it is due again. */
+  | { type: 'chat.updated'; chatId: number }
+  | { type: 'chat.deleted'; chatId: number; memberIds: number[] }
+  | { type: 'member.added'; chatId: number; member: MemberPayload }
+  | { type: 'member.updated'; chatId: number; member: MemberPayload }
+  | { type: 'member.removed'; chatId: number; userId: number };
+
+export type DomainEventType = DomainEvent['type'];
+export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+type Listener = (event: DomainEvent) => void | Promise<void>;
+
+/** In-process fan-out to listeners, in order; a failing listener is logged, never thrown back. */
+@Injectable()
+export class DomainEventBus {
+  private readonly logger = new Logger('DomainEventBus');
+  private readonly listeners = new Set<Listener>();
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Publishes the events in order; call only after the transaction that made the change has
+   * committed. Resolves once every listener has handled them, those that handle an event
+   * asynchronously too (the realtime side may read a chat's views before it emits), so that the
+   * caller is answered after its events are out; never rejects.
+   */
+  async publish(...events: DomainEvent[]): Promise<void> {
+    await Promise.all(events.map((event) => this.dispatch(event)));
+  }
+
+  /** Settles when the listeners' work on the event is done; never rejects. */
+  private dispatch(event: DomainEvent): Promise<unknown> {
+    const handled: Promise<void>[] = [];
+    for (const listener of this.listeners) {
+      try {
+        const result = listener(event);
+        if (result instanceof Promise)
+          handled.push(result.catch((error: unknown) => this.report(event, error)));
+      } catch (error) {
+        this.report(event, error);
+      }
+    }
+    return Promise.all(handled);
+  }
+
+  private report(event: DomainEvent, error: unknown): void {
+    this.logger.error(
+      `Listener failed on ${event.type}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
