@@ -1,12 +1,7 @@
-import type { SentRow } from '../repositories/messages.repository';
+import type { NewMessage, SentRow } from '../repositories/messages.repository';
 
-/** One `send` waiting for its batch. */
-export interface SendRequest {
-  chatId: number;
-  senderId: number;
-  content: string;
-  clientMessageId: string | null;
-}
+/** One `send` waiting for its batch: the message it would insert. */
+export type SendRequest = NewMessage;
 
 /**
  * The longest cursor move the send statement writes receipts for, while it holds the chats'

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable.error';
 import { AppConfig } from '../config/app.config';
 import { poolOf } from '../database/pg-pool.driver';
-import { beginAndLockChatsSql, SEND_BATCH_SQL, SentRow } from '../repositories/messages.repository';
+import { sendBatchStatements, SentRow } from '../repositories/messages.repository';
 import { ReadStateService } from './read-state.service';
 import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch.planner';
 
@@ -218,21 +218,9 @@ export class MessageSendBatcher {
     client.on('error', noteBroken);
     let rows: SentRow[];
     try {
-      await client.query(beginAndLockChatsSql([...new Set(unique.map((request) => request.chatId))]));
-      // A named statement: planned once per connection, not once per batch.
-      const result = await client.query<SentRow>({
-        name: 'send_batch',
-        text: SEND_BATCH_SQL,
-        values: [
-          unique.map((request) => request.chatId),
-          unique.map((request) => request.senderId),
-          unique.map((request) => request.content),
-          unique.map((request) => request.clientMessageId),
-          RECEIPTS_IN_BATCH_MAX,
-        ],
-      });
-      rows = result.rows;
-      await client.query('COMMIT').catch((error: unknown) => {
+      await sendBatchStatements.begin(client, [...new Set(unique.map((request) => request.chatId))]);
+      rows = await sendBatchStatements.insert(client, unique, RECEIPTS_IN_BATCH_MAX);
+      await sendBatchStatements.commit(client).catch((error: unknown) => {
         throw new CommitFailed(error);
       });
       // Committed: the callers are answered whatever comes next, however long it takes.
@@ -243,7 +231,8 @@ export class MessageSendBatcher {
     } catch (error) {
       if (batch.abandoned) throw error;
       if (isDatabaseUnavailable(error)) broken ??= error as Error;
-      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      else
+        await sendBatchStatements.rollback(client).catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
       client.removeListener('error', noteBroken);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
@@ -162,6 +163,50 @@ export const SEND_BATCH_SQL = `
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;
+
+/** A message to insert, as the send statement takes it. */
+export interface NewMessage {
+  chatId: number;
+  senderId: number;
+  content: string;
+  clientMessageId: string | null;
+}
+
+/**
+ * The group commit's round trips, on the connection the batcher checked out for the batch (a pg
+ * client: the batcher drops it on a timeout, which TypeORM's query runner cannot do). The
+ * batcher decides when each runs and what a failure means; the statements are here.
+ */
+export const sendBatchStatements = {
+  /** BEGIN and the chats locked in id order (beginAndLockChatsSql). */
+  async begin(client: ClientBase, chatIds: readonly number[]): Promise<void> {
+    await client.query(beginAndLockChatsSql(chatIds));
+  },
+
+  /** SEND_BATCH_SQL as a named statement: planned once per connection, not once per batch. */
+  async insert(client: ClientBase, messages: readonly NewMessage[], receiptsMax: number): Promise<SentRow[]> {
+    const result = await client.query<SentRow>({
+      name: 'send_batch',
+      text: SEND_BATCH_SQL,
+      values: [
+        messages.map((message) => message.chatId),
+        messages.map((message) => message.senderId),
+        messages.map((message) => message.content),
+        messages.map((message) => message.clientMessageId),
+        receiptsMax,
+      ],
+    });
+    return result.rows;
+  },
+
+  async commit(client: ClientBase): Promise<void> {
+    await client.query('COMMIT');
+  },
+
+  async rollback(client: ClientBase): Promise<void> {
+    await client.query('ROLLBACK');
+  },
+};
 
 /** messages: history and search, edits and soft deletes. Sends go through SEND_BATCH_SQL. */
 @Injectable()
