@@ -9,8 +9,8 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 @Entity({ name: 'chat_members' })
 @Check('chat_members_role_check', `role IN ('owner', 'admin', 'member')`)
 @Check('chat_members_last_read_seq_check', 'last_read_seq >= 0')
-// The chat list: a user's active memberships.
-@Index('chat_members_user_active_idx', ['userId', 'chatId'], { where: 'removed_at IS NULL' })
+// The chat list: a user's memberships (whole, not partial: see migration 1764700000000).
+@Index('chat_members_user_idx', ['userId', 'chatId'])
 // At most one active owner per chat (the services keep it at exactly one).
 @Index('chat_members_one_owner_idx', ['chatId'], {
   unique: true,

@@ -18,7 +18,7 @@ export type ChatType = (typeof CHAT_TYPES)[number];
 @Check('chats_post_id_check', `(chat_type = 'response') = (post_id IS NOT NULL)`)
 @Check('chats_last_seq_check', 'last_seq >= 0')
 // "Is there already a live chat of this type with exactly these members?"
-@Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'], { where: 'deleted_at IS NULL' })
+@Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'])
 export class Chat {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
