@@ -45,8 +45,10 @@ describe('MessagesRepository and the send batch (integration)', () => {
 
   async function receipts(chatId: number): Promise<[number, number][]> {
     const rows: { seq: number; user_id: number }[] = await m.db.query(
-      `SELECT m.seq, r.user_id FROM message_read r JOIN messages m ON m.id = r.message_id
-        WHERE m.chat_id = $1 ORDER BY m.seq, r.user_id`,
+      `SELECT DISTINCT m.seq, r.user_id FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.chat_id = $1 ORDER BY m.seq, r.user_id`,
       [chatId],
     );
     return rows.map((row) => [row.seq, row.user_id]);

@@ -21,8 +21,10 @@ describe('ReadStateRepository (integration)', () => {
 
   async function receiptSeqs(chatId: number, userId: number): Promise<number[]> {
     const rows: { seq: number }[] = await m.db.query(
-      `SELECT m.seq FROM message_read r JOIN messages m ON m.id = r.message_id
-        WHERE m.chat_id = $1 AND r.user_id = $2 ORDER BY m.seq`,
+      `SELECT DISTINCT m.seq FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.chat_id = $1 AND r.user_id = $2 ORDER BY m.seq`,
       [chatId, userId],
     );
     return rows.map((row) => row.seq);
