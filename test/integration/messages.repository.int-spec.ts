@@ -128,6 +128,24 @@ describe('MessagesRepository and the send batch (integration)', () => {
       ]);
     });
 
+    it('writes one receipt range per (chat, sender) cursor move, whatever the messages passed', async () => {
+      const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+      const chatId = await seed.chat(a, [b, c]);
+      await seed.sendBatch([send(chatId, a), send(chatId, a), send(chatId, a)]);
+      await seed.sendBatch([send(chatId, b), send(chatId, c), send(chatId, b), send(chatId, a)]);
+      const rows: unknown[] = await m.db.query(
+        `SELECT user_id, from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1
+          ORDER BY to_seq, user_id`,
+        [chatId],
+      );
+      expect(rows).toEqual([
+        { user_id: a, from_seq: 1, to_seq: 3 },
+        { user_id: c, from_seq: 1, to_seq: 5 },
+        { user_id: b, from_seq: 1, to_seq: 6 },
+        { user_id: a, from_seq: 4, to_seq: 7 },
+      ]);
+    });
+
     it('leaves a cursor move longer than $5 (and its receipts) out of the statement', async () => {
       const [a, b] = [await seed.user(), await seed.user()];
       const chatId = await seed.chat(a, [b]);
