@@ -1,5 +1,10 @@
 import { InitialSchema1763700000000 } from './1763700000000-InitialSchema';
 import { ChatIndexesWithoutStatistics1764700000000 } from './1764700000000-ChatIndexesWithoutStatistics';
+import { ReceiptRanges1764800000000 } from './1764800000000-ReceiptRanges';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
-export const MIGRATIONS = [InitialSchema1763700000000, ChatIndexesWithoutStatistics1764700000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  ChatIndexesWithoutStatistics1764700000000,
+  ReceiptRanges1764800000000,
+];

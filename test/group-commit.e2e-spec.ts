@@ -64,8 +64,10 @@ describe('group commit of sends (e2e)', () => {
            JOIN messages m ON m.chat_id = cm.chat_id AND m.seq <= cm.last_read_seq AND m.sender_id <> cm.user_id
           WHERE cm.chat_id = $1
        ), actual AS (
-         SELECT r.message_id, r.user_id FROM message_read r JOIN messages m ON m.id = r.message_id
-          WHERE m.chat_id = $1
+         SELECT m.id AS message_id, r.user_id FROM message_read_ranges r
+           JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                          AND m.sender_id <> r.user_id
+          WHERE r.chat_id = $1
        )
        (SELECT * FROM expected EXCEPT SELECT * FROM actual) UNION ALL (SELECT * FROM actual EXCEPT SELECT * FROM expected)`,
       [big.id],
@@ -192,7 +194,8 @@ describe('group commit of sends (e2e)', () => {
               (SELECT count(*)::int FROM messages o
                 WHERE o.chat_id = cm.chat_id AND o.seq <= cm.last_read_seq AND o.sender_id <> cm.user_id
                   AND o.deleted_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM message_read r WHERE r.message_id = o.id AND r.user_id = cm.user_id)
+                  AND NOT EXISTS (SELECT 1 FROM message_read_ranges r WHERE r.chat_id = o.chat_id
+                                    AND r.user_id = cm.user_id AND o.seq BETWEEN r.from_seq AND r.to_seq)
               ) AS missing
          FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2`,
       [chatId, userId],
@@ -205,7 +208,10 @@ describe('group commit of sends (e2e)', () => {
     await postMessage(t, b, chatId, { content: 'read it all' }).expect(201);
     expect(await readState(b.id, chatId)).toEqual({ cursor: backlog + 1, missing: 0 });
     const [{ count }] = await t.db.query(
-      'SELECT count(*)::int AS count FROM message_read WHERE user_id = $1',
+      `SELECT count(DISTINCT m.id)::int AS count FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.user_id = $1`,
       [b.id],
     );
     expect(count).toBe(backlog);
@@ -213,7 +219,7 @@ describe('group commit of sends (e2e)', () => {
 
   it('never moves the cursor past a long backlog whose receipts failed; the next read writes them', async () => {
     const { b, chatId, backlog } = await backlogChat();
-    const restore = await failInserts(t.db, 'message_read', `NEW.user_id = ${b.id}`);
+    const restore = await failInserts(t.db, 'message_read_ranges', `NEW.user_id = ${b.id}`);
     try {
       // The message is stored; the cursor move over the backlog failed with its receipts.
       await postMessage(t, b, chatId, { content: 'read it all' }).expect(201);

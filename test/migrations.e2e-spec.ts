@@ -8,7 +8,7 @@ import {
   uniqueDatabaseName,
 } from './support/test-database.fixture';
 
-const TABLES = ['chat_members', 'chats', 'message_read', 'messages', 'refresh_tokens', 'users'];
+const TABLES = ['chat_members', 'chats', 'message_read_ranges', 'messages', 'refresh_tokens', 'users'];
 
 async function tables(db: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await db.query(
@@ -41,6 +41,7 @@ describe('migrations (e2e)', () => {
     expect(applied.map((m) => m.name)).toEqual([
       'InitialSchema1763700000000',
       'ChatIndexesWithoutStatistics1764700000000',
+      'ReceiptRanges1764800000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

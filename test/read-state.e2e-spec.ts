@@ -38,8 +38,10 @@ describe('read state (e2e)', () => {
     t.http().delete(`${API}/chats/${chatId}/messages/${messageId}`).set(user.auth).expect(204);
   const receiptRows = async (userId: number, chatId: number): Promise<number[]> => {
     const rows: { seq: number }[] = await t.db.query(
-      `SELECT m.seq FROM message_read r JOIN messages m ON m.id = r.message_id
-        WHERE r.user_id = $1 AND m.chat_id = $2 ORDER BY m.seq`,
+      `SELECT DISTINCT m.seq FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.user_id = $1 AND r.chat_id = $2 ORDER BY m.seq`,
       [userId, chatId],
     );
     return rows.map((row) => row.seq);
@@ -129,7 +131,7 @@ describe('read state (e2e)', () => {
     });
 
     it('moves the cursor only with its receipts: a failed write leaves both as they were', async () => {
-      const restore = await failInserts(t.db, 'message_read', `NEW.user_id = ${r.member.id}`);
+      const restore = await failInserts(t.db, 'message_read_ranges', `NEW.user_id = ${r.member.id}`);
       try {
         expect((await markRead(r.member, r.chat.id, { up_to_seq: 3 })).status).toBe(500);
       } finally {
@@ -181,8 +183,11 @@ describe('read state (e2e)', () => {
       }
       expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 5 });
       const [{ total, distinct }] = await t.db.query(
-        `SELECT count(*)::int AS total, count(DISTINCT message_id)::int AS distinct
-           FROM message_read WHERE user_id = $1`,
+        `SELECT count(*)::int AS total, count(DISTINCT m.id)::int AS distinct
+           FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+          WHERE r.user_id = $1`,
         [r.member.id],
       );
       expect({ total, distinct }).toEqual({ total: 5, distinct: 5 });

@@ -3,13 +3,13 @@ import { MIGRATIONS } from '../../migrations/index';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
-import { MessageRead } from './entities/message-read.entity';
+import { MessageReadRange } from './entities/message-read-range.entity';
 import { Message } from './entities/message.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
 
-export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageRead];
+export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageReadRange];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
 export interface DatabaseTimeouts {

@@ -33,8 +33,11 @@ export class ReadStateService {
     await this.access.requireMember(chatId, userId);
     const moved = await this.db
       .transaction(async (manager) => {
-        await this.readState.writeReceiptsPastCursor(chatId, userId, upToSeq ?? null, manager);
-        const row = await this.members.moveReadCursor(chatId, userId, upToSeq ?? null, manager);
+        // The receipts' range ends where the cursor goes: the chat's last seq as read here, under
+        // the member row's lock, not a newer one that the move's own snapshot might see.
+        const upTo = await this.readState.writeReceiptsPastCursor(chatId, userId, upToSeq ?? null, manager);
+        if (upTo === undefined) throw new Unmoved();
+        const row = await this.members.moveReadCursor(chatId, userId, upTo, manager);
         // Not moved: the member was removed meanwhile, or the cursor is there already.
         if (!row) throw new Unmoved();
         return row;
@@ -62,8 +65,8 @@ export class ReadStateService {
    */
   async readUpTo(chatId: number, userId: number, upToSeq: number): Promise<void> {
     await this.db.transaction(async (manager) => {
-      await this.readState.writeReceiptsPastCursor(chatId, userId, upToSeq, manager);
-      await this.members.advanceReadCursor(chatId, userId, upToSeq, manager);
+      const upTo = await this.readState.writeReceiptsPastCursor(chatId, userId, upToSeq, manager);
+      if (upTo !== undefined) await this.members.advanceReadCursor(chatId, userId, upTo, manager);
     });
   }
 

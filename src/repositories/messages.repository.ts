@@ -94,20 +94,24 @@ export function beginAndLockChatsSql(chatIds: readonly number[]): string {
 /**
  * Then every accepted request of the batch in one statement, with parameters ($1 chat ids,
  * $2 sender ids, $3 contents, $4 client_message_ids, one entry per request, and $5 the longest
- * cursor move that writes its receipts here).
+ * cursor move made here).
  * - `accepted`: the chat is live, the sender an active member, and its client_message_id (if any)
  *   not used yet; the others insert nothing and are told why after the commit;
  * - `numbered`: the next seqs of each chat, in the order the requests arrived, so they stay
  *   gapless: only accepted requests take one;
  * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
  *   the sender's newest message) and the messages are written together;
- * - `receipts`: each sender's receipts for the others' messages its cursor passed, both those
- *   already in the table and those of this batch (`m`, which the other CTEs cannot see), in
- *   message id order, the order every receipt writer uses, so writers never deadlock. A cursor
- *   that would move more than $5 messages is left out of `moves`, so neither moved nor given
- *   receipts here: it moves with its receipts in a transaction of its own after the commit
- *   (ReadStateService.readUpTo), so that a long backlog holds no chat lock while its rows are
- *   written, and the cursor never passes messages that have no receipt.
+ * - `receipts`: one message_read_ranges row per cursor move, (chat, sender, the cursor before + 1,
+ *   the sender's newest seq): the receipts of every message the move passes, whatever their
+ *   number. Rows are per (chat, user), written under the chat locks taken in id order, so two
+ *   writers never wait on each other in a cycle: a mark-read (ReadStateRepository) locks only the
+ *   member row, and its receipt row carries no foreign key to chats. The cursor read before the
+ *   member row's lock may be stale when a mark-read moved it meanwhile: the range then starts
+ *   lower than the move and overlaps the mark-read's, harmless to the reads query, which takes
+ *   each member's first range ending at or after the seq. A cursor that would move more than $5
+ *   messages is left out of `moves`: it moves with its receipts in a transaction of its own after
+ *   the commit (ReadStateService.readUpTo), and the cursor never passes messages that have no
+ *   receipt.
  * The batch holds no two requests with the same client_message_id (see groupBatch).
  */
 export const SEND_BATCH_SQL = `
@@ -147,17 +151,8 @@ export const SEND_BATCH_SQL = `
     SELECT chat_id, seq, sender_id, display_name, content, client_message_id FROM numbered ORDER BY chat_id, seq
     RETURNING ${MESSAGE_COLUMNS}
   ), receipts AS (
-    INSERT INTO message_read (message_id, user_id, read_at)
-    SELECT r.id, r.user_id, now() FROM (
-      SELECT o.id, mv.user_id FROM moves mv
-        JOIN messages o ON o.chat_id = mv.chat_id AND o.seq > mv.after_seq AND o.seq <= mv.up_to_seq
-                       AND o.sender_id <> mv.user_id AND ${liveMessage('o')}
-      UNION ALL
-      SELECT b.id, mv.user_id FROM moves mv
-        JOIN m b ON b.chat_id = mv.chat_id AND b.seq > mv.after_seq AND b.seq <= mv.up_to_seq
-                AND b.sender_id <> mv.user_id
-    ) r
-    ORDER BY r.id, r.user_id
+    INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
+    SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
     ON CONFLICT DO NOTHING
   )
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq

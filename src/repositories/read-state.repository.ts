@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { activeMember, liveChat, liveMessage } from './sql.predicates';
+import { activeMember, liveChat } from './sql.predicates';
 
 /** The read state of one membership. */
 export interface UnreadRow {
@@ -31,56 +31,69 @@ export function unreadCountSql(chat: string, member: string): string {
     ), 0)`;
 }
 
-/** message_read (the receipts) and the unread counts read from the members' cursors. */
+/** message_read_ranges (the receipts) and the unread counts read from the members' cursors. */
 @Injectable()
 export class ReadStateRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Read receipts of `userId` for the live messages of others past the user's read cursor, up to
-   * `upToSeq` (null: the chat's last message). Written in the transaction that then moves the
-   * cursor, before it does: the receipts and the cursor commit together (a crash leaves neither),
-   * and the member row is locked only from the cursor move to the commit, not while a long
-   * backlog's rows are written. Nothing is written for a removed member or a deleted chat.
+   * The receipts of a cursor move of `userId`, up to `upToSeq` (null: the chat's last message,
+   * clamped to it): one message_read_ranges row from the cursor + 1 to there, which the caller
+   * then moves the cursor to (the seq returned), in the same transaction: the receipts and the
+   * cursor commit together, or neither does. Returns undefined, writing nothing, when the cursor
+   * is there already, for a removed member or a deleted chat.
    *
-   * Calls may overlap (a send and a mark-read, two mark-reads); ON CONFLICT skips rows already
-   * written, and inserting in message id order (the order of the send statement too) makes two
-   * overlapping writers wait on each other in one direction only, never in a cycle. A cursor read
-   * here that another call moves meanwhile only widens the range to messages read anyway.
+   * The member row is locked here (FOR NO KEY UPDATE, what the cursor's UPDATE takes anyway), so
+   * the cursor read is the latest and concurrent moves queue: a member's ranges never overlap
+   * through this path. Nothing else is locked first (the row has no foreign key to chats, whose
+   * key-share lock would wait on a sending batch that in turn waits on this member row).
    */
   async writeReceiptsPastCursor(
     chatId: number,
     userId: number,
     upToSeq: number | null,
     manager: EntityManager = this.db.manager,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO message_read (message_id, user_id, read_at)
-       SELECT o.id, $2, now()
+  ): Promise<number | undefined> {
+    const rows: { to_seq: number }[] = await manager.query(
+      `INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
+       SELECT c.id, $2, cm.last_read_seq + 1, LEAST(COALESCE($3::int, c.last_seq), c.last_seq), now()
          FROM chats c
-         JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2 AND ${activeMember('cm')}
-         JOIN messages o ON o.chat_id = c.id AND o.seq > cm.last_read_seq
-                        AND o.seq <= LEAST(COALESCE($3::int, c.last_seq), c.last_seq)
-                        AND o.sender_id <> $2 AND ${liveMessage('o')}
+         JOIN LATERAL (
+           SELECT cm.last_read_seq FROM chat_members cm
+            WHERE cm.chat_id = c.id AND cm.user_id = $2 AND ${activeMember('cm')}
+              FOR NO KEY UPDATE) cm ON true
         WHERE c.id = $1 AND ${liveChat('c')}
-        ORDER BY o.id
-       ON CONFLICT DO NOTHING`,
+          AND LEAST(COALESCE($3::int, c.last_seq), c.last_seq) > cm.last_read_seq
+       ON CONFLICT DO NOTHING
+       RETURNING to_seq`,
       [chatId, userId, upToSeq],
     );
+    return rows[0]?.to_seq;
   }
 
-  /** Who of the chat's active members read the message, and when: at most one row per member. */
+  /**
+   * Who of the chat's active members other than the sender read the message, and when: at most
+   * one row per member. Each member's cursor moves only forward and every move writes one range
+   * ending at the new cursor, so the move that passed the message is the member's first range
+   * ending at or after its seq; it covers the seq unless the member never passed it with a
+   * receipt (one-seq ranges carried over from per-message receipts leave such gaps). One index
+   * probe per member, whatever the chat's length.
+   */
   async receipts(
     chatId: number,
     messageId: number,
     manager: EntityManager = this.db.manager,
   ): Promise<ReceiptRow[]> {
     return manager.query(
-      `SELECT r.user_id, r.read_at
-         FROM message_read r
-         JOIN chat_members cm ON cm.chat_id = $1 AND cm.user_id = r.user_id AND ${activeMember('cm')}
-        WHERE r.message_id = $2
-        ORDER BY r.read_at, r.user_id`,
+      `SELECT cm.user_id, r.read_at
+         FROM messages m
+         JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id <> m.sender_id AND ${activeMember('cm')}
+         CROSS JOIN LATERAL (
+           SELECT r.from_seq, r.read_at FROM message_read_ranges r
+            WHERE r.chat_id = m.chat_id AND r.user_id = cm.user_id AND r.to_seq >= m.seq
+            ORDER BY r.to_seq LIMIT 1) r
+        WHERE m.id = $2 AND m.chat_id = $1 AND r.from_seq <= m.seq
+        ORDER BY r.read_at, cm.user_id`,
       [chatId, messageId],
     );
   }

@@ -45,8 +45,10 @@ describe('MessagesRepository and the send batch (integration)', () => {
 
   async function receipts(chatId: number): Promise<[number, number][]> {
     const rows: { seq: number; user_id: number }[] = await m.db.query(
-      `SELECT m.seq, r.user_id FROM message_read r JOIN messages m ON m.id = r.message_id
-        WHERE m.chat_id = $1 ORDER BY m.seq, r.user_id`,
+      `SELECT DISTINCT m.seq, r.user_id FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.chat_id = $1 ORDER BY m.seq, r.user_id`,
       [chatId],
     );
     return rows.map((row) => [row.seq, row.user_id]);
@@ -123,6 +125,24 @@ describe('MessagesRepository and the send batch (integration)', () => {
         [2, c],
         [4, c],
         [5, b],
+      ]);
+    });
+
+    it('writes one receipt range per (chat, sender) cursor move, whatever the messages passed', async () => {
+      const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+      const chatId = await seed.chat(a, [b, c]);
+      await seed.sendBatch([send(chatId, a), send(chatId, a), send(chatId, a)]);
+      await seed.sendBatch([send(chatId, b), send(chatId, c), send(chatId, b), send(chatId, a)]);
+      const rows: unknown[] = await m.db.query(
+        `SELECT user_id, from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1
+          ORDER BY to_seq, user_id`,
+        [chatId],
+      );
+      expect(rows).toEqual([
+        { user_id: a, from_seq: 1, to_seq: 3 },
+        { user_id: c, from_seq: 1, to_seq: 5 },
+        { user_id: b, from_seq: 1, to_seq: 6 },
+        { user_id: a, from_seq: 4, to_seq: 7 },
       ]);
     });
 

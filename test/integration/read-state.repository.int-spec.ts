@@ -21,8 +21,10 @@ describe('ReadStateRepository (integration)', () => {
 
   async function receiptSeqs(chatId: number, userId: number): Promise<number[]> {
     const rows: { seq: number }[] = await m.db.query(
-      `SELECT m.seq FROM message_read r JOIN messages m ON m.id = r.message_id
-        WHERE m.chat_id = $1 AND r.user_id = $2 ORDER BY m.seq`,
+      `SELECT DISTINCT m.seq FROM message_read_ranges r
+         JOIN messages m ON m.chat_id = r.chat_id AND m.seq BETWEEN r.from_seq AND r.to_seq
+                        AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+        WHERE r.chat_id = $1 AND r.user_id = $2 ORDER BY m.seq`,
       [chatId, userId],
     );
     return rows.map((row) => row.seq);
@@ -77,6 +79,62 @@ describe('ReadStateRepository (integration)', () => {
     );
     await seed.members.remove(chatId, c);
     expect((await readState.receipts(chatId, first.id)).map((row) => row.user_id)).toEqual([b]);
+  });
+
+  /** The readers of a message, as the reads endpoint lists them. */
+  const readers = async (chatId: number, messageId: number) =>
+    (await readState.receipts(chatId, messageId)).map((row) => row.user_id);
+
+  it('writes one range per cursor move, from the locked cursor to where it moves, and returns its end', async () => {
+    const { chatId, b, c } = await chatWithHistory();
+    expect(await readState.writeReceiptsPastCursor(chatId, c, 2)).toBe(2);
+    await seed.members.moveReadCursor(chatId, c, 2);
+    expect(await readState.writeReceiptsPastCursor(chatId, c, 1)).toBeUndefined();
+    expect(await readState.writeReceiptsPastCursor(chatId, c, null)).toBe(5);
+    await seed.members.moveReadCursor(chatId, c, 5);
+    expect(await readState.writeReceiptsPastCursor(chatId, c, null)).toBeUndefined();
+    const rows: unknown[] = await m.db.query(
+      `SELECT user_id, from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1 AND user_id IN ($2, $3)
+        ORDER BY user_id, to_seq`,
+      [chatId, b, c],
+    );
+    // b's one range is the send of message 3 (the batch's move); c's are its two moves.
+    expect(rows).toEqual([
+      { user_id: b, from_seq: 1, to_seq: 3 },
+      { user_id: c, from_seq: 1, to_seq: 2 },
+      { user_id: c, from_seq: 3, to_seq: 5 },
+    ]);
+  });
+
+  it('lists the readers a range covers, never the sender, with the read time of the move that passed it', async () => {
+    const { chatId, a, b, c } = await chatWithHistory();
+    const ids: { id: number; seq: number }[] = await m.db.query(
+      'SELECT id, seq FROM messages WHERE chat_id = $1 ORDER BY seq',
+      [chatId],
+    );
+    const id = (seq: number) => ids.find((row) => row.seq === seq)!.id;
+    await m.db.query(
+      `INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
+       VALUES ($1, $2, 1, 2, '2026-01-01T00:00:00Z'), ($1, $2, 3, 4, '2026-01-02T00:00:00Z')`,
+      [chatId, c],
+    );
+    expect((await readers(chatId, id(1))).sort()).toEqual([b, c].sort());
+    expect((await readers(chatId, id(3))).sort()).toEqual([a, c].sort()); // b sent it; a's send of 4 passed it
+    expect(await readers(chatId, id(4))).toEqual([c]); // b's cursor (3) is before it
+    const [receipt] = (await readState.receipts(chatId, id(4))).filter((row) => row.user_id === c);
+    expect(receipt.read_at.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    // A gap between a member's ranges (as one-seq ranges carried over from per-message receipts
+    // leave) is not read: the first range ending at or after the seq does not cover it.
+    await m.db.query(`DELETE FROM message_read_ranges WHERE chat_id = $1 AND user_id = $2 AND to_seq = 4`, [
+      chatId,
+      c,
+    ]);
+    await m.db.query(
+      `INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq) VALUES ($1, $2, 4, 4)`,
+      [chatId, c],
+    );
+    expect(await readers(chatId, id(3))).toEqual([a]);
+    expect(await readers(chatId, id(4))).toEqual([c]);
   });
 
   it('counts unread messages past the cursor, less the deleted ones, for active members of live chats', async () => {
