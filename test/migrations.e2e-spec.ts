@@ -38,7 +38,10 @@ describe('migrations (e2e)', () => {
     expect(await tables(db)).toEqual([]);
 
     const applied = await db.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763700000000']);
+    expect(applied.map((m) => m.name)).toEqual([
+      'InitialSchema1763700000000',
+      'MessagesWriteCost1764900000000',
+    ]);
     expect(await tables(db)).toEqual(TABLES);
 
     for (let i = 0; i < applied.length; i++) await db.undoLastMigration();
