@@ -1,10 +1,12 @@
 import { InitialSchema1763700000000 } from './1763700000000-InitialSchema';
 import { ChatIndexesWithoutStatistics1764700000000 } from './1764700000000-ChatIndexesWithoutStatistics';
 import { ReceiptRanges1764800000000 } from './1764800000000-ReceiptRanges';
+import { MessagesWriteCost1764900000000 } from './1764900000000-MessagesWriteCost';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
   InitialSchema1763700000000,
   ChatIndexesWithoutStatistics1764700000000,
   ReceiptRanges1764800000000,
+  MessagesWriteCost1764900000000,
 ];

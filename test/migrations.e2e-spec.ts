@@ -42,6 +42,7 @@ describe('migrations (e2e)', () => {
       'InitialSchema1763700000000',
       'ChatIndexesWithoutStatistics1764700000000',
       'ReceiptRanges1764800000000',
+      'MessagesWriteCost1764900000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

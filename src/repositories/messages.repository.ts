@@ -53,8 +53,9 @@ export interface SentRow extends MessageRow {
 /**
  * One page of a chat's live messages, fetching limit + 1 rows to tell whether there is more, and
  * none unless `viewerId` is an active member of the live chat (checked once, in the same statement).
- * Without words it walks messages_chat_live_seq_idx; with words the planner can use the trigram
- * index messages_chat_content_trgm_idx, whose chat_id column keeps the search inside the chat.
+ * Without words it walks messages_chat_seq_key (deleted rows filtered out); with words the planner
+ * can use the trigram index messages_chat_content_trgm_idx, whose chat_id column keeps the search
+ * inside the chat.
  */
 export function historyQuery(chatId: number, viewerId: number, filter: HistoryFilter): SqlQuery {
   const params: unknown[] = [chatId, viewerId];

@@ -19,12 +19,12 @@ describe('entities and the migrated schema (integration)', () => {
   });
 
   it('disagree as soon as the schema moves away from the entities', async () => {
-    await m.db.query('DROP INDEX messages_chat_live_seq_idx');
+    await m.db.query('DROP INDEX messages_chat_deleted_seq_idx');
     await m.db.query('ALTER TABLE chats ALTER COLUMN title TYPE varchar(100)');
     const queries = await drift(m);
     expect(queries).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('"messages_chat_live_seq_idx"'),
+        expect.stringContaining('"messages_chat_deleted_seq_idx"'),
         expect.stringMatching(/"chats".*"title"/),
       ]),
     );

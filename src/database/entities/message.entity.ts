@@ -13,13 +13,12 @@ import { Chat } from './chat.entity';
 import { User } from './user.entity';
 
 @Entity({ name: 'messages' })
+// Also history pages and the last message: live messages of a chat by seq, deleted_at filtered.
 @Unique('messages_chat_seq_key', ['chatId', 'seq'])
 @Unique('messages_client_message_id_key', ['chatId', 'senderId', 'clientMessageId'])
 @Check('messages_seq_check', 'seq >= 1')
 @Check('messages_content_check', 'char_length(content) BETWEEN 1 AND 4000')
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
-// History pages and the last message: live messages of a chat by seq.
-@Index('messages_chat_live_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NULL' })
 // Unread counts subtract the (few) deleted messages past the reader's cursor.
 @Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
 // Search within one chat: chat_id (btree_gin) and trigrams of the content (gin_trgm_ops, the
