@@ -2,6 +2,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { BARE_SCHEMA_SQL } from './bare/bare-schema';
 import { BenchContext, BenchOptions } from './lib/context';
 import { connect, createDatabase, DEFAULT_SERVER_URL, dropDatabase, serverOf } from './lib/database';
 import { ROOT } from './lib/processes';
@@ -10,12 +11,16 @@ import { SCENARIOS, ScenarioName } from './scenarios';
 
 const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--profile] [--keep-db]
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
+  explain        not a load: EXPLAIN (ANALYZE, BUFFERS, WAL) of each server's statements for one
+                 message and WAL per message, N messages each side (issue 12, item 1)
   --quick        a smoke run of a couple of minutes (smaller data sets, shorter steps, 1 repeat)
   --repeats N    interleaved repeats of every figure (default 3; 1 with --quick)
   --sizes 2,10   fanout: only chats of these member counts (of 2, 10, 50)
   --profile      write V8 CPU profiles of the servers into bench/results/profiles
-  --keep-db      keep the bench database afterwards (for EXPLAIN)
-  --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); a fresh database is made on it
+  --keep-db      keep the bench databases afterwards (for EXPLAIN)
+  --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); two fresh databases are made on it,
+                 the service's and the bare baseline's (WAL figures count the whole server's writes:
+                 a private server makes them exact)
 `;
 
 function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptions; keepDb: boolean } {
@@ -85,15 +90,28 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const databaseName = `bench_${stamp.replace('-', '_')}`;
   const server = serverOf(options.serverUrl);
+  const bareDatabaseName = `${databaseName}_bare`;
   const databaseUrl = await createDatabase(server, databaseName);
+  const bareDatabaseUrl = await createDatabase(server, bareDatabaseName);
   const setup = await connect(databaseUrl);
-  const ctx = new BenchContext(options, databaseName, databaseUrl, setup, resultsDir);
+  const bareSetup = await connect(bareDatabaseUrl);
+  await bareSetup.query(BARE_SCHEMA_SQL);
+  const ctx = new BenchContext(
+    options,
+    databaseName,
+    databaseUrl,
+    setup,
+    resultsDir,
+    bareDatabaseName,
+    bareDatabaseUrl,
+    bareSetup,
+  );
   const stopping = () => void ctx.stopAll().finally(() => process.exit(130));
   process.once('SIGINT', stopping);
   process.once('SIGTERM', stopping);
   const started = Date.now();
   try {
-    ctx.log(`database ${databaseName}; results in ${resultsDir}`);
+    ctx.log(`databases ${databaseName} and ${bareDatabaseName}; results in ${resultsDir}`);
     ctx.service = await ctx.startService('service');
     ctx.bare = await ctx.startBare('bare');
     const pg = await setup.query<{ version: string }>(`SELECT split_part(version(), ' on ', 1) AS version`);
@@ -138,8 +156,11 @@ async function main(): Promise<void> {
   } finally {
     await ctx.stopAll();
     await setup.end();
-    if (!keepDb) await dropDatabase(server, databaseName);
-    else ctx.log(`kept database ${databaseName}`);
+    await bareSetup.end();
+    if (!keepDb) {
+      await dropDatabase(server, databaseName);
+      await dropDatabase(server, bareDatabaseName);
+    } else ctx.log(`kept databases ${databaseName} and ${bareDatabaseName}`);
   }
 }
 
