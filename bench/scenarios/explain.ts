@@ -114,6 +114,16 @@ async function lastSeq(db: Client, chatId: number): Promise<number> {
   return rows[0].last_seq;
 }
 
+/** Bytes of every table and index of the public schema, by name. */
+async function relationSizes(db: Client): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_relation_size(c.oid)::text AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')`,
+  );
+  return new Map(rows.map((row) => [row.name, Number(row.bytes)]));
+}
+
 /** Whether the server preloads pg_stat_statements; then the extension is made in both databases. */
 async function statementStats(ctx: BenchContext): Promise<boolean> {
   const { rows } = await ctx.setup.query<{ setting: string }>(
@@ -159,6 +169,7 @@ export async function explain(ctx: BenchContext): Promise<void> {
       await ctx.both((db) => db.query('SELECT pg_stat_statements_reset()'));
     }
     const figures = perServer('statementWal', 'lsnWal', 'ms');
+    const growth: Record<Kind, Map<string, number>> = { bare: new Map(), service: new Map() };
     for (const kind of ['bare', 'service'] as const) {
       const { plans } = await sides[kind].send(0, true);
       writeFileSync(join(ctx.resultsDir, `explain-${kind}.txt`), `${plans}\n`);
@@ -167,6 +178,7 @@ export async function explain(ctx: BenchContext): Promise<void> {
     for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
       for (const kind of ctx.order(repeat)) {
         // Only this side writes between the two positions (see walPosition).
+        const sizes = await relationSizes(ctx.db(kind));
         const before = await walPosition(ctx.setup);
         let walBytes = 0;
         let ms = 0;
@@ -176,6 +188,10 @@ export async function explain(ctx: BenchContext): Promise<void> {
           ms += result.ms;
         }
         const lsn = Number((await walPosition(ctx.setup)) - before) / count;
+        for (const [name, bytes] of await relationSizes(ctx.db(kind))) {
+          const grown = (bytes - (sizes.get(name) ?? 0)) / count / ctx.options.repeats;
+          growth[kind].set(name, (growth[kind].get(name) ?? 0) + grown);
+        }
         figures.statementWal[kind].push(walBytes / count);
         figures.lsnWal[kind].push(lsn);
         figures.ms[kind].push((ms * 1000) / count);
@@ -207,6 +223,13 @@ export async function explain(ctx: BenchContext): Promise<void> {
         ...figures.ms,
       },
     );
+    for (const kind of ['bare', 'service'] as const) {
+      const grown = [...growth[kind]].filter(([, bytes]) => bytes > 0).sort((x, y) => y[1] - x[1]);
+      ctx.notes.push(
+        `explain, ${kind}: growth per message by relation (pages are 8 kB, so only the larger ones show): ` +
+          grown.map(([name, bytes]) => `${name} ${bytes.toFixed(0)} B`).join(', '),
+      );
+    }
     if (statements) {
       for (const kind of ['bare', 'service'] as const) {
         const { rows } = await ctx.db(kind).query<{ line: string }>(
@@ -215,7 +238,7 @@ export async function explain(ctx: BenchContext): Promise<void> {
                          round(shared_blks_hit::numeric / calls), left(regexp_replace(query, '\\s+', ' ', 'g'), 90)) AS line
              FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND query NOT LIKE '%pg_stat_statements%'
+              AND query !~ 'pg_stat_statements|pg_relation_size|pg_current_wal_lsn'
             ORDER BY total_exec_time DESC LIMIT 6`,
         );
         ctx.notes.push(`explain, ${kind}, pg_stat_statements: ${rows.map((row) => row.line).join('; ')}`);
