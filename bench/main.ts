@@ -2,35 +2,77 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { PgCluster } from '../test/support/pg-cluster.server';
+import { BARE_SCHEMA_SQL } from './bare/bare-schema';
 import { BenchContext, BenchOptions } from './lib/context';
 import { connect, createDatabase, DEFAULT_SERVER_URL, dropDatabase, serverOf } from './lib/database';
 import { ROOT } from './lib/processes';
 import { markdownTable } from './lib/report';
 import { SCENARIOS, ScenarioName } from './scenarios';
 
-const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--profile] [--keep-db]
+const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--profile] [--keep-db] [--private-pg]
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
+  explain        not a load: EXPLAIN (ANALYZE, BUFFERS, WAL) of each server's statements for one
+                 message and WAL per message, N messages each side (issue 12, item 1)
   --quick        a smoke run of a couple of minutes (smaller data sets, shorter steps, 1 repeat)
   --repeats N    interleaved repeats of every figure (default 3; 1 with --quick)
   --sizes 2,10   fanout: only chats of these member counts (of 2, 10, 50)
   --profile      write V8 CPU profiles of the servers into bench/results/profiles
-  --keep-db      keep the bench database afterwards (for EXPLAIN)
-  --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); a fresh database is made on it
+  --keep-db      keep the bench databases afterwards (for EXPLAIN)
+  --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); two fresh databases are made on it,
+                 the service's and the bare baseline's (WAL figures count the whole server's writes:
+                 a private server makes them exact)
+  --private-pg   start a PostgreSQL of the bench's own for the run (initdb in a temporary folder,
+                 fsync and synchronous_commit on, pg_stat_statements preloaded): WAL figures are
+                 then the bench's alone, and explain adds pg_stat_statements
 `;
 
-function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptions; keepDb: boolean } {
+/**
+ * The private server of --private-pg: the test suites' throwaway cluster, set up as a production
+ * server would be (fsync on: the fault suites turn it off) with pg_stat_statements preloaded,
+ * which takes a restart, so only on a server the bench started itself.
+ */
+async function privateServer(): Promise<PgCluster> {
+  const cluster = await PgCluster.create();
+  const admin = await connect(cluster.urlFor('postgres'));
+  try {
+    for (const setting of [
+      `fsync = on`,
+      `synchronous_commit = on`,
+      `shared_buffers = '256MB'`,
+      `max_connections = 120`,
+      `shared_preload_libraries = 'pg_stat_statements'`,
+    ]) {
+      await admin.query(`ALTER SYSTEM SET ${setting}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  await cluster.stopImmediately();
+  await cluster.start();
+  return cluster;
+}
+
+function parse(argv: string[]): {
+  scenarios: ScenarioName[];
+  options: BenchOptions;
+  keepDb: boolean;
+  privatePg: boolean;
+} {
   const scenarios: ScenarioName[] = [];
   let quick = false;
   let repeats: number | undefined;
   let sizes = [2, 10, 50];
   let profile = false;
   let keepDb = false;
+  let privatePg = false;
   let serverUrl = process.env.BENCH_SERVER_URL ?? DEFAULT_SERVER_URL;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
     else if (arg === '--profile') profile = true;
     else if (arg === '--keep-db') keepDb = true;
+    else if (arg === '--private-pg') privatePg = true;
     else if (arg === '--repeats') repeats = Number(argv[++i]);
     else if (arg === '--sizes') sizes = argv[++i].split(',').map(Number);
     else if (arg === '--server-url') serverUrl = argv[++i];
@@ -50,6 +92,7 @@ function parse(argv: string[]): { scenarios: ScenarioName[]; options: BenchOptio
     scenarios: [...new Set(scenarios)],
     options: { quick, repeats, sizes, profile, serverUrl },
     keepDb,
+    privatePg,
   };
 }
 
@@ -76,7 +119,25 @@ function machine(ctx: BenchContext, pgVersion: string, settings: string): string
 }
 
 async function main(): Promise<void> {
-  const { scenarios, options, keepDb } = parse(process.argv.slice(2));
+  const { scenarios, options, keepDb, privatePg } = parse(process.argv.slice(2));
+  const cluster = privatePg ? await privateServer() : undefined;
+  if (cluster) options.serverUrl = cluster.urlFor('postgres');
+  const cleanup = async () => {
+    if (cluster) await cluster.destroy();
+  };
+  try {
+    await run(scenarios, options, keepDb && !cluster, cleanup);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function run(
+  scenarios: ScenarioName[],
+  options: BenchOptions,
+  keepDb: boolean,
+  cleanup: () => Promise<void>,
+): Promise<void> {
   for (const file of ['dist/src/main.js', 'dist/bench/bare/server.js']) {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run through "npm run bench"`);
   }
@@ -85,20 +146,38 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const databaseName = `bench_${stamp.replace('-', '_')}`;
   const server = serverOf(options.serverUrl);
+  const bareDatabaseName = `${databaseName}_bare`;
   const databaseUrl = await createDatabase(server, databaseName);
+  const bareDatabaseUrl = await createDatabase(server, bareDatabaseName);
   const setup = await connect(databaseUrl);
-  const ctx = new BenchContext(options, databaseName, databaseUrl, setup, resultsDir);
-  const stopping = () => void ctx.stopAll().finally(() => process.exit(130));
+  const bareSetup = await connect(bareDatabaseUrl);
+  await bareSetup.query(BARE_SCHEMA_SQL);
+  const ctx = new BenchContext(
+    options,
+    databaseName,
+    databaseUrl,
+    setup,
+    resultsDir,
+    bareDatabaseName,
+    bareDatabaseUrl,
+    bareSetup,
+  );
+  const stopping = () =>
+    void ctx
+      .stopAll()
+      .then(cleanup)
+      .finally(() => process.exit(130));
   process.once('SIGINT', stopping);
   process.once('SIGTERM', stopping);
   const started = Date.now();
   try {
-    ctx.log(`database ${databaseName}; results in ${resultsDir}`);
+    ctx.log(`databases ${databaseName} and ${bareDatabaseName}; results in ${resultsDir}`);
     ctx.service = await ctx.startService('service');
     ctx.bare = await ctx.startBare('bare');
     const pg = await setup.query<{ version: string }>(`SELECT split_part(version(), ' on ', 1) AS version`);
     const settings = await setup.query<{ name: string; setting: string }>(
-      `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers') ORDER BY name`,
+      `SELECT name, setting FROM pg_settings
+        WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers', 'shared_preload_libraries') ORDER BY name`,
     );
     const about = machine(
       ctx,
@@ -138,8 +217,11 @@ async function main(): Promise<void> {
   } finally {
     await ctx.stopAll();
     await setup.end();
-    if (!keepDb) await dropDatabase(server, databaseName);
-    else ctx.log(`kept database ${databaseName}`);
+    await bareSetup.end();
+    if (!keepDb) {
+      await dropDatabase(server, databaseName);
+      await dropDatabase(server, bareDatabaseName);
+    } else ctx.log(`kept databases ${databaseName} and ${bareDatabaseName}`);
   }
 }
 

@@ -1,13 +1,14 @@
 import { escapeLike } from '../../src/repositories/sql.predicates';
 
 /**
- * The SQL of the bare baseline. History and search pages are the service's own statements less
- * the access check the service folds into them, so that a ratio measures what the service adds
- * around them (framework, auth, access check, mapping), not a different plan; the chat list is one
- * set-based statement for the whole page, as in the service.
+ * The SQL of the bare baseline, on its own minimal schema (bare-schema.ts: no soft-deleted chats
+ * or memberships, messages keyed by (chat_id, seq)). History and search pages are the service's
+ * own statements less the access check the service folds into them, so that a ratio measures what
+ * the service adds around them (framework, auth, access check, mapping, schema), not a different
+ * plan; the chat list is one set-based statement for the whole page, as in the service.
  */
 const MESSAGE_COLUMNS =
-  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
+  'm.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at';
 
 export interface PageQuery {
   chatId: number;
@@ -45,8 +46,7 @@ export const BARE_SQL = {
     SELECT u.display_name,
            COALESCE(array_agg(m.chat_id) FILTER (WHERE m.chat_id IS NOT NULL), '{}') AS chat_ids
       FROM users u
-      LEFT JOIN chat_members m ON m.user_id = u.id AND m.removed_at IS NULL
-      LEFT JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
+      LEFT JOIN chat_members m ON m.user_id = u.id
      WHERE u.id = $1
      GROUP BY u.id`,
 
@@ -68,15 +68,15 @@ export const BARE_SQL = {
                      'display_name', u.display_name, 'role', mm.role, 'joined_at', mm.joined_at,
                      'last_read_seq', mm.last_read_seq) ORDER BY mm.joined_at)
               FROM chat_members mm JOIN users u ON u.id = mm.user_id
-             WHERE mm.chat_id = c.id AND mm.removed_at IS NULL) AS members
+             WHERE mm.chat_id = c.id) AS members
       FROM chat_members m
-      JOIN chats c ON c.id = m.chat_id AND c.deleted_at IS NULL
-     WHERE m.user_id = $1 AND m.removed_at IS NULL
+      JOIN chats c ON c.id = m.chat_id
+     WHERE m.user_id = $1
      ORDER BY c.updated_at DESC, c.id DESC
      LIMIT $2`,
 
   unread: (unread: string) => `
     SELECT ${unread} AS unread_count, m.last_read_seq
-      FROM chats c JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2 AND m.removed_at IS NULL
-     WHERE c.id = $1 AND c.deleted_at IS NULL`,
+      FROM chats c JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
+     WHERE c.id = $1`,
 };

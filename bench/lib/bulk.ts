@@ -4,8 +4,56 @@ import type { BenchContext } from './context';
 
 /**
  * Bulk data for the scenarios that need more than a REST loop can make in time: plain SQL with
- * generate_series on the service's own schema, after the service has migrated it.
+ * generate_series on the service's own schema, after the service has migrated it; the loaders
+ * that take a `db` run on the bare baseline's schema as well (ctx.both), which has the same
+ * column names for what they write.
  */
+
+/** The columns of the bare schema (bare-schema.ts) filled from the service's live rows. */
+const MIRRORED: { table: string; columns: string[]; live: string }[] = [
+  { table: 'users', columns: ['id', 'username', 'display_name'], live: 'true' },
+  {
+    table: 'chats',
+    columns: ['id', 'chat_type', 'title', 'post_id', 'created_at', 'updated_at', 'last_seq'],
+    live: 'deleted_at IS NULL',
+  },
+  {
+    table: 'chat_members',
+    columns: ['chat_id', 'user_id', 'role', 'joined_at', 'last_read_seq'],
+    live: 'removed_at IS NULL',
+  },
+];
+
+/**
+ * Copies the users, chats and memberships the service has (made over REST or by the loaders
+ * here) into the bare baseline's database, with the same ids, so that the same tokens and chat
+ * ids work on both servers. Rows the bare database already has stay as they are; messages are
+ * not copied: the loaders write them into each database (ctx.both).
+ */
+export async function mirrorToBare(ctx: BenchContext): Promise<void> {
+  for (const { table, columns, live } of MIRRORED) {
+    const list = columns.join(', ');
+    const { rows } = await ctx.setup.query<{ rows: string }>(
+      `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM (SELECT ${list} FROM ${table} WHERE ${live}) t`,
+    );
+    await ctx.bareSetup.query(
+      `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)
+       ON CONFLICT DO NOTHING`,
+      [rows[0].rows],
+    );
+  }
+}
+
+/**
+ * After a bulk load, in both databases: statistics, the visibility map (index-only scans) and a
+ * checkpoint, so that neither autovacuum nor the checkpoint the load provoked runs in the middle
+ * of a measurement (both servers share the cluster; a run once saw the bare baseline's unread p99
+ * jump from 2.6 to 242 ms between repeats), and neither side plans on missing statistics.
+ */
+export async function settle(ctx: BenchContext): Promise<void> {
+  await ctx.both((db) => db.query('VACUUM (ANALYZE)'));
+  await ctx.setup.query('CHECKPOINT');
+}
 
 /** The argon2 hash of a user registered over REST, reused by bulk users (no one logs in as them). */
 async function passwordHash(ctx: BenchContext, seed: BenchUser): Promise<string> {

@@ -17,7 +17,12 @@ export interface BenchOptions {
   serverUrl: string;
 }
 
-/** Everything a scenario needs: the two servers, the database, the options and where to report. */
+export type Kind = 'bare' | 'service';
+
+/**
+ * Everything a scenario needs: the two servers, their two databases (the service's, migrated by
+ * the service; the bare baseline's, with its own minimal schema), the options and where to report.
+ */
 export class BenchContext {
   readonly secret = randomBytes(32).toString('hex');
   readonly runTag = randomBytes(3).toString('hex');
@@ -38,7 +43,30 @@ export class BenchContext {
     readonly databaseUrl: string,
     readonly setup: Client,
     readonly resultsDir: string,
+    readonly bareDatabaseName: string,
+    readonly bareDatabaseUrl: string,
+    /** A plain connection to the bare baseline's database. */
+    readonly bareSetup: Client,
   ) {}
+
+  /** The setup connection to the database a server runs on. */
+  db(kind: Kind): Client {
+    return kind === 'bare' ? this.bareSetup : this.setup;
+  }
+
+  databaseOf(kind: Kind): string {
+    return kind === 'bare' ? this.bareDatabaseName : this.databaseName;
+  }
+
+  application(kind: Kind): string {
+    return kind === 'bare' ? BARE_APPLICATION : SERVICE_APPLICATION;
+  }
+
+  /** Runs the same data load on both databases, one after the other. */
+  async both(load: (db: Client, kind: Kind) => Promise<unknown>): Promise<void> {
+    await load(this.setup, 'service');
+    await load(this.bareSetup, 'bare');
+  }
 
   get logDir(): string {
     return join(this.resultsDir, 'logs');
@@ -49,7 +77,7 @@ export class BenchContext {
   }
 
   /** The first repeat runs bare then service, the next the other way round, and so on. */
-  order(repeat: number): ('bare' | 'service')[] {
+  order(repeat: number): Kind[] {
     return repeat % 2 === 0 ? ['bare', 'service'] : ['service', 'bare'];
   }
 
@@ -57,7 +85,7 @@ export class BenchContext {
     (this.details[key] ??= []).push(value);
   }
 
-  server(kind: 'bare' | 'service'): ServerProcess {
+  server(kind: Kind): ServerProcess {
     return kind === 'bare' ? this.bare : this.service;
   }
 
@@ -72,8 +100,12 @@ export class BenchContext {
     });
   }
 
+  /** The bare baseline, on its own database. */
   startBare(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    return this.start(name, 'dist/bench/bare/server.js', '/ready', env);
+    return this.start(name, 'dist/bench/bare/server.js', '/ready', {
+      DATABASE_URL: this.bareDatabaseUrl,
+      ...env,
+    });
   }
 
   private async start(

@@ -43,3 +43,27 @@ export function backendCpuDelta(before: Map<number, number>, after: Map<number, 
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
+
+/**
+ * The cluster's current WAL insert position, in bytes. WAL is one stream for the whole cluster,
+ * so a difference of two positions is every database's writes in between, other clients' too:
+ * the bench reads it only around steps in which one of its servers runs (the interleaving runs
+ * bare and service one after the other, never together). On a PostgreSQL other programs write
+ * to at the same time the figure is an upper bound; `--server-url` can name a private one.
+ */
+export async function walPosition(client: Client): Promise<bigint> {
+  const { rows } = await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+  const [high, low] = rows[0].lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+/** Bytes of the tables (heap, with TOAST) and of their indexes in the public schema of a database. */
+export async function storageBytes(client: Client): Promise<{ table: number; index: number }> {
+  const { rows } = await client.query<{ table: string; index: string }>(
+    `SELECT coalesce(sum(pg_table_size(c.oid)), 0)::text AS table,
+            coalesce(sum(pg_indexes_size(c.oid)), 0)::text AS index
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`,
+  );
+  return { table: Number(rows[0].table), index: Number(rows[0].index) };
+}

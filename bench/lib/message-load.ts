@@ -62,7 +62,7 @@ interface AckReply {
   error?: { code?: string; message?: string };
 }
 
-const CONTENT = 'Кошка у подъезда на Лесной, 3: нужна переноска и кто-то с машиной до клиники. Msg ';
+export const CONTENT = 'Кошка у подъезда на Лесной, 3: нужна переноска и кто-то с машиной до клиники. Msg ';
 
 export class MessageLoad {
   private prefix = '\u0000';

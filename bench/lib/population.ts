@@ -1,5 +1,5 @@
 import { BenchUser, createChat } from './api';
-import { bulkUsers } from './bulk';
+import { bulkUsers, mirrorToBare, settle } from './bulk';
 import type { BenchContext } from './context';
 
 /**
@@ -30,7 +30,7 @@ let cached: Promise<Population> | undefined;
 
 /**
  * Once per run: users (SQL, see bulkUsers), each in one chat of 2, one of 10 and one of 50
- * members, the chats created through the public REST API.
+ * members, the chats created through the public REST API, then copied to the bare database.
  */
 export function fanoutPopulation(ctx: BenchContext): Promise<Population> {
   cached ??= build(ctx);
@@ -57,5 +57,7 @@ async function build(ctx: BenchContext): Promise<Population> {
     }
     groups.push({ members: size, chats });
   }
+  await mirrorToBare(ctx);
+  await settle(ctx);
   return { users, groups, maxRate: Math.floor(userCount * SEND_RATE_PER_USER * USE_OF_ALLOWANCE) };
 }

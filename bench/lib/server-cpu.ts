@@ -1,33 +1,51 @@
-import type { BenchContext } from './context';
-import { backendCpu, backendCpuDelta } from './database';
+import type { BenchContext, Kind } from './context';
+import { backendCpu, backendCpuDelta, storageBytes, walPosition } from './database';
 import { cpuMs, ServerProcess } from './processes';
 
-/** CPU a server has used so far: its Node.js process, and each of its PostgreSQL backends. */
+/**
+ * What a server has used so far: CPU of its Node.js process and of each of its PostgreSQL
+ * backends, the cluster's WAL position (see walPosition: cluster-wide, so read only around steps
+ * where this server alone runs) and the size of its database's tables and indexes.
+ */
 export interface CpuSnapshot {
   node: number;
   pg: Map<number, number>;
+  wal: bigint;
+  storage: { table: number; index: number };
 }
 
-export async function cpuSnapshot(
-  ctx: BenchContext,
-  server: ServerProcess,
-  application: string,
-): Promise<CpuSnapshot> {
+export async function cpuSnapshot(ctx: BenchContext, kind: Kind): Promise<CpuSnapshot> {
   return {
-    node: cpuMs(await server.probe()),
-    pg: await backendCpu(ctx.setup, ctx.databaseName, application),
+    node: cpuMs(await ctx.server(kind).probe()),
+    pg: await backendCpu(ctx.setup, ctx.databaseOf(kind), ctx.application(kind)),
+    wal: await walPosition(ctx.setup),
+    storage: await storageBytes(ctx.db(kind)),
   };
 }
 
-/** Microseconds of CPU per message or request between two snapshots, by where it was spent. */
-export function cpuPerEvent(
-  before: CpuSnapshot,
-  after: CpuSnapshot,
-  events: number,
-): { nodeUs: number; pgUs: number; totalUs: number } {
+export interface PerEvent {
+  /** Microseconds of CPU per event, by where it was spent. */
+  nodeUs: number;
+  pgUs: number;
+  totalUs: number;
+  /** Bytes of WAL, table and index growth per event. */
+  walBytes: number;
+  tableBytes: number;
+  indexBytes: number;
+}
+
+/** What one message or request cost between two snapshots. */
+export function cpuPerEvent(before: CpuSnapshot, after: CpuSnapshot, events: number): PerEvent {
   const nodeUs = ((after.node - before.node) * 1000) / events;
   const pgUs = (backendCpuDelta(before.pg, after.pg) * 1000) / events;
-  return { nodeUs, pgUs, totalUs: nodeUs + pgUs };
+  return {
+    nodeUs,
+    pgUs,
+    totalUs: nodeUs + pgUs,
+    walBytes: Number(after.wal - before.wal) / events,
+    tableBytes: (after.storage.table - before.storage.table) / events,
+    indexBytes: (after.storage.index - before.storage.index) / events,
+  };
 }
 
 /**

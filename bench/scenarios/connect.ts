@@ -1,10 +1,10 @@
 import type { Socket } from 'socket.io-client';
 import { get } from '../lib/api';
-import { bulkPairChats, bulkUsers } from '../lib/bulk';
+import { bulkPairChats, bulkUsers, mirrorToBare, settle } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { perServer } from '../lib/report';
 import { cpuMs, ServerProcess } from '../lib/processes';
-import { whenQuiet } from '../lib/server-cpu';
+import { cpuPerEvent, cpuSnapshot, whenQuiet } from '../lib/server-cpu';
 import { onSchedule } from '../lib/schedule';
 import { SelfMonitor } from '../lib/self-monitor';
 import { Recorder } from '../lib/stats';
@@ -94,17 +94,22 @@ export async function connect(ctx: BenchContext): Promise<void> {
   const pairs: [number, number][] = [];
   for (let i = 0; i + 1 < users.length; i += 2) pairs.push([users[i].id, users[i + 1].id]);
   await bulkPairChats(ctx.setup, pairs);
+  await mirrorToBare(ctx);
+  await settle(ctx);
   // The signed tokens must be ones the service accepts, or every figure below is a refusal.
   await get(ctx.service.origin, '/users/me', users[0].token);
   const tokens = users.map((user) => user.token);
 
-  const figures = perServer('failures', 'p50', 'p99', 'heap', 'rss', 'cpu');
+  const figures = perServer('failures', 'p50', 'p99', 'heap', 'rss', 'cpu', 'pgCpu', 'wal');
   const saturated: string[] = [];
   // Warm-up (JIT, pool connections), not reported.
   for (const kind of ['bare', 'service'] as const) await ramp(ctx.server(kind), tokens.slice(0, 300), rate);
   for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
     for (const kind of ctx.order(repeat)) {
+      // Only this server runs between the snapshots (see walPosition for what WAL counts).
+      const before = await cpuSnapshot(ctx, kind);
       const result = await ramp(ctx.server(kind), tokens, rate);
+      const cost = cpuPerEvent(before, await cpuSnapshot(ctx, kind), Math.max(result.connected, 1));
       ctx.log(
         `  ${kind} #${repeat + 1}: ${result.connected} connected, ${result.failures} failed` +
           `${result.firstFailure ? ` (${result.firstFailure})` : ''}, p50 ${result.p50.toFixed(1)} ms, ` +
@@ -119,6 +124,8 @@ export async function connect(ctx: BenchContext): Promise<void> {
       figures.heap[kind].push(result.heapPerSocketKb);
       figures.rss[kind].push(result.rssPerSocketKb);
       figures.cpu[kind].push(result.cpuPerConnectMs);
+      figures.pgCpu[kind].push(cost.pgUs);
+      figures.wal[kind].push(cost.walBytes);
     }
   }
   const at = `${count} sockets at ${rate}/s`;
@@ -143,5 +150,17 @@ export async function connect(ctx: BenchContext): Promise<void> {
     },
     { scenario: 'connect', metric: 'RSS per idle socket', unit: 'KB', ...figures.rss },
     { scenario: 'connect', metric: 'server CPU per connect (process only)', unit: 'ms', ...figures.cpu },
+    {
+      scenario: 'connect',
+      metric: 'PostgreSQL CPU per connect (and its disconnect)',
+      unit: 'µs',
+      ...figures.pgCpu,
+    },
+    {
+      scenario: 'connect',
+      metric: 'WAL per connect (cluster-wide, one server running)',
+      unit: 'bytes',
+      ...figures.wal,
+    },
   );
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { BARE_APPLICATION, BenchContext, SERVICE_APPLICATION } from '../lib/context';
+import type { BenchContext } from '../lib/context';
 import { Pair, perServer } from '../lib/report';
 import { LoadChat, MessageLoad, StepResult, stepPassed } from '../lib/message-load';
 import { ChatGroup, fanoutPopulation } from '../lib/population';
@@ -181,20 +181,31 @@ async function halfKnee(
 ): Promise<void> {
   if (!(rate > 0)) return;
   const holdMs = ctx.options.quick ? 2000 : 6000;
-  const figures = perServer('ackP50', 'ackP99', 'e2eP50', 'e2eP99', 'nodeCpu', 'pgCpu', 'cpu');
+  const figures = perServer(
+    'ackP50',
+    'ackP99',
+    'e2eP50',
+    'e2eP99',
+    'nodeCpu',
+    'pgCpu',
+    'cpu',
+    'wal',
+    'table',
+    'index',
+  );
   let invalid = 0;
   for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
     for (const kind of ctx.order(repeat)) {
-      const server = ctx.server(kind);
-      const application = kind === 'bare' ? BARE_APPLICATION : SERVICE_APPLICATION;
       await loads[kind].step(chats, rate, 500, 2000); // every pooled connection open before counting
-      const before = await cpuSnapshot(ctx, server, application);
+      // Only this server runs between the two snapshots: the WAL they see is its own (and that of
+      // whatever else writes to the cluster meanwhile: see walPosition).
+      const before = await cpuSnapshot(ctx, kind);
       const step = await loads[kind].step(chats, rate, holdMs, 3000);
-      const after = await cpuSnapshot(ctx, server, application);
+      const after = await cpuSnapshot(ctx, kind);
       ctx.log(`  ${kind} ${group.members} members at half the bare knee ${describe(step)}`);
       ctx.detail(`fanout.half.${group.members}.${kind}`, step);
       if (!stepPassed(step, Number.POSITIVE_INFINITY)) invalid++;
-      const { nodeUs, pgUs } = cpuPerEvent(before, after, step.sent);
+      const { nodeUs, pgUs, walBytes, tableBytes, indexBytes } = cpuPerEvent(before, after, step.sent);
       figures.ackP50[kind].push(step.ack.p50);
       figures.ackP99[kind].push(step.ack.p99);
       figures.e2eP50[kind].push(step.e2e.p50);
@@ -202,6 +213,9 @@ async function halfKnee(
       figures.nodeCpu[kind].push(nodeUs);
       figures.pgCpu[kind].push(pgUs);
       figures.cpu[kind].push(nodeUs + pgUs);
+      figures.wal[kind].push(walBytes);
+      figures.table[kind].push(tableBytes);
+      figures.index[kind].push(indexBytes);
     }
   }
   const at = `${group.members} members at ${rate.toFixed(0)} msg/s`;
@@ -228,5 +242,16 @@ async function halfKnee(
     group.members <= 10 ? 1.5 : undefined,
   );
   row('  of which the Node.js process', 'µs', figures.nodeCpu);
-  row('  of which PostgreSQL backends', 'µs', figures.pgCpu);
+  row('  of which PostgreSQL backends', 'µs', figures.pgCpu, group.members <= 10 ? 1.3 : undefined);
+  row('WAL per message (cluster-wide, one server running)', 'bytes', figures.wal, 1.5);
+  row('table growth per message (heap + TOAST)', 'bytes', figures.table);
+  row('index growth per message', 'bytes', figures.index);
+  // The service schema's own cost: what its tables, indexes and statements write per message
+  // beyond the bare schema's, in the same steps.
+  const extra = (pair: Pair) => median(pair.service) - median(pair.bare);
+  ctx.notes.push(
+    `fanout ${at}: the service schema's own cost per message: ${extra(figures.wal).toFixed(0)} WAL bytes, ` +
+      `${extra(figures.index).toFixed(0)} index bytes, ${extra(figures.table).toFixed(0)} table bytes, ` +
+      `${extra(figures.pgCpu).toFixed(0)} µs of PostgreSQL CPU more than the bare schema's (medians)`,
+  );
 }

@@ -1,13 +1,23 @@
 import type { BenchContext } from '../lib/context';
 import { connect } from './connect';
+import { explain } from './explain';
 import { fanout } from './fanout';
 import { multinode } from './multinode';
 import { chatlist, history, search, unread } from './reads';
 
-/** In the order `all` runs them: the write-heavy ones before the big read data sets exist. */
-export const SCENARIOS = { connect, fanout, multinode, history, chatlist, search, unread } satisfies Record<
-  string,
-  (ctx: BenchContext) => Promise<void>
->;
+/**
+ * In the order `all` runs them: the write-heavy ones before the big read data sets exist; explain
+ * (tooling, not a comparison of servers under load) last.
+ */
+export const SCENARIOS = {
+  connect,
+  fanout,
+  multinode,
+  history,
+  chatlist,
+  search,
+  unread,
+  explain,
+} satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

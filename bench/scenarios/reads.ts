@@ -1,6 +1,7 @@
 import { BenchUser, createChat, register } from '../lib/api';
-import { bulkMessages, bulkUsers, plantRareWord, RARE_WORD } from '../lib/bulk';
-import { BARE_APPLICATION, BenchContext, SERVICE_APPLICATION } from '../lib/context';
+import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
+import { bulkMessages, bulkUsers, mirrorToBare, plantRareWord, RARE_WORD, settle } from '../lib/bulk';
+import type { BenchContext } from '../lib/context';
 import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { httpLoad } from '../lib/http-load';
 import { perServer, type Target } from '../lib/report';
@@ -22,17 +23,6 @@ interface ReadCase {
 
 const READ_RATE = 100;
 
-/**
- * After a bulk load: statistics, the visibility map (index-only scans) and a checkpoint, so that
- * neither autovacuum nor the checkpoint the load provoked runs in the middle of a measurement
- * (both servers read the same tables; the last full run saw the bare baseline's unread p99 jump
- * from 2.6 to 242 ms between repeats).
- */
-async function settle(ctx: BenchContext): Promise<void> {
-  await ctx.setup.query('VACUUM (ANALYZE) messages, chats, chat_members, users');
-  await ctx.setup.query('CHECKPOINT');
-}
-
 async function compare(
   ctx: BenchContext,
   scenario: string,
@@ -42,7 +32,7 @@ async function compare(
   const durationMs = ctx.options.quick ? 1500 : 5000;
   const p99s: number[][] = [];
   for (const item of cases) {
-    const { values, cpu } = perServer('values', 'cpu');
+    const { values, cpu, pgCpu, wal } = perServer('values', 'cpu', 'pgCpu', 'wal');
     const errors: string[] = [];
     // Warm-up: JIT, plans, buffers. Two seconds: with 0.5 s the service's first case (the newest
     // history page) still paid for optimizing its longer code path (p99 4x its later cases').
@@ -57,8 +47,7 @@ async function compare(
     }
     for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
       for (const kind of ctx.order(repeat)) {
-        const application = kind === 'bare' ? BARE_APPLICATION : SERVICE_APPLICATION;
-        const before = await cpuSnapshot(ctx, ctx.server(kind), application);
+        const before = await cpuSnapshot(ctx, kind);
         const result = await httpLoad({
           origin: ctx.server(kind).origin,
           rate: READ_RATE,
@@ -67,8 +56,12 @@ async function compare(
           headers: kind === 'service' ? { authorization: `Bearer ${token}` } : {},
           check: item.check,
         });
-        const after = await cpuSnapshot(ctx, ctx.server(kind), application);
-        cpu[kind].push(cpuPerEvent(before, after, result.sent).totalUs);
+        // Only this server runs between the snapshots (see walPosition for what WAL counts).
+        const after = await cpuSnapshot(ctx, kind);
+        const cost = cpuPerEvent(before, after, result.sent);
+        cpu[kind].push(cost.totalUs);
+        pgCpu[kind].push(cost.pgUs);
+        wal[kind].push(cost.walBytes);
         ctx.detail(`${scenario}.${item.metric}.${kind}`, result);
         ctx.log(
           `  ${kind} ${item.metric}: p50 ${result.latency.p50.toFixed(2)} p99 ${result.latency.p99.toFixed(2)} ms` +
@@ -93,6 +86,13 @@ async function compare(
       unit: 'µs',
       ...cpu,
     });
+    ctx.rows.push({ scenario, metric: `${item.metric}: PostgreSQL CPU per request`, unit: 'µs', ...pgCpu });
+    ctx.rows.push({
+      scenario,
+      metric: `${item.metric}: WAL per request (cluster-wide, one server running)`,
+      unit: 'bytes',
+      ...wal,
+    });
     p99s.push(values.service);
   }
   return p99s;
@@ -110,17 +110,14 @@ export async function history(ctx: BenchContext): Promise<void> {
     await register(ctx.service.origin, `h${ctx.runTag}_b`),
   ];
   const chatId = await createChat(ctx.service.origin, a, [b.id]);
-  ctx.log(`inserting ${count} messages with SQL`);
+  await mirrorToBare(ctx);
+  ctx.log(`inserting ${count} messages with SQL into each database`);
   const started = Date.now();
-  await bulkMessages(
-    ctx.setup,
-    chatId,
-    [
-      { id: a.id, name: a.username },
-      { id: b.id, name: b.username },
-    ],
-    count,
-  );
+  const senders = [
+    { id: a.id, name: a.username },
+    { id: b.id, name: b.username },
+  ];
+  await ctx.both((db) => bulkMessages(db, chatId, senders, count));
   await settle(ctx);
   ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const page = (body: string) => items(body).length === 50;
@@ -177,7 +174,8 @@ async function unreadChat(
   const from = await register(ctx.service.origin, `s${ctx.runTag}_from`);
   const to = await register(ctx.service.origin, `s${ctx.runTag}_to`);
   const chatId = await createChat(ctx.service.origin, from, [to.id]);
-  await bulkMessages(ctx.setup, chatId, [{ id: from.id, name: from.username }], count);
+  await mirrorToBare(ctx);
+  await ctx.both((db) => bulkMessages(db, chatId, [{ id: from.id, name: from.username }], count));
   return { chatId, from, to };
 }
 
@@ -188,15 +186,19 @@ let searchChat:
 function bigChat(ctx: BenchContext) {
   searchChat ??= (async () => {
     const count = ctx.options.quick ? 20_000 : 100_000;
-    ctx.log(`inserting ${count} messages with SQL`);
+    ctx.log(`inserting ${count} messages with SQL into each database`);
     const chat = await unreadChat(ctx, count);
-    await plantRareWord(ctx.setup, chat.chatId, 1000);
-    const deleted = await ctx.setup.query(
-      `UPDATE messages SET deleted_at = now() WHERE chat_id = $1 AND seq % 1000 = 500`,
-      [chat.chatId],
-    );
+    await ctx.both((db) => plantRareWord(db, chat.chatId, 1000));
+    let deleted = 0;
+    await ctx.both(async (db) => {
+      const result = await db.query(
+        `UPDATE messages SET deleted_at = now() WHERE chat_id = $1 AND seq % 1000 = 500`,
+        [chat.chatId],
+      );
+      deleted = result.rowCount ?? 0;
+    });
     await settle(ctx);
-    return { ...chat, count, deleted: deleted.rowCount ?? 0 };
+    return { ...chat, count, deleted };
   })();
   return searchChat;
 }
@@ -207,29 +209,29 @@ export async function search(ctx: BenchContext): Promise<void> {
   const bare = (q: string) => `/search?chat_id=${chatId}&limit=50&q=${encodeURIComponent(q)}`;
   const found = (body: string) => items(body).length > 0;
   const target: Target = { kind: 'below', value: 30 };
-  await compare(ctx, 'search', to.token, [
-    {
-      metric: `rare word (0.1% of messages)`,
-      service: () => svc(RARE_WORD),
-      bare: () => bare(RARE_WORD),
-      check: found,
-      target,
-    },
-    {
-      metric: 'common word (~18%)',
-      service: () => svc('кошка'),
-      bare: () => bare('кошка'),
-      check: found,
-      target,
-    },
-    {
-      metric: 'Latin word, upper case',
-      service: () => svc('SHELTER'),
-      bare: () => bare('SHELTER'),
-      check: found,
-      target,
-    },
-  ]);
+  const cases: [string, string][] = [
+    ['rare word (0.1% of messages)', RARE_WORD],
+    ['common word (~18%)', 'кошка'],
+    ['Latin word, upper case', 'SHELTER'],
+  ];
+  // The bare schema has an index for the search only while the search runs (see bare-schema.ts).
+  await ctx.bareSetup.query(BARE_SEARCH_INDEX_SQL);
+  try {
+    await compare(
+      ctx,
+      'search',
+      to.token,
+      cases.map(([metric, q]) => ({
+        metric,
+        service: () => svc(q),
+        bare: () => bare(q),
+        check: found,
+        target,
+      })),
+    );
+  } finally {
+    await ctx.bareSetup.query(DROP_BARE_SEARCH_INDEX_SQL);
+  }
 }
 
 export async function unread(ctx: BenchContext): Promise<void> {
@@ -254,28 +256,31 @@ export async function chatlist(ctx: BenchContext): Promise<void> {
   ctx.log(`creating ${chats} chats over REST`);
   const ids: number[] = [];
   for (const partner of partners) ids.push(await createChat(ctx.service.origin, user, [partner.id]));
+  await mirrorToBare(ctx);
   // Ten messages in each chat, alternating senders; activity spread over the last days; the
   // user has read half the chats to the end and the rest up to seq 4.
-  await ctx.setup.query(
-    `WITH c AS (
-       SELECT id, (SELECT user_id FROM chat_members WHERE chat_id = chats.id AND user_id <> $2) AS partner
-         FROM chats WHERE id = ANY($1::int[]))
-     INSERT INTO messages (chat_id, seq, sender_id, sender_name, content, created_at)
-     SELECT c.id, g, CASE WHEN g % 2 = 0 THEN $2 ELSE c.partner END, 'Bench', 'Как там котёнок? #' || g,
-            now() - make_interval(mins => (c.id * 37) % 5000) + make_interval(secs => g)
-       FROM c, generate_series(1, 10) g`,
-    [ids, user.id],
-  );
-  await ctx.setup.query(
-    `UPDATE chats SET last_seq = 10, updated_at = now() - make_interval(mins => (id * 37) % 5000) + interval '10 seconds'
-      WHERE id = ANY($1::int[])`,
-    [ids],
-  );
-  await ctx.setup.query(
-    `UPDATE chat_members SET last_read_seq = CASE WHEN chat_id % 2 = 0 THEN 10 ELSE 4 END
-      WHERE user_id = $2 AND chat_id = ANY($1::int[])`,
-    [ids, user.id],
-  );
+  await ctx.both(async (db) => {
+    await db.query(
+      `WITH c AS (
+         SELECT id, (SELECT user_id FROM chat_members WHERE chat_id = chats.id AND user_id <> $2) AS partner
+           FROM chats WHERE id = ANY($1::int[]))
+       INSERT INTO messages (chat_id, seq, sender_id, sender_name, content, created_at)
+       SELECT c.id, g, CASE WHEN g % 2 = 0 THEN $2 ELSE c.partner END, 'Bench', 'Как там котёнок? #' || g,
+              now() - make_interval(mins => (c.id * 37) % 5000) + make_interval(secs => g)
+         FROM c, generate_series(1, 10) g`,
+      [ids, user.id],
+    );
+    await db.query(
+      `UPDATE chats SET last_seq = 10, updated_at = now() - make_interval(mins => (id * 37) % 5000) + interval '10 seconds'
+        WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    await db.query(
+      `UPDATE chat_members SET last_read_seq = CASE WHEN chat_id % 2 = 0 THEN 10 ELSE 4 END
+        WHERE user_id = $2 AND chat_id = ANY($1::int[])`,
+      [ids, user.id],
+    );
+  });
   await settle(ctx);
   const page = (body: string) => items(body).length === 20;
   await compare(ctx, 'chatlist', user.token, [
