@@ -51,26 +51,58 @@ export interface SentRow extends MessageRow {
 }
 
 /**
+ * How many live rows of the range a search reads in order before it turns to the trigram index,
+ * per row of the page (limit + 1): 40 × 51 = 2,040 for a default page, a backward walk of about
+ * 2 ms. A word that does not fill the page in them matches fewer than 1 row in 40.
+ */
+export const SEARCH_WINDOW_PER_ROW = 40;
+
+/**
  * One page of a chat's live messages, fetching limit + 1 rows to tell whether there is more, and
  * none unless `viewerId` is an active member of the live chat (checked once, in the same statement).
- * Without words it walks messages_chat_seq_key (deleted rows filtered out); with words the planner
- * can use the trigram index messages_chat_content_trgm_idx, whose chat_id column keeps the search
- * inside the chat.
+ * Without words it walks messages_chat_seq_key (deleted rows filtered out).
+ *
+ * With words, no single plan serves every word (docs/perf-messages-write.md): walking the seq index
+ * and filtering is fast for a common or short word and reads the whole chat for a rare one, the
+ * trigram index the reverse. So the search is done in two steps, in one statement:
+ * - `recent`: the first SEARCH_WINDOW_PER_ROW × (limit + 1) live rows of the range in page order,
+ *   by the seq index; `found`: those containing the words;
+ * - `rest`: only when `found` does not fill the page and `recent` did not exhaust the range (its
+ *   one-time filters; otherwise it is never run), the matches beyond the window's last seq. A
+ *   MATERIALIZED CTE is planned for all its rows, without the page's LIMIT, which is what makes
+ *   the trigram index messages_chat_content_trgm_idx (chat_id, content) its cheapest path for a
+ *   word this rare.
+ * Every row of the range is in `recent` or past its last seq, so the page is the same as one
+ * filtered walk's: newest (or oldest) matches first, limit + 1 of them.
  */
 export function historyQuery(chatId: number, viewerId: number, filter: HistoryFilter): SqlQuery {
   const params: unknown[] = [chatId, viewerId];
-  const where = ['m.chat_id = $1', liveMessage('m'), activeMemberSql('$1', '$2')];
-  const condition = (sql: (param: string) => string, value: unknown): void => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
-  if (filter.before !== undefined) condition((p) => `m.seq < ${p}`, filter.before);
-  if (filter.after !== undefined) condition((p) => `m.seq > ${p}`, filter.after);
-  for (const pattern of searchPatterns(filter.query)) condition((p) => `m.content ILIKE ${p}`, pattern);
-  params.push(filter.limit + 1);
+  const range = ['m.chat_id = $1', liveMessage('m'), activeMemberSql('$1', '$2')];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  if (filter.before !== undefined) range.push(`m.seq < ${param(filter.before)}`);
+  if (filter.after !== undefined) range.push(`m.seq > ${param(filter.after)}`);
+  const words = searchPatterns(filter.query).map((pattern) => `m.content ILIKE ${param(pattern)}`);
+  const limit = param(filter.limit + 1);
   const order = filter.sort === 'asc' ? 'ASC' : 'DESC';
+  const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
+  if (words.length === 0) {
+    return { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${range.join(' AND ')} ${page}`, params };
+  }
+  const window = `${SEARCH_WINDOW_PER_ROW} * ${limit}`;
+  const walk = `FROM messages m WHERE ${range.join(' AND ')} ORDER BY m.seq ${order}`;
   return {
-    sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where.join(' AND ')} ORDER BY m.seq ${order} LIMIT $${params.length}`,
+    sql: `WITH found AS MATERIALIZED (
+        SELECT * FROM (SELECT ${MESSAGE_COLUMNS} ${walk} LIMIT ${window}) m
+         WHERE ${words.join(' AND ')} ORDER BY m.seq ${order} LIMIT ${limit}
+      ), edge AS MATERIALIZED (
+        SELECT m.seq ${walk} OFFSET ${window} - 1 LIMIT 1
+      ), rest AS MATERIALIZED (
+        SELECT ${MESSAGE_COLUMNS} FROM messages m
+         WHERE (SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)
+           AND ${[...range, ...words].join(' AND ')}
+           AND m.seq ${order === 'DESC' ? '<' : '>'} (SELECT seq FROM edge)
+      )
+      SELECT * FROM (SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
   };
 }

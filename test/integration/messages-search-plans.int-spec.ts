@@ -1,0 +1,130 @@
+import { historyQuery, HistoryFilter } from '../../src/repositories/messages.repository';
+import { searchPatterns } from '../../src/repositories/sql.predicates';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+
+interface PlanNode {
+  'Index Name'?: string;
+  'Actual Loops': number;
+  'Shared Hit Blocks': number;
+  'Shared Read Blocks': number;
+  Plans?: PlanNode[];
+}
+
+function* nodesOf(node: PlanNode): Generator<PlanNode> {
+  yield node;
+  for (const child of node.Plans ?? []) yield* nodesOf(child);
+}
+
+/**
+ * The two-step search of historyQuery (docs/perf-messages-write.md) on a chat of 100,000 messages,
+ * analyzed: the newest rows of the range first, the trigram index only for what they do not fill.
+ * Walking the chat's seq index and filtering every row read about 2,000 buffers (90–134 ms) for a
+ * word too rare to fill the page; a search forced onto the trigram index, about 1,000 and 48–130 ms
+ * for a common or a short word.
+ */
+describe('message search on 100,000 messages (integration)', () => {
+  let m: MigratedDatabase;
+  let chatId: number;
+  let viewerId: number;
+  let seed: Seed;
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_message_search');
+    seed = new Seed(m.db);
+    viewerId = await seed.user();
+    const other = await seed.user();
+    chatId = await seed.chat(viewerId, [other]);
+    await m.db.query(
+      `INSERT INTO messages (chat_id, seq, sender_id, sender_name, content, deleted_at)
+       SELECT $1, s, $2, 'X',
+              (ARRAY['Кот', 'кошка', 'Рыжий', 'котёнок', 'cat', 'Vet', 'корм', 'foster'])[1 + s % 8] || ' ' ||
+              (ARRAY['у подъезда', 'на Лесной', 'near the park', 'нужна помощь', 'ищем дом'])[1 + s % 5] ||
+              ' #' || s || CASE WHEN s % 10000 = 7 THEN ' Переноска_50%' ELSE '' END,
+              CASE WHEN s % 500 = 0 OR s = 90007 THEN now() END
+         FROM generate_series(1, 100000) s`,
+      [chatId, other],
+    );
+    await m.db.query('UPDATE chats SET last_seq = 100000 WHERE id = $1', [chatId]);
+    await m.db.query('VACUUM ANALYZE messages');
+  }, 120_000);
+  afterAll(() => m.drop());
+
+  /** The buffers a search reads and the indexes it actually scans (a skipped step scans none). */
+  async function explain(filter: HistoryFilter): Promise<{ buffers: number; indexes: string[] }> {
+    const { sql, params } = historyQuery(chatId, viewerId, filter);
+    const [row]: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] = await m.db.query(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
+      params,
+    );
+    const plan = row['QUERY PLAN'][0].Plan;
+    const indexes = [...nodesOf(plan)]
+      .filter((node) => node['Actual Loops'] > 0)
+      .flatMap((node) => (node['Index Name'] ? [node['Index Name']] : []));
+    return { buffers: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], indexes };
+  }
+
+  /** The page as one filtered walk of the whole range finds it: what the search must return. */
+  async function reference(filter: HistoryFilter): Promise<number[]> {
+    const params: unknown[] = [chatId, ...searchPatterns(filter.query)];
+    const words = params.slice(1).map((_, i) => `content ILIKE $${i + 2}`);
+    const bounds = [
+      ...(filter.before === undefined ? [] : [`seq < ${filter.before}`]),
+      ...(filter.after === undefined ? [] : [`seq > ${filter.after}`]),
+    ];
+    const rows: { seq: number }[] = await m.db.query(
+      `SELECT seq FROM messages WHERE chat_id = $1 AND deleted_at IS NULL AND ${[...words, ...bounds].join(' AND ')}
+        ORDER BY seq ${filter.sort === 'asc' ? 'ASC' : 'DESC'} LIMIT ${filter.limit + 1}`,
+      params,
+    );
+    return rows.map((row) => row.seq);
+  }
+
+  it('finds a rare word through the trigram index after a short walk, reading few buffers', async () => {
+    const { buffers, indexes } = await explain({ limit: 50, query: 'переноска' });
+    // About 190 buffers here; walking the whole chat read about 2,000.
+    expect(buffers).toBeLessThan(500);
+    expect(indexes).toContain('messages_chat_content_trgm_idx');
+  });
+
+  it('pages through a common or a short word by the seq index alone', async () => {
+    for (const query of ['кот', 'ка', 'у', 'PARK']) {
+      const { buffers, indexes } = await explain({ limit: 50, query });
+      expect({ query, buffers: buffers < 100 }).toEqual({ query, buffers: true });
+      expect(indexes).not.toContain('messages_chat_content_trgm_idx');
+    }
+  });
+
+  it('returns what one filtered walk returns: newest first or oldest first, bounds, literal % and _', async () => {
+    const filters: HistoryFilter[] = [
+      { limit: 50, query: 'ПЕРЕНОСКА' },
+      { limit: 5, query: 'переноска_50%' },
+      { limit: 3, query: 'переноска', before: 70007 },
+      { limit: 3, query: 'переноска', after: 20007, sort: 'asc' },
+      { limit: 50, query: 'переноска', sort: 'asc' },
+      { limit: 50, query: 'переноска x_50' },
+      { limit: 50, query: 'переноска 50%%' },
+      { limit: 20, query: 'кот park' },
+      { limit: 20, query: 'кот park', before: 3000, after: 1000, sort: 'asc' },
+      { limit: 100, query: 'котёнок', before: 1500 },
+      { limit: 50, query: 'vet #9999' },
+      { limit: 50, query: '#99 near', after: 98000 },
+    ];
+    for (const filter of filters) {
+      const { sql, params } = historyQuery(chatId, viewerId, filter);
+      const rows: { seq: number }[] = await m.db.query(sql, params);
+      expect({ filter, seqs: rows.map((row) => row.seq) }).toEqual({ filter, seqs: await reference(filter) });
+    }
+    const { sql, params } = historyQuery(chatId, viewerId, { limit: 50, query: 'переноска' });
+    const rows: { seq: number }[] = await m.db.query(sql, params);
+    // Ten planted, the one at 90007 deleted.
+    expect(rows.map((row) => row.seq)).toEqual([80007, 70007, 60007, 50007, 40007, 30007, 20007, 10007, 7]);
+  });
+
+  it('finds nothing for a viewer who is not a member, in either step', async () => {
+    const stranger = await seed.user();
+    for (const query of ['переноска', 'кот']) {
+      const { sql, params } = historyQuery(chatId, stranger, { limit: 50, query });
+      expect(await m.db.query(sql, params)).toEqual([]);
+    }
+  });
+});
