@@ -1,20 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
+import { buffersOf, explainAnalyze, nodesOf, type PlanNode } from '../support/query-plan.helpers';
 import { migratedDatabase, MigratedDatabase } from '../support/integration-database.fixture';
-
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-function* nodesOf(node: PlanNode): Generator<PlanNode> {
-  yield node;
-  for (const child of node.Plans ?? []) yield* nodesOf(child);
-}
 
 /**
  * The chat list's plan before PostgreSQL has any statistics (a new deployment, a bulk import):
@@ -59,16 +46,12 @@ describe('The chat list without statistics (integration)', () => {
       },
     } as unknown as EntityManager;
     await new ChatsRepository(m.db).page(1, { limit: 21 }, recorder);
-    const [row]: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] = await m.db.query(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement!.sql}`,
-      statement!.params,
-    );
-    return row['QUERY PLAN'][0].Plan;
+    return explainAnalyze(m.db, statement!.sql, statement!.params);
   }
 
   it('reads a page through the viewer memberships, not by scanning every chat', async () => {
     const plan = await explainPage();
-    const buffers = plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+    const buffers = buffersOf(plan);
     // The robust plan reads about 4,500 buffers here, the analyzed one about 300.
     expect(buffers).toBeLessThan(10_000);
     const wholeIndexScans = [...nodesOf(plan)]

@@ -1,19 +1,7 @@
 import { historyQuery, HistoryFilter } from '../../src/repositories/messages.repository';
 import { searchPatterns } from '../../src/repositories/sql.predicates';
+import { buffersOf, explainAnalyze, nodesOf } from '../support/query-plan.helpers';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
-
-interface PlanNode {
-  'Index Name'?: string;
-  'Actual Loops': number;
-  'Shared Hit Blocks': number;
-  'Shared Read Blocks': number;
-  Plans?: PlanNode[];
-}
-
-function* nodesOf(node: PlanNode): Generator<PlanNode> {
-  yield node;
-  for (const child of node.Plans ?? []) yield* nodesOf(child);
-}
 
 /**
  * The two-step search of historyQuery (docs/perf-messages-write.md) on a chat of 100,000 messages,
@@ -52,15 +40,11 @@ describe('message search on 100,000 messages (integration)', () => {
   /** The buffers a search reads and the indexes it actually scans (a skipped step scans none). */
   async function explain(filter: HistoryFilter): Promise<{ buffers: number; indexes: string[] }> {
     const { sql, params } = historyQuery(chatId, viewerId, filter);
-    const [row]: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] = await m.db.query(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-      params,
-    );
-    const plan = row['QUERY PLAN'][0].Plan;
+    const plan = await explainAnalyze(m.db, sql, params);
     const indexes = [...nodesOf(plan)]
       .filter((node) => node['Actual Loops'] > 0)
       .flatMap((node) => (node['Index Name'] ? [node['Index Name']] : []));
-    return { buffers: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], indexes };
+    return { buffers: buffersOf(plan), indexes };
   }
 
   /** The page as one filtered walk of the whole range finds it: what the search must return. */
