@@ -43,6 +43,7 @@ describe('migrations (e2e)', () => {
       'ChatIndexesWithoutStatistics1764700000000',
       'ReceiptRanges1764800000000',
       'MessagesWriteCost1764900000000',
+      'SendBatchFunction1764950000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
-import { beginAndLockChatsSql, SEND_BATCH_SQL } from '../../src/repositories/messages.repository';
+import {
+  LOCK_CHATS_SQL,
+  SEND_BATCH_SETTINGS,
+  SEND_BATCH_SQL,
+} from '../../src/repositories/messages.repository';
 import { BARE_SQL } from '../bare/bare-sql';
 import { createChat, register } from '../lib/api';
 import { bulkMessages, mirrorToBare, settle } from '../lib/bulk';
@@ -17,7 +21,8 @@ import { perServer } from '../lib/report';
  * message, one message per transaction as at low load, N times each side:
  * - `EXPLAIN (ANALYZE, BUFFERS, WAL)` of the first message's statements, written to
  *   explain-service.txt / explain-bare.txt and the log: the service's SEND_BATCH_SQL (as a
- *   prepared statement under the SET LOCALs its BEGIN makes, so the generic plan it really runs)
+ *   prepared statement after the chat locks, under the settings the send_batch function runs it
+ *   with, so the generic plan it really runs)
  *   and the bare server's seq update and insert;
  * - WAL per message two ways: the sum of the statements' own WAL as EXPLAIN reports it per
  *   ModifyTable node (exact, this backend only, without lock and commit records), and the
@@ -69,7 +74,11 @@ interface Side {
 function serviceSide(db: Client, chatId: number, senderId: number): Side {
   return {
     async send(i, text) {
-      await db.query(beginAndLockChatsSql([chatId]));
+      const settings = Object.entries(SEND_BATCH_SETTINGS).map(
+        ([name, value]) => `SET LOCAL ${name} = ${value}`,
+      );
+      await db.query(`BEGIN; ${settings.join('; ')}`);
+      await db.query(LOCK_CHATS_SQL, [[chatId]]);
       // EXECUTE under EXPLAIN takes no bound parameters: the values go in as literals.
       const text1 = (value: string) => `ARRAY[${db.escapeLiteral(value)}]::text[]`;
       const sql =

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PoolClient } from 'pg';
+import { DatabaseError, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable.error';
 import { AppConfig } from '../config/app.config';
@@ -57,8 +57,9 @@ export const BATCHES_IN_FLIGHT = 4;
  * chat locks in PostgreSQL (only on those of other instances), and run side by side.
  *
  * A batch that fails as a whole (it should not: the locks are ordered and the input validated)
- * is retried one request per transaction, so one bad request fails alone; not when the database
- * is away (all would fail), nor when the COMMIT failed (it may have committed).
+ * is retried one request per transaction, so one bad request fails alone; only when PostgreSQL
+ * answered with an error (then it rolled the whole transaction back), not when the database is
+ * away (all would fail), nor without an answer (it may have committed).
  *
  * No caller waits longer than DATABASE_QUERY_TIMEOUT_MS from its call: one still queued then is
  * answered 503; one whose transaction is still running abandons that transaction (its callers
@@ -184,10 +185,9 @@ export class MessageSendBatcher {
       outcomes = await this.commit(batch, group);
     } catch (error) {
       if (batch.abandoned) return;
-      if (group.length === 1 || error instanceof CommitFailed || isDatabaseUnavailable(error)) {
-        // A failed COMMIT may have committed after all: retrying could send twice.
-        const cause = error instanceof CommitFailed ? error.cause : error;
-        for (const waiting of group) waiting.reject(cause);
+      if (group.length === 1 || !refusedByDatabase(error) || isDatabaseUnavailable(error)) {
+        // Without PostgreSQL's answer the batch may have committed: retrying could send twice.
+        for (const waiting of group) waiting.reject(error);
         return;
       }
       this.retried++;
@@ -198,7 +198,10 @@ export class MessageSendBatcher {
     group.forEach((waiting, i) => void outcomes[i].then(waiting.resolve, waiting.reject));
   }
 
-  /** One transaction for the batch, in three round trips; the outcome of each request, in order. */
+  /**
+   * One transaction for the batch, in one round trip (the send_batch function in autocommit: chat
+   * locks, send statement, COMMIT); the outcome of each request, in order.
+   */
   private async commit(batch: Batch, group: Waiting[]): Promise<Promise<SendOutcome>[]> {
     const { unique, sharesWith } = groupBatch(group.map((waiting) => waiting.request));
     const pool = poolOf(this.db);
@@ -218,21 +221,17 @@ export class MessageSendBatcher {
     client.on('error', noteBroken);
     let rows: SentRow[];
     try {
-      await sendBatchStatements.begin(client, [...new Set(unique.map((request) => request.chatId))]);
-      rows = await sendBatchStatements.insert(client, unique, RECEIPTS_IN_BATCH_MAX);
-      await sendBatchStatements.commit(client).catch((error: unknown) => {
-        throw new CommitFailed(error);
-      });
+      rows = await sendBatchStatements.send(client, unique, RECEIPTS_IN_BATCH_MAX);
       // Committed: the callers are answered whatever comes next, however long it takes.
       for (const waiting of group) {
         waiting.committed = true;
         clearTimeout(waiting.deadline);
       }
     } catch (error) {
-      if (batch.abandoned) throw error;
-      if (isDatabaseUnavailable(error)) broken ??= error as Error;
-      else
-        await sendBatchStatements.rollback(client).catch((rollbackError: Error) => (broken = rollbackError));
+      // PostgreSQL rolled a refused batch back and the connection is ready; after anything else
+      // its state is unknown, and it is dropped.
+      if (!batch.abandoned && (!refusedByDatabase(error) || isDatabaseUnavailable(error)))
+        broken ??= error as Error;
       throw error;
     } finally {
       client.removeListener('error', noteBroken);
@@ -269,11 +268,13 @@ export class MessageSendBatcher {
   }
 }
 
-/** The COMMIT itself failed: whether the batch is in the database is unknown. */
-class CommitFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super(`COMMIT failed: ${describe(cause)}`);
-  }
+/**
+ * PostgreSQL answered the batch's statement with an error (a SQLSTATE): its implicit transaction,
+ * commit included, was rolled back, so the requests can be retried. Anything else (the connection
+ * lost, no answer) leaves unknown whether it committed.
+ */
+function refusedByDatabase(error: unknown): boolean {
+  return error instanceof DatabaseError;
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,5 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
-import { beginAndLockChatsSql, MessagesRepository } from '../../src/repositories/messages.repository';
+import { MessagesRepository, SEND_BATCH_CALL_SQL } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 const send = (
@@ -54,7 +54,7 @@ describe('MessagesRepository and the send batch (integration)', () => {
     return rows.map((row) => [row.seq, row.user_id]);
   }
 
-  describe('SEND_BATCH_SQL', () => {
+  describe('send_batch (SEND_BATCH_SQL)', () => {
     it('numbers each chat gaplessly in arrival order and moves last_seq', async () => {
       const [a, b] = [await seed.user(), await seed.user()];
       const one = await seed.chat(a, [b]);
@@ -156,7 +156,7 @@ describe('MessagesRepository and the send batch (integration)', () => {
       expect(await receipts(chatId)).toEqual([]);
     });
 
-    it('opens the batch with the live chats of the batch locked, and only those', async () => {
+    it('locks the live chats of the batch, and only those, until it commits', async () => {
       const [a, b] = [await seed.user(), await seed.user()];
       const one = await seed.chat(a, [b]);
       const two = await seed.chat(b, [a]);
@@ -169,14 +169,15 @@ describe('MessagesRepository and the send batch (integration)', () => {
       const runner = m.db.createQueryRunner();
       await runner.connect();
       try {
-        await runner.query(beginAndLockChatsSql([two, one]));
+        // Inside a transaction of its own the function's locks stay until that one ends.
+        await runner.query('BEGIN');
+        await runner.query(SEND_BATCH_CALL_SQL, [[two, one], [a, a], ['x', 'y'], [null, null], 500]);
         await expect(tryLock(two)).rejects.toThrow(/lock timeout/);
         await expect(tryLock(one)).resolves.toBeUndefined();
         await runner.query('ROLLBACK');
       } finally {
         await runner.release();
       }
-      expect(() => beginAndLockChatsSql([1, 2.5])).toThrow(TypeError);
     });
   });
 

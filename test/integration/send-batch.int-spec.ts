@@ -1,0 +1,240 @@
+import type { PoolClient } from 'pg';
+import type { AppConfig } from '../../src/config/app.config';
+import { poolOf } from '../../src/database/pg-pool.driver';
+import { DomainEventBus } from '../../src/events/domain-events.bus';
+import { MembersAccessService } from '../../src/members/members-access.service';
+import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
+import { MessageSendBatcher } from '../../src/messages/send-batcher.service';
+import { ReadStateService } from '../../src/messages/read-state.service';
+import { MembersRepository } from '../../src/repositories/members.repository';
+import {
+  MessagesRepository,
+  NewMessage,
+  SEND_BATCH_FUNCTION_BODY,
+  SEND_BATCH_SETTINGS,
+  sendBatchStatements,
+  SentRow,
+} from '../../src/repositories/messages.repository';
+import { ReadStateRepository } from '../../src/repositories/read-state.repository';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+
+const send = (chatId: number, senderId: number, clientMessageId: string | null = null): NewMessage => ({
+  chatId,
+  senderId,
+  content: 'текст',
+  clientMessageId,
+});
+
+/**
+ * The group commit's batch is one round trip (the send_batch function in autocommit) and keeps
+ * what the three round trips guaranteed: chats locked in id order, and a send statement that sees
+ * everything committed to its chats before their locks were granted.
+ */
+describe('send_batch: one round trip per batch (integration)', () => {
+  let m: MigratedDatabase;
+  let seed: Seed;
+  const clients: PoolClient[] = [];
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_send_batch');
+    seed = new Seed(m.db);
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.release();
+  });
+  afterAll(() => m.drop());
+
+  /** A connection of its own, with its backend pid. */
+  async function connection(): Promise<{ client: PoolClient; pid: number }> {
+    const client = await poolOf(m.db)!.connect();
+    clients.push(client);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, pid: rows[0].pid };
+  }
+
+  /** Resolves once backend `pid` waits for a lock. */
+  async function waitingForLock(pid: number): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const rows: unknown[] = await m.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+        [pid],
+      );
+      if (rows.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`backend ${pid} never waited for a lock`);
+  }
+
+  /** Whether chat `chatId`'s row can be locked within 100 ms (from a connection of the pool). */
+  const lockable = (chatId: number) =>
+    m.db
+      .transaction(async (manager) => {
+        await manager.query(`SET LOCAL lock_timeout = '100ms'`);
+        await manager.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+      })
+      .then(
+        () => true,
+        (error: Error) => {
+          if (/lock timeout/.test(error.message)) return false;
+          throw error;
+        },
+      );
+
+  async function seqsOf(chatId: number): Promise<number[]> {
+    const rows = await m.db.query<{ seq: number }[]>(
+      'SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq',
+      [chatId],
+    );
+    return rows.map((row) => row.seq);
+  }
+
+  it('is the function the migrations installed, with the settings the statement needs', async () => {
+    const [fn]: { prosrc: string; proconfig: string[] }[] = await m.db.query(
+      `SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'send_batch'`,
+    );
+    // The migration holds a frozen copy: a change to the statement needs a migration replacing it.
+    expect(fn.prosrc).toBe(SEND_BATCH_FUNCTION_BODY);
+    expect(fn.proconfig.sort()).toEqual(
+      Object.entries(SEND_BATCH_SETTINGS)
+        .map(([name, value]) => `${name}=${value}`)
+        .sort(),
+    );
+  });
+
+  it('sends a batch in one round trip, committed when it answers', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b]);
+    const events = new DomainEventBus();
+    const members = new MembersRepository(m.db);
+    const batcher = new MessageSendBatcher(
+      m.db,
+      new ReadStateService(
+        m.db,
+        new MembersAccessService(members),
+        members,
+        new MessagesRepository(m.db),
+        new ReadStateRepository(m.db),
+        events,
+      ),
+      { databaseQueryTimeoutMs: 10_000 } as AppConfig,
+    );
+    const pool = poolOf(m.db)!;
+    const sent: string[] = [];
+    const counted = new WeakSet<PoolClient>();
+    const count = (client: PoolClient) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+        const [config] = args as [string | { text: string }];
+        sent.push(typeof config === 'string' ? config : config.text);
+        return query(...args);
+      };
+    };
+    pool.on('acquire', count);
+    let outcomes;
+    try {
+      outcomes = await Promise.all([
+        batcher.send(send(chatId, a, 'k-1')),
+        batcher.send(send(chatId, b)),
+        batcher.send(send(chatId, a)),
+      ]);
+    } finally {
+      pool.removeListener('acquire', count);
+    }
+    // Two transactions (the first goes alone, the other two wait for its chat and go together):
+    // one statement each, and nothing else (no BEGIN, no COMMIT).
+    expect(batcher.committed).toEqual({ batches: 2, messages: 3, retried: 0 });
+    expect(sent).toEqual([expect.stringMatching(/^SELECT \* FROM send_batch\(/), sent[0]]);
+    expect(outcomes.map((outcome) => outcome?.created)).toEqual([true, true, true]);
+    expect(await seqsOf(chatId)).toEqual([1, 2, 3]);
+  });
+
+  it('locks the chats in id order: holding the lower one while it waits for the higher', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const low = await seed.chat(a, [b]);
+    const high = await seed.chat(a, [b]);
+    const holder = await connection();
+    await holder.client.query('BEGIN');
+    await holder.client.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [high]);
+    const sender = await connection();
+    // The request for the higher chat comes first: the locks go by id all the same.
+    const batch = sendBatchStatements.send(
+      sender.client,
+      [send(high, a), send(low, b)],
+      RECEIPTS_IN_BATCH_MAX,
+    );
+    await waitingForLock(sender.pid);
+    expect(await lockable(low)).toBe(false);
+    await holder.client.query('COMMIT');
+    expect((await batch).map((row) => [row.chat_id, row.seq])).toEqual([
+      [low, 1],
+      [high, 1],
+    ]);
+    // Committed by the call itself: the locks are free again.
+    expect(await lockable(low)).toBe(true);
+    expect(await lockable(high)).toBe(true);
+  });
+
+  it('sees what was committed to its chats before their locks: sends and membership changes', async () => {
+    const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b, c]);
+    const first = await connection();
+    const second = await connection();
+    // A batch of another instance, still open, holding the chat; then the same client_message_id.
+    await first.client.query('BEGIN');
+    const firstRows = await sendBatchStatements.send(
+      first.client,
+      [send(chatId, a, 'k-1')],
+      RECEIPTS_IN_BATCH_MAX,
+    );
+    const repeated = sendBatchStatements.send(
+      second.client,
+      [send(chatId, a, 'k-1'), send(chatId, b)],
+      RECEIPTS_IN_BATCH_MAX,
+    );
+    await waitingForLock(second.pid);
+    await first.client.query('COMMIT');
+    // Its snapshot is taken after the lock: the repeat is skipped (no unique violation), and b's
+    // message numbered after the first batch's.
+    expect((await repeated).map((row: SentRow) => [row.sender_id, row.seq])).toEqual([[b, 2]]);
+    expect(firstRows.map((row) => row.seq)).toEqual([1]);
+
+    // A removal committed while the batch waited for the chat: c's send is refused.
+    await first.client.query('BEGIN');
+    await first.client.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+    await first.client.query(
+      'UPDATE chat_members SET removed_at = now() WHERE chat_id = $1 AND user_id = $2',
+      [chatId, c],
+    );
+    const removed = sendBatchStatements.send(
+      second.client,
+      [send(chatId, c), send(chatId, a)],
+      RECEIPTS_IN_BATCH_MAX,
+    );
+    await waitingForLock(second.pid);
+    await first.client.query('COMMIT');
+    expect((await removed).map((row) => [row.sender_id, row.seq])).toEqual([[a, 3]]);
+    expect(await seqsOf(chatId)).toEqual([1, 2, 3]);
+  });
+
+  it('runs batches on overlapping chats side by side without deadlock, seqs gapless', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chats = [await seed.chat(a, [b]), await seed.chat(a, [b]), await seed.chat(a, [b])];
+    const [x, y] = [await connection(), await connection()];
+    const rounds = 30;
+    const run = (client: PoolClient, order: number[], sender: number) =>
+      (async () => {
+        for (let i = 0; i < rounds; i++) {
+          await sendBatchStatements.send(
+            client,
+            order.map((chatId) => send(chatId, sender)),
+            RECEIPTS_IN_BATCH_MAX,
+          );
+        }
+      })();
+    await Promise.all([run(x.client, chats, a), run(y.client, [...chats].reverse(), b)]);
+    const all = Array.from({ length: 2 * rounds }, (_, i) => i + 1);
+    for (const chatId of chats) expect(await seqsOf(chatId)).toEqual(all);
+  });
+});
