@@ -14,6 +14,7 @@ const WORDS = {
   two_letters: 'ка',
   one_letter_rare: 'у',
   no_match: 'zzzq',
+  mid_misestimated: 'ка #5',
 };
 const literal = (value) => (typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
 for (const [name, query] of Object.entries(WORDS)) {

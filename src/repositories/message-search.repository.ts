@@ -42,8 +42,8 @@ export const BUILD_SEGMENTS_SQL = `
                     WHERE m.chat_id = $1 AND m.seq BETWEEN b.first_seq AND b.first_seq + ${SEARCH_SEGMENT_SIZE - 1}
                       AND m.deleted_at IS NULL), '')
     FROM generate_series(
-           (SELECT coalesce(max(s.last_seq), 0) + 1 FROM message_search_segments s
-             WHERE s.chat_id = $1 AND s.first_seq < s.last_seq),
+           coalesce((SELECT s.last_seq FROM message_search_segments s
+                      WHERE s.chat_id = $1 AND s.first_seq < s.last_seq ORDER BY s.first_seq DESC LIMIT 1), 0) + 1,
            (SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.chat_id = $1) - ${SEARCH_SEGMENT_SIZE - 1},
            ${SEARCH_SEGMENT_SIZE}) AS b(first_seq)
   ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING
@@ -96,7 +96,10 @@ export interface SeqBound {
  * - `covered`: the highest seq the chat's blocks cover (0 for none);
  * - `segments`: the seq ranges of the chat's segment rows (blocks up to covered, edit rows) whose
  *   content has every word, by the trigram index for words of 3 characters or more; materialized,
- *   so that the search starts from them and reads only their messages.
+ *   so that the search starts from them and reads only their messages;
+ * - `ranges`: the same without the edit rows inside a candidate block (that block covers their
+ *   message): disjoint ranges, so that walking them in page order yields the messages in page
+ *   order, and the walk stops at the page's last row.
  */
 export function segmentCtes(chat: string, more: string, patterns: string[], bounds: SeqBound[]): string {
   const where = [
@@ -109,9 +112,14 @@ export function segmentCtes(chat: string, more: string, patterns: string[], boun
   return `covered AS MATERIALIZED (
         SELECT coalesce((SELECT s.last_seq FROM message_search_segments s
                           WHERE s.chat_id = ${chat} AND s.first_seq < s.last_seq
-                          ORDER BY s.chat_id DESC, s.first_seq DESC LIMIT 1), 0) AS seq
+                          ORDER BY s.first_seq DESC LIMIT 1), 0) AS seq
       ), segments AS MATERIALIZED (
         SELECT s.first_seq, s.last_seq FROM message_search_segments s WHERE ${where.join(' AND ')}
+      ), ranges AS (
+        SELECT * FROM segments s
+         WHERE s.first_seq < s.last_seq
+            OR NOT EXISTS (SELECT FROM segments b WHERE b.first_seq < b.last_seq
+                                                    AND s.first_seq BETWEEN b.first_seq AND b.last_seq)
       )`;
 }
 

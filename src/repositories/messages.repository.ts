@@ -75,8 +75,10 @@ export const SEARCH_WINDOW_PER_ROW = 40;
  *   `covered` in the seq ranges of `segments`, the rows of message_search_segments whose text has
  *   every word (MessageSearchRepository: its trigram index, for words of 3 characters or more;
  *   the chat's rows, 1/64 of its messages, otherwise). Every candidate is filtered by its own
- *   current content; a message in a block and an edit row is kept once. The lateral subquery is
- *   kept as one (OFFSET 0) so that the search starts from the segments, never from the messages.
+ *   current content. The candidate ranges are disjoint and walked in page order, each one's
+ *   messages in page order (a nested loop: the lateral subquery is kept as one by OFFSET 0, so
+ *   the walk starts from the segments, never from the messages), and the walk stops at limit + 1
+ *   matches: a word in many blocks reads only the first few.
  * Every row of the range is in `recent` or past its last seq, so the page is the same as one
  * filtered walk's: newest (or oldest) matches first, limit + 1 of them.
  */
@@ -111,11 +113,11 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
         SELECT ${MESSAGE_COLUMNS} FROM messages m
          WHERE ${[more, ...rest, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')}
         UNION ALL
-        (SELECT DISTINCT ON (m.seq) m.* FROM segments s CROSS JOIN LATERAL (
+        (SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s CROSS JOIN LATERAL (
            SELECT ${MESSAGE_COLUMNS} FROM messages m
             WHERE m.seq BETWEEN s.first_seq AND s.last_seq AND m.seq <= (SELECT seq FROM covered)
-              AND ${rest.join(' AND ')} OFFSET 0) m
-          WHERE ${more} ORDER BY m.seq)
+              AND ${rest.join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m
+          WHERE ${more} LIMIT ${limit})
       )
       SELECT * FROM (SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,

@@ -10,17 +10,24 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'message_search_segments' })
 @Check('message_search_segments_seq_check', 'first_seq >= 1 AND first_seq <= last_seq')
 // chat_id (btree_gin) and the trigrams of the content (gin_trgm_ops, the migration's: TypeORM
-// cannot express an operator class) in one GIN index.
+// cannot express an operator class) in one GIN index: the only index a search reads here.
 @Index('message_search_segments_trgm_idx', ['chatId', 'content'], { type: 'gin' })
+// The chat's highest block (what the blocks cover, an index-only scan) and the builder's start;
+// partial, so that no search can use it to read all the chat's rows instead of the trigram index.
+@Index('message_search_segments_chat_blocks_idx', ['chatId', 'firstSeq', 'lastSeq'], {
+  where: 'first_seq < last_seq',
+})
 export class MessageSearchSegment {
-  @PrimaryColumn({ name: 'chat_id', type: 'integer' })
-  chatId!: number;
-
+  // The primary key leads with first_seq for the same reason (a row is unique by its range in
+  // its chat; ON CONFLICT needs the three columns, in any order).
   @PrimaryColumn({ name: 'first_seq', type: 'integer' })
   firstSeq!: number;
 
   @PrimaryColumn({ name: 'last_seq', type: 'integer' })
   lastSeq!: number;
+
+  @PrimaryColumn({ name: 'chat_id', type: 'integer' })
+  chatId!: number;
 
   @Column({ type: 'text' })
   content!: string;
