@@ -3,6 +3,7 @@ import { ChatIndexesWithoutStatistics1764700000000 } from './1764700000000-ChatI
 import { ReceiptRanges1764800000000 } from './1764800000000-ReceiptRanges';
 import { MessagesWriteCost1764900000000 } from './1764900000000-MessagesWriteCost';
 import { SendBatchFunction1764950000000 } from './1764950000000-SendBatchFunction';
+import { MessageSearchSegments1765000000000 } from './1765000000000-MessageSearchSegments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ReceiptRanges1764800000000,
   MessagesWriteCost1764900000000,
   SendBatchFunction1764950000000,
+  MessageSearchSegments1765000000000,
 ];

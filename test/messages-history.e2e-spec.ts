@@ -1,3 +1,5 @@
+import { SEARCH_SEGMENT_SIZE } from '../src/repositories/message-search.repository';
+import { MessageSearchIndexer } from '../src/messages/search-indexer.service';
 import { useApp } from './support/app.fixture';
 import { createChat, Roles } from './support/chats.helpers';
 import {
@@ -183,6 +185,37 @@ describe('messages (e2e)', () => {
 
     it('is for members only', async () => {
       await messagesOf(r.stranger, r.chat.id, { query: 'кот' }).expect(403);
+    });
+  });
+
+  describe('search blocks (message_search_segments)', () => {
+    it('are built after the sends that complete them, and find old and edited messages', async () => {
+      const r = await chatWithRoles(t);
+      const first = await send(t, r.owner, r.chat.id, 'Барсучок у гаражей');
+      const second = await send(t, r.owner, r.chat.id, 'ёжик');
+      for (let i = 3; i <= 2 * SEARCH_SEGMENT_SIZE + 5; i += 1)
+        await send(t, r.member, r.chat.id, `обычное ${i}`);
+      await t.app.get(MessageSearchIndexer).idle();
+      const blocks: { first_seq: number; last_seq: number }[] = await t.db.query(
+        'SELECT first_seq, last_seq FROM message_search_segments WHERE chat_id = $1 ORDER BY first_seq',
+        [r.chat.id],
+      );
+      expect(blocks).toEqual([
+        { first_seq: 1, last_seq: SEARCH_SEGMENT_SIZE },
+        { first_seq: SEARCH_SEGMENT_SIZE + 1, last_seq: 2 * SEARCH_SEGMENT_SIZE },
+      ]);
+      // limit 1: a window of 80 newest rows, so seqs 1 and 2 are found through their block...
+      const found = async (query: string) => (await seqsOf(r.member, r.chat.id, { query, limit: 1 })).seqs;
+      expect(await found('БАРСУЧОК')).toEqual([first.seq]);
+      // ...and through an edit row once edited (the block still holds the old text).
+      await t
+        .http()
+        .patch(`${API}/chats/${r.chat.id}/messages/${second.id}`)
+        .set(r.owner.auth)
+        .send({ content: 'енотик' })
+        .expect(200);
+      expect(await found('ЕНОТ')).toEqual([second.seq]);
+      expect(await found('ёжик')).toEqual([]);
     });
   });
 });

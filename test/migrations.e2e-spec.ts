@@ -8,7 +8,15 @@ import {
   uniqueDatabaseName,
 } from './support/test-database.fixture';
 
-const TABLES = ['chat_members', 'chats', 'message_read_ranges', 'messages', 'refresh_tokens', 'users'];
+const TABLES = [
+  'chat_members',
+  'chats',
+  'message_read_ranges',
+  'message_search_segments',
+  'messages',
+  'refresh_tokens',
+  'users',
+];
 
 async function tables(db: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await db.query(
@@ -44,6 +52,7 @@ describe('migrations (e2e)', () => {
       'ReceiptRanges1764800000000',
       'MessagesWriteCost1764900000000',
       'SendBatchFunction1764950000000',
+      'MessageSearchSegments1765000000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { BUILD_ALL_SEGMENTS_SQL, CLEAR_BLOCKS_SQL } from '../../src/repositories/message-search.repository';
 import { BenchUser, register, signToken } from './api';
 import type { BenchContext } from './context';
 
@@ -45,12 +46,15 @@ export async function mirrorToBare(ctx: BenchContext): Promise<void> {
 }
 
 /**
- * After a bulk load, in both databases: statistics, the visibility map (index-only scans) and a
+ * After a bulk load: the service's search blocks (message_search_segments) rebuilt; in both databases: statistics, the visibility map (index-only scans) and a
  * checkpoint, so that neither autovacuum nor the checkpoint the load provoked runs in the middle
  * of a measurement (both servers share the cluster; a run once saw the bare baseline's unread p99
  * jump from 2.6 to 242 ms between repeats), and neither side plans on missing statistics.
  */
 export async function settle(ctx: BenchContext): Promise<void> {
+  // The service's search blocks, afresh: the loads above wrote messages past the send path.
+  await ctx.setup.query(CLEAR_BLOCKS_SQL);
+  await ctx.setup.query(BUILD_ALL_SEGMENTS_SQL);
   await ctx.both((db) => db.query('VACUUM (ANALYZE)'));
   await ctx.setup.query('CHECKPOINT');
 }
@@ -172,7 +176,7 @@ const word = (salt: number) =>
   `(ARRAY['${WORDS.join("','")}'])[1 + abs(hashint4(g * 8 + ${salt})) % ${WORDS.length}]`;
 
 /** Eight words and the seq, ~70 characters, like a short chat message. */
-const CONTENT_SQL = `concat_ws(' ', ${[0, 1, 2, 3, 4, 5, 6, 7].map(word).join(', ')}, '#' || g)`;
+export const CONTENT_SQL = `concat_ws(' ', ${[0, 1, 2, 3, 4, 5, 6, 7].map(word).join(', ')}, '#' || g)`;
 
 /** A word that appears in no generated message but is planted in a few: the rare search term. */
 export const RARE_WORD = 'лишайчик';

@@ -4,12 +4,21 @@ import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
+import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
 
-export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageReadRange];
+export const ENTITIES = [
+  User,
+  RefreshToken,
+  Chat,
+  ChatMember,
+  Message,
+  MessageReadRange,
+  MessageSearchSegment,
+];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
 export interface DatabaseTimeouts {

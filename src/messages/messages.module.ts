@@ -4,12 +4,13 @@ import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
+import { MessageSearchIndexer } from './search-indexer.service';
 import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
   imports: [MembersModule],
   controllers: [MessagesController, ReadStateController],
-  providers: [MessagesService, ReadStateService, MessageSendBatcher],
+  providers: [MessagesService, ReadStateService, MessageSendBatcher, MessageSearchIndexer],
   exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app.config';
 import { poolOf } from '../database/pg-pool.driver';
 import { sendBatchStatements, SentRow } from '../repositories/messages.repository';
 import { ReadStateService } from './read-state.service';
+import { MessageSearchIndexer } from './search-indexer.service';
 import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch.planner';
 
 /**
@@ -85,6 +86,7 @@ export class MessageSendBatcher {
     @InjectDataSource() private readonly db: DataSource,
     private readonly readState: ReadStateService,
     config: AppConfig,
+    private readonly searchIndexer: MessageSearchIndexer,
   ) {
     this.timeoutMs = config.databaseQueryTimeoutMs;
   }
@@ -243,6 +245,8 @@ export class MessageSendBatcher {
     }
     this.batches++;
     this.messages += rows.length;
+    // The search blocks these rows complete: built after the commit, off the send path.
+    this.searchIndexer.noteSent(rows);
     const late = cursorMoves(rows).filter((move) => move.upToSeq - move.afterSeq > RECEIPTS_IN_BATCH_MAX);
     // Long backlogs: the cursor move and its receipts after the commit; only those senders wait.
     const backlogs = new Map<string, Promise<void>>();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { recordEditSql, SeqBound, segmentCtes } from './message-search.repository';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -68,10 +69,16 @@ export const SEARCH_WINDOW_PER_ROW = 40;
  * - `recent`: the first SEARCH_WINDOW_PER_ROW × (limit + 1) live rows of the range in page order,
  *   by the seq index; `found`: those containing the words;
  * - `rest`: only when `found` does not fill the page and `recent` did not exhaust the range (its
- *   one-time filters; otherwise it is never run), the matches beyond the window's last seq. A
- *   MATERIALIZED CTE is planned for all its rows, without the page's LIMIT, which is what makes
- *   the trigram index messages_chat_content_trgm_idx (chat_id, content) its cheapest path for a
- *   word this rare.
+ *   one-time filters; otherwise it is never run), the matches beyond the window's last seq, from
+ *   two disjoint sources: the messages past `covered` (the tail no search block covers yet, a
+ *   block's worth at most in steady state) read directly by the seq index, and those up to
+ *   `covered` in the seq ranges of `segments`, the rows of message_search_segments whose text has
+ *   every word (MessageSearchRepository: its trigram index, for words of 3 characters or more;
+ *   the chat's rows, 1/64 of its messages, otherwise). Every candidate is filtered by its own
+ *   current content. The candidate ranges are disjoint and walked in page order, each one's
+ *   messages in page order (a nested loop: the lateral subquery is kept as one by OFFSET 0, so
+ *   the walk starts from the segments, never from the messages), and the walk stops at limit + 1
+ *   matches: a word in many blocks reads only the first few.
  * Every row of the range is in `recent` or past its last seq, so the page is the same as one
  * filtered walk's: newest (or oldest) matches first, limit + 1 of them.
  */
@@ -79,9 +86,12 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const params: unknown[] = [chatId, viewerId];
   const range = ['m.chat_id = $1', liveMessage('m'), activeMemberSql('$1', '$2')];
   const param = (value: unknown): string => `$${params.push(value)}`;
-  if (filter.before !== undefined) range.push(`m.seq < ${param(filter.before)}`);
-  if (filter.after !== undefined) range.push(`m.seq > ${param(filter.after)}`);
-  const words = searchPatterns(filter.query).map((pattern) => `m.content ILIKE ${param(pattern)}`);
+  const bounds: SeqBound[] = [];
+  if (filter.before !== undefined) bounds.push({ op: '<', value: param(filter.before) });
+  if (filter.after !== undefined) bounds.push({ op: '>', value: param(filter.after) });
+  range.push(...bounds.map(({ op, value }) => `m.seq ${op} ${value}`));
+  const patterns = searchPatterns(filter.query).map(param);
+  const words = patterns.map((pattern) => `m.content ILIKE ${pattern}`);
   const limit = param(filter.limit + 1);
   const order = filter.sort === 'asc' ? 'ASC' : 'DESC';
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
@@ -90,17 +100,24 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   }
   const window = `${SEARCH_WINDOW_PER_ROW} * ${limit}`;
   const walk = `FROM messages m WHERE ${range.join(' AND ')} ORDER BY m.seq ${order}`;
+  const beyond: SeqBound = { op: order === 'DESC' ? '<' : '>', value: '(SELECT seq FROM edge)' };
+  const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
+  const rest = [...range, ...words, `m.seq ${beyond.op} ${beyond.value}`];
   return {
     sql: `WITH found AS MATERIALIZED (
         SELECT * FROM (SELECT ${MESSAGE_COLUMNS} ${walk} LIMIT ${window}) m
          WHERE ${words.join(' AND ')} ORDER BY m.seq ${order} LIMIT ${limit}
       ), edge AS MATERIALIZED (
         SELECT m.seq ${walk} OFFSET ${window} - 1 LIMIT 1
-      ), rest AS MATERIALIZED (
+      ), ${segmentCtes('$1', more, patterns, [...bounds, beyond])}, rest AS MATERIALIZED (
         SELECT ${MESSAGE_COLUMNS} FROM messages m
-         WHERE (SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)
-           AND ${[...range, ...words].join(' AND ')}
-           AND m.seq ${order === 'DESC' ? '<' : '>'} (SELECT seq FROM edge)
+         WHERE ${[more, ...rest, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')}
+        UNION ALL
+        (SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s CROSS JOIN LATERAL (
+           SELECT ${MESSAGE_COLUMNS} FROM messages m
+            WHERE m.seq BETWEEN s.first_seq AND s.last_seq AND m.seq <= (SELECT seq FROM covered)
+              AND ${rest.join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m
+          WHERE ${more} LIMIT ${limit})
       )
       SELECT * FROM (SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
@@ -265,7 +282,10 @@ export class MessagesRepository {
     return rows[0];
   }
 
-  /** Replaces the content of a live message; undefined when there is none. */
+  /**
+   * Replaces the content of a live message, and records the new content for the search (an edit
+   * row of message_search_segments, recordEditSql); undefined when there is none.
+   */
   async edit(
     chatId: number,
     messageId: number,
@@ -277,6 +297,8 @@ export class MessagesRepository {
          UPDATE messages m SET content = $3, edited_at = now()
           WHERE m.id = $2 AND m.chat_id = $1 AND ${liveMessage('m')}
          RETURNING ${MESSAGE_COLUMNS}
+       ), search AS (
+         ${recordEditSql('m')}
        )
        SELECT * FROM m`,
       [chatId, messageId, content],

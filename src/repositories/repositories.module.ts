@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ChatsRepository } from './chats.repository';
 import { MembersRepository } from './members.repository';
+import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -9,6 +10,7 @@ import { UsersRepository } from './users.repository';
 const REPOSITORIES = [
   ChatsRepository,
   MembersRepository,
+  MessageSearchRepository,
   MessagesRepository,
   ReadStateRepository,
   RefreshTokensRepository,

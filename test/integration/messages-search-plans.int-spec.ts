@@ -1,3 +1,4 @@
+import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
 import { historyQuery, HistoryFilter } from '../../src/repositories/messages.repository';
 import { searchPatterns } from '../../src/repositories/sql.predicates';
 import { buffersOf, explainAnalyze, nodesOf } from '../support/query-plan.helpers';
@@ -5,7 +6,8 @@ import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration
 
 /**
  * The two-step search of historyQuery (docs/perf-messages-write.md) on a chat of 100,000 messages,
- * analyzed: the newest rows of the range first, the trigram index only for what they do not fill.
+ * analyzed: the newest rows of the range first, the trigram index of the search blocks
+ * (message_search_segments) only for what they do not fill.
  * Walking the chat's seq index and filtering every row read about 2,000 buffers (90–134 ms) for a
  * word too rare to fill the page; a search forced onto the trigram index, about 1,000 and 48–130 ms
  * for a common or a short word.
@@ -33,7 +35,10 @@ describe('message search on 100,000 messages (integration)', () => {
       [chatId, other],
     );
     await m.db.query('UPDATE chats SET last_seq = 100000 WHERE id = $1', [chatId]);
-    await m.db.query('VACUUM ANALYZE messages');
+    // The blocks of the first 99,968 messages (the indexer's work after sends); the last 32 are
+    // the tail that a search reads directly.
+    await new MessageSearchRepository(m.db).buildSegments(chatId);
+    await m.db.query('VACUUM ANALYZE messages, message_search_segments');
   }, 120_000);
   afterAll(() => m.drop());
 
@@ -65,16 +70,30 @@ describe('message search on 100,000 messages (integration)', () => {
 
   it('finds a rare word through the trigram index after a short walk, reading few buffers', async () => {
     const { buffers, indexes } = await explain({ limit: 50, query: 'переноска' });
-    // About 190 buffers here; walking the whole chat read about 2,000.
+    // About 200 buffers here; walking the whole chat read about 2,000.
     expect(buffers).toBeLessThan(500);
-    expect(indexes).toContain('messages_chat_content_trgm_idx');
+    expect(indexes).toContain('message_search_segments_trgm_idx');
+    expect(indexes).not.toContain('messages_chat_content_trgm_idx');
+  });
+
+  it('bounds a rare word too short for trigrams by the blocks: 1/64 of the rows to read', async () => {
+    // `Пер` and `_50` have trigrams; `5`, `0%` and `ка_` (in `переноска_50%` only) make the
+    // pattern of each word below too short for any: the blocks are read without the index.
+    const { buffers } = await explain({ limit: 50, query: '_5' });
+    // About 1,500 pages of blocks and the 10 matches' messages; filtering every message read
+    // about 2,300 buffers in 100-280 ms.
+    expect(buffers).toBeLessThan(2000);
+    const { sql, params } = historyQuery(chatId, viewerId, { limit: 50, query: '_5' });
+    const rows: { seq: number }[] = await m.db.query(sql, params);
+    expect(rows.map((row) => row.seq)).toEqual(await reference({ limit: 50, query: '_5' }));
+    expect(rows).toHaveLength(9);
   });
 
   it('pages through a common or a short word by the seq index alone', async () => {
     for (const query of ['кот', 'ка', 'у', 'PARK']) {
       const { buffers, indexes } = await explain({ limit: 50, query });
       expect({ query, buffers: buffers < 100 }).toEqual({ query, buffers: true });
-      expect(indexes).not.toContain('messages_chat_content_trgm_idx');
+      expect(indexes).not.toContain('message_search_segments_trgm_idx');
     }
   });
 
@@ -92,6 +111,10 @@ describe('message search on 100,000 messages (integration)', () => {
       { limit: 100, query: 'котёнок', before: 1500 },
       { limit: 50, query: 'vet #9999' },
       { limit: 50, query: '#99 near', after: 98000 },
+      // The tail past the last block (99,969-100,000), past the window: oldest first from 95,000.
+      { limit: 1, query: '#9999', after: 95000, sort: 'asc' },
+      { limit: 1, query: '#100000', after: 1000, sort: 'asc' },
+      { limit: 1, query: 'cat #9997', after: 99900, sort: 'asc' },
     ];
     for (const filter of filters) {
       const { sql, params } = historyQuery(chatId, viewerId, filter);

@@ -3,10 +3,12 @@ import type { AppConfig } from '../../src/config/app.config';
 import { poolOf } from '../../src/database/pg-pool.driver';
 import { DomainEventBus } from '../../src/events/domain-events.bus';
 import { MembersAccessService } from '../../src/members/members-access.service';
+import { MessageSearchIndexer } from '../../src/messages/search-indexer.service';
 import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
 import { MessageSendBatcher } from '../../src/messages/send-batcher.service';
 import { ReadStateService } from '../../src/messages/read-state.service';
 import { MembersRepository } from '../../src/repositories/members.repository';
+import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
 import {
   MessagesRepository,
   NewMessage,
@@ -117,6 +119,7 @@ describe('send_batch: one round trip per batch (integration)', () => {
         events,
       ),
       { databaseQueryTimeoutMs: 10_000 } as AppConfig,
+      new MessageSearchIndexer(new MessageSearchRepository(m.db)),
     );
     const pool = poolOf(m.db)!;
     const sent: string[] = [];

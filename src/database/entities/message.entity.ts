@@ -21,9 +21,7 @@ import { User } from './user.entity';
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
 // Unread counts subtract the (few) deleted messages past the reader's cursor.
 @Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
-// Search within one chat: chat_id (btree_gin) and trigrams of the content (gin_trgm_ops, the
-// migration's: TypeORM cannot express an operator class) in one GIN index.
-@Index('messages_chat_content_trgm_idx', ['chatId', 'content'], { type: 'gin', where: 'deleted_at IS NULL' })
+// Search: by the trigram index of message_search_segments (MessageSearchSegment), none here.
 export class Message {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
