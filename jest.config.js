@@ -5,19 +5,23 @@ const path = require('node:path');
 // but Jest's module loader does not, so those packages go through SWC like our own sources.
 function esmPackages(root) {
   const names = [];
-  const visit = (dir, scope) => {
+  const visit = (dir, scope, parent = '') => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       if (!scope && entry.name.startsWith('@')) {
-        visit(path.join(dir, entry.name), `${entry.name}/`);
+        visit(path.join(dir, entry.name), `${entry.name}/`, parent);
         continue;
       }
       try {
         const pkg = JSON.parse(fs.readFileSync(path.join(dir, entry.name, 'package.json'), 'utf8'));
-        if (pkg.type === 'module') names.push(scope + entry.name);
+        // A nested copy is named by its whole path, and by its own name for the last /node_modules/.
+        if (pkg.type === 'module') names.push(parent + scope + entry.name, ...(parent ? [scope + entry.name] : []));
       } catch {
         // not a package folder
       }
+      // A package's own copies of its dependencies (@fastify/static's ESM content-disposition).
+      const nested = path.join(dir, entry.name, 'node_modules');
+      if (fs.existsSync(nested)) visit(nested, '', `${parent}${scope}${entry.name}/node_modules/`);
     }
   };
   visit(root, '');

@@ -2,7 +2,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import type { Ack } from '../src/realtime/events.types';
-import { startApp, TestApp } from './support/app.fixture';
+import { routeTable, startApp, TestApp } from './support/app.fixture';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { MANY_REQUESTS, send } from './support/messages.helpers';
 import {
@@ -18,7 +18,7 @@ import { registerUser, TestUser } from './support/users.helpers';
 /**
  * The authorization matrix: every HTTP route the app serves and every socket event its gateways
  * handle, each tried by the six kinds of caller. The route and event lists come from the running
- * app (Express' router, the gateways' handlers), so a route or event added without an entry here
+ * app (Fastify's routes as registered, the gateways' handlers), so a route or event added without an entry here
  * fails the suite.
  */
 
@@ -173,19 +173,9 @@ const EVENTS: Record<string, EventCase> = {
 /** Documentation pages: public and read-only, whatever swagger-ui serves under /docs. */
 const DOCS = /^\/docs(\/|$)/;
 
-/** `METHOD /path` of every route Express serves, without Nest's middleware mounts. */
+/** `METHOD /path` of every route the app serves (Fastify's routes, as registered). */
 function servedRoutes(t: TestApp): string[] {
-  const { router } = t.app.getHttpAdapter().getInstance() as {
-    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-  };
-  const routes = new Set<string>();
-  for (const { route } of router.stack) {
-    if (!route || route.path.includes('*')) continue;
-    const methods = Object.keys(route.methods);
-    if (methods.length !== 1) continue;
-    routes.add(`${methods[0].toUpperCase()} ${route.path.replace(/(.)\/$/, '$1')}`);
-  }
-  return [...routes].sort();
+  return routeTable(t);
 }
 
 /** Every event name some gateway of the app subscribes to. */

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** Who is calling: set by the JWT guard from a verified access token. */
 export interface AuthUser {
@@ -7,7 +7,7 @@ export interface AuthUser {
   username: string;
 }
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   user?: AuthUser;
 }
 

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Unauthorized } from '../common/errors/domain.errors';
 import { bearerToken } from '../common/http/bearer-token.util';
+import { rawRequestOf } from '../common/http/raw-request.util';
 import { IS_PUBLIC } from '../common/http/public.decorator';
 import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
 import { TokenService } from './token.service';
@@ -34,6 +35,8 @@ export class JwtAuthGuard implements CanActivate {
     if (!token) throw new Unauthorized();
     const { id, username } = this.userOf(token);
     request.user = { id, username };
+    // Also on the Node request, where the request log reads it (LoggedRequest.user).
+    (rawRequestOf(request) as { user?: AuthUser }).user = request.user;
     return true;
   }
 

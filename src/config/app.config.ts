@@ -79,7 +79,7 @@ export class AppConfig {
   /** Failed logins one username may take per {@link authUsernameRateLimitWindowSeconds}, from any address. */
   readonly authUsernameRateLimitMax!: number;
   readonly authUsernameRateLimitWindowSeconds!: number;
-  /** Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address. */
+  /** `trust proxy` (as on Express, trust-proxy.util.ts): which hops' X-Forwarded-For to believe. */
   readonly trustProxy!: false | number | string[];
   readonly socketLimits!: SocketLimits;
   /** When set, GET /metrics wants `Authorization: Bearer <metricsToken>`. */

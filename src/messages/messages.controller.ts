@@ -19,7 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
@@ -57,7 +57,7 @@ export class MessagesController {
     @CurrentUser() user: AuthUser,
     @Param('chat_id', ParseIdPipe) chatId: number,
     @Body() body: SendMessageDto,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<MessageDto> {
     const { message, created } = await this.messages.send(user.id, chatId, body);
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);

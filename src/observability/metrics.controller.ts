@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { prometheusContentType } from 'prom-client';
 import { Public } from '../common/http/public.decorator';
 import { DomainError } from '../common/errors/domain.errors';
@@ -32,7 +32,7 @@ export class MetricsController {
   @ApiErrors(401, 404)
   async scrape(
     @Headers('authorization') authorization: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     if (this.config.metricsPort !== undefined) throw new DomainError('not_found', 'Not found');
     const text = await this.metrics.scrape(authorization);

@@ -98,10 +98,15 @@ export function createRootLogger(config: AppConfig): Logger {
   return pino({ ...options, formatters: { level: (label) => ({ level: label }), log } }, stdoutDestination());
 }
 
-/** The incoming `X-Request-Id` when it looks like one, else a new UUID; echoed in the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/** The incoming `X-Request-Id` when it looks like one, else a new UUID (the HTTP server's request id). */
+export function newRequestId(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && CLIENT_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** The request's id (given by the HTTP server, see {@link newRequestId}), echoed in the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse, given?: string): string {
+  const id = given ?? newRequestId(req);
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
@@ -119,12 +124,12 @@ export class HttpRequestLog {
   constructor(private readonly root: Logger) {}
 
   /**
-   * Gives the request its id (echoed as `X-Request-Id`) and its logger. Returns the path to log
+   * Gives the request its id (`given`, else one of its own; echoed as `X-Request-Id`) and its logger. Returns the path to log
    * on its closing line (as it arrived: routers rewrite `req.url` on the way), or undefined for
    * the paths that are not logged.
    */
-  begin(req: LoggedRequest, res: ServerResponse): string | undefined {
-    const id = requestId(req, res);
+  begin(req: LoggedRequest, res: ServerResponse, given?: string): string | undefined {
+    const id = requestId(req, res, given);
     req.id = id;
     req.log = this.root.child({ req_id: id });
     const path = pathOf(req.url);

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { firstValueFrom, isObservable, type Observable, of, toArray } from 'rxjs';
 import { io, type Socket } from 'socket.io-client';
 import { type IoSocket, SharedListenerIoAdapter } from './shared-listener-io.adapter';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 
 /**
  * Pins what SharedListenerIoAdapter relies on from @nestjs/websockets and
@@ -104,7 +105,7 @@ describe('SharedListenerIoAdapter and the Nest behaviour it relies on', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ providers: [FirstGateway, SecondGateway] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     adapter = new RecordingAdapter(app);
     app.useWebSocketAdapter(adapter);
     await app.listen(0, '127.0.0.1');

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { normalizeIp } from '@nestjs/throttler';
-import type { Express } from 'express';
 import { DomainError, RateLimited } from '../common/errors/domain.errors';
+import { clientAddressOf, trustFunction } from '../common/http/trust-proxy.util';
 import { AppConfig } from '../config/app.config';
 import { MetricsService, type SocketLimit } from '../observability/metrics.service';
 import type { RealtimeSocket } from './realtime.server';
@@ -25,14 +24,15 @@ type Middleware = (socket: RealtimeSocket, next: (error?: Error) => void) => voi
 @Injectable()
 export class SocketAdmission {
   private readonly maxSocketsPerUser: number;
+  private readonly trust: (address: string, hop: number) => boolean;
 
   constructor(
     private readonly limiter: SocketRateLimiter,
-    private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: MetricsService,
     config: AppConfig,
   ) {
     this.maxSocketsPerUser = config.socketLimits.maxSocketsPerUser;
+    this.trust = trustFunction(config.trustProxy);
   }
 
   /**
@@ -81,16 +81,13 @@ export class SocketAdmission {
   }
 
   /**
-   * The client address exactly as HTTP derives `req.ip` (and so its rate limit): Express's own
-   * getter, with its `trust proxy` setting (TRUST_PROXY), read on the handshake's address and
-   * headers; IPv6 addresses grouped by subnet as the HTTP limiter does.
+   * The client address exactly as HTTP derives `request.ip` (and so its rate limit): the same
+   * trust function (TRUST_PROXY) that the HTTP server is given, read on the handshake's address
+   * and headers; IPv6 addresses grouped by subnet as the HTTP limiter does.
    */
   private clientAddress(socket: RealtimeSocket): string {
-    const app = this.adapterHost.httpAdapter.getInstance<Express>();
     const { address, headers } = socket.handshake;
-    const request = { app, headers, socket: { remoteAddress: address } };
-    const ip: string | undefined = Reflect.get(app.request, 'ip', request);
-    return normalizeIp(ip ?? address);
+    return normalizeIp(clientAddressOf(address, headers, this.trust) || address);
   }
 }
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory';
+import { createApp, servedRoutes } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app.config';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -18,7 +18,11 @@ export interface TestApp {
 }
 
 /** The real application on the run's test database, listening on a free port. */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  /** Runs on the built app before it listens (test-only routes are added there). */
+  beforeListen?: (app: INestApplication) => void,
+): Promise<TestApp> {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl)
     throw new Error('TEST_DATABASE_URL is not set: run the e2e tests through jest (global setup)');
@@ -37,6 +41,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     ...env,
   });
   const app = await createApp(config);
+  beforeListen?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
@@ -80,4 +85,19 @@ export function useApp(env: Record<string, string> = {}): TestApp {
     },
     close: () => app().close(),
   };
+}
+
+/**
+ * `METHOD /path` of every route the app's Fastify instance serves, as its `onRoute` hook saw
+ * them registered (sorted, no trailing slash): without the HEAD routes Fastify adds for each GET
+ * and the wildcard routes (CORS preflights, the documentation's static files), which serve no
+ * operation of their own.
+ */
+export function routeTable(t: TestApp): string[] {
+  const routes = new Set<string>();
+  for (const { method, path } of servedRoutes(t.app)) {
+    if (method === 'HEAD' || path.includes('*')) continue;
+    routes.add(`${method} ${path.replace(/(.)\/$/, '$1')}`);
+  }
+  return [...routes].sort();
 }

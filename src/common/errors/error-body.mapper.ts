@@ -25,7 +25,7 @@ const SAFE_MESSAGES: Partial<Record<DomainErrorCode, string>> = {
   service_unavailable: 'The service is unavailable',
 };
 
-/** Errors raised by Express' body parser before any Nest code runs. */
+/** Errors of body parsing before any Nest code runs, shaped as body-parser's (see body.parsers.ts). */
 interface BodyParserError {
   type: string;
   status: number;
@@ -37,6 +37,21 @@ function isBodyParserError(error: unknown): error is BodyParserError {
     error !== null &&
     typeof (error as BodyParserError).type === 'string' &&
     typeof (error as BodyParserError).status === 'number'
+  );
+}
+
+/** Errors Fastify raises itself before any Nest code runs (body too large, bad URL, ...). */
+interface FrameworkError {
+  code: string;
+  statusCode: number;
+}
+
+function isFrameworkError(error: unknown): error is FrameworkError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<FrameworkError>).code === 'string' &&
+    (error as Partial<FrameworkError>).code!.startsWith('FST_') &&
+    typeof (error as Partial<FrameworkError>).statusCode === 'number'
   );
 }
 
@@ -63,6 +78,11 @@ export function toErrorBody(error: unknown): ErrorBody {
     if (error.status >= 400 && error.status < 500) {
       return { status: error.status, code: 'bad_request', message: SAFE_MESSAGES.bad_request! };
     }
+  }
+  if (isFrameworkError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+    if (error.statusCode === 413)
+      return { status: 413, code: 'payload_too_large', message: SAFE_MESSAGES.payload_too_large! };
+    return { status: error.statusCode, code: 'bad_request', message: SAFE_MESSAGES.bad_request! };
   }
   if (isDatabaseUnavailable(error)) return domainErrorBody(new DatabaseUnavailable());
   return { status: 500, code: 'internal_error', message: 'Internal server error' };

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DomainError } from '../errors/domain.errors';
 import { domainErrorBody } from './error-status.mapping';
@@ -21,20 +20,19 @@ function answer(socket: Duplex, error: DomainError): void {
 }
 
 /**
- * Requests Node's HTTP parser refuses never reach Express: a URL or headers past
+ * The HTTP server's `clientError` handler (Fastify's `clientErrorHandler` option). Requests
+ * Node's HTTP parser refuses never reach the router: a URL or headers past
  * `--max-http-header-size` (16 KB) would get a bare 431 without a body. They get the API's
  * error shape instead. Timeouts keep Node's own answer (408); a reset socket is only closed.
  */
-export function answerClientErrors(server: Server): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
-      socket.destroy();
-    } else if (error.code === 'HPE_HEADER_OVERFLOW') {
-      answer(socket, HEADERS_TOO_LARGE);
-    } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
-    } else {
-      answer(socket, UNPARSABLE);
-    }
-  });
+export function handleClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    answer(socket, HEADERS_TOO_LARGE);
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+  } else {
+    answer(socket, UNPARSABLE);
+  }
 }

@@ -6,7 +6,7 @@ import {
   ThrottlerModuleOptions,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AppConfig } from '../../config/app.config';
 import { RateLimited } from '../errors/domain.errors';
 
@@ -174,7 +174,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
     const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    context.switchToHttp().getResponse<Response>().setHeader('Retry-After', retryAfter);
+    context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', retryAfter);
     this.log.warn(`Rate limit of ${detail.limit} reached by ${detail.tracker}`);
     throw new RateLimited('Too many requests, slow down', retryAfter * 1000, { withSeconds: true });
   }
