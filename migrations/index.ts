@@ -2,6 +2,7 @@ import { InitialSchema1763700000000 } from './1763700000000-InitialSchema';
 import { ChatIndexesWithoutStatistics1764700000000 } from './1764700000000-ChatIndexesWithoutStatistics';
 import { ReceiptRanges1764800000000 } from './1764800000000-ReceiptRanges';
 import { MessagesWriteCost1764900000000 } from './1764900000000-MessagesWriteCost';
+import { Attachments1765100000000 } from './1765100000000-Attachments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   ChatIndexesWithoutStatistics1764700000000,
   ReceiptRanges1764800000000,
   MessagesWriteCost1764900000000,
+  Attachments1765100000000,
 ];

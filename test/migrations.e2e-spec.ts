@@ -8,7 +8,15 @@ import {
   uniqueDatabaseName,
 } from './support/test-database.fixture';
 
-const TABLES = ['chat_members', 'chats', 'message_read_ranges', 'messages', 'refresh_tokens', 'users'];
+const TABLES = [
+  'attachments',
+  'chat_members',
+  'chats',
+  'message_read_ranges',
+  'messages',
+  'refresh_tokens',
+  'users',
+];
 
 async function tables(db: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await db.query(
@@ -43,6 +51,7 @@ describe('migrations (e2e)', () => {
       'ChatIndexesWithoutStatistics1764700000000',
       'ReceiptRanges1764800000000',
       'MessagesWriteCost1764900000000',
+      'Attachments1765100000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

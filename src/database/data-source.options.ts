@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index';
+import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
@@ -9,7 +10,7 @@ import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
 
-export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageReadRange];
+export const ENTITIES = [User, RefreshToken, Chat, ChatMember, Message, MessageReadRange, Attachment];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
 export interface DatabaseTimeouts {
