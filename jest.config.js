@@ -18,10 +18,13 @@ function esmPackages(root) {
       } catch {
         // not a package folder
       }
+      // A version nested under its dependent (music-metadata/node_modules/content-type).
+      const nested = path.join(dir, entry.name, 'node_modules');
+      if (fs.existsSync(nested)) visit(nested, '');
     }
   };
   visit(root, '');
-  return names;
+  return [...new Set(names)];
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -47,6 +50,10 @@ const transform = (ignoreDynamic) => ({
 
 const shared = {
   testEnvironment: 'node',
+  // music-metadata exports only `import` and `module-sync` under `node`: Node's require() takes
+  // the latter, Jest's resolver knows neither (and told of `module-sync` in general, it picks
+  // .mjs builds of unrelated packages), so this one package is pointed at its entry.
+  moduleNameMapper: { '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js' },
   rootDir: __dirname,
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: transform(false),

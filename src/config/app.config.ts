@@ -59,6 +59,8 @@ export interface AttachmentsConfig {
   /** Key of the HMAC that signs attachment URLs. */
   urlSecret: string;
   urlTtlSeconds: number;
+  /** Origin (and path prefix) put before attachment URLs; unset: they are relative paths. */
+  urlBase: string | undefined;
   /** An upload no message took within this is removed, bytes and row. */
   unattachedTtlSeconds: number;
   sweepIntervalSeconds: number;
@@ -341,6 +343,7 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
     userQuotaBytes: integer(env, 'ATTACHMENT_USER_QUOTA_BYTES', 1024 * MB, 1, Number.MAX_SAFE_INTEGER),
     urlSecret: attachmentUrlSecret(env, jwtSecret),
     urlTtlSeconds: integer(env, 'ATTACHMENT_URL_TTL_SECONDS', 3600, 600, 7 * 86_400),
+    urlBase: url(env, 'ATTACHMENT_URL_BASE', ['https:', 'http:'])?.replace(/\/+$/, ''),
     unattachedTtlSeconds: integer(env, 'ATTACHMENT_UNATTACHED_TTL_SECONDS', 86_400, 1, 30 * 86_400),
     sweepIntervalSeconds: integer(env, 'ATTACHMENT_SWEEP_INTERVAL_SECONDS', 600, 1, 86_400),
   };

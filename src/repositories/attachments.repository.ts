@@ -38,9 +38,9 @@ const QUOTA_LOCK_CLASS = 0x0a77ac;
 const INSERT_WITHIN_QUOTA_SQL = `
   INSERT INTO attachments (uploader_id, kind, mime_type, size_bytes, name, width, height, duration_ms,
                            waveform, storage_key, thumbnail_key, thumbnail_bytes, placeholder)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13
+  SELECT $1::int, $2, $3, $4::int, $5, $6::int, $7::int, $8::int, $9::jsonb, $10, $11, $12::int, $13
    WHERE (SELECT coalesce(sum(size_bytes::bigint + thumbnail_bytes), 0)
-            FROM attachments WHERE uploader_id = $1 AND deleted_at IS NULL) + $4 + $12 <= $14
+            FROM attachments WHERE uploader_id = $1::int AND deleted_at IS NULL) + $4::int + $12::int <= $14::bigint
   RETURNING id`;
 
 /**

@@ -35,6 +35,9 @@ export abstract class AttachmentStorage {
 
   /** Every object whose key starts with `prefix`, in no particular order. */
   abstract list(prefix: string): AsyncIterable<StoredObjectInfo>;
+
+  /** Releases connections (the S3 client's sockets); the disk driver holds none. */
+  close(): void {}
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;

@@ -95,7 +95,7 @@ export class S3Storage extends AttachmentStorage {
     }
   }
 
-  close(): void {
+  override close(): void {
     this.client.destroy();
   }
 }
