@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { AttachmentUrlSigner } from '../src/attachments/attachment-urls.signer';
 import type { AttachmentDto } from '../src/attachments/dto/attachment.dto';
@@ -123,6 +125,33 @@ describe('attachments: upload, read, signed content (e2e)', () => {
         contentType: 'application/pdf',
       });
       expect(a).toMatchObject({ kind: 'image', mime_type: 'image/png', name: 'report.pdf' });
+    });
+
+    it('accepts an HEVC-coded HEIC (as iPhones write) and serves it as JPEG', async () => {
+      const heic = readFileSync(join(__dirname, 'fixtures/hevc-64x48.heic'));
+      // The reason for heic-decode: sharp's own libheif has no HEVC decoder.
+      await expect(sharp(heic).raw().toBuffer()).rejects.toThrow(/HEVC/);
+      const a = await uploaded(t, anna, heic, { filename: 'IMG_0001.HEIC', contentType: 'image/heic' });
+      expect(a).toMatchObject({ kind: 'image', mime_type: 'image/jpeg', width: 64, height: 48 });
+      const served = await fetchSigned(t, a.url).expect(200);
+      expect(served.headers['content-type']).toBe('image/jpeg');
+      const { data, info } = await sharp(served.body as Buffer)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([64, 48]);
+      const pixel = (x: number, y: number) => [...data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3)];
+      const [r1, , b1] = pixel(8, 8);
+      const [r2, , b2] = pixel(56, 40);
+      expect(b1).toBeGreaterThan(r1); // the blue quarter
+      expect(r2).toBeGreaterThan(b2); // the orange rest
+      const thumb = await sharp(
+        (await fetchSigned(t, a.thumbnail_url!).expect(200)).body as Buffer,
+      ).metadata();
+      expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 64, 48]);
+
+      const cut = await upload(t, anna, heic.subarray(0, 600), { filename: 'cut.heic' });
+      expect(cut.status).toBe(400);
+      expectErrorShape(cut.body, 400, 'invalid_file');
     });
 
     it('refuses a decompression bomb (a 60000×60000 PNG header) in well under a second', async () => {

@@ -1,4 +1,3 @@
-import heicDecode from 'heic-decode';
 import { readFile } from 'node:fs/promises';
 import sharp, { Sharp } from 'sharp';
 import { InvalidFile, PayloadTooLarge } from '../common/errors/domain.errors';
@@ -91,6 +90,9 @@ async function decodes(path: string, options: sharp.SharpOptions): Promise<boole
 }
 
 async function openHeic(path: string, maxPixels: number): Promise<Sharp> {
+  // Loaded on first use: its WebAssembly libheif costs ~26 MB of memory, paid only by
+  // instances that receive HEVC HEIC.
+  const { default: heicDecode } = await import('heic-decode');
   let images: Awaited<ReturnType<typeof heicDecode.all>>;
   try {
     // The file is at most the image size limit; the pixels are checked before they are decoded.
