@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import { AttachmentUrlSigner } from '../src/attachments/attachment-urls.signer';
 import type { AttachmentDto } from '../src/attachments/dto/attachment.dto';
 import { useApp } from './support/app.fixture';
@@ -26,6 +27,7 @@ const ATTACHMENT_KEYS = [
   'kind',
   'mime_type',
   'name',
+  'placeholder',
   'size_bytes',
   'thumbnail_url',
   'url',
@@ -102,6 +104,13 @@ describe('attachments: upload, read, signed content (e2e)', () => {
       expect(thumb.headers['content-type']).toBe('image/webp');
       const meta = await sharp(thumb.body as Buffer).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['webp', 320, 160]);
+      // The placeholder is a ThumbHash of the picture: it decodes back to its aspect and colour.
+      const hash = Buffer.from(a.placeholder!, 'base64');
+      expect(hash.length).toBeLessThanOrEqual(25);
+      expect(thumbHashToApproximateAspectRatio(hash)).toBeCloseTo(2, 0);
+      const { r, g, b } = thumbHashToAverageRGBA(hash);
+      expect(b).toBeGreaterThan(r);
+      expect(b).toBeGreaterThan(g);
 
       const small = await uploaded(t, anna, await webp(100, 60));
       expect(small).toMatchObject({ mime_type: 'image/webp', width: 100, height: 60 });
@@ -247,6 +256,7 @@ describe('attachments: upload, read, signed content (e2e)', () => {
         mime_type: 'audio/ogg',
         duration_ms: 5000,
         waveform,
+        placeholder: null,
         width: null,
         height: null,
         thumbnail_url: null,

@@ -133,6 +133,7 @@ export class AttachmentsService {
             sizeBytes: image.original.length,
             width: image.width,
             height: image.height,
+            placeholder: image.placeholder,
           },
           original: () => Readable.from([image.original]),
           thumbnail: image.thumbnail,

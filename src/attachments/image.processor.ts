@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { Sharp } from 'sharp';
+import { rgbaToThumbHash } from 'thumbhash';
 import { InvalidFile, PayloadTooLarge } from '../common/errors/domain.errors';
 import type { ImageFormat } from './content-type.detector';
 
@@ -13,6 +14,8 @@ export interface ProcessedImage {
   original: Buffer;
   /** WebP, at most {@link THUMBNAIL_MAX_SIDE} px on the longer side. */
   thumbnail: Buffer;
+  /** ThumbHash (base64, ~30 characters): a blurred preview a client draws before any byte loads. */
+  placeholder: string;
 }
 
 // libvips keeps no cache of its own between uploads and uses one thread per image: memory
@@ -141,6 +144,23 @@ export function processImage(path: string, format: ImageFormat, maxPixels: numbe
       .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 70 })
       .toBuffer();
-    return { mimeType, width: info.width, height, original, thumbnail };
+    return {
+      mimeType,
+      width: info.width,
+      height,
+      original,
+      thumbnail,
+      placeholder: await thumbHash(thumbnail),
+    };
   });
+}
+
+/** ThumbHash of the thumbnail, taken at most 100 px on the longer side as the format requires. */
+async function thumbHash(thumbnail: Buffer): Promise<string> {
+  const { data, info } = await sharp(thumbnail)
+    .resize(100, 100, { fit: 'inside', withoutEnlargement: true })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
 }

@@ -55,6 +55,15 @@ export class AttachmentDto {
   })
   thumbnail_url!: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Images only: a ThumbHash (https://evanw.github.io/thumbhash/), base64, to draw a blurred preview before the thumbnail loads',
+    example: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
+  })
+  placeholder!: string | null;
+
   @ApiProperty({ example: '2026-12-03T12:00:00.000Z' })
   created_at!: string;
 }
@@ -111,6 +120,7 @@ export function toAttachmentDto(row: Attachment, url: string, thumbnailUrl: stri
     waveform: row.waveform,
     url,
     thumbnail_url: thumbnailUrl,
+    placeholder: row.placeholder,
     created_at: row.createdAt.toISOString(),
   };
 }
