@@ -24,7 +24,13 @@ RUN npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM node:24-bookworm-slim
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
   /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
-ENV NODE_ENV=production PORT=3000 MIGRATIONS_RUN=true
+# Attachments on disk (STORAGE_DRIVER=disk) live in a volume the service user may write; with
+# STORAGE_DRIVER=s3 it stays empty. MALLOC_ARENA_MAX=2: sharp decodes images on libuv worker
+# threads, and glibc's per-thread arenas otherwise keep the freed memory (measured: +448 MB
+# instead of +138 MB of RSS for 20 concurrent 12-megapixel photos).
+RUN mkdir -p /data/attachments && chown node:node /data/attachments
+VOLUME /data/attachments
+ENV NODE_ENV=production PORT=3000 MIGRATIONS_RUN=true STORAGE_DIR=/data/attachments MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules

@@ -21,6 +21,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   messages
  *   members
  *   users
+ *   attachments    uploads, their storage and signed URLs (messages, chats and users use it)
  *   auth
  *   events         the domain event bus: imports no domain folder
  *   observability  logs and metrics: imports neither realtime nor auth
@@ -41,6 +42,7 @@ const FOLDER_DAG = [
   'messages',
   'members',
   'users',
+  'attachments',
   'auth',
   'events',
   'observability',

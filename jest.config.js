@@ -25,7 +25,7 @@ function esmPackages(root) {
     }
   };
   visit(root, '');
-  return names;
+  return [...new Set(names)];
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -51,6 +51,10 @@ const transform = (ignoreDynamic) => ({
 
 const shared = {
   testEnvironment: 'node',
+  // music-metadata exports only `import` and `module-sync` under `node`: Node's require() takes
+  // the latter, Jest's resolver knows neither (and told of `module-sync` in general, it picks
+  // .mjs builds of unrelated packages), so this one package is pointed at its entry.
+  moduleNameMapper: { '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js' },
   rootDir: __dirname,
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: transform(false),

@@ -4,6 +4,7 @@ import { ReceiptRanges1764800000000 } from './1764800000000-ReceiptRanges';
 import { MessagesWriteCost1764900000000 } from './1764900000000-MessagesWriteCost';
 import { SendBatchFunction1764950000000 } from './1764950000000-SendBatchFunction';
 import { MessageSearchSegments1765000000000 } from './1765000000000-MessageSearchSegments';
+import { Attachments1765100000000 } from './1765100000000-Attachments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   MessagesWriteCost1764900000000,
   SendBatchFunction1764950000000,
   MessageSearchSegments1765000000000,
+  Attachments1765100000000,
 ];

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
@@ -42,6 +43,7 @@ export class AppModule {
         EventsModule,
         RepositoriesModule,
         AuthModule,
+        AttachmentsModule,
         UsersModule,
         ChatsModule,
         MembersModule,

@@ -15,6 +15,7 @@ import {
   routes,
   toJson,
   verdictOf,
+  withForm,
 } from './support/hostile-input.fixture';
 import { API, MANY_REQUESTS } from './support/messages.helpers';
 
@@ -34,6 +35,12 @@ describe('hostile values in every field of every route and socket event (e2e)', 
   it('has a baseline for every operation of the OpenAPI document and every client event of the AsyncAPI document', () => {
     expect(Object.keys(routes(t)).sort()).toEqual([...operations(openApi).keys()].sort());
     expect(Object.keys(events(t)).sort()).toEqual([...clientEvents(asyncApi).keys()].sort());
+    // A multipart route's fields are read from its form schema, so they get the hostile values too.
+    expect(operations(openApi).get('POST /api/v1/attachments')).toEqual([
+      { name: 'file', in: 'form' },
+      { name: 'kind', in: 'form' },
+      { name: 'waveform', in: 'form' },
+    ]);
   });
 
   it('documents every route Fastify serves (so that the OpenAPI document is the whole list)', () => {
@@ -71,7 +78,8 @@ describe('hostile values in every field of every route and socket event (e2e)', 
         const params = { ...spec.params?.(f) };
         const query = { ...spec.query?.(f) };
         const body = spec.body ? { ...(await spec.body(f)) } : undefined;
-        const target = { path: params, query, body: body ?? {} }[field.in];
+        const form = spec.form ? { ...(await spec.form()) } : undefined;
+        const target = { path: params, query, body: body ?? {}, form: form ?? {} }[field.in];
         target[field.name] = hostile.value;
         const path = template.replace(/\{(\w+)\}/g, (_, name: string) =>
           field.in === 'path' && name === field.name ? pathSegment(params[name]) : String(params[name]),
@@ -85,10 +93,15 @@ describe('hostile values in every field of every route and socket event (e2e)', 
             `${path}${search ? `?${search}` : ''}`,
           );
         if (!spec.anonymous) void req.set(f.owner.auth);
-        const res = body ? await req.set('Content-Type', 'application/json').send(toJson(body)) : await req;
+        const res = form
+          ? await withForm(req, form)
+          : body
+            ? await req.set('Content-Type', 'application/json').send(toJson(body))
+            : await req;
         // A lone surrogate cannot be written in a URL: its bytes are not UTF-8, and the query
         // parser keeps them as the literal "%ED%A0%BD" text, the router refuses them (400).
-        const reachesApp = field.in === 'body' || hostile.value === 'a\u0000b';
+        // (In a multipart field it arrives as U+FFFD: no stored text field takes one there.)
+        const reachesApp = field.in === 'body' || field.in === 'form' || hostile.value === 'a\u0000b';
         let problem = verdictOf(res.status, res.body, field.name, hostile, reachesApp);
         if (
           !problem &&

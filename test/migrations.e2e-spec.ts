@@ -9,6 +9,7 @@ import {
 } from './support/test-database.fixture';
 
 const TABLES = [
+  'attachments',
   'chat_members',
   'chats',
   'message_read_ranges',
@@ -53,6 +54,7 @@ describe('migrations (e2e)', () => {
       'MessagesWriteCost1764900000000',
       'SendBatchFunction1764950000000',
       'MessageSearchSegments1765000000000',
+      'Attachments1765100000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -3,7 +3,9 @@ import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import type { Ack } from '../src/realtime/events.types';
 import { routeTable, startApp, TestApp } from './support/app.fixture';
+import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
+import { png } from './support/media.fixtures';
 import { MANY_REQUESTS, send } from './support/messages.helpers';
 import {
   closeSockets,
@@ -34,13 +36,21 @@ interface Fixture {
   /** Written by `bystander` (delete: author, owner or admin). */
   bystanderMessageId: number;
   users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
+  /** Uploaded by `member`; only its uploader may read it (for now). */
+  attachmentId: number;
+  /** The query of its signed URL: the URL itself is the permission. */
+  attachmentUrlQuery: Record<string, string>;
 }
 
 interface RouteCase {
   expected: Expected;
   params?: (f: Fixture) => Record<string, number>;
   body?: (f: Fixture, t: TestApp) => object | Promise<object>;
-  query?: Record<string, string>;
+  /** A multipart body with this one `file` part instead of JSON. */
+  file?: () => Promise<Buffer>;
+  query?: (f: Fixture) => Record<string, string>;
+  /** The code of a 403 when it is not about chat membership. */
+  forbiddenCode?: string;
 }
 
 const everyone = (status: number): Expected => ({
@@ -140,6 +150,19 @@ const ROUTES: Record<string, RouteCase> = {
     expected: inChat(200),
     params: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId }),
   },
+  'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
+  'GET /api/v1/attachments/:attachment_id': {
+    // The uploader only, until messages carry attachments (then: members of the chat too).
+    expected: { anonymous: 401, stranger: 403, removed: 403, member: 200, admin: 403, owner: 403 },
+    params: (f) => ({ attachment_id: f.attachmentId }),
+    forbiddenCode: 'forbidden',
+  },
+  'GET /api/v1/attachments/:attachment_id/content': {
+    // No Authorization needed: the signed URL is the permission (forged ones: attachments e2e).
+    expected: everyone(200),
+    params: (f) => ({ attachment_id: f.attachmentId }),
+    query: (f) => f.attachmentUrlQuery,
+  },
 };
 
 /** Socket events: the handshake refuses anonymous callers, so they have no column here. */
@@ -221,7 +244,15 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       await send(t, member, chat.id, 'm'),
       await send(t, bystander, chat.id, 'b'),
     ];
-    return { chatId: chat.id, memberMessageId: byMember.id, bystanderMessageId: byBystander.id, users };
+    const attachment = await uploaded(t, member, await png(8, 8));
+    return {
+      chatId: chat.id,
+      memberMessageId: byMember.id,
+      bystanderMessageId: byBystander.id,
+      users,
+      attachmentId: attachment.id,
+      attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
+    };
   }
 
   it('has an entry for every route the app serves, and none for a route it does not', () => {
@@ -261,8 +292,9 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       const req = t
         .http()
         [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
-        .query(spec.query ?? {});
+        .query(spec.query?.(f) ?? {});
       if (caller !== 'anonymous') void req.set(f.users[caller].auth);
+      if (spec.file) return await req.attach('file', await spec.file(), 'upload.png');
       return spec.body ? await req.send(await spec.body(f, t)) : await req;
     };
 
@@ -297,7 +329,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
         if (expected === 401) expect(body.code).toBe('unauthorized');
         if (expected === 403) {
           const notMember = caller === 'stranger' || caller === 'removed';
-          expect(body.code).toBe(notMember ? 'not_a_member' : 'forbidden');
+          expect(body.code).toBe(spec.forbiddenCode ?? (notMember ? 'not_a_member' : 'forbidden'));
         }
       }
     });

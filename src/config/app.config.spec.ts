@@ -261,4 +261,56 @@ describe('loadConfig', () => {
   it('allows no cross-origin calls in production unless origins are listed', () => {
     expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
   });
+
+  it('stores attachments on disk under the data folder by default, with the contract limits', () => {
+    const { attachments } = loadConfig({}, '/srv/app');
+    expect(attachments).toMatchObject({
+      storage: { driver: 'disk', dir: '/srv/app/.data/attachments' },
+      imageMaxBytes: 20 * 1024 * 1024,
+      imageMaxPixels: 50_000_000,
+      voiceMaxBytes: 20 * 1024 * 1024,
+      voiceMaxDurationMs: 15 * 60 * 1000,
+      fileMaxBytes: 25 * 1024 * 1024,
+      urlTtlSeconds: 3600,
+      unattachedTtlSeconds: 86_400,
+    });
+    expect(attachments.urlSecret).not.toBe(PLACEHOLDER_JWT_SECRET);
+    expect(attachments.urlSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ JWT_SECRET: SECRET }).attachments.urlSecret).not.toBe(attachments.urlSecret);
+  });
+
+  it('reads the S3 driver and refuses it half configured', () => {
+    const env = {
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_BUCKET: 'rescue',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'key',
+      S3_FORCE_PATH_STYLE: 'true',
+      ATTACHMENT_URL_SECRET: SECRET,
+      ATTACHMENT_URL_TTL_SECONDS: '900',
+    };
+    expect(loadConfig(env).attachments).toMatchObject({
+      storage: {
+        driver: 's3',
+        endpoint: 'http://127.0.0.1:9000',
+        bucket: 'rescue',
+        region: 'us-east-1',
+        accessKeyId: 'id',
+        secretAccessKey: 'key',
+        forcePathStyle: true,
+      },
+      urlSecret: SECRET,
+      urlTtlSeconds: 900,
+    });
+    expect(problem({ STORAGE_DRIVER: 's3' })).toMatch(/S3_BUCKET is required/);
+    expect(problem({ ...env, S3_SECRET_ACCESS_KEY: '' })).toMatch(
+      /S3_SECRET_ACCESS_KEY must be set together/,
+    );
+    expect(problem({ STORAGE_DRIVER: 'ftp' })).toMatch(/STORAGE_DRIVER must be one of disk, s3/);
+    expect(problem({ ATTACHMENT_URL_TTL_SECONDS: '60' })).toMatch(
+      /ATTACHMENT_URL_TTL_SECONDS must be an integer from 600/,
+    );
+    expect(problem({ ATTACHMENT_URL_SECRET: 'short' })).toMatch(/ATTACHMENT_URL_SECRET must be at least 32/);
+  });
 });

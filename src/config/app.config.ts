@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 
 /** A token bucket: `burst` events at once, refilled at `perSecond`. */
@@ -30,6 +31,39 @@ export interface SocketLimits {
   handshakesPerUserPerMinute: number;
   /** Output queued for a socket and not yet taken by the client; past it the socket is dropped. */
   maxUnsentBytes: number;
+}
+
+/** Where attachment bytes live: a folder on local disk, or an S3-compatible bucket. */
+export type StorageConfig =
+  | { driver: 'disk'; dir: string }
+  | {
+      driver: 's3';
+      endpoint: string | undefined;
+      bucket: string;
+      region: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+    };
+
+/** Uploads: per-kind limits, the per-user quota, signed URLs and the sweep of unattached uploads. */
+export interface AttachmentsConfig {
+  storage: StorageConfig;
+  imageMaxBytes: number;
+  imageMaxPixels: number;
+  voiceMaxBytes: number;
+  voiceMaxDurationMs: number;
+  fileMaxBytes: number;
+  /** Bytes of live attachments (originals and thumbnails) one user may hold. */
+  userQuotaBytes: number;
+  /** Key of the HMAC that signs attachment URLs. */
+  urlSecret: string;
+  urlTtlSeconds: number;
+  /** Origin (and path prefix) put before attachment URLs; unset: they are relative paths. */
+  urlBase: string | undefined;
+  /** An upload no message took within this is removed, bytes and row. */
+  unattachedTtlSeconds: number;
+  sweepIntervalSeconds: number;
 }
 
 /**
@@ -93,6 +127,7 @@ export class AppConfig {
   readonly shutdownDelaySeconds!: number;
   /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
   readonly shutdownTimeoutSeconds!: number;
+  readonly attachments!: AttachmentsConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -256,6 +291,64 @@ function metricsPort(env: Env, port: number): number | undefined {
   return value;
 }
 
+const MB = 1024 * 1024;
+
+function storage(env: Env, projectRoot: string): StorageConfig {
+  const driver = oneOf(env, 'STORAGE_DRIVER', ['disk', 's3'], 'disk');
+  if (driver === 'disk') {
+    return { driver, dir: read(env, 'STORAGE_DIR') ?? join(projectRoot, '.data', 'attachments') };
+  }
+  const bucket = read(env, 'S3_BUCKET');
+  if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
+  const accessKeyId = read(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      accessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY',
+      'must be set together with its pair (or neither, for the SDK default credentials)',
+    );
+  }
+  return {
+    driver,
+    endpoint: url(env, 'S3_ENDPOINT', ['https:', 'http:']),
+    bucket,
+    region: read(env, 'S3_REGION') ?? 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+}
+
+/**
+ * ATTACHMENT_URL_SECRET, or else a key derived from JWT_SECRET (already a real secret in
+ * production) so that URLs signed on one instance verify on every other one.
+ */
+function attachmentUrlSecret(env: Env, jwtSecret: string): string {
+  const value = read(env, 'ATTACHMENT_URL_SECRET');
+  if (value === undefined) {
+    return createHmac('sha256', jwtSecret).update('rescue-chat attachment urls').digest('base64url');
+  }
+  if (value.length < 32) throw new ConfigError('ATTACHMENT_URL_SECRET', 'must be at least 32 characters');
+  return value;
+}
+
+function attachments(env: Env, projectRoot: string, jwtSecret: string): AttachmentsConfig {
+  return {
+    storage: storage(env, projectRoot),
+    imageMaxBytes: integer(env, 'ATTACHMENT_IMAGE_MAX_BYTES', 20 * MB, 1, 1024 * MB),
+    imageMaxPixels: integer(env, 'ATTACHMENT_IMAGE_MAX_PIXELS', 50_000_000, 1, 1_000_000_000),
+    voiceMaxBytes: integer(env, 'ATTACHMENT_VOICE_MAX_BYTES', 20 * MB, 1, 1024 * MB),
+    voiceMaxDurationMs: 1000 * integer(env, 'ATTACHMENT_VOICE_MAX_SECONDS', 15 * 60, 1, 24 * 3600),
+    fileMaxBytes: integer(env, 'ATTACHMENT_FILE_MAX_BYTES', 25 * MB, 1, 1024 * MB),
+    userQuotaBytes: integer(env, 'ATTACHMENT_USER_QUOTA_BYTES', 1024 * MB, 1, Number.MAX_SAFE_INTEGER),
+    urlSecret: attachmentUrlSecret(env, jwtSecret),
+    urlTtlSeconds: integer(env, 'ATTACHMENT_URL_TTL_SECONDS', 3600, 600, 7 * 86_400),
+    urlBase: url(env, 'ATTACHMENT_URL_BASE', ['https:', 'http:'])?.replace(/\/+$/, ''),
+    unattachedTtlSeconds: integer(env, 'ATTACHMENT_UNATTACHED_TTL_SECONDS', 86_400, 1, 30 * 86_400),
+    sweepIntervalSeconds: integer(env, 'ATTACHMENT_SWEEP_INTERVAL_SECONDS', 600, 1, 86_400),
+  };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -327,5 +420,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     metricsPort: metricsPort(env, port),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
+    attachments: attachments(env, projectRoot, jwtSecret),
   });
 }

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index';
+import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
@@ -18,6 +19,7 @@ export const ENTITIES = [
   Message,
   MessageReadRange,
   MessageSearchSegment,
+  Attachment,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AttachmentsRepository } from './attachments.repository';
 import { ChatsRepository } from './chats.repository';
 import { MembersRepository } from './members.repository';
 import { MessageSearchRepository } from './message-search.repository';
@@ -8,6 +9,7 @@ import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { UsersRepository } from './users.repository';
 
 const REPOSITORIES = [
+  AttachmentsRepository,
   ChatsRepository,
   MembersRepository,
   MessageSearchRepository,

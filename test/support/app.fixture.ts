@@ -1,9 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp, servedRoutes } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app.config';
+
+export const TEST_STORAGE_DIR = join(tmpdir(), 'rescue-chat-test-attachments');
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -36,6 +40,8 @@ export async function startApp(
     AUTH_RATE_LIMIT_MAX: '1000000',
     AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
     SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
+    // Uploads of the run go to a temporary folder, not the project's .data.
+    STORAGE_DIR: TEST_STORAGE_DIR,
     // JSON log lines would interleave with Jest's report; TEST_LOG_LEVEL=debug shows them.
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...env,

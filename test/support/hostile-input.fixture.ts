@@ -1,8 +1,11 @@
 import type { Response } from 'supertest';
 import type { ErrorBody } from '../../src/common/http/error-status.mapping';
+import type { Test } from 'supertest';
 import type { TestApp } from './app.fixture';
+import { uploaded } from './attachments.helpers';
 import { createChat } from './chats.helpers';
 import { ERROR_KEYS } from './errors.helpers';
+import { png } from './media.fixtures';
 import { API, send } from './messages.helpers';
 import { registerUser, TestUser, uniqueUsername } from './users.helpers';
 
@@ -122,6 +125,9 @@ export interface Fixture {
   chatId: number;
   /** Written by the owner, for the edit routes. */
   messageId: number;
+  /** Uploaded by the owner, with the query of its signed URL. */
+  attachmentId: number;
+  attachmentQuery: Input;
 }
 
 export type Input = Record<string, unknown>;
@@ -131,6 +137,8 @@ interface RouteCase {
   params?: (f: Fixture) => Input;
   query?: (f: Fixture) => Input;
   body?: (f: Fixture) => Input | Promise<Input>;
+  /** A multipart/form-data body instead of JSON: Buffers are sent as file parts. */
+  form?: () => Input | Promise<Input>;
   /** The fields the route stores, as read back after a 2xx (`sent` is the body sent). */
   stored?: (f: Fixture, res: Response, sent: Input) => Promise<Input>;
 }
@@ -230,6 +238,13 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'GET /api/v1/chats/{chat_id}/unread': { params: chat },
     'PATCH /api/v1/chats/{chat_id}/unread': { params: chat, body: () => ({ up_to_seq: 1 }) },
     'GET /api/v1/chats/{chat_id}/messages/{message_id}/reads': { params: message },
+    'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
+    'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
+    'GET /api/v1/attachments/{attachment_id}/content': {
+      anonymous: true,
+      params: (f) => ({ attachment_id: f.attachmentId }),
+      query: (f) => f.attachmentQuery,
+    },
   };
 }
 
@@ -279,7 +294,7 @@ export interface AsyncApi {
   components: { schemas: Record<string, Schema> };
 }
 
-type Location = 'path' | 'query' | 'body';
+type Location = 'path' | 'query' | 'body' | 'form';
 export interface Field {
   name: string;
   in: Location;
@@ -300,6 +315,8 @@ export function operations(doc: OpenApi): Map<string, Field[]> {
         .map((parameter) => ({ name: parameter.name, in: parameter.in as Location }));
       const body = operation.requestBody?.content['application/json']?.schema;
       for (const name of schemaFields(doc.components.schemas, body)) fields.push({ name, in: 'body' });
+      const form = operation.requestBody?.content['multipart/form-data']?.schema;
+      for (const name of schemaFields(doc.components.schemas, form)) fields.push({ name, in: 'form' });
       result.set(`${method.toUpperCase()} ${path}`, fields);
     }
   }
@@ -366,7 +383,32 @@ export async function hostileFixture(
   );
   const chatId = (await createChat(t, owner, [member, ...others], { chat_type: 'vet' })).id;
   const messageId = (await send(t, owner, chatId, 'edit me')).id;
+  const attachment = await uploaded(t, owner, await png(8, 8));
+  const attachmentQuery = Object.fromEntries(new URL(attachment.url, t.origin).searchParams);
   const openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
   const asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
-  return { f: { owner, member, outsider, chatId, messageId }, others, openApi, asyncApi };
+  return {
+    f: { owner, member, outsider, chatId, messageId, attachmentId: attachment.id, attachmentQuery },
+    others,
+    openApi,
+    asyncApi,
+  };
+}
+
+/**
+ * A multipart body of the form's fields: Buffers as file parts, everything else as text fields
+ * the way a browser's FormData would carry it (null: left out, arrays repeated, objects and deep
+ * JSON as their text).
+ */
+export function withForm(req: Test, form: Input): Test {
+  for (const [name, value] of Object.entries(form)) {
+    if (value === null || value === undefined) continue;
+    if (Buffer.isBuffer(value)) req = req.attach(name, value, 'upload.png');
+    else if (Array.isArray(value)) for (const item of value) req = req.field(name, String(item));
+    else if (value instanceof DeepJson) req = req.field(name, value.text);
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      req = req.field(name, String(value));
+    else req = req.field(name, JSON.stringify(value));
+  }
+  return req;
 }

@@ -21,6 +21,9 @@ export type DomainErrorCode =
   | 'already_a_member'
   | 'conflict'
   | 'payload_too_large'
+  | 'invalid_file'
+  | 'unsupported_media_type'
+  | 'range_not_satisfiable'
   | 'headers_too_large'
   | 'rate_limited'
   | 'limit_exceeded'
@@ -106,5 +109,26 @@ export class MessageNotFound extends DomainError {
 export class UserNotFound extends DomainError {
   constructor(details?: unknown) {
     super('user_not_found', 'User not found', details);
+  }
+}
+
+/** 400: an upload that is empty, truncated or corrupt. */
+export class InvalidFile extends DomainError {
+  constructor(message = 'The file is empty, truncated or corrupt') {
+    super('invalid_file', message);
+  }
+}
+
+/** 415: an upload whose content is none of the accepted types. */
+export class UnsupportedMediaType extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('unsupported_media_type', message, details);
+  }
+}
+
+/** 413: past a size, pixel or duration limit; `details.limit` names which. */
+export class PayloadTooLarge extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('payload_too_large', message, details);
   }
 }

@@ -34,6 +34,8 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found, or deleted',
   409: 'Conflict',
   413: 'Payload too large',
+  415: 'Unsupported media type',
+  416: 'Range not satisfiable',
   429: 'Rate limited',
 };
 

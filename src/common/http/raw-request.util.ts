@@ -2,8 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request as a Nest handler, guard or filter gets it: Fastify's wrapper, or Node's own. */
 export type AnyRequest = IncomingMessage | { raw: IncomingMessage };
-/** A response likewise: Fastify's reply, or Node's own. */
-export type AnyResponse = ServerResponse | { raw: ServerResponse };
 
 /**
  * The Node request (IncomingMessage) under whatever the HTTP adapter hands over: Fastify's
@@ -14,7 +12,20 @@ export function rawRequestOf(req: AnyRequest): IncomingMessage {
   return 'raw' in req ? req.raw : req;
 }
 
-/** The Node response (ServerResponse) under Fastify's reply, or the response itself. */
-export function rawResponseOf(res: AnyResponse): ServerResponse {
+/**
+ * The Node response for a handler that writes the answer itself (status, headers and a streamed
+ * body): Fastify's reply is told to keep out of it first (`hijack`), so it neither serializes a
+ * return value nor answers twice; a Node response is returned as it is.
+ */
+export function takeOverResponse(
+  res: ServerResponse | { raw: ServerResponse; hijack(): void },
+): ServerResponse {
+  if (!('raw' in res)) return res;
+  res.hijack();
+  return res.raw;
+}
+
+/** The Node response under Fastify's reply, or the response itself where it is Node's already. */
+export function rawResponseOf(res: ServerResponse | { raw: ServerResponse }): ServerResponse {
   return 'raw' in res ? res.raw : res;
 }

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import { Attachment } from '../database/entities/attachment.entity';
+
+export type NewAttachment = Pick<
+  Attachment,
+  | 'uploaderId'
+  | 'kind'
+  | 'mimeType'
+  | 'sizeBytes'
+  | 'name'
+  | 'width'
+  | 'height'
+  | 'durationMs'
+  | 'waveform'
+  | 'storageKey'
+  | 'thumbnailKey'
+  | 'thumbnailBytes'
+  | 'placeholder'
+>;
+
+/** The storage keys of a row the sweep removed: its bytes are to be deleted next. */
+export interface RemovedAttachment {
+  id: number;
+  storageKey: string;
+  thumbnailKey: string | null;
+}
+
+/** Class id of the per-uploader advisory lock that serialises quota checks (any constant). */
+const QUOTA_LOCK_CLASS = 0x0a77ac;
+
+/**
+ * One statement: the row goes in only if the uploader's live bytes plus the new ones stay within
+ * the quota. Run under the uploader's advisory lock, so two uploads cannot both pass on the same
+ * remaining space.
+ */
+const INSERT_WITHIN_QUOTA_SQL = `
+  INSERT INTO attachments (uploader_id, kind, mime_type, size_bytes, name, width, height, duration_ms,
+                           waveform, storage_key, thumbnail_key, thumbnail_bytes, placeholder)
+  SELECT $1::int, $2, $3, $4::int, $5, $6::int, $7::int, $8::int, $9::jsonb, $10, $11, $12::int, $13
+   WHERE (SELECT coalesce(sum(size_bytes::bigint + thumbnail_bytes), 0)
+            FROM attachments WHERE uploader_id = $1::int AND deleted_at IS NULL) + $4::int + $12::int <= $14::bigint
+  RETURNING id`;
+
+/**
+ * Rows to remove now (marked deleted, or never attached and older than the cutoff), deleted in
+ * one statement. SKIP LOCKED: instances sweeping at once each take other rows, none waits.
+ */
+const REMOVE_SWEPT_SQL = `
+  DELETE FROM attachments
+   WHERE id IN (SELECT id FROM attachments
+                 WHERE deleted_at IS NOT NULL OR (attached_at IS NULL AND created_at < $1)
+                 ORDER BY id
+                 LIMIT $2
+                   FOR UPDATE SKIP LOCKED)
+  RETURNING id, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey"`;
+
+/** Of the given original keys, those that no row names (by the unique index on storage_key). */
+const UNKNOWN_KEYS_SQL = `
+  SELECT k.key FROM unnest($1::text[]) AS k(key)
+   WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.storage_key = k.key)`;
+
+/** attachments: uploads, the uploader's quota and the sweep. */
+@Injectable()
+export class AttachmentsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private attachments(): Repository<Attachment> {
+    return this.db.getRepository(Attachment);
+  }
+
+  /** Inserts the row; undefined when it would take the uploader past `quotaBytes`. */
+  insertWithinQuota(row: NewAttachment, quotaBytes: number): Promise<Attachment | undefined> {
+    return this.db.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [QUOTA_LOCK_CLASS, row.uploaderId]);
+      const inserted: { id: number }[] = await manager.query(INSERT_WITHIN_QUOTA_SQL, [
+        row.uploaderId,
+        row.kind,
+        row.mimeType,
+        row.sizeBytes,
+        row.name,
+        row.width,
+        row.height,
+        row.durationMs,
+        row.waveform === null ? null : JSON.stringify(row.waveform),
+        row.storageKey,
+        row.thumbnailKey,
+        row.thumbnailBytes,
+        row.placeholder,
+        quotaBytes,
+      ]);
+      if (inserted.length === 0) return undefined;
+      return manager.getRepository(Attachment).findOneByOrFail({ id: inserted[0].id });
+    });
+  }
+
+  /** The attachment unless it is deleted. */
+  async findLive(id: number): Promise<Attachment | undefined> {
+    return (await this.attachments().findOneBy({ id, deletedAt: IsNull() })) ?? undefined;
+  }
+
+  /**
+   * Deletes up to `limit` rows that are marked deleted or were never attached and were created
+   * before `unattachedBefore`; returns their keys, whose bytes the caller removes.
+   */
+  async removeSwept(unattachedBefore: Date, limit: number): Promise<RemovedAttachment[]> {
+    // TypeORM answers a DELETE … RETURNING with [rows, affected count].
+    const [rows] = await this.db.query<[RemovedAttachment[], number]>(REMOVE_SWEPT_SQL, [
+      unattachedBefore,
+      limit,
+    ]);
+    return rows;
+  }
+
+  /** The original keys among `keys` that belong to no row (bytes left behind by a crash). */
+  async unknownKeys(keys: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const rows: { key: string }[] = await this.db.query(UNKNOWN_KEYS_SQL, [keys]);
+    return rows.map((row) => row.key);
+  }
+}

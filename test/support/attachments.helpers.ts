@@ -1,0 +1,45 @@
+import request from 'supertest';
+import type { AttachmentDto } from '../../src/attachments/dto/attachment.dto';
+import type { TestApp } from './app.fixture';
+import type { TestUser } from './users.helpers';
+
+export interface UploadOptions {
+  filename?: string;
+  contentType?: string;
+  fields?: Record<string, string>;
+}
+
+/** POST /attachments with one file part (and the given fields); the raw supertest answer. */
+export function upload(t: TestApp, user: TestUser | undefined, bytes: Buffer, options: UploadOptions = {}) {
+  let req = t.http().post('/api/v1/attachments');
+  if (user) req = req.set(user.auth);
+  for (const [name, value] of Object.entries(options.fields ?? {})) req = req.field(name, value);
+  return req.attach('file', bytes, {
+    filename: options.filename ?? 'upload.bin',
+    contentType: options.contentType ?? 'application/octet-stream',
+  });
+}
+
+export async function uploaded(
+  t: TestApp,
+  user: TestUser,
+  bytes: Buffer,
+  options: UploadOptions = {},
+): Promise<AttachmentDto> {
+  const res = await upload(t, user, bytes, options);
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as AttachmentDto;
+}
+
+/** GET of a signed URL with no Authorization header, the body as bytes. */
+export function fetchSigned(t: TestApp, url: string, headers: Record<string, string> = {}) {
+  return request(t.origin)
+    .get(url)
+    .set(headers)
+    .buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+}
