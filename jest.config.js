@@ -51,6 +51,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: transform(false),
   transformIgnorePatterns: [`/node_modules/(?!(${esm})/)`],
+  // Each worker's own database as TEST_DATABASE_URL (see test/support/worker-databases.ts).
+  setupFiles: ['<rootDir>/test/support/worker.setup.ts'],
 };
 
 module.exports = {
