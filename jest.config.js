@@ -62,6 +62,10 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global.setup.ts',
   globalTeardown: '<rootDir>/test/support/global.teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
+  // A worker exits once its event loop is empty. ioredis's disconnect() of a client whose socket
+  // had already closed (an app whose Redis never answered) keeps a 2 s timer: let that run out
+  // rather than be force-killed with a "failed to exit gracefully" warning. A real leak still shows.
+  workerGracefulExitTimeout: 3000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
