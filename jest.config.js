@@ -72,13 +72,13 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
   ],
 };
