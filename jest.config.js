@@ -62,11 +62,11 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global.setup.ts',
   globalTeardown: '<rootDir>/test/support/global.teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
-  // Each worker has a database of its own (test/support/global.setup.ts). Two, by measurement on
+  // Each worker has a database of its own (test/support/global.setup.ts). Three, by measurement on
   // the 2-core development machine (README, "Development"): most of the suite waits on timers,
-  // sockets and child processes, so two workers nearly halve the wall time; a third added CPU
-  // time and no speed. A command-line --maxWorkers or --runInBand still overrides it.
-  maxWorkers: 2,
+  // sockets and child processes, so even on two cores three workers took 0.42 of the in-band wall
+  // time on a quiet machine. A command-line --maxWorkers or --runInBand still overrides it.
+  maxWorkers: 3,
   // A worker exits once its event loop is empty. ioredis's disconnect() of a client whose socket
   // had already closed (an app whose Redis never answered) keeps a 2 s timer: let that run out
   // rather than be force-killed with a "failed to exit gracefully" warning. A real leak still shows.
