@@ -59,6 +59,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: transform(false),
   transformIgnorePatterns: [`/node_modules/(?!(${esm})/)`],
+  // Each worker's own database as TEST_DATABASE_URL (see test/support/worker-databases.ts).
+  setupFiles: ['<rootDir>/test/support/worker.setup.ts'],
 };
 
 module.exports = {
@@ -68,19 +70,28 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global.setup.ts',
   globalTeardown: '<rootDir>/test/support/global.teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary.reporter.js'],
+  // Each worker has a database of its own (test/support/global.setup.ts). Three, by measurement on
+  // the 2-core development machine (README, "Development"): most of the suite waits on timers,
+  // sockets and child processes, so even on two cores three workers took 0.42 of the in-band wall
+  // time on a quiet machine. A command-line --maxWorkers or --runInBand still overrides it.
+  maxWorkers: 3,
+  // A worker exits once its event loop is empty. ioredis's disconnect() of a client whose socket
+  // had already closed (an app whose Redis never answered) keeps a 2 s timer: let that run out
+  // rather than be force-killed with a "failed to exit gracefully" warning. A real leak still shows.
+  workerGracefulExitTimeout: 3000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
   ],
 };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startApp, TestApp } from './support/app.fixture';
 
 describe('operations routes (e2e)', () => {
@@ -25,9 +26,11 @@ describe('operations routes (e2e)', () => {
 
   describe('with REDIS_URL', () => {
     const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    // Keys and channels of its own on the shared Redis, as every suite there (parallel workers).
+    const prefix = `test-health-${randomBytes(6).toString('hex')}`;
 
     it('checks Redis too, from the first probe on', async () => {
-      const withRedis = await startApp({ REDIS_URL: redisUrl });
+      const withRedis = await startApp({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
       try {
         const res = await withRedis.http().get('/health/ready').expect(200);
         expect(res.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });

@@ -62,8 +62,13 @@ describe('realtime across two instances (e2e)', () => {
     throw new Error('the condition never held');
   }
 
-  /** Waits for a marker message in the user's favorites chat, sent through instance A. */
-  async function barrier(user: TestUser, socket: ClientSocket): Promise<void> {
+  /**
+   * Waits for a marker message in the user's favorites chat, sent through `through` (instance A
+   * unless given). An instance publishes to Redis on one connection and every other instance reads
+   * its messages in that order, so once the marker reaches a socket on another instance, so has
+   * everything that instance published before it (events and room changes).
+   */
+  async function barrier(user: TestUser, socket: ClientSocket, through: TestApp = a): Promise<void> {
     let chat = favorites.get(user.id);
     if (!chat) {
       chat = await createChat(a, user, []);
@@ -71,7 +76,7 @@ describe('realtime across two instances (e2e)', () => {
     }
     const marker = `barrier ${Math.random()}`;
     const arrived = waitForEvent(socket, 'message:new', 5000, (m) => m.content === marker);
-    await send(a, user, chat.id, marker);
+    await send(through, user, chat.id, marker);
     await arrived;
   }
 
@@ -145,6 +150,9 @@ describe('realtime across two instances (e2e)', () => {
     const told = [memberOnA, memberOnB].map((socket) => waitForEvent(socket, 'chat:deleted'));
     await b.http().delete(`${API}/chats/${chat.id}`).set(owner.auth).expect(204);
     await Promise.all(told);
+    // B published chat:deleted, then the room's socketsLeave: A may hand the event to its socket
+    // before it has read the second message. Anything B publishes later arrives after both.
+    await barrier(member, memberOnA, b);
     expect(await io.in(`chat:${chat.id}`).fetchSockets()).toHaveLength(0);
   });
 

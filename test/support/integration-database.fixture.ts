@@ -8,6 +8,7 @@ import { MembersRepository } from '../../src/repositories/members.repository';
 import { SEND_BATCH_CALL_SQL, SentRow } from '../../src/repositories/messages.repository';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
+import { DATABASE_TEMPLATE } from './worker-databases';
 
 export interface MigratedDatabase {
   db: DataSource;
@@ -17,15 +18,17 @@ export interface MigratedDatabase {
 
 /**
  * A fresh database of its own, migrated, on the run's test server: one per integration test
- * file, so that no file sees another's rows.
+ * file, so that no file sees another's rows. A copy of the run's migrated template (see
+ * global.setup.ts), or, outside it, an empty database migrated here.
  */
 export async function migratedDatabase(prefix = 'chat_int'): Promise<MigratedDatabase> {
   const testUrl = process.env.TEST_DATABASE_URL;
   if (!testUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
   const server = serverOf(testUrl);
   const name = uniqueDatabaseName(prefix);
-  const url = await createDatabase(server, name);
-  await runMigrations(url);
+  const template = process.env[DATABASE_TEMPLATE];
+  const url = await createDatabase(server, name, template);
+  if (!template) await runMigrations(url);
   const db = new DataSource(dataSourceOptions(url, 4));
   await db.initialize();
   return {

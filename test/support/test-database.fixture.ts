@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { EmbeddedDatabase } from '../../src/database/embedded-postgres.server';
 
 /**
- * A fresh database for one test run: on the server DATABASE_URL names, or else on an embedded
+ * The databases of one test run: on the server DATABASE_URL names, or else on an embedded
  * PostgreSQL under .data/test-postgres. Dropped again at the end of the run.
  */
 export interface TestServer {
@@ -54,11 +54,30 @@ async function admin<T>(server: TestServer, run: (client: Client) => Promise<T>)
   }
 }
 
-export async function createDatabase(server: TestServer, name: string): Promise<string> {
+/** An empty database (a copy of template0), or a copy of `template` when given. */
+export async function createDatabase(server: TestServer, name: string, template?: string): Promise<string> {
   await admin(server, (client) =>
-    client.query(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`),
+    client.query(
+      template
+        ? `CREATE DATABASE "${name}" TEMPLATE "${template}"`
+        : `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`,
+    ),
   );
   return server.urlFor(name);
+}
+
+/**
+ * Makes `name` a template that nobody can connect to: CREATE DATABASE … TEMPLATE fails while any
+ * session is connected to its source, so a stray connection would break every later copy.
+ */
+export async function sealTemplate(server: TestServer, name: string): Promise<void> {
+  await admin(server, async (client) => {
+    await client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [name],
+    );
+  });
 }
 
 export async function dropDatabase(server: TestServer, name: string): Promise<void> {
