@@ -4,6 +4,7 @@ import { explain } from './explain';
 import { fanout } from './fanout';
 import { multinode } from './multinode';
 import { chatlist, history, search, unread } from './reads';
+import { upload } from './upload';
 
 /**
  * In the order `all` runs them: the write-heavy ones before the big read data sets exist; explain
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   chatlist,
   search,
   unread,
+  upload,
   explain,
 } satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
 
