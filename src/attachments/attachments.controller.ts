@@ -83,6 +83,9 @@ export class AttachmentsController {
     @Headers('range') range: string | undefined,
     @Res() res: FastifyReply,
   ): Promise<void> {
-    await sendContent(takeOverResponse(res), await this.content.open({ id, ...query }, range));
+    // Opened first: an error (forged signature, missing bytes) is answered by the exception filter
+    // through the reply, which must not have been taken over yet.
+    const served = await this.content.open({ id, ...query }, range);
+    await sendContent(takeOverResponse(res), served);
   }
 }

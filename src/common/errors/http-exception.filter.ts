@@ -1,7 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { ServerResponse } from 'node:http';
-import { rawResponseOf } from '../http/raw-request.util';
 import { isCondition, retryAfterSeconds, toErrorBody } from './error-body.mapper';
 
 /**
@@ -25,20 +23,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     const http = this.adapterHost.httpAdapter;
-    const raw = rawResponseOf(response as ServerResponse);
-    if (raw.headersSent) return;
-    if (http.isHeadersSent(response)) {
-      // A handler that writes its own answer (@Res(): Fastify hijacks the reply) and failed before
-      // writing anything: the reply no longer sends, so the error goes out on the Node response.
-      const json = JSON.stringify(body);
-      raw.writeHead(body.status, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(json),
-        ...(retryAfterSeconds(body) === undefined ? {} : { 'Retry-After': String(retryAfterSeconds(body)) }),
-      });
-      raw.end(json);
-      return;
-    }
+    if (http.isHeadersSent(response)) return;
     const retryAfter = retryAfterSeconds(body);
     if (retryAfter !== undefined && http.getHeader(response, 'Retry-After') === undefined) {
       http.setHeader(response, 'Retry-After', String(retryAfter));

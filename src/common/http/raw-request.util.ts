@@ -24,8 +24,3 @@ export function takeOverResponse(
   res.hijack();
   return res.raw;
 }
-
-/** The Node response under Fastify's reply, or the response itself where it is Node's already. */
-export function rawResponseOf(res: ServerResponse | { raw: ServerResponse }): ServerResponse {
-  return 'raw' in res ? res.raw : res;
-}
