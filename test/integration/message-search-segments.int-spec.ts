@@ -4,8 +4,8 @@ import {
   SEARCH_SEGMENT_SIZE,
 } from '../../src/repositories/message-search.repository';
 import { historyQuery, HistoryFilter, MessagesRepository } from '../../src/repositories/messages.repository';
-import { searchPatterns } from '../../src/repositories/sql.predicates';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import { referenceSearchPage } from '../support/search-reference.helpers';
 
 /** A deterministic generator (mulberry32), so that a failure can be replayed. */
 function random(seed: number): () => number {
@@ -45,20 +45,7 @@ describe('message search by segments (integration)', () => {
   });
   afterAll(() => m.drop());
 
-  async function reference(filter: HistoryFilter): Promise<number[]> {
-    const params: unknown[] = [chatId, ...searchPatterns(filter.query)];
-    const words = params.slice(1).map((_, i) => `content ILIKE $${i + 2}`);
-    const bounds = [
-      ...(filter.before === undefined ? [] : [`seq < ${filter.before}`]),
-      ...(filter.after === undefined ? [] : [`seq > ${filter.after}`]),
-    ];
-    const rows: { seq: number }[] = await m.db.query(
-      `SELECT seq FROM messages WHERE chat_id = $1 AND deleted_at IS NULL AND ${[...words, ...bounds].join(' AND ')}
-        ORDER BY seq ${filter.sort === 'asc' ? 'ASC' : 'DESC'} LIMIT ${filter.limit + 1}`,
-      params,
-    );
-    return rows.map((row) => row.seq);
-  }
+  const reference = (filter: HistoryFilter): Promise<number[]> => referenceSearchPage(m.db, chatId, filter);
 
   async function page(filter: HistoryFilter): Promise<number[]> {
     const { sql, params } = historyQuery(chatId, viewerId, filter);

@@ -1,8 +1,8 @@
 import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
 import { historyQuery, HistoryFilter } from '../../src/repositories/messages.repository';
-import { searchPatterns } from '../../src/repositories/sql.predicates';
 import { buffersOf, explainAnalyze, nodesOf } from '../support/query-plan.helpers';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import { referenceSearchPage } from '../support/search-reference.helpers';
 
 /**
  * The two-step search of historyQuery (docs/perf-messages-write.md) on a chat of 100,000 messages,
@@ -52,21 +52,7 @@ describe('message search on 100,000 messages (integration)', () => {
     return { buffers: buffersOf(plan), indexes };
   }
 
-  /** The page as one filtered walk of the whole range finds it: what the search must return. */
-  async function reference(filter: HistoryFilter): Promise<number[]> {
-    const params: unknown[] = [chatId, ...searchPatterns(filter.query)];
-    const words = params.slice(1).map((_, i) => `content ILIKE $${i + 2}`);
-    const bounds = [
-      ...(filter.before === undefined ? [] : [`seq < ${filter.before}`]),
-      ...(filter.after === undefined ? [] : [`seq > ${filter.after}`]),
-    ];
-    const rows: { seq: number }[] = await m.db.query(
-      `SELECT seq FROM messages WHERE chat_id = $1 AND deleted_at IS NULL AND ${[...words, ...bounds].join(' AND ')}
-        ORDER BY seq ${filter.sort === 'asc' ? 'ASC' : 'DESC'} LIMIT ${filter.limit + 1}`,
-      params,
-    );
-    return rows.map((row) => row.seq);
-  }
+  const reference = (filter: HistoryFilter): Promise<number[]> => referenceSearchPage(m.db, chatId, filter);
 
   it('finds a rare word through the trigram index after a short walk, reading few buffers', async () => {
     const { buffers, indexes } = await explain({ limit: 50, query: 'переноска' });
