@@ -5,6 +5,7 @@ import { MessagesWriteCost1764900000000 } from './1764900000000-MessagesWriteCos
 import { SendBatchFunction1764950000000 } from './1764950000000-SendBatchFunction';
 import { MessageSearchSegments1765000000000 } from './1765000000000-MessageSearchSegments';
 import { Attachments1765100000000 } from './1765100000000-Attachments';
+import { MessageAttachments1765200000000 } from './1765200000000-MessageAttachments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SendBatchFunction1764950000000,
   MessageSearchSegments1765000000000,
   Attachments1765100000000,
+  MessageAttachments1765200000000,
 ];

@@ -55,6 +55,7 @@ describe('migrations (e2e)', () => {
       'SendBatchFunction1764950000000',
       'MessageSearchSegments1765000000000',
       'Attachments1765100000000',
+      'MessageAttachments1765200000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -9,6 +9,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
+import { Message } from './message.entity';
 import { User } from './user.entity';
 
 export type AttachmentKind = 'image' | 'voice' | 'file';
@@ -26,6 +27,12 @@ export type AttachmentKind = 'image' | 'voice' | 'file';
 @Check('attachments_waveform_check', `waveform IS NULL OR kind = 'voice'`)
 @Index('attachments_uploader_live_idx', ['uploaderId'], { where: 'deleted_at IS NULL' })
 @Index('attachments_unattached_idx', ['createdAt'], { where: 'attached_at IS NULL' })
+@Check(
+  'attachments_position_check',
+  '(message_id IS NULL) = (position IS NULL) AND (position IS NULL OR position BETWEEN 1 AND 10)',
+)
+// A message's attachments in order, for the reads that fold them in and for the access rule.
+@Index('attachments_message_idx', ['messageId', 'position'], { where: 'message_id IS NOT NULL' })
 export class Attachment {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
@@ -84,4 +91,15 @@ export class Attachment {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+
+  /** The message that took it (once), and its place among that message's attachments, 1–10. */
+  @Column({ name: 'message_id', type: 'integer', nullable: true })
+  messageId!: number | null;
+
+  @ManyToOne(() => Message, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'message_id', foreignKeyConstraintName: 'attachments_message_id_fkey' })
+  message?: Message;
+
+  @Column({ type: 'smallint', nullable: true })
+  position!: number | null;
 }

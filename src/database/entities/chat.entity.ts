@@ -3,6 +3,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  ForeignKey,
   Index,
   JoinColumn,
   ManyToOne,
@@ -56,4 +57,9 @@ export class Chat {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+  /** The chat's avatar: an image attachment (marked attached); NULL when none. */
+  @Column({ name: 'avatar_id', type: 'integer', nullable: true })
+  // By name, not a relation: the attachments entity already points at this one.
+  @ForeignKey('Attachment', { name: 'chats_avatar_id_fkey', onDelete: 'SET NULL' })
+  avatarId!: number | null;
 }

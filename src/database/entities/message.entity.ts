@@ -17,7 +17,11 @@ import { User } from './user.entity';
 @Unique('messages_chat_seq_key', ['chatId', 'seq'])
 @Unique('messages_client_message_id_key', ['chatId', 'senderId', 'clientMessageId'])
 @Check('messages_seq_check', 'seq >= 1')
-@Check('messages_content_check', 'char_length(content) BETWEEN 1 AND 4000')
+@Check(
+  'messages_content_length_check',
+  'char_length(content) <= 4000 AND (char_length(content) >= 1 OR attachment_count IS NOT NULL)',
+)
+@Check('messages_attachment_count_check', 'attachment_count BETWEEN 1 AND 10')
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
 // Unread counts subtract the (few) deleted messages past the reader's cursor.
 @Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
@@ -62,4 +66,8 @@ export class Message {
 
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
+
+  /** How many attachments the message has, 1–10; NULL (no byte in the row) when none. */
+  @Column({ name: 'attachment_count', type: 'smallint', nullable: true })
+  attachmentCount!: number | null;
 }

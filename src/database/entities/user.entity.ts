@@ -1,4 +1,13 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
 
 @Entity({ name: 'users' })
 @Unique('users_username_key', ['username'])
@@ -23,4 +32,9 @@ export class User {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+  /** The user's avatar: an image attachment (marked attached); NULL when none. */
+  @Column({ name: 'avatar_id', type: 'integer', nullable: true })
+  // By name, not a relation: the attachments entity already points at this one.
+  @ForeignKey('Attachment', { name: 'users_avatar_id_fkey', onDelete: 'SET NULL' })
+  avatarId!: number | null;
 }
