@@ -6,14 +6,18 @@ import { DataSource, EntityManager } from 'typeorm';
  * The search index of messages (issue 12, docs/perf-messages-write.md): instead of a trigram GIN
  * entry for every trigram of every message (about 1.5 kB of WAL per message sent, half of all),
  * message_search_segments holds one row per SEARCH_SEGMENT_SIZE consecutive seqs of a chat (a
- * "block": seqs first_seq..last_seq, aligned, the lower-cased contents of its live messages joined
- * by newlines), and its trigram GIN indexes those, each distinct trigram once per block.
+ * "block": seqs first_seq..last_seq, aligned), and its trigram GIN indexes those, each distinct
+ * trigram once per block. A block's text has one line per seq, in order: line n is seq
+ * first_seq + n - 1, the message's content lower-cased with its own line breaks made spaces, or
+ * empty for a message deleted when the block was built (BLOCK_LINE_SQL). So the messages of a
+ * candidate block that may match are found in its text (blockMatchSeqsSql), and only those are
+ * read from messages, not the block's 64.
  *
  * A segment row is only a candidate filter, never the answer: a message whose content contains a
  * word (ILIKE, which for UTF-8 is `lower(content) LIKE lower(pattern)`) has its lower-cased
- * content, hence the word, in the row of its block; a word never spans two messages (words have
- * no whitespace, the separator is a newline). The search then filters the messages of the
- * candidate blocks by their current content, as before.
+ * content, hence the word, in its line; a word never spans two lines (words have no whitespace,
+ * and a line break inside a message became a space, which keeps every word whole). The search
+ * then filters those messages by their current content.
  *
  * Rows are of two kinds:
  * - blocks, first_seq < last_seq, written by buildSegments after the sends that complete them
@@ -27,6 +31,9 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 export const SEARCH_SEGMENT_SIZE = 64;
 
+/** A block's line for message `m` (see above): an aggregate of these over the block's seqs, in order. */
+export const BLOCK_LINE_SQL = `CASE WHEN m.deleted_at IS NULL THEN replace(lower(m.content), E'\\n', ' ') ELSE '' END`;
+
 /**
  * Builds every complete block of chat $1 not built yet (one statement, so a chat's blocks stay
  * contiguous from seq 1): from the chat's highest built block to the last multiple of
@@ -38,9 +45,8 @@ export const BUILD_SEGMENTS_SQL = `
   WITH built AS (
   INSERT INTO message_search_segments AS s (chat_id, first_seq, last_seq, content)
   SELECT $1, b.first_seq, b.first_seq + ${SEARCH_SEGMENT_SIZE - 1},
-         coalesce((SELECT string_agg(lower(m.content), E'\\n' ORDER BY m.seq) FROM messages m
-                    WHERE m.chat_id = $1 AND m.seq BETWEEN b.first_seq AND b.first_seq + ${SEARCH_SEGMENT_SIZE - 1}
-                      AND m.deleted_at IS NULL), '')
+         (SELECT string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq) FROM messages m
+           WHERE m.chat_id = $1 AND m.seq BETWEEN b.first_seq AND b.first_seq + ${SEARCH_SEGMENT_SIZE - 1})
     FROM generate_series(
            coalesce((SELECT s.last_seq FROM message_search_segments s
                       WHERE s.chat_id = $1 AND s.first_seq < s.last_seq ORDER BY s.first_seq DESC LIMIT 1), 0) + 1,
@@ -59,7 +65,7 @@ export const BUILD_ALL_SEGMENTS_SQL = `
   INSERT INTO message_search_segments (chat_id, first_seq, last_seq, content)
   SELECT m.chat_id, (m.seq - 1) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + 1 AS first_seq,
          (m.seq - 1) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + ${SEARCH_SEGMENT_SIZE},
-         coalesce(string_agg(lower(m.content), E'\\n' ORDER BY m.seq) FILTER (WHERE m.deleted_at IS NULL), '')
+         string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq)
     FROM messages m
     JOIN (SELECT chat_id, max(seq) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} AS covered
             FROM messages GROUP BY chat_id) c ON c.chat_id = m.chat_id AND m.seq <= c.covered
@@ -97,9 +103,9 @@ export interface SeqBound {
  * - `segments`: the seq ranges of the chat's segment rows (blocks up to covered, edit rows) whose
  *   content has every word, by the trigram index for words of 3 characters or more; materialized,
  *   so that the search starts from them and reads only their messages;
- * - `ranges`: the same without the edit rows inside a candidate block (that block covers their
- *   message): disjoint ranges, so that walking them in page order yields the messages in page
- *   order, and the walk stops at the page's last row.
+ * - `ranges`: the same without the edit rows inside a candidate block (that block takes them in,
+ *   see blockMatchSeqsSql): disjoint ranges, so that walking them in page order yields the
+ *   messages in page order, and the walk stops at the page's last row.
  */
 export function segmentCtes(chat: string, more: string, patterns: string[], bounds: SeqBound[]): string {
   const where = [
@@ -114,13 +120,31 @@ export function segmentCtes(chat: string, more: string, patterns: string[], boun
                           WHERE s.chat_id = ${chat} AND s.first_seq < s.last_seq
                           ORDER BY s.first_seq DESC LIMIT 1), 0) AS seq
       ), segments AS MATERIALIZED (
-        SELECT s.first_seq, s.last_seq FROM message_search_segments s WHERE ${where.join(' AND ')}
+        SELECT s.first_seq, s.last_seq, s.content FROM message_search_segments s WHERE ${where.join(' AND ')}
       ), ranges AS (
         SELECT * FROM segments s
          WHERE s.first_seq < s.last_seq
             OR NOT EXISTS (SELECT FROM segments b WHERE b.first_seq < b.last_seq
                                                     AND s.first_seq BETWEEN b.first_seq AND b.last_seq)
       )`;
+}
+
+/**
+ * The seqs of range `s` (a row of segmentCtes' `ranges`) whose messages may contain every word
+ * (the patterns, `$n`), in no order: for a block, the seqs of its lines that contain them, and
+ * those of the edit rows inside it that do (the block's line holds the content it was built
+ * with, the edit row the newer one); for an edit row, its seq. A candidate, filtered by the
+ * message's current content like any other.
+ */
+export function blockMatchSeqsSql(s: string, patterns: string[]): string {
+  const lineHasWords = patterns.map((pattern) => `l.line LIKE lower(${pattern})`);
+  return `(SELECT ${s}.first_seq + l.n::int - 1 AS seq
+             FROM string_to_table(CASE WHEN ${s}.first_seq < ${s}.last_seq THEN ${s}.content END, E'\\n')
+                  WITH ORDINALITY AS l(line, n)
+            WHERE ${lineHasWords.join(' AND ')}
+           UNION
+           SELECT e.first_seq FROM segments e
+            WHERE e.first_seq = e.last_seq AND e.first_seq BETWEEN ${s}.first_seq AND ${s}.last_seq)`;
 }
 
 /** message_search_segments: the blocks' builder (the search and the edits are in messages'). */

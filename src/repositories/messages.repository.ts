@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { recordEditSql, SeqBound, segmentCtes } from './message-search.repository';
+import { blockMatchSeqsSql, recordEditSql, SeqBound, segmentCtes } from './message-search.repository';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -114,9 +114,8 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
          WHERE ${[more, ...rest, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')}
         UNION ALL
         (SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s CROSS JOIN LATERAL (
-           SELECT ${MESSAGE_COLUMNS} FROM messages m
-            WHERE m.seq BETWEEN s.first_seq AND s.last_seq AND m.seq <= (SELECT seq FROM covered)
-              AND ${rest.join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m
+           SELECT ${MESSAGE_COLUMNS} FROM ${blockMatchSeqsSql('s', patterns)} c JOIN messages m ON m.seq = c.seq
+            WHERE m.seq <= (SELECT seq FROM covered) AND ${rest.join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m
           WHERE ${more} LIMIT ${limit})
       )
       SELECT * FROM (SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,

@@ -60,9 +60,9 @@ describe('message search by segments (integration)', () => {
     const text = (): string =>
       Array.from({ length: 1 + Math.floor(next() * 5) }, () =>
         Array.from({ length: 1 + Math.floor(next() * 6) }, () => pick(letters)).join(''),
-      ).join(' ');
+      ).join(next() < 0.2 ? '\n' : ' ');
     let sent = 0;
-    // 1,300 messages (20 blocks and a tail of 20), sent in batches; blocks built now and then,
+    // 1,300 messages (20 blocks and a tail of 20; some of several lines), sent in batches; blocks built now and then,
     // edits and deletes in between, so that some edits precede their block's build and some follow.
     while (sent < 1300) {
       const batch = Array.from({ length: 50 }, () => ({
