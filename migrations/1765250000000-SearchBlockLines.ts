@@ -7,6 +7,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * reads only those, not the block's 64 (docs/perf-messages-write.md, "Where the rare word's time
  * goes"). The blocks are rebuilt in the new form (edit rows stay as they are: one message each);
  * down() rebuilds them in the old one (the live contents joined by newlines).
+ *
+ * A search now reads the newest blocks of the range in order (its window) instead of the newest
+ * messages, and each block's edit rows with it: message_search_segments_chat_edits_idx finds the
+ * edit rows of a block's seqs (few: one per edited message).
  */
 const SEGMENT = 64;
 
@@ -32,9 +36,13 @@ export class SearchBlockLines1765250000000 implements MigrationInterface {
         '',
       ),
     );
+    await db.query(
+      `CREATE INDEX message_search_segments_chat_edits_idx ON message_search_segments (chat_id, first_seq) WHERE first_seq = last_seq`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP INDEX message_search_segments_chat_edits_idx`);
     await db.query(`DELETE FROM message_search_segments WHERE first_seq < last_seq`);
     await db.query(rebuildBlocks('lower(m.content)', ' FILTER (WHERE m.deleted_at IS NULL)'));
   }

@@ -95,14 +95,30 @@ export interface SeqBound {
   value: string;
 }
 
+/** `covered`: the highest seq chat `chat`'s blocks cover (0 for none), an index-only scan. */
+export function coveredCte(chat: string): string {
+  return `covered AS MATERIALIZED (
+        SELECT coalesce((SELECT s.last_seq FROM message_search_segments s
+                          WHERE s.chat_id = ${chat} AND s.first_seq < s.last_seq
+                          ORDER BY s.first_seq DESC LIMIT 1), 0) AS seq
+      )`;
+}
+
+/** Bounds on seq as conditions on segment row `s`: those of its rows that overlap the range. */
+export function segmentBounds(s: string, bounds: SeqBound[]): string[] {
+  return bounds.map(({ op, value }) =>
+    op === '<' ? `${s}.first_seq < ${value}` : `${s}.last_seq > ${value}`,
+  );
+}
+
 /**
- * The CTEs of historyQuery's step beyond the newest rows for chat `chat` (SQL), run only when
- * `more` (SQL) holds, with the words as their ILIKE pattern parameters (`$n`) and the bounds on
- * seq (applied to the segment rows, so that only overlapping ones are read):
- * - `covered`: the highest seq the chat's blocks cover (0 for none);
- * - `segments`: the seq ranges of the chat's segment rows (blocks up to covered, edit rows) whose
- *   content has every word, by the trigram index for words of 3 characters or more; materialized,
- *   so that the search starts from them and reads only their messages;
+ * The CTEs of historyQuery's step beyond its window, for chat `chat` (SQL), run only when `more`
+ * (SQL) holds, with the words as their ILIKE pattern parameters (`$n`) and the bounds on seq
+ * (applied to the segment rows, so that only overlapping ones are read); `covered` (coveredCte)
+ * comes before them:
+ * - `segments`: the chat's segment rows (blocks up to covered, edit rows) whose content has every
+ *   word, by the trigram index for words of 3 characters or more; materialized, so that the
+ *   search starts from them and reads only their messages;
  * - `ranges`: the same without the edit rows inside a candidate block (that block takes them in,
  *   see blockMatchSeqsSql): disjoint ranges, so that walking them in page order yields the
  *   messages in page order, and the walk stops at the page's last row.
@@ -112,14 +128,10 @@ export function segmentCtes(chat: string, more: string, patterns: string[], boun
     more,
     `s.chat_id = ${chat}`,
     ...patterns.map((pattern) => `s.content LIKE lower(${pattern})`),
-    ...bounds.map(({ op, value }) => (op === '<' ? `s.first_seq < ${value}` : `s.last_seq > ${value}`)),
+    ...segmentBounds('s', bounds),
     's.first_seq <= (SELECT seq FROM covered)',
   ];
-  return `covered AS MATERIALIZED (
-        SELECT coalesce((SELECT s.last_seq FROM message_search_segments s
-                          WHERE s.chat_id = ${chat} AND s.first_seq < s.last_seq
-                          ORDER BY s.first_seq DESC LIMIT 1), 0) AS seq
-      ), segments AS MATERIALIZED (
+  return `segments AS MATERIALIZED (
         SELECT s.first_seq, s.last_seq, s.content FROM message_search_segments s WHERE ${where.join(' AND ')}
       ), ranges AS (
         SELECT * FROM segments s
@@ -130,21 +142,25 @@ export function segmentCtes(chat: string, more: string, patterns: string[], boun
 }
 
 /**
- * The seqs of range `s` (a row of segmentCtes' `ranges`) whose messages may contain every word
- * (the patterns, `$n`), in no order: for a block, the seqs of its lines that contain them, and
- * those of the edit rows inside it that do (the block's line holds the content it was built
- * with, the edit row the newer one); for an edit row, its seq. A candidate, filtered by the
- * message's current content like any other.
+ * The seqs of segment row `s` (first_seq, last_seq, content) of chat `chat` (SQL) whose messages
+ * may contain every word (the patterns, `$n`), in no order: for a block, the seqs of its lines
+ * that contain them (unless `checked`, only when the block's text does: one LIKE on the whole
+ * text first, since most blocks a window reads have no match), and those of the edit rows inside it that do (the block's line
+ * holds the content it was built with, the edit row the newer one; message_search_segments_chat_edits_idx);
+ * for an edit row, its seq. A candidate, filtered by the message's current content like any other.
  */
-export function blockMatchSeqsSql(s: string, patterns: string[]): string {
-  const lineHasWords = patterns.map((pattern) => `l.line LIKE lower(${pattern})`);
+export function blockMatchSeqsSql(chat: string, s: string, patterns: string[], checked: boolean): string {
+  const has = (text: string): string =>
+    patterns.map((pattern) => `${text} LIKE lower(${pattern})`).join(' AND ');
+  const block = [`${s}.first_seq < ${s}.last_seq`, ...(checked ? [] : [has(`${s}.content`)])];
   return `(SELECT ${s}.first_seq + l.n::int - 1 AS seq
-             FROM string_to_table(CASE WHEN ${s}.first_seq < ${s}.last_seq THEN ${s}.content END, E'\\n')
-                  WITH ORDINALITY AS l(line, n)
-            WHERE ${lineHasWords.join(' AND ')}
+             FROM string_to_table(CASE WHEN ${block.join(' AND ')}
+                                       THEN ${s}.content END, chr(10)) WITH ORDINALITY AS l(line, n)
+            WHERE ${has('l.line')}
            UNION
-           SELECT e.first_seq FROM segments e
-            WHERE e.first_seq = e.last_seq AND e.first_seq BETWEEN ${s}.first_seq AND ${s}.last_seq)`;
+           SELECT e.first_seq FROM message_search_segments e
+            WHERE e.chat_id = ${chat} AND e.first_seq = e.last_seq AND e.first_seq BETWEEN ${s}.first_seq AND ${s}.last_seq
+              AND ${has('e.content')})`;
 }
 
 /** message_search_segments: the blocks' builder (the search and the edits are in messages'). */

@@ -33,6 +33,7 @@ describe('historyQuery', () => {
     );
     expect(sql).toMatch(/ORDER BY m\.seq ASC LIMIT \$9$/);
     expect(sql).not.toMatch(/DROP|'/);
-    expect(params).toEqual([5, 7, 90, 10, '%кот%', '%50\\%%', "%';%", '%DROP%', 21]);
+    // The page's size (limit + 1), then the window's blocks: ⌈40 × 21 / 64⌉.
+    expect(params).toEqual([5, 7, 90, 10, '%кот%', '%50\\%%', "%';%", '%DROP%', 21, 14]);
   });
 });

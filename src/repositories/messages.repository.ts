@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { blockMatchSeqsSql, recordEditSql, SeqBound, segmentCtes } from './message-search.repository';
+import {
+  blockMatchSeqsSql,
+  coveredCte,
+  recordEditSql,
+  SEARCH_SEGMENT_SIZE,
+  SeqBound,
+  segmentBounds,
+  segmentCtes,
+} from './message-search.repository';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -52,9 +60,10 @@ export interface SentRow extends MessageRow {
 }
 
 /**
- * How many live rows of the range a search reads in order before it turns to the trigram index,
- * per row of the page (limit + 1): 40 × 51 = 2,040 for a default page, a backward walk of about
- * 2 ms. A word that does not fill the page in them matches fewer than 1 row in 40.
+ * How many messages' worth of search blocks (SEARCH_SEGMENT_SIZE each) a search reads in page
+ * order before it turns to the trigram index, per row of the page (limit + 1): 40 × 51 = 2,040
+ * messages, 32 blocks, for a default page. A word that does not fill the page in them matches
+ * fewer than 1 message in 40.
  */
 export const SEARCH_WINDOW_PER_ROW = 40;
 
@@ -63,24 +72,25 @@ export const SEARCH_WINDOW_PER_ROW = 40;
  * none unless `viewerId` is an active member of the live chat (checked once, in the same statement).
  * Without words it walks messages_chat_seq_key (deleted rows filtered out).
  *
- * With words, no single plan serves every word (docs/perf-messages-write.md): walking the seq index
- * and filtering is fast for a common or short word and reads the whole chat for a rare one, the
- * trigram index the reverse. So the search is done in two steps, in one statement:
- * - `recent`: the first SEARCH_WINDOW_PER_ROW × (limit + 1) live rows of the range in page order,
- *   by the seq index; `found`: those containing the words;
- * - `rest`: only when `found` does not fill the page and `recent` did not exhaust the range (its
- *   one-time filters; otherwise it is never run), the matches beyond the window's last seq, from
- *   two disjoint sources: the messages past `covered` (the tail no search block covers yet, a
- *   block's worth at most in steady state) read directly by the seq index, and those up to
- *   `covered` in the seq ranges of `segments`, the rows of message_search_segments whose text has
- *   every word (MessageSearchRepository: its trigram index, for words of 3 characters or more;
- *   the chat's rows, 1/64 of its messages, otherwise). Every candidate is filtered by its own
- *   current content. The candidate ranges are disjoint and walked in page order, each one's
- *   messages in page order (a nested loop: the lateral subquery is kept as one by OFFSET 0, so
- *   the walk starts from the segments, never from the messages), and the walk stops at limit + 1
- *   matches: a word in many blocks reads only the first few.
- * Every row of the range is in `recent` or past its last seq, so the page is the same as one
- * filtered walk's: newest (or oldest) matches first, limit + 1 of them.
+ * With words, no single plan serves every word (docs/perf-messages-write.md): walking the chat in
+ * order and filtering is fast for a common or short word and reads the whole chat for a rare one,
+ * the trigram index the reverse. The search reads three disjoint parts of the range, in one
+ * statement, each one's matches in page order up to the page's size:
+ * - `tail`: the messages past `covered` (those no search block covers yet, a block's worth at
+ *   most in steady state), by the seq index, filtered directly;
+ * - `found`: the window, the first searchWindowBlocks blocks of the range in page order (by the
+ *   chat's blocks index, no trigram index), each one's candidates (blockMatchSeqsSql: the lines of
+ *   its text that contain the words, the matching edit rows inside it) read from messages;
+ * - `rest`: only when the window is full (`edge`, its last block, exists) and `found` does not
+ *   fill the page (its one-time filters; otherwise it is never run), the matches beyond the
+ *   window: the seq ranges of `segments`, the rows of message_search_segments past the edge whose
+ *   text has every word (MessageSearchRepository: by the trigram index for words of 3 characters
+ *   or more; the chat's rows, 1/64 of its messages, otherwise), walked in page order, each one's
+ *   candidates likewise, a nested loop (the lateral subquery is kept as one by OFFSET 0, so the
+ *   walk starts from the segments, never from the messages) that stops at limit + 1 matches.
+ * Every candidate is filtered by its own current content. In page order the parts come tail,
+ * window, rest (newest first) or window, rest, tail (oldest first), so the first limit + 1 rows
+ * of their union are the page one filtered walk of the range would give.
  */
 export function historyQuery(chatId: number, viewerId: number, filter: HistoryFilter): SqlQuery {
   const params: unknown[] = [chatId, viewerId];
@@ -98,29 +108,40 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   if (words.length === 0) {
     return { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${range.join(' AND ')} ${page}`, params };
   }
-  const window = `${SEARCH_WINDOW_PER_ROW} * ${limit}`;
-  const walk = `FROM messages m WHERE ${range.join(' AND ')} ORDER BY m.seq ${order}`;
-  const beyond: SeqBound = { op: order === 'DESC' ? '<' : '>', value: '(SELECT seq FROM edge)' };
+  const windowBlocks = param(searchWindowBlocks(filter.limit));
+  const blocks = `FROM message_search_segments s
+         WHERE ${[`s.chat_id = $1`, 's.first_seq < s.last_seq', ...segmentBounds('s', bounds)].join(' AND ')}
+         ORDER BY s.first_seq ${order}`;
+  const beyond: SeqBound =
+    order === 'DESC'
+      ? { op: '<', value: '(SELECT first_seq FROM edge)' }
+      : { op: '>', value: '(SELECT last_seq FROM edge)' };
   const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
-  const rest = [...range, ...words, `m.seq ${beyond.op} ${beyond.value}`];
+  // The candidates of segment row `s` (`checked`: its text is known to have the words).
+  const candidates = (checked: boolean): string => `CROSS JOIN LATERAL (
+           SELECT ${MESSAGE_COLUMNS} FROM ${blockMatchSeqsSql('$1', 's', patterns, checked)} c JOIN messages m ON m.seq = c.seq
+            WHERE ${[...range, ...words].join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m`;
   return {
-    sql: `WITH found AS MATERIALIZED (
-        SELECT * FROM (SELECT ${MESSAGE_COLUMNS} ${walk} LIMIT ${window}) m
-         WHERE ${words.join(' AND ')} ORDER BY m.seq ${order} LIMIT ${limit}
-      ), edge AS MATERIALIZED (
-        SELECT m.seq ${walk} OFFSET ${window} - 1 LIMIT 1
-      ), ${segmentCtes('$1', more, patterns, [...bounds, beyond])}, rest AS MATERIALIZED (
+    sql: `WITH ${coveredCte('$1')}, tail AS MATERIALIZED (
         SELECT ${MESSAGE_COLUMNS} FROM messages m
-         WHERE ${[more, ...rest, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')}
-        UNION ALL
-        (SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s CROSS JOIN LATERAL (
-           SELECT ${MESSAGE_COLUMNS} FROM ${blockMatchSeqsSql('s', patterns)} c JOIN messages m ON m.seq = c.seq
-            WHERE m.seq <= (SELECT seq FROM covered) AND ${rest.join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m
-          WHERE ${more} LIMIT ${limit})
+         WHERE ${[...range, ...words, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')} ${page}
+      ), found AS MATERIALIZED (
+        SELECT m.* FROM (SELECT s.first_seq, s.last_seq, s.content ${blocks} LIMIT ${windowBlocks}) s
+        ${candidates(false)} LIMIT ${limit}
+      ), edge AS MATERIALIZED (
+        SELECT s.first_seq, s.last_seq ${blocks} OFFSET ${windowBlocks} - 1 LIMIT 1
+      ), ${segmentCtes('$1', more, patterns, [...bounds, beyond])}, rest AS MATERIALIZED (
+        SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s ${candidates(true)}
+         WHERE ${more} LIMIT ${limit}
       )
-      SELECT * FROM (SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
+      SELECT * FROM (SELECT * FROM tail UNION ALL SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
   };
+}
+
+/** How many blocks the search's window reads for a page of `limit` (SEARCH_WINDOW_PER_ROW). */
+export function searchWindowBlocks(limit: number): number {
+  return Math.ceil((SEARCH_WINDOW_PER_ROW * (limit + 1)) / SEARCH_SEGMENT_SIZE);
 }
 
 /**

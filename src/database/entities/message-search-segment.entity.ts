@@ -17,6 +17,8 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('message_search_segments_chat_blocks_idx', ['chatId', 'firstSeq', 'lastSeq'], {
   where: 'first_seq < last_seq',
 })
+// The edit rows of a block's seqs, read with the block by a search's window.
+@Index('message_search_segments_chat_edits_idx', ['chatId', 'firstSeq'], { where: 'first_seq = last_seq' })
 export class MessageSearchSegment {
   // The primary key leads with first_seq for the same reason (a row is unique by its range in
   // its chat; ON CONFLICT needs the three columns, in any order).
