@@ -6,6 +6,7 @@ import { SendBatchFunction1764950000000 } from './1764950000000-SendBatchFunctio
 import { MessageSearchSegments1765000000000 } from './1765000000000-MessageSearchSegments';
 import { Attachments1765100000000 } from './1765100000000-Attachments';
 import { MessageAttachments1765200000000 } from './1765200000000-MessageAttachments';
+import { AvatarIndexes1765250000000 } from './1765250000000-AvatarIndexes';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   MessageSearchSegments1765000000000,
   Attachments1765100000000,
   MessageAttachments1765200000000,
+  AvatarIndexes1765250000000,
 ];

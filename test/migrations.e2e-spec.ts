@@ -56,6 +56,7 @@ describe('migrations (e2e)', () => {
       'MessageSearchSegments1765000000000',
       'Attachments1765100000000',
       'MessageAttachments1765200000000',
+      'AvatarIndexes1765250000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 
