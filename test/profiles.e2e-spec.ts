@@ -11,7 +11,7 @@ import {
 import { createChat, removeMember } from './support/chats.helpers';
 import { expectErrorShape } from './support/errors.helpers';
 import { oggOpus, pdf, png } from './support/media.fixtures';
-import { API, MANY_REQUESTS } from './support/messages.helpers';
+import { API, MANY_REQUESTS, postMessage } from './support/messages.helpers';
 import { closeSockets, connectAs, EventLog, waitForEvent } from './support/sockets.helpers';
 import { registerUser, TestUser } from './support/users.helpers';
 
@@ -186,12 +186,7 @@ describe('profiles: PATCH /users/me, avatar_url on User and Member (e2e)', () =>
     const two = await createChat(t, boris, [anna], { chat_type: 'seeker', title: 'two' });
     await removeMember(t, one.id, anna, dave);
     await patchMe(anna, { display_name: 'Anna Before' }).expect(200);
-    await t
-      .http()
-      .post(`${API}/chats/${one.id}/messages`)
-      .set(anna.auth)
-      .send({ content: 'before' })
-      .expect(201);
+    await postMessage(t, anna, one.id, { content: 'before' }).expect(201);
     const [borisSocket, carolSocket, daveSocket] = await Promise.all(
       [boris, carol, dave].map((u) => connectAs(t, u)),
     );
