@@ -19,8 +19,8 @@ const boundaries = require('eslint-plugin-boundaries');
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   chats
  *   messages
+ *   users          profiles: a change of one reaches the user's chats as member:updated
  *   members
- *   users
  *   attachments    uploads, their storage and signed URLs (messages, chats and users use it)
  *   auth
  *   events         the domain event bus: imports no domain folder
@@ -40,8 +40,8 @@ const FOLDER_DAG = [
   'realtime',
   'chats',
   'messages',
-  'members',
   'users',
+  'members',
   'attachments',
   'auth',
   'events',

@@ -7,6 +7,7 @@ import { MessageSearchSegments1765000000000 } from './1765000000000-MessageSearc
 import { Attachments1765100000000 } from './1765100000000-Attachments';
 import { MessageAttachments1765200000000 } from './1765200000000-MessageAttachments';
 import { SearchBlockLines1765250000000 } from './1765250000000-SearchBlockLines';
+import { AvatarIndexes1765260000000 } from './1765260000000-AvatarIndexes';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Attachments1765100000000,
   MessageAttachments1765200000000,
   SearchBlockLines1765250000000,
+  AvatarIndexes1765260000000,
 ];

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AttachmentsModule } from './attachments/attachments.module';
+import { AvatarsModule } from './attachments/avatars.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
@@ -44,6 +45,7 @@ export class AppModule {
         RepositoriesModule,
         AuthModule,
         AttachmentsModule,
+        AvatarsModule,
         UsersModule,
         ChatsModule,
         MembersModule,

@@ -15,7 +15,12 @@ describe('auth and users (e2e)', () => {
         .send({ username: name, password: 'password123' })
         .expect(201);
       expect(res.body).toEqual({
-        user: { id: expect.any(Number), username: name.toLowerCase(), display_name: name.toLowerCase() },
+        user: {
+          id: expect.any(Number),
+          username: name.toLowerCase(),
+          display_name: name.toLowerCase(),
+          avatar_url: null,
+        },
         access_token: expect.any(String),
         refresh_token: expect.any(String),
         expires_in: 900,
@@ -87,6 +92,7 @@ describe('auth and users (e2e)', () => {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
+        avatar_url: null,
       });
       expect(res.body.access_token).toEqual(expect.any(String));
       expect(res.body.refresh_token).not.toBe(user.refresh_token);

@@ -128,7 +128,12 @@ describe('auth and users (e2e)', () => {
     it('GET /users/me answers the caller', async () => {
       const user = await registerUser(t, 'me', 'Мария');
       const res = await t.http().get(`${API}/users/me`).set(user.auth).expect(200);
-      expect(res.body).toEqual({ id: user.id, username: user.username, display_name: 'Мария' });
+      expect(res.body).toEqual({
+        id: user.id,
+        username: user.username,
+        display_name: 'Мария',
+        avatar_url: null,
+      });
     });
 
     it.each([

@@ -41,6 +41,7 @@ describe('chats (e2e)', () => {
         last_message: null,
         unread_count: 0,
         my_role: 'owner',
+        avatar_url: null,
       });
       expect(new Date(res.body.created_at).getFullYear()).toBeGreaterThan(2000);
     });

@@ -134,6 +134,7 @@ describe('hostile values in every field of every route and socket event (e2e)', 
         'POST /api/v1/chats title',
         'POST /api/v1/chats/{chat_id}/messages client_message_id',
         'POST /api/v1/chats/{chat_id}/messages content',
+        'PATCH /api/v1/users/me display_name',
       ]),
     );
   }, 300_000);

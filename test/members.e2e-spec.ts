@@ -40,6 +40,7 @@ describe('members (e2e)', () => {
             role: 'owner',
             joined_at: expect.any(String),
             last_read_seq: 0,
+            avatar_url: null,
           },
           expect.objectContaining({ user_id: admin.id, role: 'admin' }),
           expect.objectContaining({ user_id: member.id, role: 'member' }),

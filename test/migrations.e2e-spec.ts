@@ -57,6 +57,7 @@ describe('migrations (e2e)', () => {
       'Attachments1765100000000',
       'MessageAttachments1765200000000',
       'SearchBlockLines1765250000000',
+      'AvatarIndexes1765260000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

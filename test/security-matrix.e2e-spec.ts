@@ -105,6 +105,10 @@ const ROUTES: Record<string, RouteCase> = {
     body: (f, t) => freshRefreshToken(t, f.users.outsider),
   },
   'GET /api/v1/users/me': { expected: signedIn(200) },
+  'PATCH /api/v1/users/me': {
+    expected: signedIn(200),
+    body: () => ({ display_name: 'Renamed', avatar_id: null }),
+  },
   'GET /api/v1/users': { expected: signedIn(200) },
   'GET /api/v1/chats': { expected: signedIn(200) },
   'POST /api/v1/chats': { expected: signedIn(201), body: () => ({ member_ids: [], title: 'notes' }) },
@@ -112,7 +116,8 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /api/v1/chats/:chat_id': {
     expected: inChat(403, 200),
     params: chatId,
-    body: () => ({ title: 'renamed' }),
+    // avatar_id: setting one, with the caller's own upload, is in test/profiles.e2e-spec.ts.
+    body: () => ({ title: 'renamed', avatar_id: null }),
   },
   'DELETE /api/v1/chats/:chat_id': { expected: inChat(403, 204), params: chatId },
   'GET /api/v1/chats/:chat_id/members': { expected: inChat(200), params: chatId },

@@ -18,7 +18,7 @@ describe('auth and users (e2e)', () => {
         .set(me.auth)
         .expect(200);
       expect(res.body.items).toEqual([
-        { id: olga.id, username: olga.username, display_name: olga.display_name },
+        { id: olga.id, username: olga.username, display_name: olga.display_name, avatar_url: null },
       ]);
       const cyr = await t
         .http()

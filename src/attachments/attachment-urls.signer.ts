@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AvatarUrls } from '../auth/avatar-urls.signer';
 import { AppConfig } from '../config/app.config';
 
 export type AttachmentVariant = 'original' | 'thumbnail';
@@ -22,7 +23,7 @@ export interface SignedRequest {
  * They work without an Authorization header (for `<img src>`), for the TTL only.
  */
 @Injectable()
-export class AttachmentUrlSigner {
+export class AttachmentUrlSigner implements AvatarUrls {
   private readonly key: Buffer;
   private readonly ttlSeconds: number;
   private readonly base: string;
@@ -42,6 +43,11 @@ export class AttachmentUrlSigner {
     const expires = Math.floor(now / 1000) + this.ttlSeconds;
     const signature = this.mac(id, variant, expires).toString('base64url');
     return `${this.base}${CONTENT_PATH(id)}?variant=${variant}&expires=${expires}&signature=${signature}`;
+  }
+
+  /** An avatar is shown by its thumbnail (every avatar is an image, which has one). */
+  avatarUrl(avatarId: number | null, now = Date.now()): string | null {
+    return avatarId === null ? null : this.url(avatarId, 'thumbnail', now);
   }
 
   /**

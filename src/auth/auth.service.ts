@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain.errors';
 import { UserRow, UsersRepository } from '../repositories/users.repository';
+import { AvatarUrls } from './avatar-urls.signer';
 import { AuthResponseDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import { toUserDto } from './dto/user.dto';
 import { LoginThrottle } from './login-throttle.service';
@@ -21,6 +22,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly refreshTokens: RefreshTokenService,
     private readonly throttle: LoginThrottle,
+    private readonly avatars: AvatarUrls,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthResponseDto> {
@@ -65,7 +67,7 @@ export class AuthService {
 
   private async session(user: UserRow, refreshToken?: string): Promise<AuthResponseDto> {
     return {
-      user: toUserDto(user),
+      user: toUserDto(user, this.avatars.avatarUrl(user.avatarId ?? null)),
       access_token: this.tokens.signAccess({ id: user.id, username: user.username }),
       refresh_token: refreshToken ?? (await this.refreshTokens.issue(user.id)),
       expires_in: this.tokens.accessTtlSeconds,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AvatarUrls } from '../auth/avatar-urls.signer';
 import { ValidationFailed } from '../common/errors/domain.errors';
 import { MAX_ID } from '../common/http/parse-id.pipe';
 import { iso } from '../common/time.util';
@@ -26,7 +27,10 @@ function decodeCursor(cursor: string): ChatListPosition {
 /** Chats as their members see them: the chat list, one chat, and each member's view for sockets. */
 @Injectable()
 export class ChatViews {
-  constructor(private readonly chats: ChatsRepository) {}
+  constructor(
+    private readonly chats: ChatsRepository,
+    private readonly avatars: AvatarUrls,
+  ) {}
 
   /** A page of the user's chat list, newest activity first. */
   async page(
@@ -39,24 +43,31 @@ export class ChatViews {
       after: filter.cursor ? decodeCursor(filter.cursor) : undefined,
     });
     const page = rows.slice(0, filter.limit);
-    const items = page.map(toChatDto);
+    const items = page.map((row) => this.toDto(row));
     return { items, next_cursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
   /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */
   async one(chatId: number, userId: number, manager?: EntityManager): Promise<ChatDto | undefined> {
     const row = await this.chats.view(chatId, userId, manager);
-    return row && toChatDto(row);
+    return row && this.toDto(row);
   }
 
   /** The chat as each of its active members sees it, keyed by user id (for chat:created/updated). */
   async forAllMembers(chatId: number): Promise<Map<number, ChatDto>> {
     const rows = await this.chats.viewsOfAllMembers(chatId);
-    return new Map(rows.map((row) => [row.viewer_id, toChatDto(row)]));
+    const now = Date.now();
+    return new Map(rows.map((row) => [row.viewer_id, this.toDto(row, now)]));
+  }
+
+  /** The chat with fresh avatar URLs (its own and its members'). */
+  private toDto(row: ChatViewRow, now = Date.now()): ChatDto {
+    const avatarUrl = (avatarId: number | null) => this.avatars.avatarUrl(avatarId, now);
+    return toChatDto(row, avatarUrl);
   }
 }
 
-function toChatDto(row: ChatViewRow): ChatDto {
+function toChatDto(row: ChatViewRow, avatarUrl: (avatarId: number | null) => string | null): ChatDto {
   return {
     id: row.id,
     chat_type: row.chat_type,
@@ -64,9 +75,10 @@ function toChatDto(row: ChatViewRow): ChatDto {
     post_id: row.post_id,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
-    members: (row.members ?? []).map(toMemberDto),
+    members: (row.members ?? []).map((member) => toMemberDto(member, avatarUrl(member.avatar_id))),
     last_message: row.last_message ? toMessageDto(row.last_message) : null,
     unread_count: row.unread_count,
     my_role: row.my_role,
+    avatar_url: avatarUrl(row.avatar_id),
   };
 }

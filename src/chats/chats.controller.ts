@@ -56,15 +56,20 @@ export class ChatsController {
   }
 
   @Patch(':chat_id')
-  @ApiOperation({ summary: 'Rename a chat' })
+  @ApiOperation({
+    summary: "Change a chat's title or avatar (owner or admin)",
+    description:
+      "avatar_id: an image upload of the caller's not used anywhere yet (else 400 on avatar_id); the previous avatar is deleted. " +
+      'Members get chat:updated with the new avatar_url.',
+  })
   @ApiOkResponse({ type: ChatDto })
   @ApiErrors(400, 401, 403, 404)
-  rename(
+  update(
     @CurrentUser() user: AuthUser,
     @Param('chat_id', ParseIdPipe) chatId: number,
     @Body() body: UpdateChatDto,
   ): Promise<ChatDto> {
-    return this.chats.rename(user.id, chatId, body);
+    return this.chats.update(user.id, chatId, body);
   }
 
   @Delete(':chat_id')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AvatarAttachments } from '../attachments/avatar-attachments.service';
 import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
 import { DomainEventBus } from '../events/domain-events.bus';
@@ -25,6 +26,7 @@ export class ChatsService {
     private readonly users: UsersRepository,
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
+    private readonly avatars: AvatarAttachments,
   ) {}
 
   list(userId: number, query: ListChatsQuery): Promise<ChatPageDto> {
@@ -82,11 +84,22 @@ export class ChatsService {
     return view;
   }
 
-  async rename(userId: number, chatId: number, input: UpdateChatDto): Promise<ChatDto> {
+  /** Title and avatar, by the owner or an admin; an absent field stays as it is. */
+  async update(userId: number, chatId: number, input: UpdateChatDto): Promise<ChatDto> {
+    if (input.title === undefined && input.avatar_id === undefined) {
+      throw new ValidationFailed(
+        ['title', 'avatar_id'].map((field) => ({ field, message: 'give title, avatar_id or both' })),
+      );
+    }
     const view = await this.db.transaction(async (manager) => {
       await this.chats.lock(chatId, manager);
       await this.access.requireMember(chatId, userId, MANAGERS, manager);
-      await this.chats.rename(chatId, input.title, manager);
+      if (input.title !== undefined) await this.chats.rename(chatId, input.title, manager);
+      if (input.avatar_id !== undefined) {
+        const current = await this.chats.avatarOf(chatId, manager);
+        const avatarId = await this.avatars.replace(userId, current, input.avatar_id, manager);
+        if (avatarId !== current) await this.chats.setAvatar(chatId, avatarId, manager);
+      }
       return (await this.views.one(chatId, userId, manager))!;
     });
     await this.events.publish({ type: 'chat.updated', chatId });

@@ -16,6 +16,7 @@ export interface MemberPayload {
   role: MemberRole;
   joined_at: string;
   last_read_seq: number;
+  avatar_url: string | null;
 }
 
 /**
@@ -37,6 +38,7 @@ export type DomainEvent =
   | { type: 'chat.updated'; chatId: number }
   | { type: 'chat.deleted'; chatId: number; memberIds: number[] }
   | { type: 'member.added'; chatId: number; member: MemberPayload }
+  /** The member's role, or their profile (display name, avatar), changed. */
   | { type: 'member.updated'; chatId: number; member: MemberPayload }
   | { type: 'member.removed'; chatId: number; userId: number };
 

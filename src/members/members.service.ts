@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AvatarUrls } from '../auth/avatar-urls.signer';
 import { DomainError, Forbidden, UserNotFound } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
 import type { MemberRole } from '../database/entities/chat-member.entity';
@@ -27,11 +28,14 @@ export class MembersService {
     private readonly users: UsersRepository,
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
+    private readonly avatars: AvatarUrls,
   ) {}
 
   async list(userId: number, chatId: number): Promise<MemberListDto> {
     await this.access.requireMember(chatId, userId);
-    return { items: (await this.members.list(chatId)).map(toMemberDto) };
+    const now = Date.now();
+    const rows = await this.members.list(chatId);
+    return { items: rows.map((row) => toMemberDto(row, this.avatars.avatarUrl(row.avatar_id, now))) };
   }
 
   /** Adds a user, or restores a removed member (as a plain member, keeping their read cursor). */
@@ -131,6 +135,7 @@ export class MembersService {
   }
 
   private async member(manager: EntityManager, chatId: number, userId: number): Promise<MemberDto> {
-    return toMemberDto((await this.members.one(chatId, userId, manager))!);
+    const row = (await this.members.one(chatId, userId, manager))!;
+    return toMemberDto(row, this.avatars.avatarUrl(row.avatar_id));
   }
 }

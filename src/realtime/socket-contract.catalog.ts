@@ -132,7 +132,7 @@ export const SERVER_EVENTS = {
     payload: ChatDto,
   },
   'chat:updated': {
-    summary: 'A chat changed (title, members, roles); a member just added gets it too.',
+    summary: 'A chat changed (title, avatar, members, roles); a member just added gets it too.',
     audience: "each member's user room (the chat as that member sees it)",
     payload: ChatDto,
   },
@@ -146,7 +146,12 @@ export const SERVER_EVENTS = {
     audience: 'chat room',
     payload: MemberEventDto,
   },
-  'member:updated': { summary: "A member's role changed.", audience: 'chat room', payload: MemberEventDto },
+  'member:updated': {
+    summary:
+      "A member's role changed, or their profile (display_name, avatar_url): a profile change goes to every chat the user is an active member of.",
+    audience: 'chat room',
+    payload: MemberEventDto,
+  },
   'member:removed': {
     summary: "A member was removed or left; the removed user's sockets leave the room right after.",
     audience: 'chat room and the removed user',

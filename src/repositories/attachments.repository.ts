@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
-import { Attachment } from '../database/entities/attachment.entity';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { Attachment, AttachmentKind } from '../database/entities/attachment.entity';
+import { liveChat } from './sql.predicates';
 
 export type NewAttachment = Pick<
   Attachment,
@@ -25,6 +26,15 @@ export interface RemovedAttachment {
   id: number;
   storageKey: string;
   thumbnailKey: string | null;
+}
+
+/** What became of an attempt to take an upload as an avatar; absent when no live row has the id. */
+export interface AvatarClaimRow {
+  uploader_id: number;
+  kind: AttachmentKind;
+  /** Already attached (to a message, or as an avatar) before this attempt. */
+  in_use: boolean;
+  claimed: boolean;
 }
 
 /** Class id of the per-uploader advisory lock that serialises quota checks (any constant). */
@@ -55,6 +65,29 @@ const REMOVE_SWEPT_SQL = `
                  LIMIT $2
                    FOR UPDATE SKIP LOCKED)
   RETURNING id, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey"`;
+
+/**
+ * Takes the upload as an avatar if it is `$2`'s own live image attached to nothing: marks it
+ * attached, so the unattached sweep keeps it. The row is locked first and read as committed after
+ * any racing change, so of two attempts on one upload (two avatars, a message) one wins.
+ */
+const CLAIM_AVATAR_SQL = `
+  WITH target AS (
+    SELECT id, uploader_id, kind, (attached_at IS NOT NULL OR message_id IS NOT NULL) AS in_use
+      FROM attachments WHERE id = $1 AND deleted_at IS NULL
+       FOR UPDATE
+  ), claimed AS (
+    UPDATE attachments a SET attached_at = now()
+      FROM target t
+     WHERE a.id = t.id AND t.uploader_id = $2 AND t.kind = 'image' AND NOT t.in_use
+    RETURNING a.id
+  )
+  SELECT t.uploader_id, t.kind, t.in_use, EXISTS (SELECT 1 FROM claimed) AS claimed FROM target t`;
+
+/** Whether the attachment is the avatar of a user or of a live chat (by the partial avatar indexes). */
+const IS_CURRENT_AVATAR_SQL = `
+  SELECT EXISTS (SELECT 1 FROM users WHERE avatar_id = $1)
+      OR EXISTS (SELECT 1 FROM chats c WHERE c.avatar_id = $1 AND ${liveChat('c')}) AS avatar`;
 
 /** Of the given original keys, those that no row names (by the unique index on storage_key). */
 const UNKNOWN_KEYS_SQL = `
@@ -98,6 +131,28 @@ export class AttachmentsRepository {
   /** The attachment unless it is deleted. */
   async findLive(id: number): Promise<Attachment | undefined> {
     return (await this.attachments().findOneBy({ id, deletedAt: IsNull() })) ?? undefined;
+  }
+
+  /** Takes the upload as `uploaderId`'s avatar (see CLAIM_AVATAR_SQL); undefined when no live row has the id. */
+  async claimAvatar(
+    id: number,
+    uploaderId: number,
+    manager: EntityManager,
+  ): Promise<AvatarClaimRow | undefined> {
+    const rows: AvatarClaimRow[] = await manager.query(CLAIM_AVATAR_SQL, [id, uploaderId]);
+    return rows[0];
+  }
+
+  /** Marks the row deleted: fresh URLs are refused at once, the sweep removes the bytes. */
+  async markDeleted(id: number, manager: EntityManager): Promise<void> {
+    await manager.query('UPDATE attachments SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [
+      id,
+    ]);
+  }
+
+  async isCurrentAvatar(id: number): Promise<boolean> {
+    const [row]: { avatar: boolean }[] = await this.db.query(IS_CURRENT_AVATAR_SQL, [id]);
+    return row.avatar;
   }
 
   /**

@@ -18,6 +18,8 @@ export interface ChatViewRow {
   updated_at: Date;
   /** updated_at in microseconds since the epoch: the list cursor needs the full precision. */
   updated_us: string;
+  /** The chat's avatar attachment, whose URL the service signs. */
+  avatar_id: number | null;
   viewer_id: number;
   my_role: MemberRole;
   unread_count: number;
@@ -45,7 +47,7 @@ export interface NewChat {
  * BY and LIMIT, PostgreSQL evaluates those subqueries only for the rows of the page.
  */
 const CHAT_VIEW_SELECT = `
-  SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at,
+  SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at, c.avatar_id,
          (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_us,
          v.user_id AS viewer_id, v.role AS my_role,
          ${unreadCountSql('c', 'v')} AS unread_count,
@@ -55,7 +57,8 @@ const CHAT_VIEW_SELECT = `
              ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
          (SELECT json_agg(json_build_object(
                    'user_id', m.user_id, 'username', u.username, 'display_name', u.display_name,
-                   'role', m.role, 'joined_at', m.joined_at, 'last_read_seq', m.last_read_seq)
+                   'role', m.role, 'joined_at', m.joined_at, 'last_read_seq', m.last_read_seq,
+                   'avatar_id', u.avatar_id)
                  ORDER BY ${MEMBER_ORDER})
             FROM chat_members m JOIN users u ON u.id = m.user_id
            WHERE m.chat_id = c.id AND ${activeMember('m')}) AS members
@@ -112,6 +115,22 @@ export class ChatsRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<void> {
     await manager.query('UPDATE chats SET title = $2, updated_at = now() WHERE id = $1', [chatId, title]);
+  }
+
+  /** The chat's avatar attachment id (read under the lock the caller holds). */
+  async avatarOf(chatId: number, manager: EntityManager): Promise<number | null> {
+    const [row]: { avatar_id: number | null }[] = await manager.query(
+      'SELECT avatar_id FROM chats WHERE id = $1',
+      [chatId],
+    );
+    return row.avatar_id;
+  }
+
+  async setAvatar(chatId: number, avatarId: number | null, manager: EntityManager): Promise<void> {
+    await manager.query('UPDATE chats SET avatar_id = $2, updated_at = now() WHERE id = $1', [
+      chatId,
+      avatarId,
+    ]);
   }
 
   /**

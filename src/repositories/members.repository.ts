@@ -13,6 +13,8 @@ export interface MemberRow {
   role: MemberRole;
   joined_at: Date | string;
   last_read_seq: number;
+  /** The user's avatar attachment, whose URL the service signs. */
+  avatar_id: number | null;
 }
 
 /** The chat (live or not) and the caller's membership row in it, if any. */
@@ -46,7 +48,7 @@ export interface MovedCursorRow {
 export const MEMBER_ORDER = `m.joined_at, CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, m.user_id`;
 
 const MEMBER_SELECT = `
-  SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq
+  SELECT m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq, u.avatar_id
     FROM chat_members m JOIN users u ON u.id = m.user_id`;
 
 /**
@@ -121,6 +123,19 @@ export class MembersRepository {
       [chatId, userId],
     );
     return rows[0];
+  }
+
+  /** `userId` as a member of each live chat they are an active member of (for member:updated). */
+  memberships(userId: number, manager: EntityManager): Promise<(MemberRow & { chat_id: number })[]> {
+    return manager.query(
+      `SELECT m.chat_id, m.user_id, u.username, u.display_name, m.role, m.joined_at, m.last_read_seq, u.avatar_id
+         FROM chat_members m
+         JOIN users u ON u.id = m.user_id
+         JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+        WHERE m.user_id = $1 AND ${activeMember('m')}
+        ORDER BY m.chat_id`,
+      [userId],
+    );
   }
 
   /** The active members' standing: who they are, their role, since when. */

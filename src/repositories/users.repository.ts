@@ -7,9 +7,11 @@ import { escapeLike } from './sql.predicates';
 const UNIQUE_VIOLATION = '23505';
 
 /** A user as the contract shows one (the password hash is never read unless asked for). */
-export type UserRow = Pick<User, 'id' | 'username' | 'displayName'>;
+export type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarId'>;
 
 export type NewUser = Pick<User, 'username' | 'displayName' | 'passwordHash'>;
+
+const PROFILE_COLUMNS = `id, username, display_name AS "displayName", avatar_id AS "avatarId"`;
 
 /** users: accounts, profiles and the user search. */
 @Injectable()
@@ -43,7 +45,7 @@ export class UsersRepository {
   async findWithPassword(username: string): Promise<User | undefined> {
     const user = await this.users().findOne({
       where: { username },
-      select: { id: true, username: true, displayName: true, passwordHash: true },
+      select: { id: true, username: true, displayName: true, avatarId: true, passwordHash: true },
     });
     return user ?? undefined;
   }
@@ -61,6 +63,28 @@ export class UsersRepository {
       });
     }
     return query.getMany();
+  }
+
+  /** The user's profile, its row locked until the transaction ends; undefined when no such user. */
+  async lockProfile(id: number, manager: EntityManager): Promise<UserRow | undefined> {
+    const rows: UserRow[] = await manager.query(
+      `SELECT ${PROFILE_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** Sets the display name and avatar; returns the profile as it now is. */
+  async updateProfile(
+    id: number,
+    profile: Pick<User, 'displayName' | 'avatarId'>,
+    manager: EntityManager,
+  ): Promise<UserRow> {
+    const [rows]: [UserRow[], number] = await manager.query(
+      `UPDATE users SET display_name = $2, avatar_id = $3 WHERE id = $1 RETURNING ${PROFILE_COLUMNS}`,
+      [id, profile.displayName, profile.avatarId],
+    );
+    return rows[0];
   }
 
   /** Those of `ids` that are users. */

@@ -1,8 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ListUsersQuery } from './dto/list-users.query';
+import { UpdateProfileDto } from './dto/update-profile.dto';
+import { ProfileService } from './profile.service';
 import { UserDto } from '../auth/dto/user.dto';
 import { UserListDto } from './dto/user.dto';
 import { UsersService } from './users.service';
@@ -11,7 +13,10 @@ import { UsersService } from './users.service';
 @ApiBearerAuth()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly profile: ProfileService,
+  ) {}
 
   @Get('me')
   @ApiOperation({ summary: "Get the caller's profile" })
@@ -19,6 +24,19 @@ export class UsersController {
   @ApiErrors(401)
   me(@CurrentUser() user: AuthUser): Promise<UserDto> {
     return this.users.get(user.id);
+  }
+
+  @Patch('me')
+  @ApiOperation({
+    summary: "Change the caller's display name or avatar",
+    description:
+      "avatar_id: an image upload of the caller's not used anywhere yet (else 400 on avatar_id); the previous avatar is deleted. " +
+      'Each chat the caller is an active member of gets member:updated. Messages keep their sender_name as sent.',
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ApiErrors(400, 401)
+  updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateProfileDto): Promise<UserDto> {
+    return this.profile.update(user.id, body);
   }
 
   @Get()

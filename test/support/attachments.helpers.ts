@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
 import type { AttachmentDto } from '../../src/attachments/dto/attachment.dto';
 import type { TestApp } from './app.fixture';
 import type { TestUser } from './users.helpers';
@@ -42,4 +43,24 @@ export function fetchSigned(t: TestApp, url: string, headers: Record<string, str
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => done(null, Buffer.concat(chunks)));
     });
+}
+
+/** A signed thumbnail URL (what avatar_url is), with the attachment id it names. */
+export const THUMBNAIL_URL =
+  /^\/api\/v1\/attachments\/(\d+)\/content\?variant=thumbnail&expires=\d+&signature=[\w-]{43}$/;
+
+/** The attachment id an avatar_url names (NaN when it is not one). */
+export const avatarIdOf = (url: string | null | undefined): number =>
+  Number(THUMBNAIL_URL.exec(url ?? '')?.[1]);
+
+/** The row's attached/deleted marks, straight from the database; undefined once the row is gone. */
+export async function attachmentState(
+  db: DataSource,
+  id: number,
+): Promise<{ attached_at: Date | null; deleted_at: Date | null } | undefined> {
+  const rows: { attached_at: Date | null; deleted_at: Date | null }[] = await db.query(
+    'SELECT attached_at, deleted_at FROM attachments WHERE id = $1',
+    [id],
+  );
+  return rows[0];
 }

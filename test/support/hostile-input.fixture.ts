@@ -190,6 +190,10 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'POST /api/v1/auth/refresh': { anonymous: true, body: refreshToken },
     'POST /api/v1/auth/logout': { anonymous: true, body: refreshToken },
     'GET /api/v1/users/me': {},
+    'PATCH /api/v1/users/me': {
+      body: () => ({ display_name: 'Hostile' }),
+      stored: async (f) => (await t.http().get(`${API}/users/me`).set(f.owner.auth)).body as Input,
+    },
     'GET /api/v1/users': { query: () => ({ search: 'h', limit: 5 }) },
     'GET /api/v1/chats': { query: () => ({ chat_type: 'other', limit: 5 }) },
     'POST /api/v1/chats': {

@@ -39,13 +39,27 @@ export class CreateChatDto {
   post_id?: number;
 }
 
+/** At least one of the fields; an absent one stays as it is. */
 export class UpdateChatDto {
-  @ApiProperty({ type: String, nullable: true, maxLength: 200, description: 'null clears the title' })
-  @ValidateIf((_, value) => value !== null)
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200, description: 'null clears the title' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
   @Trim()
   @TextLength(1, TITLE_MAX)
   @IsString()
-  title!: string | null;
+  title?: string | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    example: 12,
+    description:
+      "An image upload of the caller's, not used anywhere yet, becomes the chat's avatar (the previous one is deleted); null removes it",
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @Min(1)
+  @Max(MAX_ID)
+  @IsInt()
+  avatar_id?: number | null;
 }
 
 export class ListChatsQuery {

@@ -42,6 +42,14 @@ export class ChatDto {
 
   @ApiProperty({ enum: MEMBER_ROLES, example: 'owner' })
   my_role!: MemberRole;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The chat's avatar: a signed, expiring URL of its WebP thumbnail (≤ 320 px); null when none",
+    example: '/api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…',
+  })
+  avatar_url!: string | null;
 }
 
 export class ChatPageDto {

@@ -20,6 +20,8 @@ export type ChatType = (typeof CHAT_TYPES)[number];
 @Check('chats_last_seq_check', 'last_seq >= 0')
 // "Is there already a live chat of this type with exactly these members?"
 @Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'])
+// Whose avatar an attachment is: the read rule of avatars, and the SET NULL when its row goes.
+@Index('chats_avatar_id_idx', ['avatarId'], { where: 'avatar_id IS NOT NULL' })
 export class Chat {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;

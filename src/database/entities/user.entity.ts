@@ -17,6 +17,8 @@ import {
 // cannot express one, it compares the name, type and columns).
 @Index('users_username_trgm_idx', ['username'], { type: 'gin' })
 @Index('users_display_name_trgm_idx', ['displayName'], { type: 'gin' })
+// Whose avatar an attachment is: the read rule of avatars, and the SET NULL when its row goes.
+@Index('users_avatar_id_idx', ['avatarId'], { where: 'avatar_id IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;

@@ -21,6 +21,14 @@ export class MemberDto {
 
   @ApiProperty({ example: 57, description: 'The seq up to which this member has read' })
   last_read_seq!: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The user's avatar: a signed, expiring URL of its WebP thumbnail (≤ 320 px); null when none",
+    example: '/api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…',
+  })
+  avatar_url!: string | null;
 }
 
 export class MemberListDto {
@@ -28,7 +36,8 @@ export class MemberListDto {
   items!: MemberDto[];
 }
 
-export function toMemberDto(row: MemberRow): MemberDto {
+/** `avatarUrl`: the signed URL of `row.avatar_id` (AvatarUrls), or null. */
+export function toMemberDto(row: MemberRow, avatarUrl: string | null): MemberDto {
   return {
     user_id: row.user_id,
     username: row.username,
@@ -36,5 +45,6 @@ export function toMemberDto(row: MemberRow): MemberDto {
     role: row.role,
     joined_at: iso(row.joined_at),
     last_read_seq: row.last_read_seq,
+    avatar_url: avatarUrl,
   };
 }
