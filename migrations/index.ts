@@ -8,6 +8,7 @@ import { Attachments1765100000000 } from './1765100000000-Attachments';
 import { MessageAttachments1765200000000 } from './1765200000000-MessageAttachments';
 import { SearchBlockLines1765250000000 } from './1765250000000-SearchBlockLines';
 import { AvatarIndexes1765260000000 } from './1765260000000-AvatarIndexes';
+import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAttachments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   MessageAttachments1765200000000,
   SearchBlockLines1765250000000,
   AvatarIndexes1765260000000,
+  SendBatchAttachments1765300000000,
 ];

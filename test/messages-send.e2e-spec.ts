@@ -35,6 +35,7 @@ describe('messages (e2e)', () => {
         client_message_id: null,
         created_at: expect.stringMatching(ISO),
         edited_at: null,
+        attachments: [],
       });
       const second = await send(t, r.member, chat.id, 'второе');
       expect(second.seq).toBe(2);

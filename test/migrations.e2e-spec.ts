@@ -58,6 +58,7 @@ describe('migrations (e2e)', () => {
       'MessageAttachments1765200000000',
       'SearchBlockLines1765250000000',
       'AvatarIndexes1765260000000',
+      'SendBatchAttachments1765300000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -6,7 +6,7 @@ import { routeTable, startApp, TestApp } from './support/app.fixture';
 import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
-import { MANY_REQUESTS, send } from './support/messages.helpers';
+import { MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
 import {
   closeSockets,
   connectAs,
@@ -36,7 +36,7 @@ interface Fixture {
   /** Written by `bystander` (delete: author, owner or admin). */
   bystanderMessageId: number;
   users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
-  /** Uploaded by `member`; only its uploader may read it (for now). */
+  /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
   attachmentUrlQuery: Record<string, string>;
@@ -157,8 +157,8 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
   'GET /api/v1/attachments/:attachment_id': {
-    // The uploader only, until messages carry attachments (then: members of the chat too).
-    expected: { anonymous: 401, stranger: 403, removed: 403, member: 200, admin: 403, owner: 403 },
+    // Its uploader (attachments-access e2e) and the active members of the chat its message is in.
+    expected: inChat(200),
     params: (f) => ({ attachment_id: f.attachmentId }),
     forbiddenCode: 'forbidden',
   },
@@ -249,7 +249,8 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       await send(t, member, chat.id, 'm'),
       await send(t, bystander, chat.id, 'b'),
     ];
-    const attachment = await uploaded(t, member, await png(8, 8));
+    const attachment = await uploaded(t, bystander, await png(8, 8));
+    await postMessage(t, bystander, chat.id, { attachment_ids: [attachment.id] }).expect(201);
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,

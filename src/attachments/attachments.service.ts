@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { DomainError, PayloadTooLarge, ValidationFailed } from '../common/errors/domain.errors';
 import { AppConfig, AttachmentsConfig } from '../config/app.config';
 import type { Attachment, AttachmentKind } from '../database/entities/attachment.entity';
-import { AttachmentsRepository, NewAttachment } from '../repositories/attachments.repository';
+import { AttachmentRow, AttachmentsRepository, NewAttachment } from '../repositories/attachments.repository';
 import { AttachmentAccessPolicy } from './attachment-access.policy';
 import { AttachmentUrlSigner } from './attachment-urls.signer';
 import { detectType, DetectedType, isKind } from './content-type.detector';
@@ -78,7 +78,8 @@ export class AttachmentsService {
     return this.toDto(attachment);
   }
 
-  toDto(attachment: Attachment, now = Date.now()): AttachmentDto {
+  /** The attachment as the contract shows it, with URLs signed now (a message's too). */
+  toDto(attachment: AttachmentRow, now = Date.now()): AttachmentDto {
     return toAttachmentDto(
       attachment,
       this.signer.url(attachment.id, 'original', now),

@@ -16,7 +16,8 @@ export interface SweepResult {
 
 /**
  * Removes, every ATTACHMENT_SWEEP_INTERVAL_SECONDS, the uploads no message took within
- * ATTACHMENT_UNATTACHED_TTL_SECONDS: the row first (one DELETE … FOR UPDATE SKIP LOCKED, so
+ * ATTACHMENT_UNATTACHED_TTL_SECONDS and those marked deleted (their message or chat was deleted)
+ * over ATTACHMENT_DELETED_GRACE_SECONDS ago: the row first (one DELETE … FOR UPDATE SKIP LOCKED, so
  * instances sweeping at once take different rows), then its bytes. Bytes whose row is gone
  * (deleting them failed, or the process died in between) are found by listing storage.
  */
@@ -55,10 +56,12 @@ export class AttachmentsSweeper implements OnApplicationBootstrap, OnApplication
   }
 
   private async run(now: Date): Promise<SweepResult> {
-    const cutoff = new Date(now.getTime() - this.config.attachments.unattachedTtlSeconds * 1000);
+    const { unattachedTtlSeconds, deletedGraceSeconds } = this.config.attachments;
+    const cutoff = new Date(now.getTime() - unattachedTtlSeconds * 1000);
+    const deletedBefore = new Date(now.getTime() - deletedGraceSeconds * 1000);
     let removed = 0;
     for (;;) {
-      const rows = await this.attachments.removeSwept(cutoff, BATCH);
+      const rows = await this.attachments.removeSwept(cutoff, deletedBefore, BATCH);
       for (const row of rows) {
         await this.deleteQuietly(row.storageKey);
         if (row.thumbnailKey) await this.deleteQuietly(row.thumbnailKey);

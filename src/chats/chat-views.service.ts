@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AttachmentsService } from '../attachments/attachments.service';
 import { AvatarUrls } from '../auth/avatar-urls.signer';
 import { ValidationFailed } from '../common/errors/domain.errors';
 import { MAX_ID } from '../common/http/parse-id.pipe';
 import { iso } from '../common/time.util';
 import type { ChatType } from '../database/entities/chat.entity';
 import { toMemberDto } from '../members/dto/member.dto';
-import { toMessageDto } from '../messages/dto/message.dto';
+import { AttachmentMapper, toMessageDto } from '../messages/dto/message.dto';
 import { ChatListPosition, ChatsRepository, ChatViewRow } from '../repositories/chats.repository';
 import type { ChatDto, ChatPageDto } from './dto/chat.dto';
 
@@ -30,6 +31,7 @@ export class ChatViews {
   constructor(
     private readonly chats: ChatsRepository,
     private readonly avatars: AvatarUrls,
+    private readonly attachments: AttachmentsService,
   ) {}
 
   /** A page of the user's chat list, newest activity first. */
@@ -60,14 +62,18 @@ export class ChatViews {
     return new Map(rows.map((row) => [row.viewer_id, this.toDto(row, now)]));
   }
 
-  /** The chat with fresh avatar URLs (its own and its members'). */
+  /** The chat with fresh URLs: its avatar, its members', its last message's attachments. */
   private toDto(row: ChatViewRow, now = Date.now()): ChatDto {
     const avatarUrl = (avatarId: number | null) => this.avatars.avatarUrl(avatarId, now);
-    return toChatDto(row, avatarUrl);
+    return toChatDto(row, avatarUrl, (attachment) => this.attachments.toDto(attachment, now));
   }
 }
 
-function toChatDto(row: ChatViewRow, avatarUrl: (avatarId: number | null) => string | null): ChatDto {
+function toChatDto(
+  row: ChatViewRow,
+  avatarUrl: (avatarId: number | null) => string | null,
+  toAttachment: AttachmentMapper,
+): ChatDto {
   return {
     id: row.id,
     chat_type: row.chat_type,
@@ -76,7 +82,7 @@ function toChatDto(row: ChatViewRow, avatarUrl: (avatarId: number | null) => str
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     members: (row.members ?? []).map((member) => toMemberDto(member, avatarUrl(member.avatar_id))),
-    last_message: row.last_message ? toMessageDto(row.last_message) : null,
+    last_message: row.last_message ? toMessageDto(row.last_message, toAttachment) : null,
     unread_count: row.unread_count,
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),

@@ -273,6 +273,7 @@ describe('loadConfig', () => {
       fileMaxBytes: 25 * 1024 * 1024,
       urlTtlSeconds: 3600,
       unattachedTtlSeconds: 86_400,
+      deletedGraceSeconds: 3600,
     });
     expect(attachments.urlSecret).not.toBe(PLACEHOLDER_JWT_SECRET);
     expect(attachments.urlSecret.length).toBeGreaterThanOrEqual(32);
@@ -289,6 +290,7 @@ describe('loadConfig', () => {
       S3_FORCE_PATH_STYLE: 'true',
       ATTACHMENT_URL_SECRET: SECRET,
       ATTACHMENT_URL_TTL_SECONDS: '900',
+      ATTACHMENT_DELETED_GRACE_SECONDS: '0',
     };
     expect(loadConfig(env).attachments).toMatchObject({
       storage: {
@@ -302,6 +304,7 @@ describe('loadConfig', () => {
       },
       urlSecret: SECRET,
       urlTtlSeconds: 900,
+      deletedGraceSeconds: 0,
     });
     expect(problem({ STORAGE_DRIVER: 's3' })).toMatch(/S3_BUCKET is required/);
     expect(problem({ ...env, S3_SECRET_ACCESS_KEY: '' })).toMatch(
@@ -310,6 +313,9 @@ describe('loadConfig', () => {
     expect(problem({ STORAGE_DRIVER: 'ftp' })).toMatch(/STORAGE_DRIVER must be one of disk, s3/);
     expect(problem({ ATTACHMENT_URL_TTL_SECONDS: '60' })).toMatch(
       /ATTACHMENT_URL_TTL_SECONDS must be an integer from 600/,
+    );
+    expect(problem({ ATTACHMENT_DELETED_GRACE_SECONDS: '-1' })).toMatch(
+      /ATTACHMENT_DELETED_GRACE_SECONDS must be an integer from 0/,
     );
     expect(problem({ ATTACHMENT_URL_SECRET: 'short' })).toMatch(/ATTACHMENT_URL_SECRET must be at least 32/);
   });

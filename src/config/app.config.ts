@@ -63,6 +63,8 @@ export interface AttachmentsConfig {
   urlBase: string | undefined;
   /** An upload no message took within this is removed, bytes and row. */
   unattachedTtlSeconds: number;
+  /** An attachment whose message or chat was deleted keeps its bytes this long, then is removed. */
+  deletedGraceSeconds: number;
   sweepIntervalSeconds: number;
 }
 
@@ -345,6 +347,7 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
     urlTtlSeconds: integer(env, 'ATTACHMENT_URL_TTL_SECONDS', 3600, 600, 7 * 86_400),
     urlBase: url(env, 'ATTACHMENT_URL_BASE', ['https:', 'http:'])?.replace(/\/+$/, ''),
     unattachedTtlSeconds: integer(env, 'ATTACHMENT_UNATTACHED_TTL_SECONDS', 86_400, 1, 30 * 86_400),
+    deletedGraceSeconds: integer(env, 'ATTACHMENT_DELETED_GRACE_SECONDS', 3600, 0, 30 * 86_400),
     sweepIntervalSeconds: integer(env, 'ATTACHMENT_SWEEP_INTERVAL_SECONDS', 600, 1, 86_400),
   };
 }

@@ -1,11 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { AttachmentKind } from '../database/entities/attachment.entity';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { MessageRow } from '../repositories/messages.repository';
 
+/** An attachment as the contract shows it (the shape of AttachmentDto): URLs signed at publishing. */
+export interface AttachmentPayload {
+  id: number;
+  kind: AttachmentKind;
+  mime_type: string;
+  size_bytes: number;
+  name: string | null;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  waveform: number[] | null;
+  url: string;
+  thumbnail_url: string | null;
+  placeholder: string | null;
+  created_at: string;
+}
+
 /** A message as the contract shows it (the shape of MessageDto, which the services publish). */
-export type MessagePayload = Omit<MessageRow, 'created_at' | 'edited_at'> & {
+export type MessagePayload = Omit<MessageRow, 'created_at' | 'edited_at' | 'attachments'> & {
   created_at: string;
   edited_at: string | null;
+  attachments: AttachmentPayload[];
 };
 
 /** A member as the contract shows one (the shape of MemberDto). */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module';
 import { MembersModule } from '../members/members.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
@@ -8,7 +9,7 @@ import { MessageSearchIndexer } from './search-indexer.service';
 import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
-  imports: [MembersModule],
+  imports: [MembersModule, AttachmentsModule],
   controllers: [MessagesController, ReadStateController],
   providers: [MessagesService, ReadStateService, MessageSendBatcher, MessageSearchIndexer],
   exports: [MessagesService, ReadStateService],

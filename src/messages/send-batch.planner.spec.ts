@@ -18,6 +18,7 @@ const row = (chatId: number, senderId: number, seq: number, previousReadSeq: num
   client_message_id: null,
   created_at: '2026-11-21T10:00:00.000Z',
   edited_at: null,
+  attachments: null,
   ord: seq,
   previous_read_seq: previousReadSeq,
 });

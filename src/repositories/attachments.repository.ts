@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { Attachment, AttachmentKind } from '../database/entities/attachment.entity';
-import { liveChat } from './sql.predicates';
+import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
 export type NewAttachment = Pick<
   Attachment,
@@ -20,6 +20,50 @@ export type NewAttachment = Pick<
   | 'thumbnailBytes'
   | 'placeholder'
 >;
+
+/** An attachment as a message shows it: the entity, or the JSON reads fold into a message. */
+export type AttachmentRow = Pick<
+  Attachment,
+  | 'id'
+  | 'kind'
+  | 'mimeType'
+  | 'sizeBytes'
+  | 'name'
+  | 'width'
+  | 'height'
+  | 'durationMs'
+  | 'waveform'
+  | 'thumbnailKey'
+  | 'placeholder'
+> & { createdAt: Date | string };
+
+/** The JSON object of attachment `a` with the keys of AttachmentRow. */
+export const attachmentJsonSql = (a: string): string =>
+  `json_build_object('id', ${a}.id, 'kind', ${a}.kind, 'mimeType', ${a}.mime_type, 'sizeBytes', ${a}.size_bytes,
+     'name', ${a}.name, 'width', ${a}.width, 'height', ${a}.height, 'durationMs', ${a}.duration_ms,
+     'waveform', ${a}.waveform, 'thumbnailKey', ${a}.thumbnail_key, 'placeholder', ${a}.placeholder,
+     'createdAt', ${a}.created_at)`;
+
+/**
+ * The attachments of message `m` in order, a JSON array of AttachmentRow; NULL for a message
+ * without any (attachment_count NULL): such a row costs no read of attachments.
+ */
+export const messageAttachmentsSql = (m: string): string =>
+  `CASE WHEN ${m}.attachment_count IS NOT NULL THEN (
+     SELECT json_agg(${attachmentJsonSql('fa')} ORDER BY fa.position)
+       FROM attachments fa WHERE fa.message_id = ${m}.id) END`;
+
+/**
+ * Whether user $2 may read attachment $1 as a chat member: a live message of a live chat holds
+ * it and the user is an active member of that chat (attachments_message_idx is not needed: the
+ * attachment row names its message).
+ */
+const READABLE_IN_CHAT_SQL = `
+  SELECT 1 FROM attachments a
+    JOIN messages m ON m.id = a.message_id AND ${liveMessage('m')}
+    JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+    JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $2 AND ${activeMember('cm')}
+   WHERE a.id = $1 AND a.deleted_at IS NULL`;
 
 /** The storage keys of a row the sweep removed: its bytes are to be deleted next. */
 export interface RemovedAttachment {
@@ -54,13 +98,13 @@ const INSERT_WITHIN_QUOTA_SQL = `
   RETURNING id`;
 
 /**
- * Rows to remove now (marked deleted, or never attached and older than the cutoff), deleted in
- * one statement. SKIP LOCKED: instances sweeping at once each take other rows, none waits.
+ * Rows to remove now (marked deleted before $3, the grace cutoff, or never attached and created
+ * before $1), deleted in one statement. SKIP LOCKED: instances sweeping at once each take other rows, none waits.
  */
 const REMOVE_SWEPT_SQL = `
   DELETE FROM attachments
    WHERE id IN (SELECT id FROM attachments
-                 WHERE deleted_at IS NOT NULL OR (attached_at IS NULL AND created_at < $1)
+                 WHERE deleted_at < $3 OR (attached_at IS NULL AND created_at < $1)
                  ORDER BY id
                  LIMIT $2
                    FOR UPDATE SKIP LOCKED)
@@ -155,15 +199,27 @@ export class AttachmentsRepository {
     return row.avatar;
   }
 
+  /** Whether `readerId` is an active member of a live chat where a live message holds it. */
+  async readableInChat(attachmentId: number, readerId: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(READABLE_IN_CHAT_SQL, [attachmentId, readerId]);
+    return rows.length > 0;
+  }
+
   /**
-   * Deletes up to `limit` rows that are marked deleted or were never attached and were created
-   * before `unattachedBefore`; returns their keys, whose bytes the caller removes.
+   * Deletes up to `limit` rows that were marked deleted before `deletedBefore`, or were never
+   * attached and were created before `unattachedBefore`; returns their keys, whose bytes the
+   * caller removes.
    */
-  async removeSwept(unattachedBefore: Date, limit: number): Promise<RemovedAttachment[]> {
+  async removeSwept(
+    unattachedBefore: Date,
+    deletedBefore: Date,
+    limit: number,
+  ): Promise<RemovedAttachment[]> {
     // TypeORM answers a DELETE … RETURNING with [rows, affected count].
     const [rows] = await this.db.query<[RemovedAttachment[], number]>(REMOVE_SWEPT_SQL, [
       unattachedBefore,
       limit,
+      deletedBefore,
     ]);
     return rows;
   }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
-import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
+import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
@@ -52,7 +52,7 @@ const CHAT_VIEW_SELECT = `
          v.user_id AS viewer_id, v.role AS my_role,
          ${unreadCountSql('c', 'v')} AS unread_count,
          (SELECT row_to_json(lm) FROM (
-            SELECT ${MESSAGE_COLUMNS} FROM messages m
+            SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
              WHERE m.chat_id = c.id AND ${liveMessage('m')}
              ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
          (SELECT json_agg(json_build_object(
@@ -135,10 +135,20 @@ export class ChatsRepository {
 
   /**
    * Soft delete, for every member at once: the rows stay, no read shows the chat again. Its member
-   * key is cleared, so no chat found by members is ever a deleted one.
+   * key is cleared, so no chat found by members is ever a deleted one. The attachments of its
+   * messages are marked deleted in the same statement (found by messages_chat_attachments_idx,
+   * which holds only messages with attachments): their URLs are refused from then on.
    */
   async softDelete(chatId: number, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.query(`UPDATE chats SET deleted_at = now(), member_key = '' WHERE id = $1`, [chatId]);
+    await manager.query(
+      `WITH c AS (
+         UPDATE chats SET deleted_at = now(), member_key = '' WHERE id = $1
+       )
+       UPDATE attachments a SET deleted_at = now()
+         FROM messages m
+        WHERE m.chat_id = $1 AND m.attachment_count IS NOT NULL AND a.message_id = m.id AND a.deleted_at IS NULL`,
+      [chatId],
+    );
   }
 
   /**

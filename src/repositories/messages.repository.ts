@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { AttachmentRow, attachmentJsonSql, messageAttachmentsSql } from './attachments.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
@@ -24,11 +25,16 @@ export interface MessageRow {
   client_message_id: string | null;
   created_at: Date | string;
   edited_at: Date | string | null;
+  /** In order; null for a message without attachments. */
+  attachments: AttachmentRow[] | null;
 }
 
-/** The columns of MessageRow, for SELECT lists (alias `m`). */
+/** The columns of MessageRow but its attachments, for SELECT lists (alias `m`). */
 export const MESSAGE_COLUMNS =
   'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
+
+/** Every column of MessageRow, the attachments folded in (read only for rows that have some). */
+export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageAttachmentsSql('m')} AS attachments`;
 
 /** What the edit and delete rules look at. */
 export interface LiveMessageRow {
@@ -106,8 +112,13 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const order = filter.sort === 'asc' ? 'ASC' : 'DESC';
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
   if (words.length === 0) {
-    return { sql: `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${range.join(' AND ')} ${page}`, params };
+    return {
+      sql: `SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m WHERE ${range.join(' AND ')} ${page}`,
+      params,
+    };
   }
+  // The candidates carry attachment_count; only the page's rows fold their attachments in.
+  const columns = `${MESSAGE_COLUMNS}, m.attachment_count`;
   const windowBlocks = param(searchWindowBlocks(filter.limit));
   const blocks = `FROM message_search_segments s
          WHERE ${[`s.chat_id = $1`, 's.first_seq < s.last_seq', ...segmentBounds('s', bounds)].join(' AND ')}
@@ -119,11 +130,11 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
   // The candidates of segment row `s` (`checked`: its text is known to have the words).
   const candidates = (checked: boolean): string => `CROSS JOIN LATERAL (
-           SELECT ${MESSAGE_COLUMNS} FROM ${blockMatchSeqsSql('$1', 's', patterns, checked)} c JOIN messages m ON m.seq = c.seq
+           SELECT ${columns} FROM ${blockMatchSeqsSql('$1', 's', patterns, checked)} c JOIN messages m ON m.seq = c.seq
             WHERE ${[...range, ...words].join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m`;
   return {
     sql: `WITH ${coveredCte('$1')}, tail AS MATERIALIZED (
-        SELECT ${MESSAGE_COLUMNS} FROM messages m
+        SELECT ${columns} FROM messages m
          WHERE ${[...range, ...words, 'm.seq > (SELECT seq FROM covered)'].join(' AND ')} ${page}
       ), found AS MATERIALIZED (
         SELECT m.* FROM (SELECT s.first_seq, s.last_seq, s.content ${blocks} LIMIT ${windowBlocks}) s
@@ -134,7 +145,8 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
         SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s ${candidates(true)}
          WHERE ${more} LIMIT ${limit}
       )
-      SELECT * FROM (SELECT * FROM tail UNION ALL SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
+      SELECT ${MESSAGE_ROW_COLUMNS}
+        FROM (SELECT * FROM tail UNION ALL SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
   };
 }
@@ -154,6 +166,15 @@ export function searchWindowBlocks(limit: number): number {
 export const LOCK_CHATS_SQL = `SELECT 1 FROM chats c WHERE c.id = ANY($1::int[]) AND ${liveChat('c')} ORDER BY c.id FOR UPDATE`;
 
 /**
+ * Then, only when a request of the batch has attachments ($6 is NULL otherwise: no statement, no
+ * index probe), the attachment rows they name, locked in id order after the chats: a batch in
+ * another chat that names the same upload waits here, and its send statement, taking its
+ * snapshot after the lock, sees the upload taken. Every writer takes chats before attachments,
+ * in id order, so none waits on another in a cycle ($6 entries are comma-separated ids).
+ */
+export const LOCK_ATTACHMENTS_SQL = `SELECT 1 FROM attachments a WHERE a.id = ANY(string_to_array(array_to_string($6::text[], ','), ',')::int[]) ORDER BY a.id FOR UPDATE`;
+
+/**
  * The planner settings the send statement runs under, for that statement only, whose every row
  * is found by key: its generic plan is kept (PostgreSQL would plan it afresh for every batch, its
  * custom plans looking cheaper on paper: 0.75 ms of planning against 0.4 ms of execution for one
@@ -164,14 +185,22 @@ export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enab
 
 /**
  * Then, with the chats locked, every accepted request of the batch in one statement, with
- * parameters ($1 chat ids, $2 sender ids, $3 contents, $4 client_message_ids, one entry per
- * request, and $5 the longest cursor move made here).
- * - `accepted`: the chat is live, the sender an active member, and its client_message_id (if any)
- *   not used yet; the others insert nothing and are told why after the commit;
+ * parameters ($1 chat ids, $2 sender ids, $3 contents, $4 client_message_ids, $6 attachment ids
+ * as '12,13' or NULL, one entry per request, $6 itself NULL when no request has attachments; and
+ * $5 the longest cursor move made here).
+ * - `wanted`: each attachment a request names, with its position (none for a text message: its
+ *   NULL is filtered out before any lookup);
+ * - `accepted`: the chat is live, the sender an active member, its client_message_id (if any)
+ *   not used yet, and each attachment it names (if any) the sender's own upload, live, attached
+ *   to nothing, and named by no earlier request of the same sender in the batch; the others
+ *   insert nothing and are told why after the commit. (An earlier request that is refused for
+ *   another reason still keeps the upload from a later one: the later one is told 400 and may
+ *   retry.) A text message's NULL decides its attachment test without reading anything;
  * - `numbered`: the next seqs of each chat, in the order the requests arrived, so they stay
  *   gapless: only accepted requests take one;
  * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
- *   the sender's newest message) and the messages are written together;
+ *   the sender's newest message), the messages, and `claimed`, the attachments they took (message
+ *   id, position, attached_at), are written together;
  * - `receipts`: one message_read_ranges row per cursor move, (chat, sender, the cursor before + 1,
  *   the sender's newest seq): the receipts of every message the move passes, whatever their
  *   number. Rows are per (chat, user), written under the chat locks taken in id order, so two
@@ -187,8 +216,13 @@ export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enab
  */
 export const SEND_BATCH_SQL = `
   WITH input AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[])
-      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, ord)
+    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $6::text[])
+      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, attachment_ids, ord)
+  ), wanted AS (
+    SELECT i.ord, i.sender_id, w.id, w.position::smallint AS position
+      FROM input i CROSS JOIN LATERAL unnest(string_to_array(i.attachment_ids, ',')::int[])
+        WITH ORDINALITY AS w(id, position)
+     WHERE i.attachment_ids IS NOT NULL
   ), accepted AS (
     SELECT i.*, c.last_seq, cm.last_read_seq, u.display_name
       FROM input i
@@ -198,11 +232,20 @@ export const SEND_BATCH_SQL = `
         SELECT cm.last_read_seq FROM chat_members cm
          WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
       CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u
-     WHERE i.client_message_id IS NULL
+     WHERE (i.client_message_id IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM messages e
               WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
-                AND e.client_message_id = i.client_message_id)
+                AND e.client_message_id = i.client_message_id))
+       AND (i.attachment_ids IS NULL
+        OR NOT EXISTS (
+             SELECT 1 FROM wanted w
+              WHERE w.ord = i.ord
+                AND (NOT EXISTS (
+                       SELECT 1 FROM attachments a
+                        WHERE a.id = w.id AND a.uploader_id = w.sender_id AND a.message_id IS NULL
+                          AND a.attached_at IS NULL AND a.deleted_at IS NULL)
+                     OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
   ), numbered AS (
     SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
   ), chat_seq AS (
@@ -218,15 +261,24 @@ export const SEND_BATCH_SQL = `
       FROM moves mv
      WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
   ), m AS (
-    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
-    SELECT chat_id, seq, sender_id, display_name, content, client_message_id FROM numbered ORDER BY chat_id, seq
+    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count)
+    SELECT chat_id, seq, sender_id, display_name, content, client_message_id,
+           cardinality(string_to_array(attachment_ids, ','))
+      FROM numbered ORDER BY chat_id, seq
     RETURNING ${MESSAGE_COLUMNS}
+  ), claimed AS (
+    UPDATE attachments a SET message_id = m.id, position = w.position, attached_at = now()
+      FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
+     WHERE a.id = w.id
+    RETURNING a.message_id, a.position, ${attachmentJsonSql('a')} AS attachment
   ), receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
     SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
     ON CONFLICT DO NOTHING
   )
-  SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq
+  SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
+         CASE WHEN n.attachment_ids IS NOT NULL THEN (
+           SELECT json_agg(c.attachment ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;
 
@@ -236,12 +288,15 @@ export interface NewMessage {
   senderId: number;
   content: string;
   clientMessageId: string | null;
+  /** 1–10 distinct ids of the sender's uploads, in order; null or absent for a text message. */
+  attachmentIds?: number[] | null;
 }
 
 /**
- * The body of the send_batch function (migrations/1764950000000-SendBatchFunction.ts holds the
+ * The body of the send_batch function (migrations/1765300000000-SendBatchAttachments.ts holds the
  * copy PostgreSQL runs; test/integration/send-batch.int-spec.ts checks they are the same):
- * LOCK_CHATS_SQL, then SEND_BATCH_SQL, under SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL
+ * LOCK_CHATS_SQL, LOCK_ATTACHMENTS_SQL when there are attachments, then SEND_BATCH_SQL, under
+ * SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL
  * function takes a new snapshot for each statement, so the send statement sees what was committed
  * before the locks, as it did after a separate BEGIN and lock; PL/pgSQL keeps each statement's
  * plan for the session, like a named prepared statement (planned once per connection, generic:
@@ -253,12 +308,30 @@ export const SEND_BATCH_FUNCTION_BODY = `
 #variable_conflict use_column
 BEGIN
   ${LOCK_CHATS_SQL.replace(/^SELECT /, 'PERFORM ')};
+  IF $6 IS NOT NULL THEN
+    ${LOCK_ATTACHMENTS_SQL.replace(/^SELECT /, 'PERFORM ')};
+  END IF;
   RETURN QUERY ${SEND_BATCH_SQL.trim()};
 END`;
 
 /** The call of the send_batch function, with SEND_BATCH_SQL's parameters. */
 export const SEND_BATCH_CALL_SQL =
-  'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int)';
+  'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[])';
+
+/** The parameters of SEND_BATCH_CALL_SQL for these messages. */
+export function sendBatchValues(messages: readonly NewMessage[], receiptsMax: number): unknown[] {
+  return [
+    messages.map((message) => message.chatId),
+    messages.map((message) => message.senderId),
+    messages.map((message) => message.content),
+    messages.map((message) => message.clientMessageId),
+    receiptsMax,
+    // NULL unless a request has attachments: the function then locks and reads none.
+    messages.some((message) => message.attachmentIds)
+      ? messages.map((message) => message.attachmentIds?.join(',') ?? null)
+      : null,
+  ];
+}
 
 /**
  * The group commit's one round trip, on the connection the batcher checked out for the batch (a
@@ -272,13 +345,7 @@ export const sendBatchStatements = {
     const result = await client.query<SentRow>({
       name: 'send_batch',
       text: SEND_BATCH_CALL_SQL,
-      values: [
-        messages.map((message) => message.chatId),
-        messages.map((message) => message.senderId),
-        messages.map((message) => message.content),
-        messages.map((message) => message.clientMessageId),
-        receiptsMax,
-      ],
+      values: sendBatchValues(messages, receiptsMax),
     });
     return result.rows;
   },
@@ -316,7 +383,7 @@ export class MessagesRepository {
       `WITH m AS (
          UPDATE messages m SET content = $3, edited_at = now()
           WHERE m.id = $2 AND m.chat_id = $1 AND ${liveMessage('m')}
-         RETURNING ${MESSAGE_COLUMNS}
+         RETURNING ${MESSAGE_ROW_COLUMNS}
        ), search AS (
          ${recordEditSql('m')}
        )
@@ -328,6 +395,8 @@ export class MessagesRepository {
 
   /**
    * Soft delete: the row stays for the seq sequence, but no list, count or last_message shows it.
+   * Its attachments are marked deleted in the same statement (their URLs are refused from then
+   * on; the sweep removes them after the grace period); a text message reads no attachment row.
    * Returns its seq; undefined when there was no live message to delete.
    */
   async softDelete(
@@ -339,7 +408,10 @@ export class MessagesRepository {
       `WITH m AS (
          UPDATE messages m SET deleted_at = now()
           WHERE id = $2 AND chat_id = $1 AND ${liveMessage('m')}
-         RETURNING seq
+         RETURNING id, seq, attachment_count
+       ), attachments AS (
+         UPDATE attachments a SET deleted_at = now()
+           FROM m WHERE m.attachment_count IS NOT NULL AND a.message_id = m.id AND a.deleted_at IS NULL
        )
        SELECT seq FROM m`,
       [chatId, messageId],
@@ -366,7 +438,7 @@ export class MessagesRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<MessageRow | undefined> {
     const rows: MessageRow[] = await manager.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      `SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
         WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
       [chatId, senderId, clientMessageId],
     );

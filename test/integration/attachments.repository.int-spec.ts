@@ -71,17 +71,19 @@ describe('AttachmentsRepository (integration)', () => {
     );
   });
 
-  it('sweeps deleted and stale unattached rows, skipping rows another transaction holds', async () => {
+  it('sweeps rows deleted before the grace cutoff and stale unattached rows, skipping rows another transaction holds', async () => {
     await m.db.query('DELETE FROM attachments');
     const user = await seed.user();
     const rows = [];
-    for (let i = 0; i < 5; i++) rows.push((await attachments.insertWithinQuota(file(user, 10), 1e9))!);
-    const [stale, held, attached, fresh, deleted] = rows;
+    for (let i = 0; i < 6; i++) rows.push((await attachments.insertWithinQuota(file(user, 10), 1e9))!);
+    const [stale, held, attached, fresh, deleted, graced] = rows;
+    const graceCutoff = () => new Date(Date.now() - 3_600_000);
     await m.db.query(`UPDATE attachments SET created_at = now() - interval '2 days' WHERE id = ANY($1)`, [
       [stale.id, held.id, attached.id],
     ]);
     await m.db.query('UPDATE attachments SET attached_at = now() WHERE id = $1', [attached.id]);
-    await m.db.query('UPDATE attachments SET deleted_at = now() WHERE id = $1', [deleted.id]);
+    await m.db.query(`UPDATE attachments SET deleted_at = now() - interval '2 hours' WHERE id = $1`, [deleted.id]);
+    await m.db.query('UPDATE attachments SET attached_at = now(), deleted_at = now() WHERE id = $1', [graced.id]);
 
     const runner = m.db.createQueryRunner();
     await runner.connect();
@@ -89,7 +91,7 @@ describe('AttachmentsRepository (integration)', () => {
       await runner.startTransaction();
       await runner.query('SELECT id FROM attachments WHERE id = $1 FOR UPDATE', [held.id]);
       const started = Date.now();
-      const removed = await attachments.removeSwept(new Date(Date.now() - 86_400_000), 100);
+      const removed = await attachments.removeSwept(new Date(Date.now() - 86_400_000), graceCutoff(), 100);
       expect(Date.now() - started).toBeLessThan(2000);
       expect(removed.map((row) => row.id).sort((a, b) => a - b)).toEqual([stale.id, deleted.id]);
       expect(removed[0]).toEqual({
@@ -101,8 +103,10 @@ describe('AttachmentsRepository (integration)', () => {
     } finally {
       await runner.release();
     }
-    const again = await attachments.removeSwept(new Date(Date.now() - 86_400_000), 100);
+    const again = await attachments.removeSwept(new Date(Date.now() - 86_400_000), graceCutoff(), 100);
     expect(again.map((row) => row.id)).toEqual([held.id]);
+    const [kept]: { id: number }[] = await m.db.query('SELECT id FROM attachments WHERE id = $1', [graced.id]);
+    expect(kept).toEqual({ id: graced.id });
     expect(await attachments.findLive(fresh.id)).toBeDefined();
     expect(await attachments.findLive(attached.id)).toBeDefined();
   });

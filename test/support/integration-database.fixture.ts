@@ -5,7 +5,7 @@ import { runMigrations } from '../../src/database/migrations.runner';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
-import { SEND_BATCH_CALL_SQL, SentRow } from '../../src/repositories/messages.repository';
+import { SEND_BATCH_CALL_SQL, sendBatchValues, SentRow } from '../../src/repositories/messages.repository';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
 import { DATABASE_TEMPLATE } from './worker-databases';
@@ -81,13 +81,7 @@ export class Seed {
 
   /** One batch of the group commit, as the batcher runs it (in autocommit): the rows it inserted. */
   sendBatch(requests: SendRequest[], receiptsMax = RECEIPTS_IN_BATCH_MAX): Promise<SentRow[]> {
-    return this.db.query(SEND_BATCH_CALL_SQL, [
-      requests.map((request) => request.chatId),
-      requests.map((request) => request.senderId),
-      requests.map((request) => request.content),
-      requests.map((request) => request.clientMessageId),
-      receiptsMax,
-    ]);
+    return this.db.query(SEND_BATCH_CALL_SQL, sendBatchValues(requests, receiptsMax));
   }
 
   async send(

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import type { Attachment, AttachmentKind } from '../../database/entities/attachment.entity';
+import { iso } from '../../common/time.util';
+import type { AttachmentKind } from '../../database/entities/attachment.entity';
+import type { AttachmentRow } from '../../repositories/attachments.repository';
 
 export class AttachmentDto {
   @ApiProperty({ example: 12 })
@@ -107,7 +109,7 @@ export class AttachmentContentQuery {
   signature?: string;
 }
 
-export function toAttachmentDto(row: Attachment, url: string, thumbnailUrl: string | null): AttachmentDto {
+export function toAttachmentDto(row: AttachmentRow, url: string, thumbnailUrl: string | null): AttachmentDto {
   return {
     id: row.id,
     kind: row.kind,
@@ -121,6 +123,6 @@ export function toAttachmentDto(row: Attachment, url: string, thumbnailUrl: stri
     url,
     thumbnail_url: thumbnailUrl,
     placeholder: row.placeholder,
-    created_at: row.createdAt.toISOString(),
+    created_at: iso(row.createdAt),
   };
 }

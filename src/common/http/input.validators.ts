@@ -6,29 +6,34 @@ import { codePointLength } from './text-input.util';
  * A string of `min`..`max` characters counted as PostgreSQL counts them (code points). It replaces
  * class-validator's Length and MaxLength, which count a surrogate pair as one but a variation
  * selector (U+FE0E, U+FE0F) as none: 200 × "a\uFE0F" passed MaxLength(200) and overflowed varchar(200).
+ * `min` may depend on the rest of the object (a message's text may be empty when it has attachments).
  */
-export function TextLength(min: number, max: number): PropertyDecorator {
+export function TextLength(min: number | ((object: object) => number), max: number): PropertyDecorator {
+  const minOf = (object: object): number => (typeof min === 'number' ? min : min(object));
   return ValidateBy({
     name: 'textLength',
     constraints: [min, max],
     validator: {
-      validate: (value: unknown) => {
+      validate: (value: unknown, args?: ValidationArguments) => {
         if (typeof value !== 'string') return false;
         const length = codePointLength(value, max);
-        return length >= min && length <= max;
+        return length >= minOf(args?.object ?? {}) && length <= max;
       },
-      defaultMessage: ({ property }: ValidationArguments) =>
-        min > 0
-          ? `${property} must be ${min}–${max} characters long`
-          : `${property} must be at most ${max} characters long`,
+      defaultMessage: ({ property, object }: ValidationArguments) => {
+        const least = minOf(object);
+        return least > 0
+          ? `${property} must be ${least}–${max} characters long`
+          : `${property} must be at most ${max} characters long`;
+      },
     },
   });
 }
 
-function idListProblem(value: unknown, max: number): string | undefined {
-  if (!Array.isArray(value)) return 'must be an array of user ids';
+function idListProblem(value: unknown, max: number, min: number, noun: string): string | undefined {
+  if (!Array.isArray(value)) return `must be an array of ${noun} ids`;
   // The size first: nothing below looks at an element of an oversized list.
   if (value.length > max) return `must hold at most ${max} ids`;
+  if (value.length < min) return `must hold at least ${min} id${min === 1 ? '' : 's'}`;
   const seen = new Set<number>();
   for (const id of value as unknown[]) {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) {
@@ -41,18 +46,18 @@ function idListProblem(value: unknown, max: number): string | undefined {
 }
 
 /**
- * A list of distinct user ids, at most `max`, checked in one pass with its size first. It replaces
- * ArrayMaxSize + ArrayUnique + Min/Max/IsInt({each}): ArrayUnique is quadratic, and class-validator
- * runs it on a list whatever its size.
+ * A list of distinct ids (of users unless `noun` says otherwise), `min` to `max` of them, checked
+ * in one pass with its size first. It replaces ArrayMaxSize + ArrayUnique + Min/Max/IsInt({each}):
+ * ArrayUnique is quadratic, and class-validator runs it on a list whatever its size.
  */
-export function IdList(max: number): PropertyDecorator {
+export function IdList(max: number, { min = 0, noun = 'user' }: { min?: number; noun?: string } = {}): PropertyDecorator {
   return ValidateBy({
     name: 'idList',
     constraints: [max],
     validator: {
-      validate: (value: unknown) => idListProblem(value, max) === undefined,
+      validate: (value: unknown) => idListProblem(value, max, min, noun) === undefined,
       defaultMessage: ({ property, value }: ValidationArguments) =>
-        `${property} ${idListProblem(value, max) ?? 'is not valid'}`,
+        `${property} ${idListProblem(value, max, min, noun) ?? 'is not valid'}`,
     },
   });
 }

@@ -25,6 +25,8 @@ import { User } from './user.entity';
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
 // Unread counts subtract the (few) deleted messages past the reader's cursor.
 @Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
+// The messages of a chat that have attachments: deleting the chat marks those deleted.
+@Index('messages_chat_attachments_idx', ['chatId'], { where: 'attachment_count IS NOT NULL' })
 // Search: by the trigram index of message_search_segments (MessageSearchSegment), none here.
 export class Message {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })

@@ -1,21 +1,45 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/input.transforms';
-import { TextLength } from '../../common/http/input.validators';
+import { IdList, TextLength } from '../../common/http/input.validators';
 
 export const CONTENT_MAX = 4000;
+export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
 export const CLIENT_MESSAGE_ID_MAX = 64;
 export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
+/** A message with attachments may have no text: its content may then be empty or absent. */
+const hasAttachments = (dto: { attachment_ids?: number[] | null }): boolean =>
+  dto.attachment_ids !== undefined && dto.attachment_ids !== null;
+
 export class SendMessageDto {
-  @ApiProperty({ example: 'Кошка у подъезда, нужна переноска', minLength: 1, maxLength: CONTENT_MAX })
+  @ApiPropertyOptional({
+    example: 'Кошка у подъезда, нужна переноска',
+    maxLength: CONTENT_MAX,
+    description:
+      'Required, 1–4000 characters, unless attachment_ids is given: then it may be empty or absent (reads "")',
+  })
+  @ValidateIf((dto: SendMessageDto) => !hasAttachments(dto) || dto.content !== undefined)
   @Trim()
-  @TextLength(1, CONTENT_MAX)
+  @TextLength((dto: SendMessageDto) => (hasAttachments(dto) ? 0 : 1), CONTENT_MAX)
   @IsString()
-  content!: string;
+  content?: string;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    minItems: 1,
+    maxItems: ATTACHMENTS_PER_MESSAGE_MAX,
+    uniqueItems: true,
+    example: [12, 13],
+    description:
+      "1–10 distinct ids of the sender's own uploads (POST /attachments), attached to nothing yet; shown in this order",
+  })
+  @IsOptional()
+  @IdList(ATTACHMENTS_PER_MESSAGE_MAX, { min: 1, noun: 'attachment' })
+  attachment_ids?: number[];
 
   @ApiPropertyOptional({
     example: 'c0ffee-42',

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { AttachmentDto } from '../../attachments/dto/attachment.dto';
 import { iso } from '../../common/time.util';
+import type { AttachmentRow } from '../../repositories/attachments.repository';
 import type { MessageRow } from '../../repositories/messages.repository';
 
 export class MessageDto {
@@ -21,7 +23,10 @@ export class MessageDto {
   @ApiProperty({ example: 'Anna K.', description: "The sender's display name when the message was sent" })
   sender_name!: string;
 
-  @ApiProperty({ example: 'Кошка у подъезда, нужна переноска' })
+  @ApiProperty({
+    example: 'Кошка у подъезда, нужна переноска',
+    description: 'May be "" when the message has attachments',
+  })
   content!: string;
 
   @ApiProperty({ type: String, nullable: true, example: 'c0ffee-42' })
@@ -32,9 +37,18 @@ export class MessageDto {
 
   @ApiProperty({ type: String, nullable: true, example: null })
   edited_at!: string | null;
+
+  @ApiProperty({
+    type: [AttachmentDto],
+    description: 'In the order they were sent, with fresh signed URLs; empty when none',
+  })
+  attachments!: AttachmentDto[];
 }
 
-export function toMessageDto(row: MessageRow): MessageDto {
+/** Maps an attachment to the contract, signing its URLs (AttachmentsService.toDto). */
+export type AttachmentMapper = (row: AttachmentRow) => AttachmentDto;
+
+export function toMessageDto(row: MessageRow, toAttachment: AttachmentMapper): MessageDto {
   return {
     id: row.id,
     chat_id: row.chat_id,
@@ -45,6 +59,7 @@ export function toMessageDto(row: MessageRow): MessageDto {
     client_message_id: row.client_message_id,
     created_at: iso(row.created_at),
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
+    attachments: (row.attachments ?? []).map(toAttachment),
   };
 }
 

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { QueryRunner } from 'typeorm';
+import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
+import { poolOf } from '../../src/database/pg-pool.driver';
+import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
+import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
+import { sendBatchStatements, sendBatchValues } from '../../src/repositories/messages.repository';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+
+const send = (chatId: number, senderId: number, attachmentIds: number[] | null = null): SendRequest => ({
+  chatId,
+  senderId,
+  content: attachmentIds ? '' : 'текст',
+  clientMessageId: null,
+  attachmentIds,
+});
+
+/** Buffers (shared blocks hit or read) one EXPLAIN ANALYZE'd statement touched, its nested ones included. */
+function buffersOf(plan: { Plan: Record<string, number> }[]): number {
+  return plan[0].Plan['Shared Hit Blocks'] + plan[0].Plan['Shared Read Blocks'];
+}
+
+/**
+ * send_batch with attachments: the sixth parameter, the lock on the named uploads, the claim, and
+ * a text-only batch that costs what it did before attachments existed.
+ */
+describe('send_batch with attachments (integration)', () => {
+  let m: MigratedDatabase;
+  let seed: Seed;
+  let uploads: AttachmentsRepository;
+  const clients: PoolClient[] = [];
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_send_attach');
+    seed = new Seed(m.db);
+    uploads = new AttachmentsRepository(m.db);
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.release();
+  });
+  afterAll(() => m.drop());
+
+  async function connection(): Promise<{ client: PoolClient; pid: number }> {
+    const client = await poolOf(m.db)!.connect();
+    clients.push(client);
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return { client, pid: rows[0].pid };
+  }
+
+  async function waitingForLock(pid: number): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const rows: unknown[] = await m.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+        [pid],
+      );
+      if (rows.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`backend ${pid} never waited for a lock`);
+  }
+
+  async function upload(uploaderId: number): Promise<number> {
+    const row = await uploads.insertWithinQuota(
+      {
+        uploaderId,
+        kind: 'file',
+        mimeType: 'application/pdf',
+        sizeBytes: 10,
+        name: 'a.pdf',
+        width: null,
+        height: null,
+        durationMs: null,
+        waveform: null,
+        storageKey: `attachments/${randomUUID()}/original`,
+        thumbnailKey: null,
+        thumbnailBytes: 0,
+        placeholder: null,
+      },
+      1e9,
+    );
+    return row!.id;
+  }
+
+  it('attaches the uploads in order, once, and only the sender’s own live ones', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b]);
+    const [x, y, z, theirs] = [await upload(a), await upload(a), await upload(a), await upload(b)];
+    const rows = await seed.sendBatch([
+      send(chatId, a, [y, x]),
+      // Names x again: an earlier request of the same sender in the batch has it.
+      send(chatId, a, [x]),
+      send(chatId, a, [theirs]),
+      send(chatId, a),
+      send(chatId, a, [z, 2_000_000_000]),
+    ]);
+    expect(rows.map((row) => [row.ord, row.seq, row.content])).toEqual([
+      [1, 1, ''],
+      [4, 2, 'текст'],
+    ]);
+    expect(rows[0].attachments?.map((attachment) => attachment.id)).toEqual([y, x]);
+    expect(rows[1].attachments).toBeNull();
+    const attached: { id: number; message_id: number; position: number; attached: boolean }[] =
+      await m.db.query(
+        `SELECT id, message_id, position, attached_at IS NOT NULL AS attached FROM attachments
+        WHERE id = ANY($1) ORDER BY id`,
+        [[x, y, z, theirs]],
+      );
+    expect(attached).toEqual([
+      { id: x, message_id: rows[0].id, position: 2, attached: true },
+      { id: y, message_id: rows[0].id, position: 1, attached: true },
+      { id: z, message_id: null, position: null, attached: false },
+      { id: theirs, message_id: null, position: null, attached: false },
+    ]);
+    const [message]: { attachment_count: number }[] = await m.db.query(
+      'SELECT attachment_count FROM messages WHERE id = $1',
+      [rows[0].id],
+    );
+    expect(message.attachment_count).toBe(2);
+    // Attached once: a later batch cannot take them again.
+    expect(await seed.sendBatch([send(chatId, a, [x])])).toEqual([]);
+  });
+
+  it('lets one of two batches in different chats take an upload: the other waits on its lock, then sees it taken', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const one = await seed.chat(a, [b]);
+    const two = await seed.chat(a, [b]);
+    const photo = await upload(a);
+    const first = await connection();
+    const second = await connection();
+    await first.client.query('BEGIN');
+    const won = await sendBatchStatements.send(first.client, [send(one, a, [photo])], RECEIPTS_IN_BATCH_MAX);
+    const lost = sendBatchStatements.send(second.client, [send(two, a, [photo])], RECEIPTS_IN_BATCH_MAX);
+    await waitingForLock(second.pid);
+    await first.client.query('COMMIT');
+    expect(won.map((row) => row.chat_id)).toEqual([one]);
+    expect(await lost).toEqual([]);
+  });
+
+  it('costs a text-only batch what it cost before attachments: no read of attachments, the same buffers', async () => {
+    // The function as it was before (migration 1764950000000), beside the current one.
+    const captured: string[] = [];
+    await new SendBatchFunction1764950000000().up({
+      query: (sql: string) => captured.push(sql),
+    } as unknown as QueryRunner);
+    await m.db.query(
+      captured[0].replace('CREATE FUNCTION send_batch(', 'CREATE FUNCTION send_batch_before('),
+    );
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chats: number[] = [];
+    for (let i = 0; i < 16; i++) chats.push(await seed.chat(a, [b]));
+    const batch = (from: number) => [0, 1, 2, 3].map((i) => send(chats[from + i], i % 2 === 0 ? a : b));
+    const [client] = [(await connection()).client];
+    const explain = async (fn: string, requests: SendRequest[]): Promise<number> => {
+      const values = sendBatchValues(requests, RECEIPTS_IN_BATCH_MAX);
+      const args = fn === 'send_batch' ? values : values.slice(0, 5);
+      const types = ['int[]', 'int[]', 'text[]', 'text[]', 'int', 'text[]'].slice(0, args.length);
+      const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM ${fn}(${types.map((t, i) => `$${i + 1}::${t}`).join(', ')})`,
+        args,
+      );
+      return buffersOf(rows[0]['QUERY PLAN']);
+    };
+    // Warm both (each connection plans a PL/pgSQL statement once), then the same batch shape in
+    // fresh chats each: the same rows and index pages to touch.
+    await explain('send_batch_before', batch(0));
+    await explain('send_batch', batch(4));
+    const before = await explain('send_batch_before', batch(8));
+    // Scans of attachments by this backend (its counts not yet flushed to the cumulative view
+    // included: hence a difference).
+    const scans = async (): Promise<number> => {
+      const { rows } = await client.query<{ scans: string }>(
+        `SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) AS scans FROM pg_stat_xact_user_tables
+          WHERE relname = 'attachments'`,
+      );
+      return Number(rows[0].scans);
+    };
+    await client.query('BEGIN');
+    const scansBefore = await scans();
+    const after = await explain('send_batch', batch(12));
+    expect((await scans()) - scansBefore).toBe(0);
+    await client.query('COMMIT');
+    expect(after).toBe(before);
+  });
+});
