@@ -4,9 +4,10 @@ import { registerUser, TestUser } from './support/users.helpers';
 
 /**
  * The chat list must cost a constant number of SQL statements per page, whatever the number of
- * chats (seed-system defect 11: 3 queries plus 2 per chat).
+ * chats (seed-system defect 11: 3 queries plus 2 per chat), and so must a page of history: one
+ * each, attachments of the messages folded in.
  */
-describe('chat list statement count (e2e)', () => {
+describe('chat list and history statement count (e2e)', () => {
   let t: TestApp;
   let statements: string[] = [];
   let restore: () => void;
@@ -45,6 +46,27 @@ describe('chat list statement count (e2e)', () => {
          FROM c CROSS JOIN generate_series(1, 3) s`,
       [user.id, partner.id, count],
     );
+    // The last live message (seq 2) of each of the user's chats carries two attachments.
+    await t.db.query(
+      `WITH m AS (
+         UPDATE messages m SET attachment_count = 2
+           FROM chat_members cm
+          WHERE cm.user_id = $1 AND m.chat_id = cm.chat_id AND m.seq = 2 AND m.attachment_count IS NULL
+         RETURNING m.id
+       )
+       INSERT INTO attachments (uploader_id, kind, mime_type, size_bytes, name, storage_key, message_id, position, attached_at)
+       SELECT $2, 'file', 'application/pdf', 100, 'record-' || p || '.pdf',
+              'attachments/' || gen_random_uuid() || '/original', m.id, p, now()
+         FROM m CROSS JOIN generate_series(1, 2) p`,
+      [user.id, partner.id],
+    );
+  }
+
+  /** The statements one GET answers with, and its body. */
+  async function statementsOf(path: string, user: TestUser, query: Record<string, string | number> = {}) {
+    statements = [];
+    const res = await t.http().get(path).query(query).set(user.auth).expect(200);
+    return { statements: statements.length, body: res.body as { items: unknown[] } };
   }
 
   async function countListStatements(user: TestUser): Promise<{ statements: number; items: number }> {
@@ -71,12 +93,38 @@ describe('chat list statement count (e2e)', () => {
     expect(res.body.items[0]).toEqual(
       expect.objectContaining({
         unread_count: 2,
-        last_message: expect.objectContaining({ seq: 2, content: 'message 2' }),
+        last_message: expect.objectContaining({
+          seq: 2,
+          content: 'message 2',
+          attachments: [
+            expect.objectContaining({ name: 'record-1.pdf', url: expect.stringMatching(/signature=/) }),
+            expect.objectContaining({ name: 'record-2.pdf', url: expect.stringMatching(/signature=/) }),
+          ],
+        }),
         members: [
           expect.objectContaining({ user_id: many.id, role: 'owner', last_read_seq: 0 }),
           expect.objectContaining({ user_id: partner.id, role: 'member', last_read_seq: 0 }),
         ],
       }),
     );
+  });
+
+  it('reads a page of history, plain, searched or after a seq, in one statement with the attachments', async () => {
+    const [user, partner] = [await registerUser(t), await registerUser(t)];
+    await giveChats(user, partner, 1);
+    const [chat] = (await statementsOf('/api/v1/chats', user)).body.items as { id: number }[];
+    const path = `/api/v1/chats/${chat.id}/messages`;
+    for (const query of [{}, { query: 'message' }, { after: 0, sort: 'asc' }] as Record<
+      string,
+      string | number
+    >[]) {
+      const page = await statementsOf(path, user, query);
+      expect({ query, statements: page.statements }).toEqual({ query, statements: 1 });
+      const items = page.body.items as { seq: number; attachments: { name: string }[] }[];
+      expect(items.map((m) => [m.seq, m.attachments.map((a) => a.name)]).sort()).toEqual([
+        [1, []],
+        [2, ['record-1.pdf', 'record-2.pdf']],
+      ]);
+    }
   });
 });

@@ -82,8 +82,12 @@ describe('AttachmentsRepository (integration)', () => {
       [stale.id, held.id, attached.id],
     ]);
     await m.db.query('UPDATE attachments SET attached_at = now() WHERE id = $1', [attached.id]);
-    await m.db.query(`UPDATE attachments SET deleted_at = now() - interval '2 hours' WHERE id = $1`, [deleted.id]);
-    await m.db.query('UPDATE attachments SET attached_at = now(), deleted_at = now() WHERE id = $1', [graced.id]);
+    await m.db.query(`UPDATE attachments SET deleted_at = now() - interval '2 hours' WHERE id = $1`, [
+      deleted.id,
+    ]);
+    await m.db.query('UPDATE attachments SET attached_at = now(), deleted_at = now() WHERE id = $1', [
+      graced.id,
+    ]);
 
     const runner = m.db.createQueryRunner();
     await runner.connect();
@@ -105,7 +109,9 @@ describe('AttachmentsRepository (integration)', () => {
     }
     const again = await attachments.removeSwept(new Date(Date.now() - 86_400_000), graceCutoff(), 100);
     expect(again.map((row) => row.id)).toEqual([held.id]);
-    const [kept]: { id: number }[] = await m.db.query('SELECT id FROM attachments WHERE id = $1', [graced.id]);
+    const [kept]: { id: number }[] = await m.db.query('SELECT id FROM attachments WHERE id = $1', [
+      graced.id,
+    ]);
     expect(kept).toEqual({ id: graced.id });
     expect(await attachments.findLive(fresh.id)).toBeDefined();
     expect(await attachments.findLive(attached.id)).toBeDefined();

@@ -50,7 +50,10 @@ function idListProblem(value: unknown, max: number, min: number, noun: string): 
  * in one pass with its size first. It replaces ArrayMaxSize + ArrayUnique + Min/Max/IsInt({each}):
  * ArrayUnique is quadratic, and class-validator runs it on a list whatever its size.
  */
-export function IdList(max: number, { min = 0, noun = 'user' }: { min?: number; noun?: string } = {}): PropertyDecorator {
+export function IdList(
+  max: number,
+  { min = 0, noun = 'user' }: { min?: number; noun?: string } = {},
+): PropertyDecorator {
   return ValidateBy({
     name: 'idList',
     constraints: [max],
