@@ -46,7 +46,11 @@ export class MessagesController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Send a message' })
+  @ApiOperation({
+    summary: 'Send a message',
+    description:
+      "With attachment_ids (1–10 of the sender's own uploads, attached to nothing yet; otherwise 400 on attachment_ids) content may be empty or absent.",
+  })
   @ApiCreatedResponse({ type: MessageDto, description: 'Sent' })
   @ApiOkResponse({
     type: MessageDto,

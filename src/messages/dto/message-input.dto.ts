@@ -29,7 +29,8 @@ export class SendMessageDto {
   content?: string;
 
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'integer',
+    isArray: true,
     minItems: 1,
     maxItems: ATTACHMENTS_PER_MESSAGE_MAX,
     uniqueItems: true,
