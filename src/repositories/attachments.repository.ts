@@ -4,9 +4,8 @@ import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { Attachment, AttachmentKind } from '../database/entities/attachment.entity';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
-export type NewAttachment = Pick<
-  Attachment,
-  | 'uploaderId'
+/** The columns an attachment shows in the contract (besides id and created_at). */
+type ShownColumns =
   | 'kind'
   | 'mimeType'
   | 'sizeBytes'
@@ -15,27 +14,13 @@ export type NewAttachment = Pick<
   | 'height'
   | 'durationMs'
   | 'waveform'
-  | 'storageKey'
   | 'thumbnailKey'
-  | 'thumbnailBytes'
-  | 'placeholder'
->;
+  | 'placeholder';
+
+export type NewAttachment = Pick<Attachment, ShownColumns | 'uploaderId' | 'storageKey' | 'thumbnailBytes'>;
 
 /** An attachment as a message shows it: the entity, or the JSON reads fold into a message. */
-export type AttachmentRow = Pick<
-  Attachment,
-  | 'id'
-  | 'kind'
-  | 'mimeType'
-  | 'sizeBytes'
-  | 'name'
-  | 'width'
-  | 'height'
-  | 'durationMs'
-  | 'waveform'
-  | 'thumbnailKey'
-  | 'placeholder'
-> & { createdAt: Date | string };
+export type AttachmentRow = Pick<Attachment, 'id' | ShownColumns> & { createdAt: Date | string };
 
 /** The JSON object of attachment `a` with the keys of AttachmentRow. */
 export const attachmentJsonSql = (a: string): string =>

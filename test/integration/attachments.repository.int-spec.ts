@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AttachmentsRepository, NewAttachment } from '../../src/repositories/attachments.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import {
+  migratedDatabase,
+  MigratedDatabase,
+  pdfAttachment,
+  Seed,
+} from '../support/integration-database.fixture';
 
 describe('AttachmentsRepository (integration)', () => {
   let m: MigratedDatabase;
@@ -14,21 +19,7 @@ describe('AttachmentsRepository (integration)', () => {
   });
   afterAll(() => m.drop());
 
-  const file = (uploaderId: number, sizeBytes: number): NewAttachment => ({
-    uploaderId,
-    kind: 'file',
-    mimeType: 'application/pdf',
-    sizeBytes,
-    name: 'a.pdf',
-    width: null,
-    height: null,
-    durationMs: null,
-    waveform: null,
-    storageKey: `attachments/${randomUUID()}/original`,
-    thumbnailKey: null,
-    thumbnailBytes: 0,
-    placeholder: null,
-  });
+  const file = pdfAttachment;
 
   it('counts originals and thumbnails against the quota, live rows only', async () => {
     const user = await seed.user();

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
-import { poolOf } from '../../src/database/pg-pool.driver';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
 import { sendBatchStatements, sendBatchValues } from '../../src/repositories/messages.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import {
+  lockWatch,
+  migratedDatabase,
+  MigratedDatabase,
+  pdfAttachment,
+  Seed,
+} from '../support/integration-database.fixture';
 
 const send = (chatId: number, senderId: number, attachmentIds: number[] | null = null): SendRequest => ({
   chatId,
@@ -29,58 +32,19 @@ describe('send_batch with attachments (integration)', () => {
   let m: MigratedDatabase;
   let seed: Seed;
   let uploads: AttachmentsRepository;
-  const clients: PoolClient[] = [];
+  const locks = lockWatch(() => m);
+  const { connection, waitingForLock } = locks;
 
   beforeAll(async () => {
     m = await migratedDatabase('chat_int_send_attach');
     seed = new Seed(m.db);
     uploads = new AttachmentsRepository(m.db);
   });
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.release();
-  });
+  afterEach(() => locks.releaseAll());
   afterAll(() => m.drop());
 
-  async function connection(): Promise<{ client: PoolClient; pid: number }> {
-    const client = await poolOf(m.db)!.connect();
-    clients.push(client);
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { client, pid: rows[0].pid };
-  }
-
-  async function waitingForLock(pid: number): Promise<void> {
-    for (let i = 0; i < 500; i++) {
-      const rows: unknown[] = await m.db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
-        [pid],
-      );
-      if (rows.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`backend ${pid} never waited for a lock`);
-  }
-
-  async function upload(uploaderId: number): Promise<number> {
-    const row = await uploads.insertWithinQuota(
-      {
-        uploaderId,
-        kind: 'file',
-        mimeType: 'application/pdf',
-        sizeBytes: 10,
-        name: 'a.pdf',
-        width: null,
-        height: null,
-        durationMs: null,
-        waveform: null,
-        storageKey: `attachments/${randomUUID()}/original`,
-        thumbnailKey: null,
-        thumbnailBytes: 0,
-        placeholder: null,
-      },
-      1e9,
-    );
-    return row!.id;
-  }
+  const upload = async (uploaderId: number): Promise<number> =>
+    (await uploads.insertWithinQuota(pdfAttachment(uploaderId), 1e9))!.id;
 
   it('attaches the uploads in order, once, and only the sender’s own live ones', async () => {
     const [a, b] = [await seed.user(), await seed.user()];

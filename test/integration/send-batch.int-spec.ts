@@ -18,7 +18,7 @@ import {
   SentRow,
 } from '../../src/repositories/messages.repository';
 import { ReadStateRepository } from '../../src/repositories/read-state.repository';
-import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import { lockWatch, migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 const send = (chatId: number, senderId: number, clientMessageId: string | null = null): NewMessage => ({
   chatId,
@@ -35,37 +35,15 @@ const send = (chatId: number, senderId: number, clientMessageId: string | null =
 describe('send_batch: one round trip per batch (integration)', () => {
   let m: MigratedDatabase;
   let seed: Seed;
-  const clients: PoolClient[] = [];
+  const locks = lockWatch(() => m);
+  const { connection, waitingForLock } = locks;
 
   beforeAll(async () => {
     m = await migratedDatabase('chat_int_send_batch');
     seed = new Seed(m.db);
   });
-  afterEach(() => {
-    for (const client of clients.splice(0)) client.release();
-  });
+  afterEach(() => locks.releaseAll());
   afterAll(() => m.drop());
-
-  /** A connection of its own, with its backend pid. */
-  async function connection(): Promise<{ client: PoolClient; pid: number }> {
-    const client = await poolOf(m.db)!.connect();
-    clients.push(client);
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return { client, pid: rows[0].pid };
-  }
-
-  /** Resolves once backend `pid` waits for a lock. */
-  async function waitingForLock(pid: number): Promise<void> {
-    for (let i = 0; i < 500; i++) {
-      const rows: unknown[] = await m.db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
-        [pid],
-      );
-      if (rows.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`backend ${pid} never waited for a lock`);
-  }
 
   /** Whether chat `chatId`'s row can be locked within 100 ms (from a connection of the pool). */
   const lockable = (chatId: number) =>

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { poolOf } from '../../src/database/pg-pool.driver';
 import { dataSourceOptions } from '../../src/database/data-source.options';
 import type { ChatType } from '../../src/database/entities/chat.entity';
 import { runMigrations } from '../../src/database/migrations.runner';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
+import type { NewAttachment } from '../../src/repositories/attachments.repository';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
 import { SEND_BATCH_CALL_SQL, sendBatchValues, SentRow } from '../../src/repositories/messages.repository';
@@ -93,4 +97,54 @@ export class Seed {
     const [row] = await this.sendBatch([{ chatId, senderId, content, clientMessageId }]);
     return row;
   }
+}
+
+/** A PDF upload's row of `sizeBytes` bytes (no bytes in storage: the repositories never read them). */
+export function pdfAttachment(uploaderId: number, sizeBytes = 10): NewAttachment {
+  return {
+    uploaderId,
+    kind: 'file',
+    mimeType: 'application/pdf',
+    sizeBytes,
+    name: 'a.pdf',
+    width: null,
+    height: null,
+    durationMs: null,
+    waveform: null,
+    storageKey: `attachments/${randomUUID()}/original`,
+    thumbnailKey: null,
+    thumbnailBytes: 0,
+    placeholder: null,
+  };
+}
+
+/**
+ * Connections of their own out of the database's pool, for tests that hold locks on one and
+ * watch another wait: `connection()` checks one out (with its backend pid), `releaseAll()` gives
+ * them back (afterEach), `waitingForLock(pid)` resolves once that backend waits for a lock.
+ */
+export function lockWatch(m: () => MigratedDatabase) {
+  const clients: PoolClient[] = [];
+  return {
+    async connection(): Promise<{ client: PoolClient; pid: number }> {
+      const client = await poolOf(m().db)!.connect();
+      clients.push(client);
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      return { client, pid: rows[0].pid };
+    },
+    releaseAll(): void {
+      for (const client of clients.splice(0)) client.release();
+    },
+    async waitingForLock(pid: number): Promise<void> {
+      for (let i = 0; i < 500; i++) {
+        const rows: unknown[] = await m().db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+          [pid],
+        );
+        if (rows.length > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`backend ${pid} never waited for a lock`);
+    },
+  };
 }
