@@ -93,10 +93,9 @@ BEGIN
     UPDATE attachments a SET message_id = m.id, position = w.position, attached_at = now()
       FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
      WHERE a.id = w.id
-    RETURNING a.message_id, a.position, json_build_object('id', a.id, 'kind', a.kind, 'mimeType', a.mime_type, 'sizeBytes', a.size_bytes,
-     'name', a.name, 'width', a.width, 'height', a.height, 'durationMs', a.duration_ms,
-     'waveform', a.waveform, 'thumbnailKey', a.thumbnail_key, 'placeholder', a.placeholder,
-     'createdAt', a.created_at) AS attachment
+    RETURNING a.message_id, a.position, a.id, a.kind, a.mime_type AS "mimeType", a.size_bytes AS "sizeBytes", a.name, a.width,
+   a.height, a.duration_ms AS "durationMs", a.waveform, a.thumbnail_key AS "thumbnailKey",
+   a.placeholder, a.created_at AS "createdAt"
   ), receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
     SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
@@ -104,7 +103,7 @@ BEGIN
   )
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
          CASE WHEN n.attachment_ids IS NOT NULL THEN (
-           SELECT json_agg(c.attachment ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
+           SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq;
 END$body$`);

@@ -22,21 +22,20 @@ export type NewAttachment = Pick<Attachment, ShownColumns | 'uploaderId' | 'stor
 /** An attachment as a message shows it: the entity, or the JSON reads fold into a message. */
 export type AttachmentRow = Pick<Attachment, 'id' | ShownColumns> & { createdAt: Date | string };
 
-/** The JSON object of attachment `a` with the keys of AttachmentRow. */
-export const attachmentJsonSql = (a: string): string =>
-  `json_build_object('id', ${a}.id, 'kind', ${a}.kind, 'mimeType', ${a}.mime_type, 'sizeBytes', ${a}.size_bytes,
-     'name', ${a}.name, 'width', ${a}.width, 'height', ${a}.height, 'durationMs', ${a}.duration_ms,
-     'waveform', ${a}.waveform, 'thumbnailKey', ${a}.thumbnail_key, 'placeholder', ${a}.placeholder,
-     'createdAt', ${a}.created_at)`;
+/** The columns of attachment `a` named as AttachmentRow's keys (a row of them is one as JSON). */
+export const attachmentColumnsSql = (a: string): string =>
+  `${a}.id, ${a}.kind, ${a}.mime_type AS "mimeType", ${a}.size_bytes AS "sizeBytes", ${a}.name, ${a}.width,
+   ${a}.height, ${a}.duration_ms AS "durationMs", ${a}.waveform, ${a}.thumbnail_key AS "thumbnailKey",
+   ${a}.placeholder, ${a}.created_at AS "createdAt"`;
 
 /**
- * The attachments of message `m` in order, a JSON array of AttachmentRow; NULL for a message
- * without any (attachment_count NULL): such a row costs no read of attachments.
+ * The attachments of message `m` in order, a JSON array of AttachmentRow (with their position);
+ * NULL for a message without any (attachment_count NULL): such a row costs no read of attachments.
  */
 export const messageAttachmentsSql = (m: string): string =>
   `CASE WHEN ${m}.attachment_count IS NOT NULL THEN (
-     SELECT json_agg(${attachmentJsonSql('fa')} ORDER BY fa.position)
-       FROM attachments fa WHERE fa.message_id = ${m}.id) END`;
+     SELECT json_agg(fa ORDER BY fa.position) FROM (
+       SELECT ${attachmentColumnsSql('a')}, a.position FROM attachments a WHERE a.message_id = ${m}.id) fa) END`;
 
 /**
  * Whether user $2 may read attachment $1 as a chat member: a live message of a live chat holds

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { AttachmentRow, attachmentJsonSql, messageAttachmentsSql } from './attachments.repository';
+import { attachmentColumnsSql, AttachmentRow, messageAttachmentsSql } from './attachments.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
@@ -270,7 +270,7 @@ export const SEND_BATCH_SQL = `
     UPDATE attachments a SET message_id = m.id, position = w.position, attached_at = now()
       FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
      WHERE a.id = w.id
-    RETURNING a.message_id, a.position, ${attachmentJsonSql('a')} AS attachment
+    RETURNING a.message_id, a.position, ${attachmentColumnsSql('a')}
   ), receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
     SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
@@ -278,7 +278,7 @@ export const SEND_BATCH_SQL = `
   )
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
          CASE WHEN n.attachment_ids IS NOT NULL THEN (
-           SELECT json_agg(c.attachment ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
+           SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;
 
