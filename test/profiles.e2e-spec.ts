@@ -94,7 +94,9 @@ describe('profiles: PATCH /users/me, avatar_url on User and Member (e2e)', () =>
 
     const third = await image(anna);
     await patchMe(anna, { avatar_id: third }).expect(200);
-    await t.app.get(AttachmentsSweeper).sweep();
+    // Deleted attachments keep their bytes for ATTACHMENT_DELETED_GRACE_SECONDS: sweep as after it.
+    const pastGrace = Date.now() + (t.config.attachments.deletedGraceSeconds + 1) * 1000;
+    await t.app.get(AttachmentsSweeper).sweep(new Date(pastGrace));
     expect(await attachmentState(t.db, first)).toBeUndefined();
     expect(await attachmentState(t.db, second)).toBeUndefined();
     expect(await attachmentState(t.db, third)).toMatchObject({ deleted_at: null });

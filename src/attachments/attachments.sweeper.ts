@@ -16,7 +16,7 @@ export interface SweepResult {
 
 /**
  * Removes, every ATTACHMENT_SWEEP_INTERVAL_SECONDS, the uploads no message took within
- * ATTACHMENT_UNATTACHED_TTL_SECONDS and those marked deleted (their message or chat was deleted)
+ * ATTACHMENT_UNATTACHED_TTL_SECONDS and those marked deleted (their message or chat deleted, an avatar replaced)
  * over ATTACHMENT_DELETED_GRACE_SECONDS ago: the row first (one DELETE … FOR UPDATE SKIP LOCKED, so
  * instances sweeping at once take different rows), then its bytes. Bytes whose row is gone
  * (deleting them failed, or the process died in between) are found by listing storage.

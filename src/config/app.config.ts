@@ -63,7 +63,7 @@ export interface AttachmentsConfig {
   urlBase: string | undefined;
   /** An upload no message took within this is removed, bytes and row. */
   unattachedTtlSeconds: number;
-  /** An attachment whose message or chat was deleted keeps its bytes this long, then is removed. */
+  /** An attachment marked deleted (message or chat deleted, avatar replaced) keeps its bytes this long. */
   deletedGraceSeconds: number;
   sweepIntervalSeconds: number;
 }
