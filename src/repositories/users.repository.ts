@@ -65,10 +65,15 @@ export class UsersRepository {
     return query.getMany();
   }
 
-  /** The user's profile, its row locked until the transaction ends; undefined when no such user. */
+  /**
+   * The user's profile, its row locked until the transaction ends; undefined when no such user.
+   * FOR NO KEY UPDATE (what the UPDATE of the profile takes anyway): it serialises profile changes
+   * but lets the user's sends take their foreign-key share lock meanwhile, so a send claiming the
+   * upload an avatar change is taking never waits on that change in a cycle.
+   */
   async lockProfile(id: number, manager: EntityManager): Promise<UserRow | undefined> {
     const rows: UserRow[] = await manager.query(
-      `SELECT ${PROFILE_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
+      `SELECT ${PROFILE_COLUMNS} FROM users WHERE id = $1 FOR NO KEY UPDATE`,
       [id],
     );
     return rows[0];

@@ -2,7 +2,8 @@ import type { QueryRunner } from 'typeorm';
 import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
-import { sendBatchStatements, sendBatchValues } from '../../src/repositories/messages.repository';
+import { sendBatchStatements, sendBatchValues, SentRow } from '../../src/repositories/messages.repository';
+import { UsersRepository } from '../../src/repositories/users.repository';
 import {
   lockWatch,
   migratedDatabase,
@@ -99,6 +100,29 @@ describe('send_batch with attachments (integration)', () => {
     await first.client.query('COMMIT');
     expect(won.map((row) => row.chat_id)).toEqual([one]);
     expect(await lost).toEqual([]);
+  });
+
+  it('does not wait for a profile change of the sender in progress: no cycle with an avatar taking the same upload', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b]);
+    const photo = await upload(a);
+    const profile = m.db.createQueryRunner();
+    await profile.connect();
+    try {
+      // An avatar change of the sender, under way: its user row locked, the upload not yet taken.
+      await profile.startTransaction();
+      await new UsersRepository(m.db).lockProfile(a, profile.manager);
+      const sent = seed.sendBatch([send(chatId, a, [photo])]);
+      const timeout = new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 2000));
+      const outcome = await Promise.race([sent, timeout]);
+      expect(outcome).not.toBe('waiting');
+      expect(
+        (outcome as SentRow[]).map((row) => row.attachments?.map((attachment) => attachment.id)),
+      ).toEqual([[photo]]);
+    } finally {
+      await profile.rollbackTransaction().catch(() => undefined);
+      await profile.release();
+    }
   });
 
   it('costs a text-only batch what it cost before attachments: no read of attachments, the same buffers', async () => {
