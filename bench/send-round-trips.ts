@@ -7,6 +7,7 @@ import {
   SEND_BATCH_SETTINGS,
   SEND_BATCH_SQL,
   sendBatchStatements,
+  sendBatchValues,
 } from '../src/repositories/messages.repository';
 import { bulkMessages } from './lib/bulk';
 import { CONTENT } from './lib/message-load';
@@ -117,13 +118,8 @@ function batchOf(pairs: Pair[], size: number): NewMessage[] {
 }
 
 async function sendOne(client: Client, mode: Mode, batch: NewMessage[]): Promise<number> {
-  const values = [
-    batch.map((m) => m.chatId),
-    batch.map((m) => m.senderId),
-    batch.map((m) => m.content),
-    batch.map((m) => m.clientMessageId),
-    RECEIPTS_IN_BATCH_MAX,
-  ];
+  // Text messages only: the attachment ids ($6) are NULL, as the batcher passes them.
+  const values = sendBatchValues(batch, RECEIPTS_IN_BATCH_MAX);
   if (mode === 'one') return (await sendBatchStatements.send(client, batch, RECEIPTS_IN_BATCH_MAX)).length;
   if (mode === 'statement') {
     const result = await client.query({ name: 'single_statement', text: SINGLE_STATEMENT_SQL, values });
