@@ -50,7 +50,13 @@ export function dataSourceOptions(
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: poolSize, application_name: 'rescue-chat', ...(timeouts && boundedWaits(timeouts)) },
+    extra: {
+      max: poolSize,
+      application_name: 'rescue-chat',
+      // Always: it also runs prepared() texts as named statements (the drop needs the timeouts).
+      Client: DroppingClient,
+      ...(timeouts && boundedWaits(timeouts)),
+    },
   };
 }
 
@@ -64,7 +70,6 @@ export function dataSourceOptions(
  */
 function boundedWaits({ connectMs, queryMs }: DatabaseTimeouts): Record<string, unknown> {
   return {
-    Client: DroppingClient,
     connectionTimeoutMillis: connectMs,
     statement_timeout: queryMs,
     idle_in_transaction_session_timeout: 2 * queryMs,

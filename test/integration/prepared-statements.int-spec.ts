@@ -1,0 +1,79 @@
+import { historyQuery, MessagesRepository } from '../../src/repositories/messages.repository';
+import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+
+interface PreparedRow {
+  statement: string;
+  generic_plans: number;
+  custom_plans: number;
+}
+
+/**
+ * History pages and searches of up to two words run as named prepared statements
+ * (src/database/prepared-statements.ts through DroppingClient): parsed once per connection, and
+ * planned once when PostgreSQL settles on the generic plan. Longer searches run unnamed.
+ */
+describe('prepared history statements (integration)', () => {
+  let m: MigratedDatabase;
+  let messages: MessagesRepository;
+  let chatId: number;
+  let viewerId: number;
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_prepared');
+    const seed = new Seed(m.db);
+    messages = new MessagesRepository(m.db);
+    viewerId = await seed.user();
+    const other = await seed.user();
+    chatId = await seed.chat(viewerId, [other]);
+    await seed.sendBatch(
+      Array.from({ length: 200 }, (_, i) => ({
+        chatId,
+        senderId: i % 2 ? viewerId : other,
+        content: `кошка у подъезда #${i}${i % 50 === 7 ? ' лишайчик' : ''}`,
+        clientMessageId: null,
+      })),
+    );
+  });
+  afterAll(() => m.drop());
+
+  async function onOneConnection(run: (repo: MessagesRepository, manager: never) => Promise<void>) {
+    const runner = m.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await run(messages, runner.manager as never);
+      const rows: PreparedRow[] = await runner.query(
+        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
+      );
+      return rows;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  it('runs a search as one prepared statement, planned once it settles on the generic plan', async () => {
+    const filter = { limit: 20, query: 'лишайчик' };
+    const prepared = await onOneConnection(async (repo, manager) => {
+      for (let i = 0; i < 8; i++) {
+        const rows = await repo.history(chatId, viewerId, filter, manager);
+        expect(rows.map((row) => row.seq)).toEqual([158, 108, 58, 8]);
+      }
+    });
+    const { sql } = historyQuery(chatId, viewerId, filter);
+    const mine = prepared.filter((row) => row.statement === sql);
+    expect(mine).toHaveLength(1);
+    // PostgreSQL's first five executions are custom plans; the rest reuse the generic one.
+    expect(mine[0]).toMatchObject({ custom_plans: 5, generic_plans: 3 });
+  });
+
+  it('runs a plain page prepared too, and a search of three words unnamed', async () => {
+    const prepared = await onOneConnection(async (repo, manager) => {
+      await repo.history(chatId, viewerId, { limit: 50, before: 100 }, manager);
+      await repo.history(chatId, viewerId, { limit: 50, query: 'кошка у подъезда' }, manager);
+    });
+    const statements = prepared.map((row) => row.statement);
+    expect(statements).toContain(historyQuery(chatId, viewerId, { limit: 50, before: 100 }).sql);
+    expect(statements).not.toContain(
+      historyQuery(chatId, viewerId, { limit: 50, query: 'кошка у подъезда' }).sql,
+    );
+  });
+});
