@@ -29,7 +29,8 @@ export type MessagePayload = Omit<
   edited_at: string | null;
   attachments: AttachmentPayload[];
   reply_to: (Omit<NonNullable<MessageRow['reply_to']>, 'content'> & { content: string }) | null;
-  forwarded_from: (Omit<NonNullable<MessageRow['forwarded_from']>, 'created_at'> & { created_at: string }) | null;
+  forwarded_from:
+    (Omit<NonNullable<MessageRow['forwarded_from']>, 'created_at'> & { created_at: string }) | null;
   mentions: number[];
 };
 

@@ -123,7 +123,10 @@ function toNewMessage(userId: number, chatId: number, input: SendMessageDto): Ne
   if (forward !== null) {
     for (const field of ['attachment_ids', 'location'] as const) {
       if (input[field] !== undefined && input[field] !== null) {
-        throw ValidationFailed.field(field, `${field} must be absent with forward_message_id (the original's is copied)`);
+        throw ValidationFailed.field(
+          field,
+          `${field} must be absent with forward_message_id (the original's is copied)`,
+        );
       }
     }
   }

@@ -209,11 +209,7 @@ export class AttachmentsRepository {
     deletedBefore: Date,
     limit: number,
   ): Promise<RemovedAttachment[]> {
-    return this.db.query<RemovedAttachment[]>(REMOVE_SWEPT_SQL, [
-      unattachedBefore,
-      limit,
-      deletedBefore,
-    ]);
+    return this.db.query<RemovedAttachment[]>(REMOVE_SWEPT_SQL, [unattachedBefore, limit, deletedBefore]);
   }
 
   /** The original keys among `keys` that belong to no row (bytes left behind by a crash). */

@@ -115,7 +115,11 @@ export class MessageLinksRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The first wrong reference of a send of `senderId` in `chatId`, if any. */
-  async badReference(chatId: number, senderId: number, refs: SendReferences): Promise<BadReference | undefined> {
+  async badReference(
+    chatId: number,
+    senderId: number,
+    refs: SendReferences,
+  ): Promise<BadReference | undefined> {
     const [row]: Record<BadReference, boolean>[] = await this.db.query(BAD_REFERENCES_SQL, [
       chatId,
       senderId,

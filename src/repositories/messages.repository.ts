@@ -379,7 +379,10 @@ export const SEND_BATCH_CALL_SQL =
   'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
 
 /** Each message's value, or NULL for the whole batch when none has one (nothing is read then). */
-function column<T>(messages: readonly NewMessage[], value: (message: NewMessage) => T | null | undefined): (T | null)[] | null {
+function column<T>(
+  messages: readonly NewMessage[],
+  value: (message: NewMessage) => T | null | undefined,
+): (T | null)[] | null {
   return messages.some((message) => value(message) != null)
     ? messages.map((message) => value(message) ?? null)
     : null;

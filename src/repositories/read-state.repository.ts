@@ -114,6 +114,12 @@ export class ReadStateRepository {
       [chatId, userId],
     );
     const [row] = rows;
-    return row && { unread_count: row.unread_count, unread_mentions_count: row.unread_mentions_count, last_read_seq: row.last_read_seq };
+    return (
+      row && {
+        unread_count: row.unread_count,
+        unread_mentions_count: row.unread_mentions_count,
+        last_read_seq: row.last_read_seq,
+      }
+    );
   }
 }
