@@ -142,10 +142,18 @@ describe('send_batch with attachments (integration)', () => {
     const explain = async (fn: string, requests: SendRequest[]): Promise<number> => {
       const values = sendBatchValues(requests, RECEIPTS_IN_BATCH_MAX);
       const args = fn === 'send_batch' ? values : values.slice(0, 5);
-      const types = ['int[]', 'int[]', 'text[]', 'text[]', 'int', 'text[]', 'int[]', 'int[]', 'jsonb[]', 'text[]'].slice(
-        0,
-        args.length,
-      );
+      const types = [
+        'int[]',
+        'int[]',
+        'text[]',
+        'text[]',
+        'int',
+        'text[]',
+        'int[]',
+        'int[]',
+        'jsonb[]',
+        'text[]',
+      ].slice(0, args.length);
       const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>(
         `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT * FROM ${fn}(${types.map((t, i) => `$${i + 1}::${t}`).join(', ')})`,
         args,
