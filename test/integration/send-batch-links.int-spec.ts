@@ -1,8 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { SendRequest } from '../../src/messages/send-batch.planner';
+import { messageAttachmentsSql } from '../../src/repositories/attachments.repository';
 import { unreadMentionsSql } from '../../src/repositories/message-links.repository';
+import { historyQuery, MESSAGE_ROW_COLUMNS } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
-import { explainAnalyze, nodesOf } from '../support/query-plan.helpers';
+import { buffersOf, explainAnalyze, nodesOf } from '../support/query-plan.helpers';
 
 const text = (chatId: number, senderId: number, extra: Partial<SendRequest> = {}): SendRequest => ({
   chatId,
@@ -79,5 +81,31 @@ describe('send_batch with replies, forwards, locations, mentions (integration)',
     const mentions = scans.find((node) => node['Index Name'] === 'message_mentions_pkey');
     expect(mentions?.['Node Type']).toBe('Index Only Scan');
     expect(scans.map((node) => node['Index Name'])).not.toContain('messages_chat_seq_key');
+  });
+
+  it('reads a text-only history page at the cost it had before these columns: the same buffers', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chat = await seed.chat(a, [b]);
+    for (let i = 0; i < 60; i++) await seed.sendBatch([text(chat, i % 2 === 0 ? a : b)]);
+    const { sql, params } = historyQuery(chat, a, { limit: 50 });
+    // The columns a message had before issue 14: no reply, forward, location or mentions.
+    const before = sql.replace(
+      MESSAGE_ROW_COLUMNS,
+      `m.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at,
+       m.edited_at, ${messageAttachmentsSql('m')} AS attachments`,
+    );
+    expect(before).not.toBe(sql);
+    const buffers = async (statement: string): Promise<number> => {
+      await explainAnalyze(m.db, statement, params);
+      return buffersOf(await explainAnalyze(m.db, statement, params));
+    };
+    const [old, now] = [await buffers(before), await buffers(sql)];
+    expect(now).toBe(old);
+    const scans = [...nodesOf(await explainAnalyze(m.db, sql, params))].filter((node) =>
+      /Scan/.test(node['Node Type']),
+    );
+    // The reply and forward folds are in the plan and never run for text: no loop.
+    const folds = scans.filter((node) => node['Index Name'] === 'messages_pkey');
+    expect(folds.map((node) => node['Actual Loops'])).toEqual([0, 0]);
   });
 });
