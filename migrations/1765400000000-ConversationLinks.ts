@@ -181,7 +181,9 @@ END$body$`);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`);
+    await db.query(
+      `DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`,
+    );
     // The previous function, as its migration created it (it drops the one before it first).
     await new SendBatchAttachments1765300000000().up({
       query: (sql: string) =>

@@ -1,3 +1,4 @@
+import { AttachmentsSweeper } from '../src/attachments/attachments.sweeper';
 import { useApp } from './support/app.fixture';
 import { fetchSigned, uploaded } from './support/attachments.helpers';
 import { ChatBody, createChat, removeMember } from './support/chats.helpers';
@@ -148,7 +149,6 @@ describe('replies, forwards, locations, mentions (e2e)', () => {
       await t.db.query(`UPDATE attachments SET deleted_at = now() - interval '30 days' WHERE id = $1`, [
         document.id,
       ]);
-      const { AttachmentsSweeper } = await import('../src/attachments/attachments.sweeper');
       await t.app.get(AttachmentsSweeper).sweep();
       expect((await t.db.query('SELECT 1 FROM attachments WHERE id = $1', [document.id])).length).toBe(0);
       const again = await fetchSigned(t, (await newest(boris, chat.id)).attachments[0].url).expect(200);

@@ -29,7 +29,9 @@ export type SortOrder = (typeof SORT_ORDERS)[number];
  * empty or absent.
  */
 const hasAttachments = (dto: SendMessageDto): boolean =>
-  [dto.attachment_ids, dto.location, dto.forward_message_id].some((value) => value !== undefined && value !== null);
+  [dto.attachment_ids, dto.location, dto.forward_message_id].some(
+    (value) => value !== undefined && value !== null,
+  );
 
 /** The same id twice is one mention; anything but a list of numbers is left for the validator. */
 const Deduplicate = (): PropertyDecorator =>
@@ -75,7 +77,10 @@ export class SendMessageDto {
   @IsString()
   client_message_id?: string;
 
-  @ApiPropertyOptional({ example: 1040, description: 'A live message of the same chat that this one answers' })
+  @ApiPropertyOptional({
+    example: 1040,
+    description: 'A live message of the same chat that this one answers',
+  })
   @IsOptional()
   @Min(1)
   @Max(MAX_ID)

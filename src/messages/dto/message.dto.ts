@@ -3,7 +3,13 @@ import { AttachmentDto } from '../../attachments/dto/attachment.dto';
 import { iso } from '../../common/time.util';
 import type { AttachmentRow } from '../../repositories/attachments.repository';
 import type { MessageRow } from '../../repositories/messages.repository';
-import { ForwardOriginDto, LocationDto, ReplyPreviewDto, toForwardOrigin, toReplyPreview } from './message-links.dto';
+import {
+  ForwardOriginDto,
+  LocationDto,
+  ReplyPreviewDto,
+  toForwardOrigin,
+  toReplyPreview,
+} from './message-links.dto';
 
 export class MessageDto {
   @ApiProperty({ example: 1042 })
@@ -45,10 +51,18 @@ export class MessageDto {
   })
   attachments!: AttachmentDto[];
 
-  @ApiProperty({ type: ReplyPreviewDto, nullable: true, description: 'The message this one answers; null when none' })
+  @ApiProperty({
+    type: ReplyPreviewDto,
+    nullable: true,
+    description: 'The message this one answers; null when none',
+  })
   reply_to!: ReplyPreviewDto | null;
 
-  @ApiProperty({ type: ForwardOriginDto, nullable: true, description: 'Where a forwarded message comes from; null when none' })
+  @ApiProperty({
+    type: ForwardOriginDto,
+    nullable: true,
+    description: 'Where a forwarded message comes from; null when none',
+  })
   forwarded_from!: ForwardOriginDto | null;
 
   @ApiProperty({ type: LocationDto, nullable: true, description: 'Where an animal was seen; null when none' })
