@@ -83,9 +83,9 @@ BEGIN
       LEFT JOIN LATERAL (
         SELECT s.id, coalesce(s.forwarded_from_id, s.id) AS origin_id, s.content, s.location, s.attachment_count
           FROM messages s
-          JOIN chats sc ON sc.id = s.chat_id AND sc.deleted_at IS NULL
-          JOIN chat_members sm ON sm.chat_id = s.chat_id AND sm.user_id = i.sender_id AND sm.removed_at IS NULL
-         WHERE i.forward_id IS NOT NULL AND s.id = i.forward_id AND s.deleted_at IS NULL LIMIT 1) f ON true
+     JOIN chats sc ON sc.id = s.chat_id AND sc.deleted_at IS NULL
+     JOIN chat_members sm ON sm.chat_id = s.chat_id AND sm.user_id = i.sender_id AND sm.removed_at IS NULL
+    WHERE s.id = i.forward_id AND s.deleted_at IS NULL AND i.forward_id IS NOT NULL LIMIT 1) f ON true
      WHERE (i.client_message_id IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM messages e
@@ -101,15 +101,10 @@ BEGIN
                           AND a.attached_at IS NULL AND a.deleted_at IS NULL)
                      OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
        AND (i.forward_id IS NULL OR f.id IS NOT NULL)
-       AND (i.reply_to_id IS NULL
-        OR EXISTS (
-             SELECT 1 FROM messages r WHERE r.id = i.reply_to_id AND r.chat_id = i.chat_id AND r.deleted_at IS NULL))
-       AND (i.mentions IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM unnest(string_to_array(i.mentions, ',')::int[]) x(user_id)
-              WHERE NOT EXISTS (
-                      SELECT 1 FROM chat_members mc
-                       WHERE mc.chat_id = i.chat_id AND mc.user_id = x.user_id AND mc.removed_at IS NULL)))
+       AND (i.reply_to_id IS NULL OR EXISTS (SELECT 1 FROM messages r WHERE r.id = i.reply_to_id AND r.chat_id = i.chat_id AND r.deleted_at IS NULL))
+       AND (i.mentions IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(string_to_array(i.mentions, ',')::int[]) x(user_id)
+            WHERE NOT EXISTS (SELECT 1 FROM chat_members mc
+                               WHERE mc.chat_id = i.chat_id AND mc.user_id = x.user_id AND mc.removed_at IS NULL)))
   ), numbered AS (
     SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
   ), chat_seq AS (

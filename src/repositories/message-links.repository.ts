@@ -91,23 +91,36 @@ export interface SendReferences {
 /** Which reference of a refused send is wrong; undefined when all are right. */
 export type BadReference = 'reply_to_id' | 'forward_message_id' | 'mentions';
 
+/** The rules of a send's references, shared by the send statement and BAD_REFERENCES_SQL. */
+
+/** Message `id` (SQL) is a live message of chat `chat`: one a reply may answer. */
+export const replyTargetSql = (id: string, chat: string): string =>
+  `EXISTS (SELECT 1 FROM messages r WHERE r.id = ${id} AND r.chat_id = ${chat} AND ${liveMessage('r')})`;
+
 /**
- * Run after the send statement refused a request, to say why: the same tests it made (a live
- * message of the chat to reply to; a live message of a live chat where the sender is an active
- * member to forward; active members to mention), in one statement.
+ * FROM and WHERE of message `s` when it is `id`, live, in a live chat where `userId` is an active
+ * member: one the user may forward (more conditions may follow with AND).
+ */
+export const forwardableSql = (id: string, userId: string): string =>
+  `messages s
+     JOIN chats sc ON sc.id = s.chat_id AND ${liveChat('sc')}
+     JOIN chat_members sm ON sm.chat_id = s.chat_id AND sm.user_id = ${userId} AND ${activeMember('sm')}
+    WHERE s.id = ${id} AND ${liveMessage('s')}`;
+
+/** Some id of the int[] `ids` is not an active member of chat `chat`: a mention to refuse. */
+export const strangerMentionedSql = (ids: string, chat: string): string =>
+  `EXISTS (SELECT 1 FROM unnest(${ids}) x(user_id)
+            WHERE NOT EXISTS (SELECT 1 FROM chat_members mc
+                               WHERE mc.chat_id = ${chat} AND mc.user_id = x.user_id AND ${activeMember('mc')}))`;
+
+/**
+ * Run after the send statement refused a request, to say why: the same tests it made, in one
+ * statement.
  */
 const BAD_REFERENCES_SQL = `
-  SELECT ($3::int IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM messages r WHERE r.id = $3 AND r.chat_id = $1 AND ${liveMessage('r')})) AS reply_to_id,
-         ($4::int IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM messages s
-              JOIN chats sc ON sc.id = s.chat_id AND ${liveChat('sc')}
-              JOIN chat_members sm ON sm.chat_id = s.chat_id AND sm.user_id = $2 AND ${activeMember('sm')}
-             WHERE s.id = $4 AND ${liveMessage('s')})) AS forward_message_id,
-         ($5::int[] IS NOT NULL AND EXISTS (
-            SELECT 1 FROM unnest($5::int[]) x(user_id)
-             WHERE NOT EXISTS (SELECT 1 FROM chat_members mc
-                                WHERE mc.chat_id = $1 AND mc.user_id = x.user_id AND ${activeMember('mc')}))) AS mentions`;
+  SELECT ($3::int IS NOT NULL AND NOT ${replyTargetSql('$3', '$1')}) AS reply_to_id,
+         ($4::int IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${forwardableSql('$4', '$2')})) AS forward_message_id,
+         ($5::int[] IS NOT NULL AND ${strangerMentionedSql('$5::int[]', '$1')}) AS mentions`;
 
 /** The references between messages: replies, forwards and mentions. */
 @Injectable()

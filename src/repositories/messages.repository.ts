@@ -14,11 +14,14 @@ import {
 } from './message-search.repository';
 import {
   COPY_FORWARDED_ATTACHMENTS_SQL,
+  forwardableSql,
   forwardOriginSql,
   ForwardOriginRow,
   LocationValue,
   replyPreviewSql,
   ReplyPreviewRow,
+  replyTargetSql,
+  strangerMentionedSql,
 } from './message-links.repository';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
@@ -260,10 +263,7 @@ export const SEND_BATCH_SQL = `
       CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u
       LEFT JOIN LATERAL (
         SELECT s.id, coalesce(s.forwarded_from_id, s.id) AS origin_id, s.content, s.location, s.attachment_count
-          FROM messages s
-          JOIN chats sc ON sc.id = s.chat_id AND ${liveChat('sc')}
-          JOIN chat_members sm ON sm.chat_id = s.chat_id AND sm.user_id = i.sender_id AND ${activeMember('sm')}
-         WHERE i.forward_id IS NOT NULL AND s.id = i.forward_id AND ${liveMessage('s')} LIMIT 1) f ON true
+          FROM ${forwardableSql('i.forward_id', 'i.sender_id')} AND i.forward_id IS NOT NULL LIMIT 1) f ON true
      WHERE (i.client_message_id IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM messages e
@@ -279,15 +279,8 @@ export const SEND_BATCH_SQL = `
                           AND a.attached_at IS NULL AND a.deleted_at IS NULL)
                      OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
        AND (i.forward_id IS NULL OR f.id IS NOT NULL)
-       AND (i.reply_to_id IS NULL
-        OR EXISTS (
-             SELECT 1 FROM messages r WHERE r.id = i.reply_to_id AND r.chat_id = i.chat_id AND ${liveMessage('r')}))
-       AND (i.mentions IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM unnest(string_to_array(i.mentions, ',')::int[]) x(user_id)
-              WHERE NOT EXISTS (
-                      SELECT 1 FROM chat_members mc
-                       WHERE mc.chat_id = i.chat_id AND mc.user_id = x.user_id AND ${activeMember('mc')})))
+       AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
+       AND (i.mentions IS NULL OR NOT ${strangerMentionedSql(`string_to_array(i.mentions, ',')::int[]`, 'i.chat_id')})
   ), numbered AS (
     SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
   ), chat_seq AS (
