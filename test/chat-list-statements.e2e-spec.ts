@@ -5,7 +5,7 @@ import { registerUser, TestUser } from './support/users.helpers';
 /**
  * The chat list must cost a constant number of SQL statements per page, whatever the number of
  * chats (seed-system defect 11: 3 queries plus 2 per chat), and so must a page of history: one
- * each, attachments of the messages folded in.
+ * each, attachments, reply previews, forward origins, locations and mentions of the messages folded in.
  */
 describe('chat list and history statement count (e2e)', () => {
   let t: TestApp;
@@ -60,7 +60,29 @@ describe('chat list and history statement count (e2e)', () => {
          FROM m CROSS JOIN generate_series(1, 2) p`,
       [user.id, partner.id],
     );
+    // And answers seq 1, forwards it, is a location and mentions the user (issue 14).
+    await t.db.query(
+      `WITH m AS (
+         UPDATE messages m
+            SET reply_to_id = o.id, forwarded_from_id = o.id, mentions = ARRAY[$1::int],
+                location = '{"latitude": 55.75, "longitude": 37.61, "accuracy_m": null, "label": "pin"}'
+           FROM chat_members cm, messages o
+          WHERE cm.user_id = $1 AND m.chat_id = cm.chat_id AND m.seq = 2 AND m.reply_to_id IS NULL
+            AND o.chat_id = m.chat_id AND o.seq = 1
+         RETURNING m.chat_id, m.seq
+       )
+       INSERT INTO message_mentions (user_id, chat_id, seq) SELECT $1, chat_id, seq FROM m`,
+      [user.id],
+    );
   }
+
+  /** What seq 2 of every such chat shows besides its attachments. */
+  const LINKED = {
+    reply_to: expect.objectContaining({ seq: 1, content: 'message 1', deleted: false }),
+    forwarded_from: expect.objectContaining({ sender_name: 'partner' }),
+    location: { latitude: 55.75, longitude: 37.61, accuracy_m: null, label: 'pin' },
+    mentions: [expect.any(Number)],
+  };
 
   /** The statements one GET answers with, and its body. */
   async function statementsOf(path: string, user: TestUser, query: Record<string, string | number> = {}) {
@@ -93,7 +115,9 @@ describe('chat list and history statement count (e2e)', () => {
     expect(res.body.items[0]).toEqual(
       expect.objectContaining({
         unread_count: 2,
+        unread_mentions_count: 1,
         last_message: expect.objectContaining({
+          ...LINKED,
           seq: 2,
           content: 'message 2',
           attachments: [
@@ -109,7 +133,7 @@ describe('chat list and history statement count (e2e)', () => {
     );
   });
 
-  it('reads a page of history, plain, searched or after a seq, in one statement with the attachments', async () => {
+  it('reads a page of history, plain, searched or after a seq, in one statement with the attachments, replies, forwards and locations', async () => {
     const [user, partner] = [await registerUser(t), await registerUser(t)];
     await giveChats(user, partner, 1);
     const [chat] = (await statementsOf('/api/v1/chats', user)).body.items as { id: number }[];
@@ -125,6 +149,13 @@ describe('chat list and history statement count (e2e)', () => {
         [1, []],
         [2, ['record-1.pdf', 'record-2.pdf']],
       ]);
+      expect(items.find((m) => m.seq === 2)).toMatchObject(LINKED);
+      expect(items.find((m) => m.seq === 1)).toMatchObject({
+        reply_to: null,
+        forwarded_from: null,
+        location: null,
+        mentions: [],
+      });
     }
   });
 });

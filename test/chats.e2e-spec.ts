@@ -40,6 +40,7 @@ describe('chats (e2e)', () => {
         ],
         last_message: null,
         unread_count: 0,
+        unread_mentions_count: 0,
         my_role: 'owner',
         avatar_url: null,
       });

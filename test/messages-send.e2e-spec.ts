@@ -36,6 +36,10 @@ describe('messages (e2e)', () => {
         created_at: expect.stringMatching(ISO),
         edited_at: null,
         attachments: [],
+        reply_to: null,
+        forwarded_from: null,
+        location: null,
+        mentions: [],
       });
       const second = await send(t, r.member, chat.id, 'второе');
       expect(second.seq).toBe(2);

@@ -12,6 +12,7 @@ const TABLES = [
   'attachments',
   'chat_members',
   'chats',
+  'message_mentions',
   'message_read_ranges',
   'message_search_segments',
   'messages',
@@ -59,6 +60,7 @@ describe('migrations (e2e)', () => {
       'SearchBlockLines1765250000000',
       'AvatarIndexes1765260000000',
       'SendBatchAttachments1765300000000',
+      'ConversationLinks1765400000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

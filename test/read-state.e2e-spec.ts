@@ -51,22 +51,54 @@ describe('read state (e2e)', () => {
     it("counts others' live messages past the cursor, never one's own or deleted ones (seed defect 7)", async () => {
       const [owner, admin, member] = await Promise.all(['o', 'a', 'm'].map((p) => registerUser(t, p)));
       const chat = await createChat(t, owner, [admin, member]);
-      expect(await unreadOf(member, chat.id)).toEqual({ unread_count: 0, last_read_seq: 0 });
+      expect(await unreadOf(member, chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
 
       const o = [await send(t, owner, chat.id, 'o1'), await send(t, owner, chat.id, 'o2')];
       await send(t, owner, chat.id, 'o3');
-      expect(await unreadOf(member, chat.id)).toEqual({ unread_count: 3, last_read_seq: 0 });
-      expect(await unreadOf(owner, chat.id)).toEqual({ unread_count: 0, last_read_seq: 3 });
+      expect(await unreadOf(member, chat.id)).toEqual({
+        unread_count: 3,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
+      expect(await unreadOf(owner, chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 3,
+      });
 
       // Sending marks the chat read up to the new message for the sender.
       await send(t, member, chat.id, 'm4');
-      expect(await unreadOf(member, chat.id)).toEqual({ unread_count: 0, last_read_seq: 4 });
-      expect(await unreadOf(owner, chat.id)).toEqual({ unread_count: 1, last_read_seq: 3 });
-      expect(await unreadOf(admin, chat.id)).toEqual({ unread_count: 4, last_read_seq: 0 });
+      expect(await unreadOf(member, chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 4,
+      });
+      expect(await unreadOf(owner, chat.id)).toEqual({
+        unread_count: 1,
+        unread_mentions_count: 0,
+        last_read_seq: 3,
+      });
+      expect(await unreadOf(admin, chat.id)).toEqual({
+        unread_count: 4,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
 
       await deleteMessage(owner, chat.id, o[1].id);
-      expect(await unreadOf(admin, chat.id)).toEqual({ unread_count: 3, last_read_seq: 0 });
-      expect(await unreadOf(member, chat.id)).toEqual({ unread_count: 0, last_read_seq: 4 });
+      expect(await unreadOf(admin, chat.id)).toEqual({
+        unread_count: 3,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
+      expect(await unreadOf(member, chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 4,
+      });
     });
 
     it('writes receipts for the messages of others that a send passes', async () => {
@@ -90,9 +122,13 @@ describe('read state (e2e)', () => {
     });
 
     it("marks everything read without up_to_seq, with receipts for the others' messages only", async () => {
-      expect(await unreadOf(r.admin, r.chat.id)).toEqual({ unread_count: 1, last_read_seq: 4 });
+      expect(await unreadOf(r.admin, r.chat.id)).toEqual({
+        unread_count: 1,
+        unread_mentions_count: 0,
+        last_read_seq: 4,
+      });
       const res = await markRead(r.admin, r.chat.id).expect(200);
-      expect(res.body).toEqual({ unread_count: 0, last_read_seq: 5 });
+      expect(res.body).toEqual({ unread_count: 0, unread_mentions_count: 0, last_read_seq: 5 });
       // 1 and 3 were read by sending 2 and 4; the admin's own 2 and 4 get no receipt.
       expect(await receiptRows(r.admin.id, r.chat.id)).toEqual([1, 3, 5]);
       // The owner read the admin's 4 by sending 5; the admin is never a reader of their own.
@@ -102,31 +138,49 @@ describe('read state (e2e)', () => {
     it('marks up to up_to_seq and never moves the cursor back', async () => {
       expect((await markRead(r.member, r.chat.id, { up_to_seq: 3 }).expect(200)).body).toEqual({
         unread_count: 2,
+        unread_mentions_count: 0,
         last_read_seq: 3,
       });
       expect((await markRead(r.member, r.chat.id, { up_to_seq: 1 }).expect(200)).body).toEqual({
         unread_count: 2,
+        unread_mentions_count: 0,
         last_read_seq: 3,
       });
       expect((await markRead(r.member, r.chat.id, { up_to_seq: 0 }).expect(200)).body.last_read_seq).toBe(3);
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 2, last_read_seq: 3 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 2,
+        unread_mentions_count: 0,
+        last_read_seq: 3,
+      });
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual([1, 2, 3]);
     });
 
     it("clamps an up_to_seq past the chat's last message to the last seq", async () => {
       const res = await markRead(r.member, r.chat.id, { up_to_seq: 1_000_000 }).expect(200);
-      expect(res.body).toEqual({ unread_count: 0, last_read_seq: 5 });
+      expect(res.body).toEqual({ unread_count: 0, unread_mentions_count: 0, last_read_seq: 5 });
       // A message sent later is unread, not silently read ahead of time.
       await send(t, r.owner, r.chat.id, 'later');
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 1, last_read_seq: 5 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 1,
+        unread_mentions_count: 0,
+        last_read_seq: 5,
+      });
     });
 
     it('writes no receipt for a deleted message and does not count it', async () => {
       await deleteMessage(r.owner, r.chat.id, sent[2].id);
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 4, last_read_seq: 0 });
-      expect(await unreadOf(r.owner, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 5 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 4,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
+      expect(await unreadOf(r.owner, r.chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 5,
+      });
       const res = await markRead(r.member, r.chat.id).expect(200);
-      expect(res.body).toEqual({ unread_count: 0, last_read_seq: 5 });
+      expect(res.body).toEqual({ unread_count: 0, unread_mentions_count: 0, last_read_seq: 5 });
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual([1, 2, 4, 5]);
     });
 
@@ -137,7 +191,11 @@ describe('read state (e2e)', () => {
       } finally {
         await restore();
       }
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 5, last_read_seq: 0 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 5,
+        unread_mentions_count: 0,
+        last_read_seq: 0,
+      });
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual([]);
       await markRead(r.member, r.chat.id, { up_to_seq: 3 }).expect(200);
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual([1, 2, 3]);
@@ -181,7 +239,11 @@ describe('read state (e2e)', () => {
       } finally {
         recorder.stop();
       }
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 5 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 5,
+      });
       const [{ total, distinct }] = await t.db.query(
         `SELECT count(*)::int AS total, count(DISTINCT m.id)::int AS distinct
            FROM message_read_ranges r
@@ -199,7 +261,11 @@ describe('read state (e2e)', () => {
         Array.from({ length: 40 }, (_, i) => markRead(r.member, r.chat.id, { up_to_seq: i + 1 })),
       );
       expect(results.filter((res) => res.status !== 200).map((res) => res.body)).toEqual([]);
-      expect(await unreadOf(r.member, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 40 });
+      expect(await unreadOf(r.member, r.chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 40,
+      });
       expect(await receiptRows(r.member.id, r.chat.id)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     });
 
@@ -216,7 +282,11 @@ describe('read state (e2e)', () => {
         ),
       );
       expect(results.map((res) => res.status).sort()).toEqual([...Array(6).fill(200), ...Array(6).fill(201)]);
-      expect(await unreadOf(r.admin, r.chat.id)).toEqual({ unread_count: 0, last_read_seq: 11 });
+      expect(await unreadOf(r.admin, r.chat.id)).toEqual({
+        unread_count: 0,
+        unread_mentions_count: 0,
+        last_read_seq: 11,
+      });
     });
 
     it('answers an empty chat with zeros', async () => {
@@ -224,6 +294,7 @@ describe('read state (e2e)', () => {
       const chat = await createChat(t, owner, []);
       expect((await markRead(owner, chat.id).expect(200)).body).toEqual({
         unread_count: 0,
+        unread_mentions_count: 0,
         last_read_seq: 0,
       });
     });

@@ -74,7 +74,7 @@ describe('realtime (e2e)', () => {
       });
       expect(await request(sockets.member, 'chat:read', { chat_id: r.chat.id })).toEqual({
         ok: true,
-        data: { unread_count: 0, last_read_seq: expect.any(Number) },
+        data: { unread_count: 0, unread_mentions_count: 0, last_read_seq: expect.any(Number) },
       });
       const synced = await request(sockets.member, 'chat:sync', { chat_id: r.chat.id, after_seq: 0 });
       expect(synced.ok && synced.data.items.map((m) => m.content)).toEqual(

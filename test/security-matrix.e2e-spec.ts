@@ -138,7 +138,13 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/chats/:chat_id/messages': {
     expected: inChat(201),
     params: chatId,
-    body: () => ({ content: 'hi' }),
+    // With every reference a send may carry (issue 14): a reply, a mention, a location.
+    body: (f) => ({
+      content: 'hi',
+      reply_to_id: f.memberMessageId,
+      mentions: [f.users.bystander.id],
+      location: { latitude: 55.75, longitude: 37.61 },
+    }),
   },
   'PATCH /api/v1/chats/:chat_id/messages/:message_id': {
     expected: inChat(200, 403),
@@ -184,7 +190,17 @@ const inChatEvent = (member: 'ok' | number, admin = member, owner = admin): Even
 });
 
 const EVENTS: Record<string, EventCase> = {
-  'message:send': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, content: 'hi' }) },
+  // A forward of a message of the chat, answering another and mentioning a member (issue 14):
+  // its references decide nothing for those who are not in the chat.
+  'message:send': {
+    expected: inChatEvent('ok'),
+    payload: (f) => ({
+      chat_id: f.chatId,
+      forward_message_id: f.bystanderMessageId,
+      reply_to_id: f.memberMessageId,
+      mentions: [f.users.bystander.id],
+    }),
+  },
   'message:edit': {
     expected: inChatEvent('ok', 403),
     payload: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId, content: 'edited' }),

@@ -62,7 +62,8 @@ export class AttachmentsSweeper implements OnApplicationBootstrap, OnApplication
     let removed = 0;
     for (;;) {
       const rows = await this.attachments.removeSwept(cutoff, deletedBefore, BATCH);
-      for (const row of rows) {
+      // Bytes another row still names (a forward's copy, or its original) stay.
+      for (const row of rows.filter((removed) => !removed.shared)) {
         await this.deleteQuietly(row.storageKey);
         if (row.thumbnailKey) await this.deleteQuietly(row.thumbnailKey);
       }

@@ -84,6 +84,7 @@ function toChatDto(
     members: (row.members ?? []).map((member) => toMemberDto(member, avatarUrl(member.avatar_id))),
     last_message: row.last_message ? toMessageDto(row.last_message, toAttachment) : null,
     unread_count: row.unread_count,
+    unread_mentions_count: row.unread_mentions_count,
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),
   };

@@ -21,10 +21,17 @@ export interface AttachmentPayload {
 }
 
 /** A message as the contract shows it (the shape of MessageDto, which the services publish). */
-export type MessagePayload = Omit<MessageRow, 'created_at' | 'edited_at' | 'attachments'> & {
+export type MessagePayload = Omit<
+  MessageRow,
+  'created_at' | 'edited_at' | 'attachments' | 'reply_to' | 'forwarded_from' | 'mentions'
+> & {
   created_at: string;
   edited_at: string | null;
   attachments: AttachmentPayload[];
+  reply_to: (Omit<NonNullable<MessageRow['reply_to']>, 'content'> & { content: string }) | null;
+  forwarded_from:
+    (Omit<NonNullable<MessageRow['forwarded_from']>, 'created_at'> & { created_at: string }) | null;
+  mentions: number[];
 };
 
 /** A member as the contract shows one (the shape of MemberDto). */

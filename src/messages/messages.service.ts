@@ -4,7 +4,8 @@ import { MessageNotFound, NotAMember, ValidationFailed } from '../common/errors/
 import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-input.dto';
-import { MessageRow, MessagesRepository } from '../repositories/messages.repository';
+import { MessageLinksRepository } from '../repositories/message-links.repository';
+import { MessageRow, MessagesRepository, NewMessage } from '../repositories/messages.repository';
 import { MessageDto, MessagePageDto, toMessageDto } from './dto/message.dto';
 import { MessageSendBatcher } from './send-batcher.service';
 import { assertCanDelete, assertCanEdit, syncQuery, toPage } from './message.rules';
@@ -17,6 +18,7 @@ export class MessagesService {
     private readonly events: DomainEventBus,
     private readonly batcher: MessageSendBatcher,
     private readonly attachments: AttachmentsService,
+    private readonly links: MessageLinksRepository,
   ) {}
 
   /** The message as the contract shows it, its attachments with URLs signed now. */
@@ -35,23 +37,24 @@ export class MessagesService {
     chatId: number,
     input: SendMessageDto,
   ): Promise<{ message: MessageDto; created: boolean }> {
-    const clientMessageId = input.client_message_id ?? null;
-    const attachmentIds = input.attachment_ids ?? null;
-    const outcome = await this.batcher.send({
-      chatId,
-      senderId: userId,
-      content: input.content ?? '',
-      clientMessageId,
-      attachmentIds,
-    });
+    const request = toNewMessage(userId, chatId, input);
+    const { clientMessageId, attachmentIds } = request;
+    const outcome = await this.batcher.send(request);
     if (!outcome) {
       // Nothing was inserted: the chat is gone, the sender is not an active member, the
-      // client_message_id was used before, or an attachment cannot be taken; say which.
+      // client_message_id was used before, an attachment cannot be taken, or a reference (reply,
+      // forward, mention) is wrong; say which.
       await this.members.requireMember(chatId, userId);
       const original =
         clientMessageId === null ? undefined : await this.messages.original(chatId, userId, clientMessageId);
       if (original) return { message: this.toDto(original), created: false };
-      if (attachmentIds !== null) {
+      const bad = await this.links.badReference(chatId, userId, {
+        replyToId: request.replyToId ?? null,
+        forwardMessageId: request.forwardMessageId ?? null,
+        mentions: request.mentions ?? null,
+      });
+      if (bad) throw ValidationFailed.field(bad, BAD_REFERENCE_MESSAGES[bad]);
+      if (attachmentIds) {
         throw ValidationFailed.field(
           'attachment_ids',
           'attachment_ids must be ids of your own uploads that are not deleted and not attached to a message yet',
@@ -105,4 +108,45 @@ export class MessagesService {
     const query = syncQuery(afterSeq, limit);
     return this.list(userId, chatId, query);
   }
+}
+
+/** Why a reference of a send was refused (the same words whether or not the message exists). */
+const BAD_REFERENCE_MESSAGES = {
+  reply_to_id: 'reply_to_id must be a message of this chat that is not deleted',
+  forward_message_id: 'forward_message_id must be a message, not deleted, of a chat you are a member of',
+  mentions: 'mentions must be ids of members of this chat',
+} as const;
+
+/** The send request of a valid body (a forward copies content, attachments and location). */
+function toNewMessage(userId: number, chatId: number, input: SendMessageDto): NewMessage {
+  const forward = input.forward_message_id ?? null;
+  if (forward !== null) {
+    for (const field of ['attachment_ids', 'location'] as const) {
+      if (input[field] !== undefined && input[field] !== null) {
+        throw ValidationFailed.field(
+          field,
+          `${field} must be absent with forward_message_id (the original's is copied)`,
+        );
+      }
+    }
+  }
+  const location = input.location
+    ? {
+        latitude: input.location.latitude,
+        longitude: input.location.longitude,
+        accuracy_m: input.location.accuracy_m ?? null,
+        label: input.location.label ?? null,
+      }
+    : null;
+  return {
+    chatId,
+    senderId: userId,
+    content: forward === null ? (input.content ?? '') : '',
+    clientMessageId: input.client_message_id ?? null,
+    attachmentIds: input.attachment_ids ?? null,
+    replyToId: input.reply_to_id ?? null,
+    forwardMessageId: forward,
+    location,
+    mentions: input.mentions && input.mentions.length > 0 ? input.mentions : null,
+  };
 }

@@ -54,7 +54,11 @@ export class ReadStateService {
       lastReadSeq: moved.last_read_seq,
       readAt: iso(moved.last_read_at),
     });
-    return { unread_count: moved.unread_count, last_read_seq: moved.last_read_seq };
+    return {
+      unread_count: moved.unread_count,
+      unread_mentions_count: moved.unread_mentions_count,
+      last_read_seq: moved.last_read_seq,
+    };
   }
 
   /**

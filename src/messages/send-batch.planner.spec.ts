@@ -19,6 +19,10 @@ const row = (chatId: number, senderId: number, seq: number, previousReadSeq: num
   created_at: '2026-11-21T10:00:00.000Z',
   edited_at: null,
   attachments: null,
+  reply_to: null,
+  forwarded_from: null,
+  location: null,
+  mentions: null,
   ord: seq,
   previous_read_seq: previousReadSeq,
 });

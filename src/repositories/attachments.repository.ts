@@ -54,6 +54,8 @@ export interface RemovedAttachment {
   id: number;
   storageKey: string;
   thumbnailKey: string | null;
+  /** Another row still names these bytes: they are not to be deleted. */
+  shared: boolean;
 }
 
 /** What became of an attempt to take an upload as an avatar; absent when no live row has the id. */
@@ -84,15 +86,23 @@ const INSERT_WITHIN_QUOTA_SQL = `
 /**
  * Rows to remove now (marked deleted before $3, the grace cutoff, or never attached and created
  * before $1), deleted in one statement. SKIP LOCKED: instances sweeping at once each take other rows, none waits.
+ * `shared`: another row (a forward's copy, or the original of one) still names the bytes, which
+ * must stay (by attachments_storage_key_idx).
  */
 const REMOVE_SWEPT_SQL = `
-  DELETE FROM attachments
-   WHERE id IN (SELECT id FROM attachments
-                 WHERE deleted_at < $3 OR (attached_at IS NULL AND created_at < $1)
-                 ORDER BY id
-                 LIMIT $2
-                   FOR UPDATE SKIP LOCKED)
-  RETURNING id, storage_key AS "storageKey", thumbnail_key AS "thumbnailKey"`;
+  WITH removed AS (
+    DELETE FROM attachments
+     WHERE id IN (SELECT id FROM attachments
+                   WHERE deleted_at < $3 OR (attached_at IS NULL AND created_at < $1)
+                   ORDER BY id
+                   LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+    RETURNING id, storage_key, thumbnail_key
+  )
+  SELECT r.id, r.storage_key AS "storageKey", r.thumbnail_key AS "thumbnailKey",
+         EXISTS (SELECT 1 FROM attachments o
+                  WHERE o.storage_key = r.storage_key AND o.id NOT IN (SELECT id FROM removed)) AS shared
+    FROM removed r`;
 
 /**
  * Takes the upload as an avatar if it is `$2`'s own live image attached to nothing: marks it
@@ -117,7 +127,7 @@ const IS_CURRENT_AVATAR_SQL = `
   SELECT EXISTS (SELECT 1 FROM users WHERE avatar_id = $1)
       OR EXISTS (SELECT 1 FROM chats c WHERE c.avatar_id = $1 AND ${liveChat('c')}) AS avatar`;
 
-/** Of the given original keys, those that no row names (by the unique index on storage_key). */
+/** Of the given original keys, those that no row names (by attachments_storage_key_idx). */
 const UNKNOWN_KEYS_SQL = `
   SELECT k.key FROM unnest($1::text[]) AS k(key)
    WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.storage_key = k.key)`;
@@ -199,13 +209,7 @@ export class AttachmentsRepository {
     deletedBefore: Date,
     limit: number,
   ): Promise<RemovedAttachment[]> {
-    // TypeORM answers a DELETE … RETURNING with [rows, affected count].
-    const [rows] = await this.db.query<[RemovedAttachment[], number]>(REMOVE_SWEPT_SQL, [
-      unattachedBefore,
-      limit,
-      deletedBefore,
-    ]);
-    return rows;
+    return this.db.query<RemovedAttachment[]>(REMOVE_SWEPT_SQL, [unattachedBefore, limit, deletedBefore]);
   }
 
   /** The original keys among `keys` that belong to no row (bytes left behind by a crash). */

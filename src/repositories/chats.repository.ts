@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
+import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
@@ -23,6 +24,7 @@ export interface ChatViewRow {
   viewer_id: number;
   my_role: MemberRole;
   unread_count: number;
+  unread_mentions_count: number;
   last_message: MessageRow | null;
   members: MemberRow[] | null;
 }
@@ -51,6 +53,7 @@ const CHAT_VIEW_SELECT = `
          (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_us,
          v.user_id AS viewer_id, v.role AS my_role,
          ${unreadCountSql('c', 'v')} AS unread_count,
+         ${unreadMentionsSql('c', 'v')} AS unread_mentions_count,
          (SELECT row_to_json(lm) FROM (
             SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
              WHERE m.chat_id = c.id AND ${liveMessage('m')}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
+import { unreadMentionsSql } from './message-links.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat } from './sql.predicates';
 
@@ -42,6 +43,7 @@ export interface MovedCursorRow {
   last_read_seq: number;
   last_read_at: Date;
   unread_count: number;
+  unread_mentions_count: number;
 }
 
 /** Members in list order: longest-standing first; among those who joined together, by role. */
@@ -64,9 +66,10 @@ const MOVE_READ_CURSOR_SQL = `
     UPDATE chat_members cm SET last_read_seq = target.up_to, last_read_at = now()
       FROM target
      WHERE cm.chat_id = $1 AND cm.user_id = $2 AND ${activeMember('cm')} AND cm.last_read_seq < target.up_to
-    RETURNING cm.last_read_seq, cm.last_read_at
+    RETURNING cm.user_id, cm.last_read_seq, cm.last_read_at
   )
-  SELECT moved.last_read_seq, moved.last_read_at, ${unreadCountSql('c', 'moved')} AS unread_count
+  SELECT moved.last_read_seq, moved.last_read_at, ${unreadCountSql('c', 'moved')} AS unread_count,
+         ${unreadMentionsSql('c', 'moved')} AS unread_mentions_count
     FROM moved, chats c
    WHERE c.id = $1`;
 

@@ -13,6 +13,17 @@ import {
   segmentBounds,
   segmentCtes,
 } from './message-search.repository';
+import {
+  COPY_FORWARDED_ATTACHMENTS_SQL,
+  forwardableSql,
+  forwardOriginSql,
+  ForwardOriginRow,
+  LocationValue,
+  replyPreviewSql,
+  ReplyPreviewRow,
+  replyTargetSql,
+  strangerMentionedSql,
+} from './message-links.repository';
 import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -28,14 +39,28 @@ export interface MessageRow {
   edited_at: Date | string | null;
   /** In order; null for a message without attachments. */
   attachments: AttachmentRow[] | null;
+  /** The message it answers, read now (its current content, whether deleted); null when none. */
+  reply_to: ReplyPreviewRow | null;
+  /** The message it copies (the first of a chain of forwards); null when none. */
+  forwarded_from: ForwardOriginRow | null;
+  location: LocationValue | null;
+  /** Ids of the users mentioned; null when none. */
+  mentions: number[] | null;
 }
 
-/** The columns of MessageRow but its attachments, for SELECT lists (alias `m`). */
+/**
+ * The stored columns of MessageRow, for SELECT lists (alias `m`): the attachments, reply_to and
+ * forwarded_from are folded from them (reply_to_id, forwarded_from_id) by messageFoldsSql.
+ */
 export const MESSAGE_COLUMNS =
-  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at';
+  'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at, m.location, m.mentions, m.reply_to_id, m.forwarded_from_id';
 
-/** Every column of MessageRow, the attachments folded in (read only for rows that have some). */
-export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageAttachmentsSql('m')} AS attachments`;
+/** The folds of MessageRow from MESSAGE_COLUMNS of `m`, each read only when its column is set. */
+export const messageFoldsSql = (m: string): string =>
+  `${messageAttachmentsSql(m)} AS attachments, ${replyPreviewSql(m)} AS reply_to, ${forwardOriginSql(m)} AS forwarded_from`;
+
+/** Every column of MessageRow, the attachments, reply and origin folded in (read only for rows that have some). */
+export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageFoldsSql('m')}`;
 
 /** What the edit and delete rules look at. */
 export interface LiveMessageRow {
@@ -217,15 +242,19 @@ export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enab
  */
 export const SEND_BATCH_SQL = `
   WITH input AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $6::text[])
-      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, attachment_ids, ord)
+    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])
+      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, attachment_ids, reply_to_id, forward_id, location, mentions, ord)
   ), wanted AS (
     SELECT i.ord, i.sender_id, w.id, w.position::smallint AS position
       FROM input i CROSS JOIN LATERAL unnest(string_to_array(i.attachment_ids, ',')::int[])
         WITH ORDINALITY AS w(id, position)
      WHERE i.attachment_ids IS NOT NULL
   ), accepted AS (
-    SELECT i.*, c.last_seq, cm.last_read_seq, u.display_name
+    SELECT i.chat_id, i.sender_id, i.client_message_id, i.attachment_ids, i.reply_to_id, i.ord,
+           coalesce(f.content, i.content) AS content, coalesce(f.location, i.location) AS location,
+           f.id AS forward_id, f.origin_id, f.attachment_count AS forwarded_attachments,
+           string_to_array(i.mentions, ',')::int[] AS mentions,
+           c.last_seq, cm.last_read_seq, u.display_name
       FROM input i
       CROSS JOIN LATERAL (
         SELECT c.last_seq FROM chats c WHERE c.id = i.chat_id AND ${liveChat('c')} LIMIT 1) c
@@ -233,6 +262,9 @@ export const SEND_BATCH_SQL = `
         SELECT cm.last_read_seq FROM chat_members cm
          WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
       CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u
+      LEFT JOIN LATERAL (
+        SELECT s.id, coalesce(s.forwarded_from_id, s.id) AS origin_id, s.content, s.location, s.attachment_count
+          FROM ${forwardableSql('i.forward_id', 'i.sender_id')} AND i.forward_id IS NOT NULL LIMIT 1) f ON true
      WHERE (i.client_message_id IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM messages e
@@ -247,6 +279,9 @@ export const SEND_BATCH_SQL = `
                         WHERE a.id = w.id AND a.uploader_id = w.sender_id AND a.message_id IS NULL
                           AND a.attached_at IS NULL AND a.deleted_at IS NULL)
                      OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
+       AND (i.forward_id IS NULL OR f.id IS NOT NULL)
+       AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
+       AND (i.mentions IS NULL OR NOT ${strangerMentionedSql(`string_to_array(i.mentions, ',')::int[]`, 'i.chat_id')})
   ), numbered AS (
     SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
   ), chat_seq AS (
@@ -262,9 +297,11 @@ export const SEND_BATCH_SQL = `
       FROM moves mv
      WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
   ), m AS (
-    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count)
+    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count,
+                               reply_to_id, forwarded_from_id, location, mentions)
     SELECT chat_id, seq, sender_id, display_name, content, client_message_id,
-           cardinality(string_to_array(attachment_ids, ','))
+           coalesce(forwarded_attachments, cardinality(string_to_array(attachment_ids, ','))),
+           reply_to_id, origin_id, location, mentions
       FROM numbered ORDER BY chat_id, seq
     RETURNING ${MESSAGE_COLUMNS}
   ), claimed AS (
@@ -272,6 +309,12 @@ export const SEND_BATCH_SQL = `
       FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
      WHERE a.id = w.id
     RETURNING a.message_id, a.position, ${attachmentColumnsSql('a')}
+  ), copied AS (
+    ${COPY_FORWARDED_ATTACHMENTS_SQL}
+  ), mentioned AS (
+    INSERT INTO message_mentions (user_id, chat_id, seq)
+    SELECT x.user_id, n.chat_id, n.seq FROM numbered n CROSS JOIN LATERAL unnest(n.mentions) x(user_id)
+     WHERE n.mentions IS NOT NULL
   ), receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
     SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
@@ -279,7 +322,10 @@ export const SEND_BATCH_SQL = `
   )
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
          CASE WHEN n.attachment_ids IS NOT NULL THEN (
-           SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id) END AS attachments
+                SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id)
+              WHEN n.forwarded_attachments IS NOT NULL THEN (
+                SELECT json_agg(c ORDER BY c.position) FROM copied c WHERE c.message_id = m.id) END AS attachments,
+         ${replyPreviewSql('m')} AS reply_to, ${forwardOriginSql('m')} AS forwarded_from
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;
 
@@ -291,6 +337,13 @@ export interface NewMessage {
   clientMessageId: string | null;
   /** 1–10 distinct ids of the sender's uploads, in order; null or absent for a text message. */
   attachmentIds?: number[] | null;
+  /** A live message of the same chat that this one answers. */
+  replyToId?: number | null;
+  /** A live message of a chat the sender is an active member of, whose content, attachments and location are copied. */
+  forwardMessageId?: number | null;
+  location?: LocationValue | null;
+  /** Distinct ids of active members of the chat. */
+  mentions?: number[] | null;
 }
 
 /**
@@ -317,7 +370,17 @@ END`;
 
 /** The call of the send_batch function, with SEND_BATCH_SQL's parameters. */
 export const SEND_BATCH_CALL_SQL =
-  'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[])';
+  'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
+
+/** Each message's value, or NULL for the whole batch when none has one (nothing is read then). */
+function column<T>(
+  messages: readonly NewMessage[],
+  value: (message: NewMessage) => T | null | undefined,
+): (T | null)[] | null {
+  return messages.some((message) => value(message) != null)
+    ? messages.map((message) => value(message) ?? null)
+    : null;
+}
 
 /** The parameters of SEND_BATCH_CALL_SQL for these messages. */
 export function sendBatchValues(messages: readonly NewMessage[], receiptsMax: number): unknown[] {
@@ -328,9 +391,11 @@ export function sendBatchValues(messages: readonly NewMessage[], receiptsMax: nu
     messages.map((message) => message.clientMessageId),
     receiptsMax,
     // NULL unless a request has attachments: the function then locks and reads none.
-    messages.some((message) => message.attachmentIds)
-      ? messages.map((message) => message.attachmentIds?.join(',') ?? null)
-      : null,
+    column(messages, (message) => message.attachmentIds?.join(',')),
+    column(messages, (message) => message.replyToId),
+    column(messages, (message) => message.forwardMessageId),
+    column(messages, (message) => (message.location ? JSON.stringify(message.location) : null)),
+    column(messages, (message) => message.mentions?.join(',')),
   ];
 }
 
@@ -416,10 +481,14 @@ export class MessagesRepository {
       `WITH m AS (
          UPDATE messages m SET deleted_at = now()
           WHERE id = $2 AND chat_id = $1 AND ${liveMessage('m')}
-         RETURNING id, seq, attachment_count
+         RETURNING id, chat_id, seq, attachment_count, mentions
        ), attachments AS (
          UPDATE attachments a SET deleted_at = now()
            FROM m WHERE m.attachment_count IS NOT NULL AND a.message_id = m.id AND a.deleted_at IS NULL
+       ), mentions AS (
+         DELETE FROM message_mentions mm
+          USING m, unnest(m.mentions) x(user_id)
+          WHERE m.mentions IS NOT NULL AND mm.user_id = x.user_id AND mm.chat_id = m.chat_id AND mm.seq = m.seq
        )
        SELECT seq FROM m`,
       [chatId, messageId],

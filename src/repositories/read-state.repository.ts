@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { unreadMentionsSql } from './message-links.repository';
 import { activeMember, liveChat } from './sql.predicates';
 
 /** The read state of one membership. */
 export interface UnreadRow {
   unread_count: number;
+  unread_mentions_count: number;
   last_read_seq: number;
 }
 
@@ -105,11 +107,19 @@ export class ReadStateRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<UnreadRow | undefined> {
     const rows: UnreadRow[] = await manager.query(
-      `SELECT cm.last_read_seq, ${unreadCountSql('c', 'cm')} AS unread_count
+      `SELECT cm.last_read_seq, ${unreadCountSql('c', 'cm')} AS unread_count,
+              ${unreadMentionsSql('c', 'cm')} AS unread_mentions_count
          FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2 AND ${activeMember('cm')}
         WHERE c.id = $1 AND ${liveChat('c')}`,
       [chatId, userId],
     );
-    return rows[0] && { unread_count: rows[0].unread_count, last_read_seq: rows[0].last_read_seq };
+    const [row] = rows;
+    return (
+      row && {
+        unread_count: row.unread_count,
+        unread_mentions_count: row.unread_mentions_count,
+        last_read_seq: row.last_read_seq,
+      }
+    );
   }
 }

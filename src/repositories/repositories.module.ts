@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
 import { ChatsRepository } from './chats.repository';
 import { MembersRepository } from './members.repository';
+import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
 import { ReadStateRepository } from './read-state.repository';
@@ -12,6 +13,7 @@ const REPOSITORIES = [
   AttachmentsRepository,
   ChatsRepository,
   MembersRepository,
+  MessageLinksRepository,
   MessageSearchRepository,
   MessagesRepository,
   ReadStateRepository,

@@ -93,6 +93,7 @@ describe('AttachmentsRepository (integration)', () => {
         id: expect.any(Number),
         storageKey: expect.stringMatching(/^attachments\//),
         thumbnailKey: null,
+        shared: false,
       });
       await runner.commitTransaction();
     } finally {

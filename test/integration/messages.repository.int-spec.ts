@@ -171,7 +171,18 @@ describe('MessagesRepository and the send batch (integration)', () => {
       try {
         // Inside a transaction of its own the function's locks stay until that one ends.
         await runner.query('BEGIN');
-        await runner.query(SEND_BATCH_CALL_SQL, [[two, one], [a, a], ['x', 'y'], [null, null], 500, null]);
+        await runner.query(SEND_BATCH_CALL_SQL, [
+          [two, one],
+          [a, a],
+          ['x', 'y'],
+          [null, null],
+          500,
+          null,
+          null,
+          null,
+          null,
+          null,
+        ]);
         await expect(tryLock(two)).rejects.toThrow(/lock timeout/);
         await expect(tryLock(one)).resolves.toBeUndefined();
         await runner.query('ROLLBACK');

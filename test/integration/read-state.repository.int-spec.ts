@@ -139,9 +139,21 @@ describe('ReadStateRepository (integration)', () => {
 
   it('counts unread messages past the cursor, less the deleted ones, for active members of live chats', async () => {
     const { chatId, a, b, c } = await chatWithHistory();
-    expect(await readState.unread(chatId, a)).toEqual({ last_read_seq: 5, unread_count: 0 });
-    expect(await readState.unread(chatId, b)).toEqual({ last_read_seq: 3, unread_count: 1 });
-    expect(await readState.unread(chatId, c)).toEqual({ last_read_seq: 0, unread_count: 4 });
+    expect(await readState.unread(chatId, a)).toEqual({
+      last_read_seq: 5,
+      unread_count: 0,
+      unread_mentions_count: 0,
+    });
+    expect(await readState.unread(chatId, b)).toEqual({
+      last_read_seq: 3,
+      unread_count: 1,
+      unread_mentions_count: 0,
+    });
+    expect(await readState.unread(chatId, c)).toEqual({
+      last_read_seq: 0,
+      unread_count: 4,
+      unread_mentions_count: 0,
+    });
 
     await seed.members.remove(chatId, c);
     expect(await readState.unread(chatId, c)).toBeUndefined();

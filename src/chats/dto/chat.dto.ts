@@ -40,6 +40,12 @@ export class ChatDto {
   @ApiProperty({ example: 3 })
   unread_count!: number;
 
+  @ApiProperty({
+    example: 1,
+    description: 'Unread messages (past your cursor, not deleted) that mention you',
+  })
+  unread_mentions_count!: number;
+
   @ApiProperty({ enum: MEMBER_ROLES, example: 'owner' })
   my_role!: MemberRole;
 

@@ -7,7 +7,6 @@ import {
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
-  Unique,
 } from 'typeorm';
 import { Message } from './message.entity';
 import { User } from './user.entity';
@@ -16,7 +15,8 @@ export type AttachmentKind = 'image' | 'voice' | 'file';
 
 /** An uploaded photo, voice message or file; its bytes are in storage under the two keys. */
 @Entity({ name: 'attachments' })
-@Unique('attachments_storage_key_key', ['storageKey'])
+// A forward's copies name the same bytes: the sweep deletes them once no row names the key.
+@Index('attachments_storage_key_idx', ['storageKey'])
 @Check('attachments_kind_check', `kind IN ('image', 'voice', 'file')`)
 @Check('attachments_size_check', 'size_bytes > 0 AND thumbnail_bytes >= 0')
 @Check(

@@ -19,7 +19,7 @@ import { User } from './user.entity';
 @Check('messages_seq_check', 'seq >= 1')
 @Check(
   'messages_content_length_check',
-  'char_length(content) <= 4000 AND (char_length(content) >= 1 OR attachment_count IS NOT NULL)',
+  'char_length(content) <= 4000 AND (char_length(content) >= 1 OR attachment_count IS NOT NULL OR location IS NOT NULL)',
 )
 @Check('messages_attachment_count_check', 'attachment_count BETWEEN 1 AND 10')
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
@@ -72,4 +72,20 @@ export class Message {
   /** How many attachments the message has, 1–10; NULL (no byte in the row) when none. */
   @Column({ name: 'attachment_count', type: 'smallint', nullable: true })
   attachmentCount!: number | null;
+
+  /** The message of the same chat this one answers; its preview is read with it. NULL when none. */
+  @Column({ name: 'reply_to_id', type: 'integer', nullable: true })
+  replyToId!: number | null;
+
+  /** The message this one copies (the first of a chain of forwards), in any chat. NULL when none. */
+  @Column({ name: 'forwarded_from_id', type: 'integer', nullable: true })
+  forwardedFromId!: number | null;
+
+  /** `{latitude, longitude, accuracy_m, label}`; NULL when none. */
+  @Column({ type: 'jsonb', nullable: true })
+  location!: { latitude: number; longitude: number; accuracy_m: number | null; label: string | null } | null;
+
+  /** Ids of the users mentioned (active members at send time); NULL when none. */
+  @Column({ type: 'integer', array: true, nullable: true })
+  mentions!: number[] | null;
 }

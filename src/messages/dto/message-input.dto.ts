@@ -1,26 +1,50 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/input.transforms';
 import { IdList, TextLength } from '../../common/http/input.validators';
+import { LocationInput } from './location.dto';
 
 export const CONTENT_MAX = 4000;
 export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
 export const CLIENT_MESSAGE_ID_MAX = 64;
+export const MENTIONS_MAX = 50;
 export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
-/** A message with attachments may have no text: its content may then be empty or absent. */
-const hasAttachments = (dto: { attachment_ids?: number[] | null }): boolean =>
-  dto.attachment_ids !== undefined && dto.attachment_ids !== null;
+/**
+ * A message with attachments, a location or a forward may have no text: its content may then be
+ * empty or absent.
+ */
+const hasAttachments = (dto: SendMessageDto): boolean =>
+  [dto.attachment_ids, dto.location, dto.forward_message_id].some(
+    (value) => value !== undefined && value !== null,
+  );
+
+/** The same id twice is one mention; anything but a list of numbers is left for the validator. */
+const Deduplicate = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) && value.every((id) => typeof id === 'number') ? [...new Set(value)] : value,
+  );
 
 export class SendMessageDto {
   @ApiPropertyOptional({
     example: 'Кошка у подъезда, нужна переноска',
     maxLength: CONTENT_MAX,
     description:
-      'Required, 1–4000 characters, unless attachment_ids is given: then it may be empty or absent (reads "")',
+      'Required, 1–4000 characters, unless attachment_ids, location or forward_message_id is given: then it may be empty or absent (reads ""); ignored with forward_message_id (the original\'s is copied)',
   })
   @ValidateIf((dto: SendMessageDto) => !hasAttachments(dto) || dto.content !== undefined)
   @Trim()
@@ -52,6 +76,46 @@ export class SendMessageDto {
   @TextLength(1, CLIENT_MESSAGE_ID_MAX)
   @IsString()
   client_message_id?: string;
+
+  @ApiPropertyOptional({
+    example: 1040,
+    description: 'A live message of the same chat that this one answers',
+  })
+  @IsOptional()
+  @Min(1)
+  @Max(MAX_ID)
+  @IsInt()
+  reply_to_id?: number;
+
+  @ApiPropertyOptional({
+    example: 977,
+    description:
+      'A live message of any chat you are an active member of: its content, attachments and location are copied (then attachment_ids and location must be absent)',
+  })
+  @IsOptional()
+  @Min(1)
+  @Max(MAX_ID)
+  @IsInt()
+  forward_message_id?: number;
+
+  @ApiPropertyOptional({ type: LocationInput, description: 'Where an animal was seen' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LocationInput)
+  @IsObject()
+  location?: LocationInput;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    isArray: true,
+    maxItems: MENTIONS_MAX,
+    example: [7, 12],
+    description: 'Ids of active members of the chat, at most 50; the same id twice is one mention',
+  })
+  @IsOptional()
+  @Deduplicate()
+  @IdList(MENTIONS_MAX)
+  mentions?: number[];
 }
 
 export class EditMessageDto {

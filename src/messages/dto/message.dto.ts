@@ -3,6 +3,13 @@ import { AttachmentDto } from '../../attachments/dto/attachment.dto';
 import { iso } from '../../common/time.util';
 import type { AttachmentRow } from '../../repositories/attachments.repository';
 import type { MessageRow } from '../../repositories/messages.repository';
+import {
+  ForwardOriginDto,
+  LocationDto,
+  ReplyPreviewDto,
+  toForwardOrigin,
+  toReplyPreview,
+} from './message-links.dto';
 
 export class MessageDto {
   @ApiProperty({ example: 1042 })
@@ -43,6 +50,31 @@ export class MessageDto {
     description: 'In the order they were sent, with fresh signed URLs; empty when none',
   })
   attachments!: AttachmentDto[];
+
+  @ApiProperty({
+    type: ReplyPreviewDto,
+    nullable: true,
+    description: 'The message this one answers; null when none',
+  })
+  reply_to!: ReplyPreviewDto | null;
+
+  @ApiProperty({
+    type: ForwardOriginDto,
+    nullable: true,
+    description: 'Where a forwarded message comes from; null when none',
+  })
+  forwarded_from!: ForwardOriginDto | null;
+
+  @ApiProperty({ type: LocationDto, nullable: true, description: 'Where an animal was seen; null when none' })
+  location!: LocationDto | null;
+
+  @ApiProperty({
+    type: 'integer',
+    isArray: true,
+    example: [12],
+    description: 'Ids of the users mentioned (active members at send time); empty when none',
+  })
+  mentions!: number[];
 }
 
 /** Maps an attachment to the contract, signing its URLs (AttachmentsService.toDto). */
@@ -60,6 +92,17 @@ export function toMessageDto(row: MessageRow, toAttachment: AttachmentMapper): M
     created_at: iso(row.created_at),
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
     attachments: (row.attachments ?? []).map(toAttachment),
+    reply_to: row.reply_to ? toReplyPreview(row.reply_to) : null,
+    forwarded_from: row.forwarded_from ? toForwardOrigin(row.forwarded_from) : null,
+    location: row.location
+      ? {
+          latitude: row.location.latitude,
+          longitude: row.location.longitude,
+          accuracy_m: row.location.accuracy_m ?? null,
+          label: row.location.label ?? null,
+        }
+      : null,
+    mentions: row.mentions ?? [],
   };
 }
 

@@ -21,6 +21,9 @@ export class UnreadDto {
   @ApiProperty({ example: 3, description: 'Messages of others, not deleted, past last_read_seq' })
   unread_count!: number;
 
+  @ApiProperty({ example: 1, description: 'Of those, the messages that mention the reader' })
+  unread_mentions_count!: number;
+
   @ApiProperty({ example: 55 })
   last_read_seq!: number;
 }
