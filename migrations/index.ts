@@ -9,6 +9,7 @@ import { MessageAttachments1765200000000 } from './1765200000000-MessageAttachme
 import { SearchBlockLines1765250000000 } from './1765250000000-SearchBlockLines';
 import { AvatarIndexes1765260000000 } from './1765260000000-AvatarIndexes';
 import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAttachments';
+import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   SearchBlockLines1765250000000,
   AvatarIndexes1765260000000,
   SendBatchAttachments1765300000000,
+  ReactionsAndPins1765500000000,
 ];

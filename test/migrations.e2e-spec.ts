@@ -12,6 +12,8 @@ const TABLES = [
   'attachments',
   'chat_members',
   'chats',
+  'message_pins',
+  'message_reactions',
   'message_read_ranges',
   'message_search_segments',
   'messages',
@@ -59,6 +61,7 @@ describe('migrations (e2e)', () => {
       'SearchBlockLines1765250000000',
       'AvatarIndexes1765260000000',
       'SendBatchAttachments1765300000000',
+      'ReactionsAndPins1765500000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

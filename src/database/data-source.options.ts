@@ -4,6 +4,8 @@ import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
+import { MessagePin } from './entities/message-pin.entity';
+import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
 import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
@@ -20,6 +22,8 @@ export const ENTITIES = [
   MessageReadRange,
   MessageSearchSegment,
   Attachment,
+  MessageReaction,
+  MessagePin,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
