@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
-import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
+import { MESSAGE_ROW_COLUMNS, MessageRow, reactionColumnSql } from './messages.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
@@ -52,7 +52,7 @@ const CHAT_VIEW_SELECT = `
          v.user_id AS viewer_id, v.role AS my_role,
          ${unreadCountSql('c', 'v')} AS unread_count,
          (SELECT row_to_json(lm) FROM (
-            SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
+            SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('v.user_id')} FROM messages m
              WHERE m.chat_id = c.id AND ${liveMessage('m')}
              ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
          (SELECT json_agg(json_build_object(

@@ -4,6 +4,8 @@ import { ChatsRepository } from './chats.repository';
 import { MembersRepository } from './members.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
+import { PinsRepository } from './pins.repository';
+import { ReactionsRepository } from './reactions.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { UsersRepository } from './users.repository';
@@ -14,6 +16,8 @@ const REPOSITORIES = [
   MembersRepository,
   MessageSearchRepository,
   MessagesRepository,
+  PinsRepository,
+  ReactionsRepository,
   ReadStateRepository,
   RefreshTokensRepository,
   UsersRepository,

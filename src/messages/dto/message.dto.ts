@@ -3,6 +3,7 @@ import { AttachmentDto } from '../../attachments/dto/attachment.dto';
 import { iso } from '../../common/time.util';
 import type { AttachmentRow } from '../../repositories/attachments.repository';
 import type { MessageRow } from '../../repositories/messages.repository';
+import { ReactionDto, toReactionDto } from './reaction.dto';
 
 export class MessageDto {
   @ApiProperty({ example: 1042 })
@@ -43,6 +44,13 @@ export class MessageDto {
     description: 'In the order they were sent, with fresh signed URLs; empty when none',
   })
   attachments!: AttachmentDto[];
+
+  @ApiProperty({
+    type: [ReactionDto],
+    description:
+      'Most used first (equal counts: first reacted first); `me`: whether the reader reacted with it (always false in events sent to the whole chat room). Empty when none',
+  })
+  reactions!: ReactionDto[];
 }
 
 /** Maps an attachment to the contract, signing its URLs (AttachmentsService.toDto). */
@@ -60,6 +68,7 @@ export function toMessageDto(row: MessageRow, toAttachment: AttachmentMapper): M
     created_at: iso(row.created_at),
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
     attachments: (row.attachments ?? []).map(toAttachment),
+    reactions: (row.reactions ?? []).map(toReactionDto),
   };
 }
 
