@@ -38,7 +38,10 @@ export class PinsController {
   }
 
   @Delete(':message_id')
-  @ApiOperation({ summary: 'Unpin a message', description: 'Owner or admin; any member of a two-person chat.' })
+  @ApiOperation({
+    summary: 'Unpin a message',
+    description: 'Owner or admin; any member of a two-person chat.',
+  })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Unpinned' })
   @ApiErrors(400, 401, 403, 404)

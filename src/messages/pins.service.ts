@@ -47,9 +47,13 @@ export class PinsService {
       const outcome = await this.pins.pin(chatId, messageId, userId, MAX_PINS_PER_CHAT, manager);
       if (outcome === 'no_message') throw new MessageNotFound();
       if (outcome === 'full') {
-        throw new DomainError('limit_exceeded', `A chat may have at most ${MAX_PINS_PER_CHAT} pinned messages`, {
-          limit: MAX_PINS_PER_CHAT,
-        });
+        throw new DomainError(
+          'limit_exceeded',
+          `A chat may have at most ${MAX_PINS_PER_CHAT} pinned messages`,
+          {
+            limit: MAX_PINS_PER_CHAT,
+          },
+        );
       }
       return outcome === 'pinned';
     });

@@ -21,7 +21,8 @@ export class ReactionsController {
   @Put(':emoji')
   @ApiOperation({
     summary: 'React to a message with one emoji',
-    description: 'Idempotent: reacting twice with the same emoji is one reaction. At most 20 different emoji per message.',
+    description:
+      'Idempotent: reacting twice with the same emoji is one reaction. At most 20 different emoji per message.',
   })
   @ApiParam(EMOJI_PARAM)
   @ApiOkResponse({ type: ReactionsDto, description: "The message's reactions as the caller sees them" })

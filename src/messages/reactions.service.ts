@@ -26,7 +26,13 @@ export class ReactionsService {
    * way. One transaction holding the message row, so reactions to it are serialized; the room
    * hears of a change (message:reactions) after the commit, and only of a change.
    */
-  async react(userId: number, chatId: number, messageId: number, raw: unknown, on: boolean): Promise<ReactionsDto> {
+  async react(
+    userId: number,
+    chatId: number,
+    messageId: number,
+    raw: unknown,
+    on: boolean,
+  ): Promise<ReactionsDto> {
     const emoji = parseEmoji(raw);
     const { changed, rows } = await this.db.transaction(async (manager) => {
       await this.members.requireMember(chatId, userId, undefined, manager);

@@ -40,7 +40,8 @@ export const MESSAGE_COLUMNS =
 export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageAttachmentsSql('m')} AS attachments`;
 
 /** The reactions of message `m` as `viewer` sees them, as MessageRow's `reactions` column. */
-export const reactionColumnSql = (viewer: string): string => `${messageReactionsSql('m', viewer)} AS reactions`;
+export const reactionColumnSql = (viewer: string): string =>
+  `${messageReactionsSql('m', viewer)} AS reactions`;
 
 /** What the edit and delete rules look at. */
 export interface LiveMessageRow {

@@ -52,12 +52,15 @@ export class PinsRepository {
     return row.outcome;
   }
 
-  /** Unpins the live message of the chat; false when it was not pinned (or is not live). */
+  /** Unpins the live message of the chat; false when it was not pinned (or is not live). (A SELECT: TypeORM answers a bare DELETE with [rows, count].) */
   async unpin(chatId: number, messageId: number, manager: EntityManager = this.db.manager): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `DELETE FROM message_pins p USING messages m
-        WHERE p.message_id = $2 AND p.chat_id = $1 AND m.id = p.message_id AND ${liveMessage('m')}
-       RETURNING 1`,
+      `WITH removed AS (
+         DELETE FROM message_pins p USING messages m
+          WHERE p.message_id = $2 AND p.chat_id = $1 AND m.id = p.message_id AND ${liveMessage('m')}
+         RETURNING 1
+       )
+       SELECT 1 FROM removed`,
       [chatId, messageId],
     );
     return rows.length > 0;

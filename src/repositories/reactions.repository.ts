@@ -90,17 +90,22 @@ export class ReactionsRepository {
     const rows: unknown[] = await manager.query(
       `WITH removed AS (
          DELETE FROM message_reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3 RETURNING 1
+       ), uncounted AS (
+         UPDATE messages SET reaction_count = nullif(reaction_count - 1, 0)
+          WHERE id = $1 AND EXISTS (SELECT FROM removed)
        )
-       UPDATE messages SET reaction_count = nullif(reaction_count - 1, 0)
-        WHERE id = $1 AND EXISTS (SELECT FROM removed)
-       RETURNING 1`,
+       SELECT 1 FROM removed`,
       [messageId, emoji, userId],
     );
     return rows.length > 0;
   }
 
   /** The message's reactions as `viewerId` sees them, in the order of every Message. */
-  list(messageId: number, viewerId: number, manager: EntityManager = this.db.manager): Promise<ReactionRow[]> {
+  list(
+    messageId: number,
+    viewerId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<ReactionRow[]> {
     return manager.query(
       `SELECT rc.emoji, rc.count, rc.me FROM (${reactionCountsSql('$1', '$2')}) rc ORDER BY ${REACTION_ORDER}`,
       [messageId, viewerId],

@@ -97,7 +97,8 @@ export class MessageReactionsEventDto {
 
   @ApiProperty({
     type: [ReactionCountDto],
-    description: "The message's reactions after the change, most used first (no `me`: the room has no one reader)",
+    description:
+      "The message's reactions after the change, most used first (no `me`: the room has no one reader)",
   })
   reactions!: ReactionCountDto[];
 }
