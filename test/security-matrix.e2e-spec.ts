@@ -35,6 +35,8 @@ interface Fixture {
   memberMessageId: number;
   /** Written by `bystander` (delete: author, owner or admin). */
   bystanderMessageId: number;
+  /** Written by the owner and pinned (unpin: owner or admin). */
+  pinnedMessageId: number;
   users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
   /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
   attachmentId: number;
@@ -44,7 +46,7 @@ interface Fixture {
 
 interface RouteCase {
   expected: Expected;
-  params?: (f: Fixture) => Record<string, number>;
+  params?: (f: Fixture) => Record<string, number | string>;
   body?: (f: Fixture, t: TestApp) => object | Promise<object>;
   /** A multipart body with this one `file` part instead of JSON. */
   file?: () => Promise<Buffer>;
@@ -155,6 +157,23 @@ const ROUTES: Record<string, RouteCase> = {
     expected: inChat(200),
     params: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId }),
   },
+  'PUT /api/v1/chats/:chat_id/messages/:message_id/reactions/:emoji': {
+    expected: inChat(200),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍' }),
+  },
+  'DELETE /api/v1/chats/:chat_id/messages/:message_id/reactions/:emoji': {
+    expected: inChat(200),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍' }),
+  },
+  'GET /api/v1/chats/:chat_id/pins': { expected: inChat(200), params: chatId },
+  'PUT /api/v1/chats/:chat_id/pins/:message_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId }),
+  },
+  'DELETE /api/v1/chats/:chat_id/pins/:message_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.pinnedMessageId }),
+  },
   'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
   'GET /api/v1/attachments/:attachment_id': {
     // Its uploader (attachments-access e2e) and the active members of the chat its message is in.
@@ -196,6 +215,14 @@ const EVENTS: Record<string, EventCase> = {
   'chat:read': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId }) },
   'chat:sync': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, after_seq: 0 }) },
   typing: { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, is_typing: true }) },
+  'message:react': {
+    expected: inChatEvent('ok'),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍', on: true }),
+  },
+  'chat:pin': {
+    expected: inChatEvent(403, 'ok'),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, pinned: true }),
+  },
 };
 
 /** Documentation pages: public and read-only, whatever swagger-ui serves under /docs. */
@@ -245,16 +272,19 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
     const chat = await createChat(t, owner, [admin, member, bystander, removed]);
     await makeAdmin(t, chat.id, owner, admin);
     await removeMember(t, chat.id, owner, removed);
-    const [byMember, byBystander] = [
+    const [byMember, byBystander, pinned] = [
       await send(t, member, chat.id, 'm'),
       await send(t, bystander, chat.id, 'b'),
+      await send(t, owner, chat.id, 'p'),
     ];
+    await t.http().put(`/api/v1/chats/${chat.id}/pins/${pinned.id}`).set(owner.auth).expect(204);
     const attachment = await uploaded(t, bystander, await png(8, 8));
     await postMessage(t, bystander, chat.id, { attachment_ids: [attachment.id] }).expect(201);
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,
       bystanderMessageId: byBystander.id,
+      pinnedMessageId: pinned.id,
       users,
       attachmentId: attachment.id,
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
@@ -293,11 +323,11 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
 
     const call = async (f: Fixture, caller: Caller) => {
       const params = spec.params?.(f) ?? {};
-      const path = template.replace(/:(\w+)/g, (_, name: string) => String(params[name]));
+      const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name])));
       expect(path).not.toMatch(/undefined/);
       const req = t
         .http()
-        [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
+        [method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](path)
         .query(spec.query?.(f) ?? {});
       if (caller !== 'anonymous') void req.set(f.users[caller].auth);
       if (spec.file) return await req.attach('file', await spec.file(), 'upload.png');
