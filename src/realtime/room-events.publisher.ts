@@ -2,7 +2,13 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { performance } from 'node:perf_hooks';
 import { ChatViews } from '../chats/chat-views.service';
 import type { ChatDto } from '../chats/dto/chat.dto';
-import { DomainEvent, DomainEventBus, type MessagePayload } from '../events/domain-events.bus';
+import {
+  DomainEvent,
+  DomainEventBus,
+  type DomainEventOf,
+  type MessagePayload,
+} from '../events/domain-events.bus';
+import type { MessagePinEventDto } from './dto/server-events.dto';
 import { MetricsService } from '../observability/metrics.service';
 import { RealtimeServer } from './realtime.server';
 import { chatRoom, userRoom } from './rooms.util';
@@ -102,12 +108,10 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         });
         return;
       case 'message.pinned':
+        io.to(room).emit('message:pinned', pinPayload(event));
+        return;
       case 'message.unpinned':
-        io.to(room).emit(event.type === 'message.pinned' ? 'message:pinned' : 'message:unpinned', {
-          chat_id: event.chatId,
-          message_id: event.messageId,
-          user_id: event.userId,
-        });
+        io.to(room).emit('message:unpinned', pinPayload(event));
         return;
       case 'message.deleted':
         io.to(room).emit('message:deleted', {
@@ -164,6 +168,10 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
 function forRoom(message: MessagePayload): MessagePayload {
   if (message.reactions.length === 0) return message;
   return { ...message, reactions: message.reactions.map((reaction) => ({ ...reaction, me: false })) };
+}
+
+function pinPayload(event: DomainEventOf<'message.pinned' | 'message.unpinned'>): MessagePinEventDto {
+  return { chat_id: event.chatId, message_id: event.messageId, user_id: event.userId };
 }
 
 /** Events whose payload is the chat as each member sees it, read after the commit. */
