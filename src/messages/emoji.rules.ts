@@ -20,8 +20,9 @@ export function parseEmoji(raw: unknown): string {
   };
   if (typeof raw !== 'string' || raw.length === 0 || Buffer.byteLength(raw) > EMOJI_MAX_BYTES) refuse();
   const text = raw as string;
-  let count = 0;
-  for (const _ of graphemes.segment(text)) if (++count > 1) refuse();
+  const segments = graphemes.segment(text)[Symbol.iterator]();
+  segments.next();
+  if (!segments.next().done) refuse();
   if (RGI_EMOJI.test(text)) return text;
   const emojiStyle = text + VARIATION_SELECTOR_16;
   if (RGI_EMOJI.test(emojiStyle) && Buffer.byteLength(emojiStyle) <= EMOJI_MAX_BYTES) return emojiStyle;
