@@ -4,7 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
-import { MESSAGE_ROW_COLUMNS, MessageRow, reactionColumnSql } from './messages.repository';
+import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
+import { reactionColumnSql } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { attachmentColumnsSql, AttachmentRow, messageAttachmentsSql } from './attachments.repository';
-import { messageReactionsSql, ReactionRow } from './reactions.repository';
+import { reactionColumnSql, ReactionRow } from './reactions.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
@@ -38,10 +38,6 @@ export const MESSAGE_COLUMNS =
 
 /** Every column of MessageRow, the attachments folded in (read only for rows that have some). */
 export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageAttachmentsSql('m')} AS attachments`;
-
-/** The reactions of message `m` as `viewer` sees them, as MessageRow's `reactions` column. */
-export const reactionColumnSql = (viewer: string): string =>
-  `${messageReactionsSql('m', viewer)} AS reactions`;
 
 /** What the edit and delete rules look at. */
 export interface LiveMessageRow {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { MESSAGE_ROW_COLUMNS, MessageRow, reactionColumnSql } from './messages.repository';
+import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
+import { reactionColumnSql } from './reactions.repository';
 import { liveMessage } from './sql.predicates';
 
 /** Class id of the per-chat advisory lock that serializes pinning (any constant). */

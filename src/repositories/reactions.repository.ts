@@ -35,6 +35,10 @@ export const messageReactionsSql = (m: string, viewer: string): string =>
   `CASE WHEN ${m}.reaction_count IS NOT NULL THEN (
      SELECT json_agg(rc ORDER BY ${REACTION_ORDER}) FROM (${reactionCountsSql(`${m}.id`, viewer)}) rc) END`;
 
+/** The reactions of message `m` as `viewer` sees them, as MessageRow's `reactions` column. */
+export const reactionColumnSql = (viewer: string): string =>
+  `${messageReactionsSql('m', viewer)} AS reactions`;
+
 /**
  * message_reactions, and messages.reaction_count beside it. The callers hold the message row
  * (lockLive) for the transaction: reactions to one message are serialized there, so two people
