@@ -36,6 +36,8 @@ describe('messages (e2e)', () => {
         created_at: expect.stringMatching(ISO),
         edited_at: null,
         attachments: [],
+        // v1.1: every Message has its reactions, [] when none.
+        reactions: [],
       });
       const second = await send(t, r.member, chat.id, 'второе');
       expect(second.seq).toBe(2);
