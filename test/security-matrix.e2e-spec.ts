@@ -1,8 +1,6 @@
-import { ModulesContainer } from '@nestjs/core';
-import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import type { Ack } from '../src/realtime/events.types';
-import { routeTable, startApp, TestApp } from './support/app.fixture';
+import { gatewayEvents, routeTable, startApp, TestApp } from './support/app.fixture';
 import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
@@ -228,29 +226,6 @@ const EVENTS: Record<string, EventCase> = {
 /** Documentation pages: public and read-only, whatever swagger-ui serves under /docs. */
 const DOCS = /^\/docs(\/|$)/;
 
-/** `METHOD /path` of every route the app serves (Fastify's routes, as registered). */
-function servedRoutes(t: TestApp): string[] {
-  return routeTable(t);
-}
-
-/** Every event name some gateway of the app subscribes to. */
-function gatewayEvents(t: TestApp): string[] {
-  const events = new Set<string>();
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.providers.values()) {
-      const instance = wrapper.instance as object | undefined;
-      if (!instance || !wrapper.metatype || !Reflect.getMetadata('websockets:is_gateway', wrapper.metatype))
-        continue;
-      const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const event = Reflect.getMetadata(MESSAGE_METADATA, prototype[name] as object) as string | undefined;
-        if (event) events.add(event);
-      }
-    }
-  }
-  return [...events].sort();
-}
-
 describe('authorization matrix over every route and socket event (e2e)', () => {
   let t: TestApp;
   let users: Fixture['users'];
@@ -292,7 +267,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   }
 
   it('has an entry for every route the app serves, and none for a route it does not', () => {
-    const served = servedRoutes(t).filter((route) => !DOCS.test(route.split(' ')[1]));
+    const served = routeTable(t).filter((route) => !DOCS.test(route.split(' ')[1]));
     expect(Object.keys(ROUTES).sort()).toEqual(served);
   });
 
@@ -301,7 +276,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   });
 
   it('serves the documentation under /docs to anyone, read-only', async () => {
-    const docs = servedRoutes(t).filter((route) => DOCS.test(route.split(' ')[1]));
+    const docs = routeTable(t).filter((route) => DOCS.test(route.split(' ')[1]));
     expect(docs).toEqual(
       expect.arrayContaining(['GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json']),
     );
