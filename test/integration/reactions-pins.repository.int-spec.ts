@@ -23,12 +23,13 @@ describe('ReactionsRepository and PinsRepository (integration)', () => {
   });
   afterAll(() => m.drop());
 
-  const reactionCount = async (messageId: number): Promise<number | null> =>
-    (
-      (await m.db.query('SELECT reaction_count FROM messages WHERE id = $1', [messageId])) as {
-        reaction_count: number | null;
-      }[]
-    )[0].reaction_count;
+  const reactionCount = async (messageId: number): Promise<number | null> => {
+    const rows = await m.db.query<{ reaction_count: number | null }[]>(
+      'SELECT reaction_count FROM messages WHERE id = $1',
+      [messageId],
+    );
+    return rows[0].reaction_count;
+  };
 
   const react = (messageId: number, emoji: string, userId: number, max = 20) =>
     m.db.transaction(async (manager) => {
