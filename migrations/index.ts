@@ -10,6 +10,7 @@ import { SearchBlockLines1765250000000 } from './1765250000000-SearchBlockLines'
 import { AvatarIndexes1765260000000 } from './1765260000000-AvatarIndexes';
 import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAttachments';
 import { ConversationLinks1765400000000 } from './1765400000000-ConversationLinks';
+import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AvatarIndexes1765260000000,
   SendBatchAttachments1765300000000,
   ConversationLinks1765400000000,
+  ReactionsAndPins1765500000000,
 ];

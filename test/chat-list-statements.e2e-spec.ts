@@ -5,7 +5,7 @@ import { registerUser, TestUser } from './support/users.helpers';
 /**
  * The chat list must cost a constant number of SQL statements per page, whatever the number of
  * chats (seed-system defect 11: 3 queries plus 2 per chat), and so must a page of history: one
- * each, attachments, reply previews, forward origins, locations and mentions of the messages folded in.
+ * each, attachments, reply previews, forward origins, locations, mentions and reactions of the messages folded in.
  */
 describe('chat list and history statement count (e2e)', () => {
   let t: TestApp;
@@ -74,6 +74,19 @@ describe('chat list and history statement count (e2e)', () => {
        INSERT INTO message_mentions (user_id, chat_id, seq) SELECT $1, chat_id, seq FROM m`,
       [user.id],
     );
+    // The same message carries reactions: 👍 by both, 🐕 by the partner.
+    await t.db.query(
+      `WITH m AS (
+         UPDATE messages m SET reaction_count = 3
+           FROM chat_members cm
+          WHERE cm.user_id = $1 AND m.chat_id = cm.chat_id AND m.seq = 2 AND m.reaction_count IS NULL
+         RETURNING m.id
+       )
+       INSERT INTO message_reactions (message_id, emoji, user_id)
+       SELECT m.id, r.emoji, r.user_id FROM m
+        CROSS JOIN (VALUES ('👍', $1::int), ('👍', $2::int), ('🐕', $2::int)) r(emoji, user_id)`,
+      [user.id, partner.id],
+    );
   }
 
   /** What seq 2 of every such chat shows besides its attachments. */
@@ -124,6 +137,10 @@ describe('chat list and history statement count (e2e)', () => {
             expect.objectContaining({ name: 'record-1.pdf', url: expect.stringMatching(/signature=/) }),
             expect.objectContaining({ name: 'record-2.pdf', url: expect.stringMatching(/signature=/) }),
           ],
+          reactions: [
+            { emoji: '👍', count: 2, me: true },
+            { emoji: '🐕', count: 1, me: false },
+          ],
         }),
         members: [
           expect.objectContaining({ user_id: many.id, role: 'owner', last_read_seq: 0 }),
@@ -133,7 +150,7 @@ describe('chat list and history statement count (e2e)', () => {
     );
   });
 
-  it('reads a page of history, plain, searched or after a seq, in one statement with the attachments, replies, forwards and locations', async () => {
+  it('reads a page of history, plain, searched or after a seq, in one statement with the attachments, replies, forwards, locations and reactions', async () => {
     const [user, partner] = [await registerUser(t), await registerUser(t)];
     await giveChats(user, partner, 1);
     const [chat] = (await statementsOf('/api/v1/chats', user)).body.items as { id: number }[];
@@ -144,10 +161,21 @@ describe('chat list and history statement count (e2e)', () => {
     >[]) {
       const page = await statementsOf(path, user, query);
       expect({ query, statements: page.statements }).toEqual({ query, statements: 1 });
-      const items = page.body.items as { seq: number; attachments: { name: string }[] }[];
-      expect(items.map((m) => [m.seq, m.attachments.map((a) => a.name)]).sort()).toEqual([
-        [1, []],
-        [2, ['record-1.pdf', 'record-2.pdf']],
+      const items = page.body.items as {
+        seq: number;
+        attachments: { name: string }[];
+        reactions: { emoji: string; count: number; me: boolean }[];
+      }[];
+      expect(items.map((m) => [m.seq, m.attachments.map((a) => a.name), m.reactions]).sort()).toEqual([
+        [1, [], []],
+        [
+          2,
+          ['record-1.pdf', 'record-2.pdf'],
+          [
+            { emoji: '👍', count: 2, me: true },
+            { emoji: '🐕', count: 1, me: false },
+          ],
+        ],
       ]);
       expect(items.find((m) => m.seq === 2)).toMatchObject(LINKED);
       expect(items.find((m) => m.seq === 1)).toMatchObject({

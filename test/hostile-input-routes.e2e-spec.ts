@@ -89,7 +89,7 @@ describe('hostile values in every field of every route and socket event (e2e)', 
           .join('&');
         const req = t
           .http()
-          [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](
+          [method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](
             `${path}${search ? `?${search}` : ''}`,
           );
         if (!spec.anonymous) void req.set(f.owner.auth);

@@ -40,6 +40,8 @@ describe('messages (e2e)', () => {
         forwarded_from: null,
         location: null,
         mentions: [],
+        // v1.1: every Message has its reactions, [] when none.
+        reactions: [],
       });
       const second = await send(t, r.member, chat.id, 'второе');
       expect(second.seq).toBe(2);

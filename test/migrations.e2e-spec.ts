@@ -13,6 +13,8 @@ const TABLES = [
   'chat_members',
   'chats',
   'message_mentions',
+  'message_pins',
+  'message_reactions',
   'message_read_ranges',
   'message_search_segments',
   'messages',
@@ -61,6 +63,7 @@ describe('migrations (e2e)', () => {
       'AvatarIndexes1765260000000',
       'SendBatchAttachments1765300000000',
       'ConversationLinks1765400000000',
+      'ReactionsAndPins1765500000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -90,10 +90,12 @@ describe('AsyncAPI document (e2e)', () => {
 
   it('documents exactly the client events the gateway handles', () => {
     expect(subscribedEvents()).toEqual([
+      'chat:pin',
       'chat:read',
       'chat:sync',
       'message:delete',
       'message:edit',
+      'message:react',
       'message:send',
       'typing',
     ]);

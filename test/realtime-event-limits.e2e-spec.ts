@@ -44,6 +44,8 @@ describe('realtime limits (e2e)', () => {
         SOCKET_RATE_CHAT_READ: rate,
         SOCKET_RATE_CHAT_SYNC: rate,
         SOCKET_RATE_TYPING: rate,
+        // message:react and chat:pin draw on the shared budget (each event its own bucket).
+        SOCKET_RATE_OTHER: rate,
       });
       user = await registerUser(t);
       chat = await createChat(t, user, []);
@@ -67,6 +69,14 @@ describe('realtime limits (e2e)', () => {
       'chat:read': () => Promise.resolve({ chat_id: chat.id }),
       'chat:sync': () => Promise.resolve({ chat_id: chat.id, after_seq: 0 }),
       typing: () => Promise.resolve({ chat_id: chat.id, is_typing: true }),
+      'message:react': async () => {
+        const message = await send(t, user, chat.id, 'to react to');
+        return { chat_id: chat.id, message_id: message.id, emoji: '👍', on: true };
+      },
+      'chat:pin': async () => {
+        const message = await send(t, user, chat.id, 'to pin');
+        return { chat_id: chat.id, message_id: message.id, pinned: true };
+      },
     };
 
     it.each(Object.keys(payloads) as ClientEvent[])(

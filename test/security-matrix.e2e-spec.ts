@@ -1,8 +1,6 @@
-import { ModulesContainer } from '@nestjs/core';
-import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import type { Ack } from '../src/realtime/events.types';
-import { routeTable, startApp, TestApp } from './support/app.fixture';
+import { gatewayEvents, routeTable, startApp, TestApp } from './support/app.fixture';
 import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
@@ -35,6 +33,8 @@ interface Fixture {
   memberMessageId: number;
   /** Written by `bystander` (delete: author, owner or admin). */
   bystanderMessageId: number;
+  /** Written by the owner and pinned (unpin: owner or admin). */
+  pinnedMessageId: number;
   users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
   /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
   attachmentId: number;
@@ -44,7 +44,7 @@ interface Fixture {
 
 interface RouteCase {
   expected: Expected;
-  params?: (f: Fixture) => Record<string, number>;
+  params?: (f: Fixture) => Record<string, number | string>;
   body?: (f: Fixture, t: TestApp) => object | Promise<object>;
   /** A multipart body with this one `file` part instead of JSON. */
   file?: () => Promise<Buffer>;
@@ -161,6 +161,23 @@ const ROUTES: Record<string, RouteCase> = {
     expected: inChat(200),
     params: (f) => ({ chat_id: f.chatId, message_id: f.memberMessageId }),
   },
+  'PUT /api/v1/chats/:chat_id/messages/:message_id/reactions/:emoji': {
+    expected: inChat(200),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍' }),
+  },
+  'DELETE /api/v1/chats/:chat_id/messages/:message_id/reactions/:emoji': {
+    expected: inChat(200),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍' }),
+  },
+  'GET /api/v1/chats/:chat_id/pins': { expected: inChat(200), params: chatId },
+  'PUT /api/v1/chats/:chat_id/pins/:message_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId }),
+  },
+  'DELETE /api/v1/chats/:chat_id/pins/:message_id': {
+    expected: inChat(403, 204),
+    params: (f) => ({ chat_id: f.chatId, message_id: f.pinnedMessageId }),
+  },
   'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
   'GET /api/v1/attachments/:attachment_id': {
     // Its uploader (attachments-access e2e) and the active members of the chat its message is in.
@@ -212,33 +229,18 @@ const EVENTS: Record<string, EventCase> = {
   'chat:read': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId }) },
   'chat:sync': { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, after_seq: 0 }) },
   typing: { expected: inChatEvent('ok'), payload: (f) => ({ chat_id: f.chatId, is_typing: true }) },
+  'message:react': {
+    expected: inChatEvent('ok'),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, emoji: '👍', on: true }),
+  },
+  'chat:pin': {
+    expected: inChatEvent(403, 'ok'),
+    payload: (f) => ({ chat_id: f.chatId, message_id: f.bystanderMessageId, pinned: true }),
+  },
 };
 
 /** Documentation pages: public and read-only, whatever swagger-ui serves under /docs. */
 const DOCS = /^\/docs(\/|$)/;
-
-/** `METHOD /path` of every route the app serves (Fastify's routes, as registered). */
-function servedRoutes(t: TestApp): string[] {
-  return routeTable(t);
-}
-
-/** Every event name some gateway of the app subscribes to. */
-function gatewayEvents(t: TestApp): string[] {
-  const events = new Set<string>();
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.providers.values()) {
-      const instance = wrapper.instance as object | undefined;
-      if (!instance || !wrapper.metatype || !Reflect.getMetadata('websockets:is_gateway', wrapper.metatype))
-        continue;
-      const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const event = Reflect.getMetadata(MESSAGE_METADATA, prototype[name] as object) as string | undefined;
-        if (event) events.add(event);
-      }
-    }
-  }
-  return [...events].sort();
-}
 
 describe('authorization matrix over every route and socket event (e2e)', () => {
   let t: TestApp;
@@ -261,16 +263,19 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
     const chat = await createChat(t, owner, [admin, member, bystander, removed]);
     await makeAdmin(t, chat.id, owner, admin);
     await removeMember(t, chat.id, owner, removed);
-    const [byMember, byBystander] = [
+    const [byMember, byBystander, pinned] = [
       await send(t, member, chat.id, 'm'),
       await send(t, bystander, chat.id, 'b'),
+      await send(t, owner, chat.id, 'p'),
     ];
+    await t.http().put(`/api/v1/chats/${chat.id}/pins/${pinned.id}`).set(owner.auth).expect(204);
     const attachment = await uploaded(t, bystander, await png(8, 8));
     await postMessage(t, bystander, chat.id, { attachment_ids: [attachment.id] }).expect(201);
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,
       bystanderMessageId: byBystander.id,
+      pinnedMessageId: pinned.id,
       users,
       attachmentId: attachment.id,
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
@@ -278,7 +283,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   }
 
   it('has an entry for every route the app serves, and none for a route it does not', () => {
-    const served = servedRoutes(t).filter((route) => !DOCS.test(route.split(' ')[1]));
+    const served = routeTable(t).filter((route) => !DOCS.test(route.split(' ')[1]));
     expect(Object.keys(ROUTES).sort()).toEqual(served);
   });
 
@@ -287,7 +292,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   });
 
   it('serves the documentation under /docs to anyone, read-only', async () => {
-    const docs = servedRoutes(t).filter((route) => DOCS.test(route.split(' ')[1]));
+    const docs = routeTable(t).filter((route) => DOCS.test(route.split(' ')[1]));
     expect(docs).toEqual(
       expect.arrayContaining(['GET /docs', 'GET /docs/openapi.json', 'GET /docs/asyncapi.json']),
     );
@@ -309,11 +314,11 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
 
     const call = async (f: Fixture, caller: Caller) => {
       const params = spec.params?.(f) ?? {};
-      const path = template.replace(/:(\w+)/g, (_, name: string) => String(params[name]));
+      const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name])));
       expect(path).not.toMatch(/undefined/);
       const req = t
         .http()
-        [method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path)
+        [method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](path)
         .query(spec.query?.(f) ?? {});
       if (caller !== 'anonymous') void req.set(f.users[caller].auth);
       if (spec.file) return await req.attach('file', await spec.file(), 'upload.png');

@@ -5,6 +5,8 @@ import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
 import { MessageMention } from './entities/message-mention.entity';
+import { MessagePin } from './entities/message-pin.entity';
+import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
 import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
@@ -22,6 +24,8 @@ export const ENTITIES = [
   MessageSearchSegment,
   Attachment,
   MessageMention,
+  MessageReaction,
+  MessagePin,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

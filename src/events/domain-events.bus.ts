@@ -23,7 +23,7 @@ export interface AttachmentPayload {
 /** A message as the contract shows it (the shape of MessageDto, which the services publish). */
 export type MessagePayload = Omit<
   MessageRow,
-  'created_at' | 'edited_at' | 'attachments' | 'reply_to' | 'forwarded_from' | 'mentions'
+  'created_at' | 'edited_at' | 'attachments' | 'reply_to' | 'forwarded_from' | 'mentions' | 'reactions'
 > & {
   created_at: string;
   edited_at: string | null;
@@ -32,7 +32,19 @@ export type MessagePayload = Omit<
   forwarded_from:
     (Omit<NonNullable<MessageRow['forwarded_from']>, 'created_at'> & { created_at: string }) | null;
   mentions: number[];
+  reactions: ReactionPayload[];
 };
+
+/** One emoji of a message's reactions (the shape of ReactionCountDto). */
+export interface ReactionCountPayload {
+  emoji: string;
+  count: number;
+}
+
+/** The same as a reader sees it (the shape of ReactionDto). */
+export interface ReactionPayload extends ReactionCountPayload {
+  me: boolean;
+}
 
 /** A member as the contract shows one (the shape of MemberDto). */
 export interface MemberPayload {
@@ -57,6 +69,17 @@ export type DomainEvent =
   | { type: 'message.created'; chatId: number; message: MessagePayload }
   | { type: 'message.updated'; chatId: number; message: MessagePayload }
   | { type: 'message.deleted'; chatId: number; messageId: number; seq: number }
+  /** `userId` added (`on`) or removed an emoji; `reactions`: the message's, for no reader. */
+  | {
+      type: 'message.reactions';
+      chatId: number;
+      messageId: number;
+      userId: number;
+      emoji: string;
+      on: boolean;
+      reactions: ReactionCountPayload[];
+    }
+  | { type: 'message.pinned' | 'message.unpinned'; chatId: number; messageId: number; userId: number }
   | { type: 'chat.read'; chatId: number; userId: number; lastReadSeq: number; readAt: string }
   /** `memberIds`: the members the chat was created with. */
   | { type: 'chat.created'; chatId: number; memberIds: number[] }

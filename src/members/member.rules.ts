@@ -50,3 +50,6 @@ export function nextOwner(remaining: readonly Standing[]): Standing | undefined 
 export function canDeleteChat(actor: MemberRole, activeMembers: number): boolean {
   return MANAGERS.includes(actor) || activeMembers === 2;
 }
+
+/** Pinning and unpinning messages: the same people as deleting the chat. */
+export const canPin = canDeleteChat;

@@ -3,6 +3,10 @@ import { AttachmentsModule } from '../attachments/attachments.module';
 import { MembersModule } from '../members/members.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { PinsController } from './pins.controller';
+import { PinsService } from './pins.service';
+import { ReactionsController } from './reactions.controller';
+import { ReactionsService } from './reactions.service';
 import { ReadStateController } from './read-state.controller';
 import { ReadStateService } from './read-state.service';
 import { MessageSearchIndexer } from './search-indexer.service';
@@ -10,8 +14,15 @@ import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
   imports: [MembersModule, AttachmentsModule],
-  controllers: [MessagesController, ReadStateController],
-  providers: [MessagesService, ReadStateService, MessageSendBatcher, MessageSearchIndexer],
-  exports: [MessagesService, ReadStateService],
+  controllers: [MessagesController, ReadStateController, ReactionsController, PinsController],
+  providers: [
+    MessagesService,
+    ReadStateService,
+    MessageSendBatcher,
+    MessageSearchIndexer,
+    ReactionsService,
+    PinsService,
+  ],
+  exports: [MessagesService, ReadStateService, ReactionsService, PinsService],
 })
 export class MessagesModule {}

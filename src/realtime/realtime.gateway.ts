@@ -8,6 +8,8 @@ import {
 } from '@nestjs/websockets';
 import type { AuthUser } from '../auth/current-user.decorator';
 import { MessagesService } from '../messages/messages.service';
+import { PinsService } from '../messages/pins.service';
+import { ReactionsService } from '../messages/reactions.service';
 import { ReadStateService } from '../messages/read-state.service';
 import { ClientEvent, ClientPayload } from './client-event.decorator';
 import type { AckDataOf, PayloadOf } from './events.types';
@@ -41,6 +43,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly messages: MessagesService,
     private readonly readState: ReadStateService,
     private readonly typingService: TypingService,
+    private readonly reactions: ReactionsService,
+    private readonly pins: PinsService,
   ) {}
 
   afterInit(io: RealtimeIo): void {
@@ -94,6 +98,19 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     @ClientPayload() body: PayloadOf<'chat:sync'>,
   ): Promise<AckDataOf<'chat:sync'>> {
     return this.messages.sync(user.id, body.chat_id, body.after_seq, body.limit);
+  }
+
+  @ClientEvent('message:react')
+  react(
+    @SocketUser() user: AuthUser,
+    @ClientPayload() body: PayloadOf<'message:react'>,
+  ): Promise<AckDataOf<'message:react'>> {
+    return this.reactions.react(user.id, body.chat_id, body.message_id, body.emoji, body.on);
+  }
+
+  @ClientEvent('chat:pin')
+  pin(@SocketUser() user: AuthUser, @ClientPayload() body: PayloadOf<'chat:pin'>): Promise<void> {
+    return this.pins.set(user.id, body.chat_id, body.message_id, body.pinned);
   }
 
   @ClientEvent('typing')

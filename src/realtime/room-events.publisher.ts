@@ -2,7 +2,13 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { performance } from 'node:perf_hooks';
 import { ChatViews } from '../chats/chat-views.service';
 import type { ChatDto } from '../chats/dto/chat.dto';
-import { DomainEvent, DomainEventBus } from '../events/domain-events.bus';
+import {
+  DomainEvent,
+  DomainEventBus,
+  type DomainEventOf,
+  type MessagePayload,
+} from '../events/domain-events.bus';
+import type { MessagePinEventDto } from './dto/server-events.dto';
 import { MetricsService } from '../observability/metrics.service';
 import { RealtimeServer } from './realtime.server';
 import { chatRoom, userRoom } from './rooms.util';
@@ -89,7 +95,23 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         io.to(room).emit('message:new', event.message);
         return;
       case 'message.updated':
-        io.to(room).emit('message:updated', event.message);
+        io.to(room).emit('message:updated', forRoom(event.message));
+        return;
+      case 'message.reactions':
+        io.to(room).emit('message:reactions', {
+          chat_id: event.chatId,
+          message_id: event.messageId,
+          user_id: event.userId,
+          emoji: event.emoji,
+          on: event.on,
+          reactions: event.reactions,
+        });
+        return;
+      case 'message.pinned':
+        io.to(room).emit('message:pinned', pinPayload(event));
+        return;
+      case 'message.unpinned':
+        io.to(room).emit('message:unpinned', pinPayload(event));
         return;
       case 'message.deleted':
         io.to(room).emit('message:deleted', {
@@ -137,6 +159,19 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         event satisfies never;
     }
   }
+}
+
+/**
+ * A message as the whole room gets it: the same for every member, so no reader's `me` (the
+ * editor's, in an edit's answer) goes out; members keep theirs from history and message:reactions.
+ */
+function forRoom(message: MessagePayload): MessagePayload {
+  if (message.reactions.length === 0) return message;
+  return { ...message, reactions: message.reactions.map((reaction) => ({ ...reaction, me: false })) };
+}
+
+function pinPayload(event: DomainEventOf<'message.pinned' | 'message.unpinned'>): MessagePinEventDto {
+  return { chat_id: event.chatId, message_id: event.messageId, user_id: event.userId };
 }
 
 /** Events whose payload is the chat as each member sees it, read after the commit. */

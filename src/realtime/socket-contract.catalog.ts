@@ -2,10 +2,13 @@ import type { Type } from '@nestjs/common';
 import type { SocketEventRates } from '../config/app.config';
 import { ChatDto } from '../chats/dto/chat.dto';
 import { MessageDto, MessagePageDto } from '../messages/dto/message.dto';
+import { ReactionsDto } from '../messages/dto/reaction.dto';
 import { UnreadDto } from '../messages/dto/read-state.dto';
 import {
   DeleteMessageSocketDto,
   EditMessageSocketDto,
+  PinSocketDto,
+  ReactSocketDto,
   ReadChatSocketDto,
   SendMessageSocketDto,
   SyncChatSocketDto,
@@ -18,6 +21,8 @@ import {
   MemberEventDto,
   MemberRemovedEventDto,
   MessageDeletedEventDto,
+  MessagePinEventDto,
+  MessageReactionsEventDto,
   PresenceEventDto,
   TypingEventDto,
 } from './dto/server-events.dto';
@@ -37,6 +42,7 @@ export const ACK_ERRORS = {
   400: '400 validation_failed (details lists the fields)',
   403: '403 not_a_member, forbidden',
   404: '404 chat_not_found, message_not_found',
+  409: '409 limit_exceeded (details.limit)',
   429:
     "429 rate_limited (details.retry_after_ms): past the user's budget for this event or the socket's " +
     'events in flight; the socket stays usable',
@@ -105,6 +111,24 @@ export const CLIENT_EVENTS = {
     errors: [403, 404],
     budget: 'chatSync',
   },
+  'message:react': {
+    summary:
+      "Add (on: true) or take back (on: false) one's reaction with one emoji; idempotent either way. " +
+      'At most 20 different emoji per message (409 limit_exceeded). The ack has the reactions as the caller sees them.',
+    payload: ReactSocketDto,
+    ack: ReactionsDto,
+    errors: [403, 404, 409],
+    budget: 'other',
+  },
+  'chat:pin': {
+    summary:
+      'Pin (pinned: true) or unpin a message: owner or admin, any member of a two-person chat. Pinning twice ' +
+      'is one pin; at most 50 pins per chat (409 limit_exceeded); unpinning a message that is not pinned is 404.',
+    payload: PinSocketDto,
+    ack: null,
+    errors: [403, 404, 409],
+    budget: 'other',
+  },
   typing: {
     summary:
       'Tell the chat that the user is (or stopped) typing. Without a later is_typing: false the ' +
@@ -119,11 +143,26 @@ export const CLIENT_EVENTS = {
 /** Every server event; emitted only after the change is committed, whether by socket or REST. */
 export const SERVER_EVENTS = {
   'message:new': { summary: 'A message was sent.', audience: 'chat room', payload: MessageDto },
-  'message:updated': { summary: 'A message was edited.', audience: 'chat room', payload: MessageDto },
+  'message:updated': {
+    summary: 'A message was edited. Its reactions carry me: false (the event is the same for every member).',
+    audience: 'chat room',
+    payload: MessageDto,
+  },
   'message:deleted': {
     summary: 'A message was deleted.',
     audience: 'chat room',
     payload: MessageDeletedEventDto,
+  },
+  'message:reactions': {
+    summary: 'Someone added or took back a reaction; reactions are the counts after the change.',
+    audience: 'chat room',
+    payload: MessageReactionsEventDto,
+  },
+  'message:pinned': { summary: 'A message was pinned.', audience: 'chat room', payload: MessagePinEventDto },
+  'message:unpinned': {
+    summary: 'A message was unpinned.',
+    audience: 'chat room',
+    payload: MessagePinEventDto,
   },
   'chat:read': { summary: "A member's read cursor moved.", audience: 'chat room', payload: ChatReadEventDto },
   'chat:created': {

@@ -6,6 +6,7 @@ import type { ChatType } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
+import { reactionColumnSql } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
 import { activeMember, liveChat, liveMessage } from './sql.predicates';
 
@@ -55,7 +56,7 @@ const CHAT_VIEW_SELECT = `
          ${unreadCountSql('c', 'v')} AS unread_count,
          ${unreadMentionsSql('c', 'v')} AS unread_mentions_count,
          (SELECT row_to_json(lm) FROM (
-            SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
+            SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('v.user_id')} FROM messages m
              WHERE m.chat_id = c.id AND ${liveMessage('m')}
              ORDER BY m.seq DESC LIMIT 1) lm) AS last_message,
          (SELECT json_agg(json_build_object(

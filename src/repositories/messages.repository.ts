@@ -4,6 +4,7 @@ import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { prepared } from '../database/prepared-statements';
 import { attachmentColumnsSql, AttachmentRow, messageAttachmentsSql } from './attachments.repository';
+import { reactionColumnSql, ReactionRow } from './reactions.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
@@ -46,6 +47,8 @@ export interface MessageRow {
   location: LocationValue | null;
   /** Ids of the users mentioned; null when none. */
   mentions: number[] | null;
+  /** As the reader sees them (reactionColumnSql); null or absent when none, or not read. */
+  reactions?: ReactionRow[] | null;
 }
 
 /**
@@ -139,12 +142,12 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
   if (words.length === 0) {
     return {
-      sql: `SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m WHERE ${range.join(' AND ')} ${page}`,
+      sql: `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m WHERE ${range.join(' AND ')} ${page}`,
       params,
     };
   }
-  // The candidates carry attachment_count; only the page's rows fold their attachments in.
-  const columns = `${MESSAGE_COLUMNS}, m.attachment_count`;
+  // The candidates carry attachment_count and reaction_count; only the page's rows fold theirs in.
+  const columns = `${MESSAGE_COLUMNS}, m.attachment_count, m.reaction_count`;
   const windowBlocks = param(searchWindowBlocks(filter.limit));
   const blocks = `FROM message_search_segments s
          WHERE ${[`s.chat_id = $1`, 's.first_seq < s.last_seq', ...segmentBounds('s', bounds)].join(' AND ')}
@@ -171,7 +174,7 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
         SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s ${candidates(true)}
          WHERE ${more} LIMIT ${limit}
       )
-      SELECT ${MESSAGE_ROW_COLUMNS}
+      SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')}
         FROM (SELECT * FROM tail UNION ALL SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
   };
@@ -456,7 +459,7 @@ export class MessagesRepository {
       `WITH m AS (
          UPDATE messages m SET content = $3, edited_at = now()
           WHERE m.id = $2 AND m.chat_id = $1 AND ${liveMessage('m')}
-         RETURNING ${MESSAGE_ROW_COLUMNS}
+         RETURNING ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('m.sender_id')}
        ), search AS (
          ${recordEditSql('m')}
        )
@@ -516,7 +519,7 @@ export class MessagesRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<MessageRow | undefined> {
     const rows: MessageRow[] = await manager.query(
-      `SELECT ${MESSAGE_ROW_COLUMNS} FROM messages m
+      `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m
         WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
       [chatId, senderId, clientMessageId],
     );

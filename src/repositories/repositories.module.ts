@@ -5,6 +5,8 @@ import { MembersRepository } from './members.repository';
 import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
+import { PinsRepository } from './pins.repository';
+import { ReactionsRepository } from './reactions.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { UsersRepository } from './users.repository';
@@ -16,6 +18,8 @@ const REPOSITORIES = [
   MessageLinksRepository,
   MessageSearchRepository,
   MessagesRepository,
+  PinsRepository,
+  ReactionsRepository,
   ReadStateRepository,
   RefreshTokensRepository,
   UsersRepository,

@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,4 +108,22 @@ export function routeTable(t: TestApp): string[] {
     routes.add(`${method} ${path.replace(/(.)\/$/, '$1')}`);
   }
   return [...routes].sort();
+}
+
+/** Every event name some gateway of the app subscribes to. */
+export function gatewayEvents(t: TestApp): string[] {
+  const events = new Set<string>();
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.providers.values()) {
+      const instance = wrapper.instance as object | undefined;
+      if (!instance || !wrapper.metatype || !Reflect.getMetadata('websockets:is_gateway', wrapper.metatype))
+        continue;
+      const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const event = Reflect.getMetadata(MESSAGE_METADATA, prototype[name] as object) as string | undefined;
+        if (event) events.add(event);
+      }
+    }
+  }
+  return [...events].sort();
 }

@@ -242,6 +242,15 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'GET /api/v1/chats/{chat_id}/unread': { params: chat },
     'PATCH /api/v1/chats/{chat_id}/unread': { params: chat, body: () => ({ up_to_seq: 1 }) },
     'GET /api/v1/chats/{chat_id}/messages/{message_id}/reads': { params: message },
+    'PUT /api/v1/chats/{chat_id}/messages/{message_id}/reactions/{emoji}': {
+      params: (f) => ({ ...message(f), emoji: '👍' }),
+    },
+    'DELETE /api/v1/chats/{chat_id}/messages/{message_id}/reactions/{emoji}': {
+      params: (f) => ({ ...message(f), emoji: '👍' }),
+    },
+    'GET /api/v1/chats/{chat_id}/pins': { params: chat },
+    'PUT /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
+    'DELETE /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
     'GET /api/v1/attachments/{attachment_id}/content': {
@@ -271,6 +280,10 @@ export function events(t: TestApp): Record<string, EventCase> {
     'chat:read': { payload: (f) => ({ chat_id: f.chatId, up_to_seq: 1 }) },
     'chat:sync': { payload: (f) => ({ chat_id: f.chatId, after_seq: 0, limit: 5 }) },
     typing: { payload: (f) => ({ chat_id: f.chatId, is_typing: false }) },
+    'message:react': {
+      payload: (f) => ({ chat_id: f.chatId, message_id: f.messageId, emoji: '👍', on: true }),
+    },
+    'chat:pin': { payload: (f) => ({ chat_id: f.chatId, message_id: f.messageId, pinned: true }) },
   };
 }
 

@@ -22,6 +22,7 @@ import { User } from './user.entity';
   'char_length(content) <= 4000 AND (char_length(content) >= 1 OR attachment_count IS NOT NULL OR location IS NOT NULL)',
 )
 @Check('messages_attachment_count_check', 'attachment_count BETWEEN 1 AND 10')
+@Check('messages_reaction_count_check', 'reaction_count >= 1')
 @Check('messages_client_message_id_check', 'char_length(client_message_id) BETWEEN 1 AND 64')
 // Unread counts subtract the (few) deleted messages past the reader's cursor.
 @Index('messages_chat_deleted_seq_idx', ['chatId', 'seq'], { where: 'deleted_at IS NOT NULL' })
@@ -88,4 +89,8 @@ export class Message {
   /** Ids of the users mentioned (active members at send time); NULL when none. */
   @Column({ type: 'integer', array: true, nullable: true })
   mentions!: number[] | null;
+
+  /** How many reactions (rows of message_reactions) the message has; NULL (no byte in the row) when none. */
+  @Column({ name: 'reaction_count', type: 'integer', nullable: true })
+  reactionCount!: number | null;
 }

@@ -10,6 +10,7 @@ import {
   toForwardOrigin,
   toReplyPreview,
 } from './message-links.dto';
+import { ReactionDto, toReactionDto } from './reaction.dto';
 
 export class MessageDto {
   @ApiProperty({ example: 1042 })
@@ -75,6 +76,13 @@ export class MessageDto {
     description: 'Ids of the users mentioned (active members at send time); empty when none',
   })
   mentions!: number[];
+
+  @ApiProperty({
+    type: [ReactionDto],
+    description:
+      'Most used first (equal counts: first reacted first); `me`: whether the reader reacted with it (always false in events sent to the whole chat room). Empty when none',
+  })
+  reactions!: ReactionDto[];
 }
 
 /** Maps an attachment to the contract, signing its URLs (AttachmentsService.toDto). */
@@ -103,6 +111,7 @@ export function toMessageDto(row: MessageRow, toAttachment: AttachmentMapper): M
         }
       : null,
     mentions: row.mentions ?? [],
+    reactions: (row.reactions ?? []).map(toReactionDto),
   };
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { EditMessageDto, PAGE_LIMIT, SendMessageDto } from '../../messages/dto/message-input.dto';
 import { MarkReadDto } from '../../messages/dto/read-state.dto';
+import { EMOJI_MAX_BYTES } from '../../messages/emoji.rules';
 
 /**
  * Payloads of the client events, validated like REST bodies (unknown fields rejected, no type
@@ -63,4 +64,25 @@ export class TypingSocketDto extends ChatRef {
   @ApiProperty({ example: true, description: 'false when the user stopped typing' })
   @IsBoolean()
   is_typing!: boolean;
+}
+
+export class ReactSocketDto extends MessageRef {
+  @ApiProperty({
+    example: '👍',
+    maxLength: EMOJI_MAX_BYTES,
+    description: 'One emoji (a single grapheme of the RGI set, at most 64 bytes of UTF-8)',
+  })
+  @MaxLength(EMOJI_MAX_BYTES)
+  @IsString()
+  emoji!: string;
+
+  @ApiProperty({ example: true, description: 'true adds the reaction, false takes it back' })
+  @IsBoolean()
+  on!: boolean;
+}
+
+export class PinSocketDto extends MessageRef {
+  @ApiProperty({ example: true, description: 'true pins the message, false unpins it' })
+  @IsBoolean()
+  pinned!: boolean;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MemberDto } from '../../members/dto/member.dto';
+import { ReactionCountDto } from '../../messages/dto/reaction.dto';
 
 /** The server events' payloads (see socket-contract.catalog.ts): their types and AsyncAPI schemas. */
 export class MessageDeletedEventDto {
@@ -76,4 +77,39 @@ export class PresenceEventDto {
 export class AuthExpiredEventDto {
   @ApiProperty({ example: 'The access token has expired; refresh it and reconnect' })
   message!: string;
+}
+
+export class MessageReactionsEventDto {
+  @ApiProperty({ type: 'integer', example: 17 })
+  chat_id!: number;
+
+  @ApiProperty({ type: 'integer', example: 1042 })
+  message_id!: number;
+
+  @ApiProperty({ type: 'integer', example: 9, description: 'Who reacted, or took a reaction back' })
+  user_id!: number;
+
+  @ApiProperty({ example: '👍' })
+  emoji!: string;
+
+  @ApiProperty({ example: true, description: 'true: added; false: taken back' })
+  on!: boolean;
+
+  @ApiProperty({
+    type: [ReactionCountDto],
+    description:
+      "The message's reactions after the change, most used first (no `me`: the room has no one reader)",
+  })
+  reactions!: ReactionCountDto[];
+}
+
+export class MessagePinEventDto {
+  @ApiProperty({ type: 'integer', example: 17 })
+  chat_id!: number;
+
+  @ApiProperty({ type: 'integer', example: 1042 })
+  message_id!: number;
+
+  @ApiProperty({ type: 'integer', example: 9, description: 'Who pinned or unpinned it' })
+  user_id!: number;
 }
