@@ -8,7 +8,7 @@ import {
   SEND_BATCH_SQL,
   sendBatchStatements,
   sendBatchValues,
-} from '../src/repositories/messages.repository';
+} from '../src/repositories/send-batch.statements';
 import { bulkMessages } from './lib/bulk';
 import { CONTENT } from './lib/message-load';
 

@@ -6,7 +6,7 @@ import {
   LOCK_CHATS_SQL,
   SEND_BATCH_SETTINGS,
   SEND_BATCH_SQL,
-} from '../../src/repositories/messages.repository';
+} from '../../src/repositories/send-batch.statements';
 import { BARE_SQL } from '../bare/bare-sql';
 import { createChat, register } from '../lib/api';
 import { bulkMessages, mirrorToBare, settle } from '../lib/bulk';

@@ -1,4 +1,4 @@
-import type { SentRow } from '../repositories/messages.repository';
+import type { SentRow } from '../repositories/send-batch.statements';
 import { cursorMoves, groupBatch, SendRequest } from './send-batch.planner';
 
 const request = (chatId: number, senderId: number, clientMessageId: string | null = null): SendRequest => ({

@@ -1,4 +1,4 @@
-import type { NewMessage, SentRow } from '../repositories/messages.repository';
+import type { NewMessage, SentRow } from '../repositories/send-batch.statements';
 
 /** One `send` waiting for its batch: the message it would insert. */
 export type SendRequest = NewMessage;

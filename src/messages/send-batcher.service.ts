@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseUnavailable, isDatabaseUnavailable } from '../common/errors/database-unavailable.error';
 import { AppConfig } from '../config/app.config';
 import { poolOf } from '../database/pg-pool.driver';
-import { sendBatchStatements, SentRow } from '../repositories/messages.repository';
+import { sendBatchStatements, SentRow } from '../repositories/send-batch.statements';
 import { ReadStateService } from './read-state.service';
 import { MessageSearchIndexer } from './search-indexer.service';
 import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch.planner';

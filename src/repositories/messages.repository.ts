@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { prepared } from '../database/prepared-statements';
-import { attachmentColumnsSql, AttachmentRow, messageAttachmentsSql } from './attachments.repository';
+import { AttachmentRow, messageAttachmentsSql } from './attachments.repository';
 import { reactionColumnSql, ReactionRow } from './reactions.repository';
 import {
   blockMatchSeqsSql,
@@ -15,17 +14,13 @@ import {
   segmentCtes,
 } from './message-search.repository';
 import {
-  COPY_FORWARDED_ATTACHMENTS_SQL,
-  forwardableSql,
   forwardOriginSql,
   ForwardOriginRow,
   LocationValue,
   replyPreviewSql,
   ReplyPreviewRow,
-  replyTargetSql,
-  strangerMentionedSql,
 } from './message-links.repository';
-import { activeMember, activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+import { activeMemberSql, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
 export interface MessageRow {
@@ -85,13 +80,6 @@ export interface HistoryFilter {
 export interface SqlQuery {
   sql: string;
   params: unknown[];
-}
-
-/** A row the send batch inserted, with the request it answers and the sender's cursor before it. */
-export interface SentRow extends MessageRow {
-  /** 1-based position of the request in the batch. */
-  ord: number;
-  previous_read_seq: number;
 }
 
 /**
@@ -184,241 +172,6 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
 export function searchWindowBlocks(limit: number): number {
   return Math.ceil((SEARCH_WINDOW_PER_ROW * (limit + 1)) / SEARCH_SEGMENT_SIZE);
 }
-
-/**
- * The group commit's first step: the batch's chats ($1), the live ones, locked in id order, so
- * two batches, on this instance or another, never wait on each other in a cycle. The send
- * statement after it takes its snapshot after these locks, so it sees every send and membership
- * change committed to these chats before (which one statement locking inside itself would not:
- * its snapshot predates its locks).
- */
-export const LOCK_CHATS_SQL = `SELECT 1 FROM chats c WHERE c.id = ANY($1::int[]) AND ${liveChat('c')} ORDER BY c.id FOR UPDATE`;
-
-/**
- * Then, only when a request of the batch has attachments ($6 is NULL otherwise: no statement, no
- * index probe), the attachment rows they name, locked in id order after the chats: a batch in
- * another chat that names the same upload waits here, and its send statement, taking its
- * snapshot after the lock, sees the upload taken. Every writer takes chats before attachments,
- * in id order, so none waits on another in a cycle ($6 entries are comma-separated ids).
- */
-export const LOCK_ATTACHMENTS_SQL = `SELECT 1 FROM attachments a WHERE a.id = ANY(string_to_array(array_to_string($6::text[], ','), ',')::int[]) ORDER BY a.id FOR UPDATE`;
-
-/**
- * The planner settings the send statement runs under, for that statement only, whose every row
- * is found by key: its generic plan is kept (PostgreSQL would plan it afresh for every batch, its
- * custom plans looking cheaper on paper: 0.75 ms of planning against 0.4 ms of execution for one
- * message, EXPLAIN ANALYZE), and that plan uses the indexes even while the tables are small enough
- * for a sequential scan to look cheaper on paper. The send_batch function sets them on itself.
- */
-export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enable_seqscan: 'off' } as const;
-
-/**
- * Then, with the chats locked, every accepted request of the batch in one statement, with
- * parameters ($1 chat ids, $2 sender ids, $3 contents, $4 client_message_ids, $6 attachment ids
- * as '12,13' or NULL, one entry per request, $6 itself NULL when no request has attachments; and
- * $5 the longest cursor move made here).
- * - `wanted`: each attachment a request names, with its position (none for a text message: its
- *   NULL is filtered out before any lookup);
- * - `accepted`: the chat is live, the sender an active member, its client_message_id (if any)
- *   not used yet, and each attachment it names (if any) the sender's own upload, live, attached
- *   to nothing, and named by no earlier request of the same sender in the batch; the others
- *   insert nothing and are told why after the commit. (An earlier request that is refused for
- *   another reason still keeps the upload from a later one: the later one is told 400 and may
- *   retry.) A text message's NULL decides its attachment test without reading anything;
- * - `numbered`: the next seqs of each chat, in the order the requests arrived, so they stay
- *   gapless: only accepted requests take one;
- * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
- *   the sender's newest message), the messages, and `claimed`, the attachments they took (message
- *   id, position, attached_at), are written together;
- * - `receipts`: one message_read_ranges row per cursor move, (chat, sender, the cursor before + 1,
- *   the sender's newest seq): the receipts of every message the move passes, whatever their
- *   number. Rows are per (chat, user), written under the chat locks taken in id order, so two
- *   writers never wait on each other in a cycle: a mark-read (ReadStateRepository) locks only the
- *   member row, and its receipt row carries no foreign key to chats. The cursor read before the
- *   member row's lock may be stale when a mark-read moved it meanwhile: the range then starts
- *   lower than the move and overlaps the mark-read's, harmless to the reads query, which takes
- *   each member's first range ending at or after the seq. A cursor that would move more than $5
- *   messages is left out of `moves`: it moves with its receipts in a transaction of its own after
- *   the commit (ReadStateService.readUpTo), and the cursor never passes messages that have no
- *   receipt.
- * The batch holds no two requests with the same client_message_id (see groupBatch).
- */
-export const SEND_BATCH_SQL = `
-  WITH input AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])
-      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, attachment_ids, reply_to_id, forward_id, location, mentions, ord)
-  ), wanted AS (
-    SELECT i.ord, i.sender_id, w.id, w.position::smallint AS position
-      FROM input i CROSS JOIN LATERAL unnest(string_to_array(i.attachment_ids, ',')::int[])
-        WITH ORDINALITY AS w(id, position)
-     WHERE i.attachment_ids IS NOT NULL
-  ), accepted AS (
-    SELECT i.chat_id, i.sender_id, i.client_message_id, i.attachment_ids, i.reply_to_id, i.ord,
-           coalesce(f.content, i.content) AS content, coalesce(f.location, i.location) AS location,
-           f.id AS forward_id, f.origin_id, f.attachment_count AS forwarded_attachments,
-           string_to_array(i.mentions, ',')::int[] AS mentions,
-           c.last_seq, cm.last_read_seq, u.display_name
-      FROM input i
-      CROSS JOIN LATERAL (
-        SELECT c.last_seq FROM chats c WHERE c.id = i.chat_id AND ${liveChat('c')} LIMIT 1) c
-      CROSS JOIN LATERAL (
-        SELECT cm.last_read_seq FROM chat_members cm
-         WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
-      CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u
-      LEFT JOIN LATERAL (
-        SELECT s.id, coalesce(s.forwarded_from_id, s.id) AS origin_id, s.content, s.location, s.attachment_count
-          FROM ${forwardableSql('i.forward_id', 'i.sender_id')} AND i.forward_id IS NOT NULL LIMIT 1) f ON true
-     WHERE (i.client_message_id IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM messages e
-              WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
-                AND e.client_message_id = i.client_message_id))
-       AND (i.attachment_ids IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM wanted w
-              WHERE w.ord = i.ord
-                AND (NOT EXISTS (
-                       SELECT 1 FROM attachments a
-                        WHERE a.id = w.id AND a.uploader_id = w.sender_id AND a.message_id IS NULL
-                          AND a.attached_at IS NULL AND a.deleted_at IS NULL)
-                     OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
-       AND (i.forward_id IS NULL OR f.id IS NOT NULL)
-       AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
-       AND (i.mentions IS NULL OR NOT ${strangerMentionedSql(`string_to_array(i.mentions, ',')::int[]`, 'i.chat_id')})
-  ), numbered AS (
-    SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
-  ), chat_seq AS (
-    UPDATE chats c SET last_seq = n.seq, updated_at = now()
-      FROM (SELECT chat_id, max(seq) AS seq FROM numbered GROUP BY chat_id) n
-     WHERE c.id = n.chat_id AND c.id = ANY($1::int[])
-  ), moves AS (
-    SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq
-      FROM numbered GROUP BY chat_id, sender_id
-    HAVING max(seq) - min(last_read_seq) <= $5
-  ), cursor AS (
-    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, mv.up_to_seq), last_read_at = now()
-      FROM moves mv
-     WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
-  ), m AS (
-    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count,
-                               reply_to_id, forwarded_from_id, location, mentions)
-    SELECT chat_id, seq, sender_id, display_name, content, client_message_id,
-           coalesce(forwarded_attachments, cardinality(string_to_array(attachment_ids, ','))),
-           reply_to_id, origin_id, location, mentions
-      FROM numbered ORDER BY chat_id, seq
-    RETURNING ${MESSAGE_COLUMNS}
-  ), claimed AS (
-    UPDATE attachments a SET message_id = m.id, position = w.position, attached_at = now()
-      FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
-     WHERE a.id = w.id
-    RETURNING a.message_id, a.position, ${attachmentColumnsSql('a')}
-  ), copied AS (
-    ${COPY_FORWARDED_ATTACHMENTS_SQL}
-  ), mentioned AS (
-    INSERT INTO message_mentions (user_id, chat_id, seq)
-    SELECT x.user_id, n.chat_id, n.seq FROM numbered n CROSS JOIN LATERAL unnest(n.mentions) x(user_id)
-     WHERE n.mentions IS NOT NULL
-  ), receipts AS (
-    INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
-    SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
-    ON CONFLICT DO NOTHING
-  )
-  SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
-         CASE WHEN n.attachment_ids IS NOT NULL THEN (
-                SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id)
-              WHEN n.forwarded_attachments IS NOT NULL THEN (
-                SELECT json_agg(c ORDER BY c.position) FROM copied c WHERE c.message_id = m.id) END AS attachments,
-         ${replyPreviewSql('m')} AS reply_to, ${forwardOriginSql('m')} AS forwarded_from
-    FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
-   ORDER BY m.chat_id, m.seq`;
-
-/** A message to insert, as the send statement takes it. */
-export interface NewMessage {
-  chatId: number;
-  senderId: number;
-  content: string;
-  clientMessageId: string | null;
-  /** 1–10 distinct ids of the sender's uploads, in order; null or absent for a text message. */
-  attachmentIds?: number[] | null;
-  /** A live message of the same chat that this one answers. */
-  replyToId?: number | null;
-  /** A live message of a chat the sender is an active member of, whose content, attachments and location are copied. */
-  forwardMessageId?: number | null;
-  location?: LocationValue | null;
-  /** Distinct ids of active members of the chat. */
-  mentions?: number[] | null;
-}
-
-/**
- * The body of the send_batch function (migrations/1765300000000-SendBatchAttachments.ts holds the
- * copy PostgreSQL runs; test/integration/send-batch.int-spec.ts checks they are the same):
- * LOCK_CHATS_SQL, LOCK_ATTACHMENTS_SQL when there are attachments, then SEND_BATCH_SQL, under
- * SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL
- * function takes a new snapshot for each statement, so the send statement sees what was committed
- * before the locks, as it did after a separate BEGIN and lock; PL/pgSQL keeps each statement's
- * plan for the session, like a named prepared statement (planned once per connection, generic:
- * pg_stat_statements with track = all shows 1 plan for 311 calls). Called in autocommit, the
- * function, its locks and its COMMIT are one round trip. (`#variable_conflict use_column`: a name in the
- * statement is the column, not the function's output column of that name.)
- */
-export const SEND_BATCH_FUNCTION_BODY = `
-#variable_conflict use_column
-BEGIN
-  ${LOCK_CHATS_SQL.replace(/^SELECT /, 'PERFORM ')};
-  IF $6 IS NOT NULL THEN
-    ${LOCK_ATTACHMENTS_SQL.replace(/^SELECT /, 'PERFORM ')};
-  END IF;
-  RETURN QUERY ${SEND_BATCH_SQL.trim()};
-END`;
-
-/** The call of the send_batch function, with SEND_BATCH_SQL's parameters. */
-export const SEND_BATCH_CALL_SQL =
-  'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
-
-/** Each message's value, or NULL for the whole batch when none has one (nothing is read then). */
-function column<T>(
-  messages: readonly NewMessage[],
-  value: (message: NewMessage) => T | null | undefined,
-): (T | null)[] | null {
-  return messages.some((message) => value(message) != null)
-    ? messages.map((message) => value(message) ?? null)
-    : null;
-}
-
-/** The parameters of SEND_BATCH_CALL_SQL for these messages. */
-export function sendBatchValues(messages: readonly NewMessage[], receiptsMax: number): unknown[] {
-  return [
-    messages.map((message) => message.chatId),
-    messages.map((message) => message.senderId),
-    messages.map((message) => message.content),
-    messages.map((message) => message.clientMessageId),
-    receiptsMax,
-    // NULL unless a request has attachments: the function then locks and reads none.
-    column(messages, (message) => message.attachmentIds?.join(',')),
-    column(messages, (message) => message.replyToId),
-    column(messages, (message) => message.forwardMessageId),
-    column(messages, (message) => (message.location ? JSON.stringify(message.location) : null)),
-    column(messages, (message) => message.mentions?.join(',')),
-  ];
-}
-
-/**
- * The group commit's one round trip, on the connection the batcher checked out for the batch (a
- * pg client: the batcher drops it on a timeout, which TypeORM's query runner cannot do): the
- * send_batch function in autocommit, so it commits (synchronous_commit as configured: on) before
- * PostgreSQL answers. An error answered by PostgreSQL means nothing of the batch was committed.
- */
-export const sendBatchStatements = {
-  /** The rows the batch inserted, committed (a named statement: parsed once per connection). */
-  async send(client: ClientBase, messages: readonly NewMessage[], receiptsMax: number): Promise<SentRow[]> {
-    const result = await client.query<SentRow>({
-      name: 'send_batch',
-      text: SEND_BATCH_CALL_SQL,
-      values: sendBatchValues(messages, receiptsMax),
-    });
-    return result.rows;
-  },
-};
 
 /**
  * History pages and searches of up to this many words run as prepared statements (prepared()):

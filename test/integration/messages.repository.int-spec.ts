@@ -1,5 +1,6 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
-import { MessagesRepository, SEND_BATCH_CALL_SQL } from '../../src/repositories/messages.repository';
+import { MessagesRepository } from '../../src/repositories/messages.repository';
+import { SEND_BATCH_CALL_SQL } from '../../src/repositories/send-batch.statements';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 const send = (

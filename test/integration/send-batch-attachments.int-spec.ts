@@ -2,7 +2,7 @@ import type { QueryRunner } from 'typeorm';
 import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
-import { sendBatchStatements, sendBatchValues, SentRow } from '../../src/repositories/messages.repository';
+import { sendBatchStatements, sendBatchValues, SentRow } from '../../src/repositories/send-batch.statements';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import {
   lockWatch,

@@ -9,14 +9,14 @@ import { MessageSendBatcher } from '../../src/messages/send-batcher.service';
 import { ReadStateService } from '../../src/messages/read-state.service';
 import { MembersRepository } from '../../src/repositories/members.repository';
 import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
+import { MessagesRepository } from '../../src/repositories/messages.repository';
 import {
-  MessagesRepository,
   NewMessage,
   SEND_BATCH_FUNCTION_BODY,
   SEND_BATCH_SETTINGS,
   sendBatchStatements,
   SentRow,
-} from '../../src/repositories/messages.repository';
+} from '../../src/repositories/send-batch.statements';
 import { ReadStateRepository } from '../../src/repositories/read-state.repository';
 import { lockWatch, migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 

@@ -9,7 +9,7 @@ import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batc
 import type { NewAttachment } from '../../src/repositories/attachments.repository';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
-import { SEND_BATCH_CALL_SQL, sendBatchValues, SentRow } from '../../src/repositories/messages.repository';
+import { SEND_BATCH_CALL_SQL, sendBatchValues, SentRow } from '../../src/repositories/send-batch.statements';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
 import { DATABASE_TEMPLATE } from './worker-databases';
