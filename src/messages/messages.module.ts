@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module';
 import { MembersModule } from '../members/members.module';
+import { MessageSearchController } from './message-search.controller';
+import { MessageSearchService } from './message-search.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { ReadStateController } from './read-state.controller';
@@ -10,8 +12,14 @@ import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
   imports: [MembersModule, AttachmentsModule],
-  controllers: [MessagesController, ReadStateController],
-  providers: [MessagesService, ReadStateService, MessageSendBatcher, MessageSearchIndexer],
+  controllers: [MessagesController, ReadStateController, MessageSearchController],
+  providers: [
+    MessagesService,
+    ReadStateService,
+    MessageSendBatcher,
+    MessageSearchIndexer,
+    MessageSearchService,
+  ],
   exports: [MessagesService, ReadStateService],
 })
 export class MessagesModule {}

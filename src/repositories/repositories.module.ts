@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
 import { ChatsRepository } from './chats.repository';
+import { CrossChatSearchRepository } from './cross-chat-search.repository';
 import { MembersRepository } from './members.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
@@ -11,6 +12,7 @@ import { UsersRepository } from './users.repository';
 const REPOSITORIES = [
   AttachmentsRepository,
   ChatsRepository,
+  CrossChatSearchRepository,
   MembersRepository,
   MessageSearchRepository,
   MessagesRepository,

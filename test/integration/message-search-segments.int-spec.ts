@@ -5,18 +5,7 @@ import {
 } from '../../src/repositories/message-search.repository';
 import { historyQuery, HistoryFilter, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
-import { referenceSearchPage } from '../support/search-reference.helpers';
-
-/** A deterministic generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random, referenceSearchPage } from '../support/search-reference.helpers';
 
 /**
  * The search by segments (message_search_segments, historyQuery) against the plain filtered scan

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ChatType } from '../database/entities/chat.entity';
+import { MESSAGE_ROW_COLUMNS, MessageRow, SEARCH_WINDOW_PER_ROW, SqlQuery } from './messages.repository';
+import { activeMember, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+
+/** A page of the search across chats: words, an optional chat type, and where the last page ended. */
+export interface CrossChatSearchFilter {
+  /** Words that must all occur in the content, case-insensitively (at least one). */
+  query: string;
+  chatType?: ChatType;
+  /** Only messages with a smaller id (the last message of the previous page), exclusive. */
+  beforeId?: number;
+  limit: number;
+}
+
+/** A message found, with the chat it is in as the searcher sees it. */
+export interface CrossChatSearchRow extends MessageRow {
+  chat_title: string | null;
+  chat_type: ChatType;
+}
+
+/** How many of the newest messages (of all chats) a search filters before it turns to the index. */
+export function crossChatWindow(limit: number): number {
+  return SEARCH_WINDOW_PER_ROW * (limit + 1);
+}
+
+/**
+ * One page of the search across every live chat `viewerId` is an active member of (of one type,
+ * if asked), newest first by message id (ids grow with seq in a chat, and across chats in the
+ * order the sends committed), below `beforeId`; limit + 1 rows, to tell whether there is more.
+ * One statement (docs/perf-search.md has the plans and figures):
+ * - `member`: the viewer's chats (chat_members_user_active_idx), with the title and type shown;
+ * - `recent`: the window, the newest crossChatWindow(limit) messages of the whole table below the
+ *   cursor (messages_pkey backward, no filter: its lowest id is a bound that holds for every
+ *   chat), and `found`, its live messages of member chats that have every word (ILIKE only on
+ *   them; membership by a hashed subplan), newest first, limit + 1 at most. A common word fills
+ *   the page here and nothing else runs;
+ * - `edge`: the window's lowest id, only when the window is full (otherwise it held everything);
+ * - only when `found` does not fill the page (`more`: its one-time filter keeps the rest from
+ *   starting otherwise), the matches older than the edge, in two disjoint sources:
+ *   `segments`, the rows of message_search_segments of member chats whose text has every word
+ *   (the trigram index on the content, then a hash semi-join on the chat: the GIN cannot take 500
+ *   chat ids at once), split into the lines that have them (line n is seq first_seq + n - 1) and
+ *   the edit rows (one seq each), each candidate read by messages_chat_seq_key; and `tails`, per
+ *   member chat the messages past its last block (no search row covers them yet), read directly;
+ *   every candidate is filtered by its own current content, like history's search.
+ */
+export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFilter): SqlQuery {
+  const params: unknown[] = [viewerId];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  const chatType = filter.chatType === undefined ? [] : [`c.chat_type = ${param(filter.chatType)}`];
+  const below = filter.beforeId === undefined ? [] : [`m.id < ${param(filter.beforeId)}`];
+  const patterns = searchPatterns(filter.query).map(param);
+  if (patterns.length === 0) throw new Error('crossChatSearchQuery needs at least one word');
+  const words = (text: string): string[] => patterns.map((pattern) => `${text} ILIKE ${pattern}`);
+  const lowered = (text: string): string[] => patterns.map((pattern) => `${text} LIKE lower(${pattern})`);
+  const limit = param(filter.limit + 1);
+  const windowRows = param(crossChatWindow(filter.limit));
+  const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
+  const older = ['m.id < (SELECT id FROM edge)', liveMessage('m'), ...words('m.content')];
+  return {
+    sql: `WITH member AS MATERIALIZED (
+        SELECT c.id, c.title, c.chat_type FROM chat_members cm JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')}
+         WHERE ${['cm.user_id = $1', activeMember('cm'), ...chatType].join(' AND ')}
+      ), recent AS MATERIALIZED (
+        SELECT m.id, m.chat_id, m.deleted_at, m.content FROM messages m
+         ${below.length ? `WHERE ${below.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ${windowRows}
+      ), found AS MATERIALIZED (
+        SELECT m.id FROM recent m
+         WHERE ${[liveMessage('m'), ...words('m.content'), '(m.chat_id IN (SELECT id FROM member)) IS TRUE'].join(' AND ')}
+         ORDER BY m.id DESC LIMIT ${limit}
+      ), edge AS MATERIALIZED (
+        SELECT min(id) AS id FROM recent HAVING count(*) = ${windowRows}
+      ), segments AS MATERIALIZED (
+        SELECT s.chat_id, s.first_seq, s.last_seq, s.content FROM message_search_segments s
+         WHERE ${[more, 's.chat_id IN (SELECT id FROM member)', ...lowered('s.content')].join(' AND ')}
+      ), candidates AS (
+        SELECT s.chat_id, s.first_seq + l.n::int - 1 AS seq
+          FROM segments s
+         CROSS JOIN LATERAL string_to_table(CASE WHEN s.first_seq < s.last_seq THEN s.content END, chr(10))
+               WITH ORDINALITY AS l(line, n)
+         WHERE ${lowered('l.line').join(' AND ')}
+        UNION
+        SELECT s.chat_id, s.first_seq FROM segments s WHERE s.first_seq = s.last_seq
+      ), tails AS (
+        SELECT t.id FROM member c
+         CROSS JOIN LATERAL (
+           SELECT m.id FROM messages m
+            WHERE m.chat_id = c.id
+              AND m.seq > coalesce((SELECT b.last_seq FROM message_search_segments b
+                                     WHERE b.chat_id = c.id AND b.first_seq < b.last_seq
+                                     ORDER BY b.first_seq DESC LIMIT 1), 0)
+              AND ${older.join(' AND ')} OFFSET 0) t
+         WHERE ${more}
+      ), rest AS MATERIALIZED (
+        SELECT m.id FROM candidates c JOIN messages m ON m.chat_id = c.chat_id AND m.seq = c.seq
+         WHERE ${older.join(' AND ')}
+        UNION
+        SELECT id FROM tails
+        ORDER BY id DESC LIMIT ${limit}
+      ), page AS (
+        SELECT id FROM found UNION ALL SELECT id FROM rest ORDER BY id DESC LIMIT ${limit}
+      )
+      SELECT ${MESSAGE_ROW_COLUMNS}, c.title AS chat_title, c.chat_type
+        FROM page p JOIN messages m ON m.id = p.id JOIN member c ON c.id = m.chat_id
+       ORDER BY m.id DESC`,
+    params,
+  };
+}
+
+/** The search across a user's chats (GET /messages/search). */
+@Injectable()
+export class CrossChatSearchRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** A page of crossChatSearchQuery: limit + 1 rows at most, newest first. */
+  search(
+    viewerId: number,
+    filter: CrossChatSearchFilter,
+    manager: EntityManager = this.db.manager,
+  ): Promise<CrossChatSearchRow[]> {
+    const { sql, params } = crossChatSearchQuery(viewerId, filter);
+    return manager.query(sql, params);
+  }
+}
