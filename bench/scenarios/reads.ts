@@ -12,7 +12,7 @@ import { perServer, type Target } from '../lib/report';
  * rate both serve comfortably, so that the figures are latency, not queueing.
  */
 
-interface ReadCase {
+export interface ReadCase {
   metric: string;
   service: (i: number) => string;
   bare: (i: number) => string;
@@ -23,7 +23,7 @@ interface ReadCase {
 
 const READ_RATE = 100;
 
-async function compare(
+export async function compare(
   ctx: BenchContext,
   scenario: string,
   token: string,
