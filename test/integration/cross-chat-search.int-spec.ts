@@ -130,4 +130,36 @@ describe('search across chats (integration)', () => {
       expect({ query, walked }).toEqual({ query, walked: everything });
     }
   }, 120_000);
+  it('counts an edited message once when it bounds the blocks to read (line and edit row both match)', async () => {
+    const fill = (chatId: number, count: number, special: Record<number, string>) =>
+      seed.sendBatch(
+        Array.from({ length: count }, (_, i) => ({
+          chatId,
+          senderId: viewerId,
+          content: special[i + 1] ?? 'пусто',
+          clientMessageId: null,
+        })),
+      );
+    const search = new MessageSearchRepository(m.db);
+    const older = await seed.chat(viewerId, [otherId], 'vet');
+    await fill(older, 64, { 3: 'дубль ранний' });
+    const newer = await seed.chat(viewerId, [otherId], 'vet');
+    const sent = await fill(newer, 64, { 5: 'дубль старый' });
+    await search.buildSegments(older);
+    await search.buildSegments(newer);
+    // Its block's line and its edit row both have the word: one message, not two matches.
+    const edited = sent.find((row) => row.seq === 5)!;
+    await new MessagesRepository(m.db).edit(newer, edited.id, 'дубль новый');
+    // Past the window of a page of 1 (80 messages).
+    await fill(await seed.chat(viewerId, [otherId], 'vet'), 100, {});
+    const [early]: { id: number }[] = await m.db.query(
+      'SELECT id FROM messages WHERE chat_id = $1 AND seq = 3',
+      [older],
+    );
+    expect(await page({ query: 'дубль', limit: 1 })).toEqual([edited.id, early.id]);
+    expect(await referenceCrossChatPage(m.db, viewerId, { query: 'дубль', limit: 1 })).toEqual([
+      edited.id,
+      early.id,
+    ]);
+  });
 });
