@@ -1,9 +1,8 @@
-import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
 import { register } from '../lib/api';
-import { mirrorToBare, RARE_WORD, settle } from '../lib/bulk';
+import { mirrorToBare, settle } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { searchChats, searchMessages } from '../lib/search-population';
-import { compare } from './reads';
+import { compareSearches } from './reads';
 
 /**
  * GET /messages/search (issue 14 item 7): one user in 500 chats holding 1,000,000 messages in all
@@ -26,27 +25,15 @@ export async function xsearch(ctx: BenchContext): Promise<void> {
   await settle(ctx);
   ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const items = (body: string) => (JSON.parse(body) as { items: unknown[] }).items;
-  const page = (body: string) => items(body).length === 50;
-  const cases: [string, string][] = [
-    ['rare word (0.1%, every chat)', RARE_WORD],
-    ['common word (~18%)', 'кошка'],
-    ['Latin word, upper case', 'SHELTER'],
-  ];
-  await ctx.bareSetup.query(BARE_SEARCH_INDEX_SQL);
-  try {
-    await compare(
-      ctx,
-      'xsearch',
-      viewer.token,
-      cases.map(([metric, q]) => ({
-        metric,
-        service: () => `/api/v1/messages/search?limit=50&query=${encodeURIComponent(q)}`,
-        bare: () => `/xsearch?user_id=${viewer.id}&limit=50&q=${encodeURIComponent(q)}`,
-        check: page,
-        target: { kind: 'below', value: 50 },
-      })),
-    );
-  } finally {
-    await ctx.bareSetup.query(DROP_BARE_SEARCH_INDEX_SQL);
-  }
+  await compareSearches(
+    ctx,
+    'xsearch',
+    viewer.token,
+    {
+      service: (q) => `/api/v1/messages/search?limit=50&query=${encodeURIComponent(q)}`,
+      bare: (q) => `/xsearch?user_id=${viewer.id}&limit=50&q=${encodeURIComponent(q)}`,
+      check: (body) => items(body).length === 50,
+    },
+    { kind: 'below', value: 50 },
+  );
 }

@@ -7,7 +7,7 @@ import {
 import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
 import { MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
-import { random, referenceCrossChatPage } from '../support/search-reference.helpers';
+import { randomTexts, referenceCrossChatPage } from '../support/search-reference.helpers';
 
 /**
  * The search across chats (crossChatSearchQuery) against one filtered scan of every message, on
@@ -48,13 +48,7 @@ describe('search across chats (integration)', () => {
   }
 
   it('finds exactly what a filtered scan finds, window, blocks, tails, edits and deletes mixed', async () => {
-    const next = random(14);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-    const letters = ['а', 'б', 'К', 'к', 'о', 'т', 'Ё', 'ё', 'a', 'b', 'C', 'c', 'x', '%', '_', 'я'];
-    const text = (): string =>
-      Array.from({ length: 1 + Math.floor(next() * 5) }, () =>
-        Array.from({ length: 1 + Math.floor(next() * 6) }, () => pick(letters)).join(''),
-      ).join(next() < 0.2 ? '\n' : ' ');
+    const { next, pick, letters, text } = randomTexts(14);
     const messages = new MessagesRepository(m.db);
     const search = new MessageSearchRepository(m.db);
     // 2,400 messages over the nine chats (≈ 4 blocks each and a tail), sent in batches.
@@ -74,7 +68,8 @@ describe('search across chats (integration)', () => {
       expect(sent).toHaveLength(50);
       for (let i = 0; i < 12; i++) {
         const [row]: { id: number; chat_id: number }[] = await m.db.query(
-          'SELECT id, chat_id FROM messages ORDER BY random() LIMIT 1',
+          'SELECT id, chat_id FROM messages ORDER BY id LIMIT 1 OFFSET floor($1::float8 * (SELECT count(*) FROM messages))::int',
+          [next()],
         );
         if (next() < 0.2) await messages.softDelete(row.chat_id, row.id);
         else await messages.edit(row.chat_id, row.id, text());

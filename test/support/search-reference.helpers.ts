@@ -60,3 +60,18 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Random search data on a seeded generator: `next` (0–1), `pick` (one of), and `text`: 1–5 words
+ * of 1–6 letters (Cyrillic and Latin, both cases, ё, `%` and `_`), sometimes on several lines.
+ */
+export function randomTexts(seed: number) {
+  const next = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const letters = ['а', 'б', 'К', 'к', 'о', 'т', 'Ё', 'ё', 'a', 'b', 'C', 'c', 'x', '%', '_', 'я'];
+  const text = (): string =>
+    Array.from({ length: 1 + Math.floor(next() * 5) }, () =>
+      Array.from({ length: 1 + Math.floor(next() * 6) }, () => pick(letters)).join(''),
+    ).join(next() < 0.2 ? '\n' : ' ');
+  return { next, pick, letters, text };
+}

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
@@ -10,6 +11,17 @@ export const CLIENT_MESSAGE_ID_MAX = 64;
 export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/** A page's `limit` query parameter: PAGE_LIMIT.min–max, PAGE_LIMIT.default when absent. */
+export const PageLimit = (): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default }),
+    IsOptional(),
+    QueryInt(),
+    Min(PAGE_LIMIT.min),
+    Max(PAGE_LIMIT.max),
+    IsInt(),
+  );
 
 /** A message with attachments may have no text: its content may then be empty or absent. */
 const hasAttachments = (dto: { attachment_ids?: number[] | null }): boolean =>
@@ -84,12 +96,7 @@ export class ListMessagesQuery {
   @IsInt()
   after?: number;
 
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
-  @IsOptional()
-  @QueryInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  @IsInt()
+  @PageLimit()
   limit: number = PAGE_LIMIT.default;
 
   @ApiPropertyOptional({

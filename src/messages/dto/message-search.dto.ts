@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { QueryInt, Trim } from '../../common/http/input.transforms';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { Trim } from '../../common/http/input.transforms';
 import { TextLength } from '../../common/http/input.validators';
 import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
-import { PAGE_LIMIT } from './message-input.dto';
+import { PAGE_LIMIT, PageLimit } from './message-input.dto';
 import { MessageDto } from './message.dto';
 
 /** The longest query, as for the search inside a chat. */
@@ -26,12 +26,7 @@ export class SearchMessagesQuery {
   @IsIn(CHAT_TYPES)
   chat_type?: ChatType;
 
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
-  @IsOptional()
-  @QueryInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  @IsInt()
+  @PageLimit()
   limit: number = PAGE_LIMIT.default;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
