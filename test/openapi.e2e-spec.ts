@@ -54,6 +54,7 @@ describe('OpenAPI document (e2e)', () => {
         'GET /api/v1/chats/{chat_id}/unread',
         'PATCH /api/v1/chats/{chat_id}/unread',
         'GET /api/v1/chats/{chat_id}/messages/{message_id}/reads',
+        'GET /api/v1/messages/search',
         'POST /api/v1/attachments',
         'GET /api/v1/attachments/{attachment_id}',
         'GET /api/v1/attachments/{attachment_id}/content',

@@ -111,6 +111,8 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'GET /api/v1/users': { expected: signedIn(200) },
   'GET /api/v1/chats': { expected: signedIn(200) },
+  // Scoped by the statement to the caller's chats (which chats it searches: messages-search-all e2e).
+  'GET /api/v1/messages/search': { expected: signedIn(200), query: () => ({ query: 'm' }) },
   'POST /api/v1/chats': { expected: signedIn(201), body: () => ({ member_ids: [], title: 'notes' }) },
   'GET /api/v1/chats/:chat_id': { expected: inChat(200), params: chatId },
   'PATCH /api/v1/chats/:chat_id': {

@@ -41,6 +41,28 @@ export function pageSql(query: PageQuery): { sql: string; params: unknown[] } {
   };
 }
 
+/**
+ * The search across a user's chats on the bare schema: what one statement over a per-message
+ * trigram index (BARE_SEARCH_INDEX_SQL, present while the search scenarios run) gives, newest
+ * first (created_at: the bare messages have no id), no cursor.
+ */
+export function crossChatSql(
+  userId: number,
+  words: string[],
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [userId, limit + 1];
+  const where = [...new Set(words)].map((word) => `m.content ILIKE $${params.push(`%${escapeLike(word)}%`)}`);
+  return {
+    sql: `SELECT ${MESSAGE_COLUMNS}, c.title, c.chat_type FROM messages m
+            JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $1
+            JOIN chats c ON c.id = m.chat_id
+           WHERE m.deleted_at IS NULL AND ${where.join(' AND ')}
+           ORDER BY m.created_at DESC LIMIT $2`,
+    params,
+  };
+}
+
 export const BARE_SQL = {
   handshake: `
     SELECT u.display_name,

@@ -5,7 +5,7 @@ import { Pool, PoolClient } from 'pg';
 import { Server, Socket } from 'socket.io';
 import { unreadCountSql } from '../../src/repositories/read-state.repository';
 import { verifyToken } from '../lib/api';
-import { BARE_SQL, pageSql } from './bare-sql';
+import { BARE_SQL, crossChatSql, pageSql } from './bare-sql';
 
 /**
  * The bare baseline: a plain socket.io server on plain `pg`, written only to be measured against.
@@ -131,6 +131,14 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
       });
       const { rows } = await pool.query(sql, params);
       body = { items: rows.slice(0, limit), has_more: rows.length > limit };
+      break;
+    }
+    case '/xsearch': {
+      const limit = Number(query('limit') ?? 50);
+      const words = (query('q') ?? '').split(/\s+/u).filter((word) => word.length > 0);
+      const { sql, params } = crossChatSql(Number(query('user_id')), words, limit);
+      const { rows } = await pool.query(sql, params);
+      body = { items: rows.slice(0, limit), next_cursor: rows.length > limit ? 'more' : null };
       break;
     }
     case '/chats': {

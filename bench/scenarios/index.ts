@@ -5,6 +5,7 @@ import { fanout } from './fanout';
 import { multinode } from './multinode';
 import { chatlist, history, search, unread } from './reads';
 import { upload } from './upload';
+import { xsearch } from './xsearch';
 
 /**
  * In the order `all` runs them: the write-heavy ones before the big read data sets exist; explain
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   history,
   chatlist,
   search,
+  xsearch,
   unread,
   upload,
   explain,

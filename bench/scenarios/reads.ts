@@ -203,35 +203,61 @@ function bigChat(ctx: BenchContext) {
   return searchChat;
 }
 
-export async function search(ctx: BenchContext): Promise<void> {
-  const { chatId, to } = await bigChat(ctx);
-  const svc = (q: string) => `/api/v1/chats/${chatId}/messages?limit=50&query=${encodeURIComponent(q)}`;
-  const bare = (q: string) => `/search?chat_id=${chatId}&limit=50&q=${encodeURIComponent(q)}`;
-  const found = (body: string) => items(body).length > 0;
-  const target: Target = { kind: 'below', value: 30 };
+/** A search's paths on each server for a query, and what a right answer looks like. */
+export interface SearchPaths {
+  service: (q: string) => string;
+  bare: (q: string) => string;
+  check: (body: string) => boolean;
+}
+
+/**
+ * The search scenarios' words (a rare, a common and a Latin upper-case one), each asked of both
+ * servers; the bare schema has its per-message trigram index only while they run (bare-schema.ts).
+ */
+export async function compareSearches(
+  ctx: BenchContext,
+  scenario: string,
+  token: string,
+  paths: SearchPaths,
+  target: Target,
+): Promise<void> {
   const cases: [string, string][] = [
     ['rare word (0.1% of messages)', RARE_WORD],
     ['common word (~18%)', 'кошка'],
     ['Latin word, upper case', 'SHELTER'],
   ];
-  // The bare schema has an index for the search only while the search runs (see bare-schema.ts).
   await ctx.bareSetup.query(BARE_SEARCH_INDEX_SQL);
   try {
     await compare(
       ctx,
-      'search',
-      to.token,
+      scenario,
+      token,
       cases.map(([metric, q]) => ({
         metric,
-        service: () => svc(q),
-        bare: () => bare(q),
-        check: found,
+        service: () => paths.service(q),
+        bare: () => paths.bare(q),
+        check: paths.check,
         target,
       })),
     );
   } finally {
     await ctx.bareSetup.query(DROP_BARE_SEARCH_INDEX_SQL);
   }
+}
+
+export async function search(ctx: BenchContext): Promise<void> {
+  const { chatId, to } = await bigChat(ctx);
+  await compareSearches(
+    ctx,
+    'search',
+    to.token,
+    {
+      service: (q) => `/api/v1/chats/${chatId}/messages?limit=50&query=${encodeURIComponent(q)}`,
+      bare: (q) => `/search?chat_id=${chatId}&limit=50&q=${encodeURIComponent(q)}`,
+      check: (body) => items(body).length > 0,
+    },
+    { kind: 'below', value: 30 },
+  );
 }
 
 export async function unread(ctx: BenchContext): Promise<void> {

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AttachmentsModule } from '../attachments/attachments.module';
 import { MembersModule } from '../members/members.module';
+import { MessageSearchController } from './message-search.controller';
+import { MessageSearchService } from './message-search.service';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { PinsController } from './pins.controller';
@@ -14,7 +16,13 @@ import { MessageSendBatcher } from './send-batcher.service';
 
 @Module({
   imports: [MembersModule, AttachmentsModule],
-  controllers: [MessagesController, ReadStateController, ReactionsController, PinsController],
+  controllers: [
+    MessagesController,
+    ReadStateController,
+    ReactionsController,
+    PinsController,
+    MessageSearchController,
+  ],
   providers: [
     MessagesService,
     ReadStateService,
@@ -22,6 +30,7 @@ import { MessageSendBatcher } from './send-batcher.service';
     MessageSearchIndexer,
     ReactionsService,
     PinsService,
+    MessageSearchService,
   ],
   exports: [MessagesService, ReadStateService, ReactionsService, PinsService],
 })

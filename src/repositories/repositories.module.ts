@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
 import { ChatsRepository } from './chats.repository';
+import { CrossChatSearchRepository } from './cross-chat-search.repository';
 import { MembersRepository } from './members.repository';
 import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
@@ -14,6 +15,7 @@ import { UsersRepository } from './users.repository';
 const REPOSITORIES = [
   AttachmentsRepository,
   ChatsRepository,
+  CrossChatSearchRepository,
   MembersRepository,
   MessageLinksRepository,
   MessageSearchRepository,

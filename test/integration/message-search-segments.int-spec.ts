@@ -5,18 +5,7 @@ import {
 } from '../../src/repositories/message-search.repository';
 import { historyQuery, HistoryFilter, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
-import { referenceSearchPage } from '../support/search-reference.helpers';
-
-/** A deterministic generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomTexts, referenceSearchPage } from '../support/search-reference.helpers';
 
 /**
  * The search by segments (message_search_segments, historyQuery) against the plain filtered scan
@@ -54,13 +43,7 @@ describe('message search by segments (integration)', () => {
   }
 
   it('finds exactly what a filtered scan finds, blocks, tail, edits and deletes mixed', async () => {
-    const next = random(12);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-    const letters = ['а', 'б', 'К', 'к', 'о', 'т', 'Ё', 'ё', 'a', 'b', 'C', 'c', 'x', '%', '_', 'я'];
-    const text = (): string =>
-      Array.from({ length: 1 + Math.floor(next() * 5) }, () =>
-        Array.from({ length: 1 + Math.floor(next() * 6) }, () => pick(letters)).join(''),
-      ).join(next() < 0.2 ? '\n' : ' ');
+    const { next, pick, letters, text } = randomTexts(12);
     let sent = 0;
     // 1,300 messages (20 blocks and a tail of 20; some of several lines), sent in batches; blocks built now and then,
     // edits and deletes in between, so that some edits precede their block's build and some follow.

@@ -196,6 +196,7 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     },
     'GET /api/v1/users': { query: () => ({ search: 'h', limit: 5 }) },
     'GET /api/v1/chats': { query: () => ({ chat_type: 'other', limit: 5 }) },
+    'GET /api/v1/messages/search': { query: () => ({ query: 'h', chat_type: 'other', limit: 5 }) },
     'POST /api/v1/chats': {
       body: (f) => ({ member_ids: [f.member.id], chat_type: 'seeker', title: 'Hostile' }),
       stored: async (f, res) => {

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -23,6 +24,17 @@ export const MENTIONS_MAX = 50;
 export const PAGE_LIMIT = { min: 1, max: 100, default: 50 } as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/** A page's `limit` query parameter: PAGE_LIMIT.min–max, PAGE_LIMIT.default when absent. */
+export const PageLimit = (): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default }),
+    IsOptional(),
+    QueryInt(),
+    Min(PAGE_LIMIT.min),
+    Max(PAGE_LIMIT.max),
+    IsInt(),
+  );
 
 /**
  * A message with attachments, a location or a forward may have no text: its content may then be
@@ -148,12 +160,7 @@ export class ListMessagesQuery {
   @IsInt()
   after?: number;
 
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
-  @IsOptional()
-  @QueryInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  @IsInt()
+  @PageLimit()
   limit: number = PAGE_LIMIT.default;
 
   @ApiPropertyOptional({

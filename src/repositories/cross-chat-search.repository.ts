@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { MAX_ID } from '../common/http/parse-id.pipe';
+import type { ChatType } from '../database/entities/chat.entity';
+import { MESSAGE_ROW_COLUMNS, MessageRow, SEARCH_WINDOW_PER_ROW, SqlQuery } from './messages.repository';
+import { reactionColumnSql } from './reactions.repository';
+import { activeMember, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+
+/** A page of the search across chats: words, an optional chat type, and where the last page ended. */
+export interface CrossChatSearchFilter {
+  /** Words that must all occur in the content, case-insensitively (at least one). */
+  query: string;
+  chatType?: ChatType;
+  /** Only messages with a smaller id (the last message of the previous page), exclusive. */
+  beforeId?: number;
+  limit: number;
+}
+
+/** A message found, with the chat it is in as the searcher sees it. */
+export interface CrossChatSearchRow extends MessageRow {
+  chat_title: string | null;
+  chat_type: ChatType;
+}
+
+/** How many of the newest messages (of all chats) a search filters before it turns to the index. */
+export function crossChatWindow(limit: number): number {
+  return SEARCH_WINDOW_PER_ROW * (limit + 1);
+}
+
+/**
+ * One page of the search across every live chat `viewerId` is an active member of (of one type,
+ * if asked), newest first by message id (ids grow with seq in a chat, and across chats in the
+ * order the sends committed), below `beforeId`; limit + 1 rows, to tell whether there is more.
+ * One statement (docs/perf-search.md has the plans and figures):
+ * - `member`: the viewer's chats (chat_members_user_active_idx), with the title and type shown;
+ * - `recent`: the window, the newest crossChatWindow(limit) messages of the whole table below the
+ *   cursor (messages_pkey backward, no filter: its lowest id is a bound that holds for every
+ *   chat), and `found`, its live messages of member chats that have every word (ILIKE only on
+ *   them; membership by a hashed subplan), newest first, limit + 1 at most. A common word fills
+ *   the page here and nothing else runs;
+ * - `edge`: the window's lowest id, only when the window is full (otherwise it held everything);
+ * - only when `found` does not fill the page (`more`: its one-time filter keeps the rest from
+ *   starting otherwise), the matches older than the edge, from two disjoint sources:
+ *   `segments`, the rows of message_search_segments of member chats whose text has every word
+ *   (the trigram index on the content, then a hash semi-join on the chat: the GIN cannot take 500
+ *   chat ids at once), and `tails`, per member chat the newest limit + 1 matches among its
+ *   messages past its last block (no search row covers them yet), read directly by
+ *   messages_chat_seq_key. A segment row's matches (`matches`) are its lines that have the words
+ *   (line n is seq first_seq + n - 1) but for messages edited since, whose edit row (current
+ *   content) is a candidate of its own; each read by messages_chat_seq_key and filtered by its
+ *   own current content, like history's search;
+ * - the candidate rows are not all split and read (a rare word has ~1,000 over 500 chats): each
+ *   gets `top`, the id of its last message (one probe), and `first` walks them by `top`, newest
+ *   first, until it has limit + 1 distinct matches; the lowest of them, `bound`, is at most the
+ *   page's last id, and every match at or above it is in a row whose `top` is at or above it, so
+ *   `rest` reads only those rows (~50–100 instead of ~1,000), with the tails.
+ * The tail's upper bound `m.seq <= c.last_seq` changes no answer (no message is past its chat's
+ * last_seq) but makes the planner estimate a tail as a short range: with only a lower bound it
+ * costs each chat's tail at a third of the chat, the statement at ~1,000,000 for 500 chats, past
+ * jit_above_cost, and JIT compiled it for 0.5–1.8 s before every search.
+ */
+export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFilter): SqlQuery {
+  const params: unknown[] = [viewerId];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  const chatType = filter.chatType === undefined ? [] : [`c.chat_type = ${param(filter.chatType)}`];
+  const below = filter.beforeId === undefined ? [] : [`m.id < ${param(filter.beforeId)}`];
+  const patterns = searchPatterns(filter.query).map(param);
+  if (patterns.length === 0) throw new Error('crossChatSearchQuery needs at least one word');
+  const words = (text: string): string[] => patterns.map((pattern) => `${text} ILIKE ${pattern}`);
+  const lowered = (text: string): string[] => patterns.map((pattern) => `${text} LIKE lower(${pattern})`);
+  const limit = param(filter.limit + 1);
+  const windowRows = param(crossChatWindow(filter.limit));
+  const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
+  const older = ['m.id < (SELECT id FROM edge)', liveMessage('m'), ...words('m.content')];
+  // The matches older than the edge among the candidates of segment row `b`: its lines that have
+  // the words but for the messages edited since (their edit row has the current content), or
+  // the message of an edit row; each message once.
+  const matches = (b: string): string => `(
+           SELECT m.id FROM (
+             SELECT ${b}.first_seq + l.n::int - 1 AS seq
+               FROM string_to_table(CASE WHEN ${b}.first_seq < ${b}.last_seq THEN ${b}.content END, chr(10))
+                    WITH ORDINALITY AS l(line, n)
+              WHERE ${lowered('l.line').join(' AND ')}
+                AND NOT EXISTS (SELECT FROM message_search_segments e WHERE e.chat_id = ${b}.chat_id
+                                   AND e.first_seq = e.last_seq AND e.first_seq = ${b}.first_seq + l.n::int - 1)
+             UNION ALL
+             SELECT ${b}.first_seq WHERE ${b}.first_seq = ${b}.last_seq
+           ) c JOIN messages m ON m.chat_id = ${b}.chat_id AND m.seq = c.seq
+            WHERE ${older.join(' AND ')} OFFSET 0)`;
+  return {
+    sql: `WITH member AS MATERIALIZED (
+        SELECT c.id, c.title, c.chat_type, c.last_seq FROM chat_members cm JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')}
+         WHERE ${['cm.user_id = $1', activeMember('cm'), ...chatType].join(' AND ')}
+      ), recent AS MATERIALIZED (
+        SELECT m.id, m.chat_id, m.deleted_at, m.content FROM messages m
+         ${below.length ? `WHERE ${below.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ${windowRows}
+      ), found AS MATERIALIZED (
+        SELECT m.id FROM recent m
+         WHERE ${[liveMessage('m'), ...words('m.content'), '(m.chat_id IN (SELECT id FROM member)) IS TRUE'].join(' AND ')}
+         ORDER BY m.id DESC LIMIT ${limit}
+      ), edge AS MATERIALIZED (
+        SELECT min(id) AS id FROM recent HAVING count(*) = ${windowRows}
+      ), segments AS MATERIALIZED (
+        SELECT s.chat_id, s.first_seq, s.last_seq, s.content FROM message_search_segments s
+         WHERE ${[more, 's.chat_id IN (SELECT id FROM member)', ...lowered('s.content')].join(' AND ')}
+      ), blocks AS MATERIALIZED (
+        SELECT s.*, coalesce((SELECT t.id FROM messages t WHERE t.chat_id = s.chat_id AND t.seq = s.last_seq),
+                             ${MAX_ID}) AS top
+          FROM segments s
+      ), first AS MATERIALIZED (
+        SELECT m.id FROM (SELECT * FROM blocks ORDER BY top DESC) b
+         CROSS JOIN LATERAL ${matches('b')} m LIMIT ${limit}
+      ), bound AS MATERIALIZED (
+        SELECT CASE WHEN count(*) = ${limit} THEN min(id) ELSE 0 END AS id FROM first
+      ), tails AS (
+        SELECT t.id FROM member c
+         CROSS JOIN LATERAL (
+           SELECT m.id FROM messages m
+            WHERE m.chat_id = c.id
+              AND m.seq > coalesce((SELECT b.last_seq FROM message_search_segments b
+                                     WHERE b.chat_id = c.id AND b.first_seq < b.last_seq
+                                     ORDER BY b.first_seq DESC LIMIT 1), 0)
+              AND m.seq <= c.last_seq
+              AND ${older.join(' AND ')}
+            ORDER BY m.seq DESC LIMIT ${limit}) t
+         WHERE ${more}
+      ), rest AS MATERIALIZED (
+        SELECT m.id FROM blocks b CROSS JOIN LATERAL ${matches('b')} m WHERE b.top >= (SELECT id FROM bound)
+        UNION
+        SELECT id FROM tails
+        ORDER BY id DESC LIMIT ${limit}
+      ), page AS (
+        SELECT id FROM found UNION ALL SELECT id FROM rest ORDER BY id DESC LIMIT ${limit}
+      )
+      SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$1')}, c.title AS chat_title, c.chat_type
+        FROM page p JOIN messages m ON m.id = p.id JOIN member c ON c.id = m.chat_id
+       ORDER BY m.id DESC`,
+    params,
+  };
+}
+
+/** The search across a user's chats (GET /messages/search). */
+@Injectable()
+export class CrossChatSearchRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** A page of crossChatSearchQuery: limit + 1 rows at most, newest first. */
+  search(
+    viewerId: number,
+    filter: CrossChatSearchFilter,
+    manager: EntityManager = this.db.manager,
+  ): Promise<CrossChatSearchRow[]> {
+    const { sql, params } = crossChatSearchQuery(viewerId, filter);
+    return manager.query(sql, params);
+  }
+}
