@@ -83,7 +83,9 @@ function serviceSide(db: Client, chatId: number, senderId: number): Side {
       const text1 = (value: string) => `ARRAY[${db.escapeLiteral(value)}]::text[]`;
       const sql =
         `EXECUTE send_batch(ARRAY[${chatId}], ARRAY[${senderId}], ${text1(CONTENT + i)}, ` +
-        `${text1(`explain-${i}`)}, ${RECEIPTS_IN_BATCH_MAX}, NULL)`;
+        // No attachments, reply, forward, location or mentions: the five columns NULL, as the
+        // batcher passes them for a text-only batch (sendBatchValues).
+        `${text1(`explain-${i}`)}, ${RECEIPTS_IN_BATCH_MAX}, NULL, NULL, NULL, NULL, NULL)`;
       const result = text
         ? { walBytes: 0, ms: 0, plans: await explainText(db, sql, []) }
         : await explainJson(db, sql, []);
