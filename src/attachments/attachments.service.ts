@@ -79,6 +79,11 @@ export class AttachmentsService {
   }
 
   /** The attachment as the contract shows it, with URLs signed now (a message's too). */
+  /** toDto with one signing time for every attachment of a response (a page of messages). */
+  signedAt(now = Date.now()): (attachment: AttachmentRow) => AttachmentDto {
+    return (attachment) => this.toDto(attachment, now);
+  }
+
   toDto(attachment: AttachmentRow, now = Date.now()): AttachmentDto {
     return toAttachmentDto(
       attachment,

@@ -65,7 +65,7 @@ export class ChatViews {
   /** The chat with fresh URLs: its avatar, its members', its last message's attachments. */
   private toDto(row: ChatViewRow, now = Date.now()): ChatDto {
     const avatarUrl = (avatarId: number | null) => this.avatars.avatarUrl(avatarId, now);
-    return toChatDto(row, avatarUrl, (attachment) => this.attachments.toDto(attachment, now));
+    return toChatDto(row, avatarUrl, this.attachments.signedAt(now));
   }
 }
 

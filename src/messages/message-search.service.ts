@@ -39,10 +39,10 @@ export class MessageSearchService {
       limit: query.limit,
     });
     const page = rows.slice(0, query.limit);
-    const now = Date.now();
+    const signed = this.attachments.signedAt();
     return {
       items: page.map((row) => ({
-        message: toMessageDto(row, (attachment) => this.attachments.toDto(attachment, now)),
+        message: toMessageDto(row, signed),
         chat: { id: row.chat_id, title: row.chat_title, chat_type: row.chat_type },
       })),
       next_cursor: rows.length > query.limit ? encodeSearchCursor(page[page.length - 1].id) : null,

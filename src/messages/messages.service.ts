@@ -24,8 +24,7 @@ export class MessagesService {
 
   /** The message as the contract shows it, its attachments with URLs signed now. */
   private toDto(row: MessageRow): MessageDto {
-    const now = Date.now();
-    return toMessageDto(row, (attachment) => this.attachments.toDto(attachment, now));
+    return toMessageDto(row, this.attachments.signedAt());
   }
 
   /**

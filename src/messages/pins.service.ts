@@ -30,8 +30,8 @@ export class PinsService {
   async list(userId: number, chatId: number): Promise<PinListDto> {
     await this.access.requireMember(chatId, userId);
     const rows = await this.pins.list(chatId, userId);
-    const now = Date.now();
-    return { items: rows.map((row) => toMessageDto(row, (a) => this.attachments.toDto(a, now))) };
+    const signed = this.attachments.signedAt();
+    return { items: rows.map((row) => toMessageDto(row, signed)) };
   }
 
   /** Pins (`pinned`) or unpins a live message of the chat; pinning twice is one pin. */
