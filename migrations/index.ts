@@ -11,6 +11,7 @@ import { AvatarIndexes1765260000000 } from './1765260000000-AvatarIndexes';
 import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAttachments';
 import { ConversationLinks1765400000000 } from './1765400000000-ConversationLinks';
 import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
+import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   SendBatchAttachments1765300000000,
   ConversationLinks1765400000000,
   ReactionsAndPins1765500000000,
+  UserBlocks1765600000000,
 ];

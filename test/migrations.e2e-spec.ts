@@ -19,6 +19,7 @@ const TABLES = [
   'message_search_segments',
   'messages',
   'refresh_tokens',
+  'user_blocks',
   'users',
 ];
 
@@ -64,6 +65,7 @@ describe('migrations (e2e)', () => {
       'SendBatchAttachments1765300000000',
       'ConversationLinks1765400000000',
       'ReactionsAndPins1765500000000',
+      'UserBlocks1765600000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -10,6 +10,7 @@ import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
 import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
+import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
@@ -26,6 +27,7 @@ export const ENTITIES = [
   MessageMention,
   MessageReaction,
   MessagePin,
+  UserBlock,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
