@@ -66,6 +66,7 @@ describe('migrations (e2e)', () => {
       'ConversationLinks1765400000000',
       'ReactionsAndPins1765500000000',
       'UserBlocks1765600000000',
+      'SendTextBatch1765700000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -5,7 +5,7 @@ import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
 import {
   LOCK_CHATS_SQL,
   SEND_BATCH_SETTINGS,
-  SEND_BATCH_SQL,
+  SEND_TEXT_BATCH_SQL,
 } from '../../src/repositories/send-batch.statements';
 import { BARE_SQL } from '../bare/bare-sql';
 import { createChat, register } from '../lib/api';
@@ -20,9 +20,9 @@ import { perServer } from '../lib/report';
  * chat of two with a loaded history in each database, the statements each server runs for one
  * message, one message per transaction as at low load, N times each side:
  * - `EXPLAIN (ANALYZE, BUFFERS, WAL)` of the first message's statements, written to
- *   explain-service.txt / explain-bare.txt and the log: the service's SEND_BATCH_SQL (as a
- *   prepared statement after the chat locks, under the settings the send_batch function runs it
- *   with, so the generic plan it really runs)
+ *   explain-service.txt / explain-bare.txt and the log: the service's SEND_TEXT_BATCH_SQL, the
+ *   statement of a batch of text messages (as a prepared statement after the chat locks, under
+ *   the settings the send_text_batch function runs it with, so the generic plan it really runs)
  *   and the bare server's seq update and insert;
  * - WAL per message two ways: the sum of the statements' own WAL as EXPLAIN reports it per
  *   ModifyTable node (exact, this backend only, without lock and commit records), and the
@@ -82,10 +82,8 @@ function serviceSide(db: Client, chatId: number, senderId: number): Side {
       // EXECUTE under EXPLAIN takes no bound parameters: the values go in as literals.
       const text1 = (value: string) => `ARRAY[${db.escapeLiteral(value)}]::text[]`;
       const sql =
-        `EXECUTE send_batch(ARRAY[${chatId}], ARRAY[${senderId}], ${text1(CONTENT + i)}, ` +
-        // No attachments, reply, forward, location or mentions: the five columns NULL, as the
-        // batcher passes them for a text-only batch (sendBatchValues).
-        `${text1(`explain-${i}`)}, ${RECEIPTS_IN_BATCH_MAX}, NULL, NULL, NULL, NULL, NULL)`;
+        `EXECUTE send_text_batch(ARRAY[${chatId}], ARRAY[${senderId}], ${text1(CONTENT + i)}, ` +
+        `${text1(`explain-${i}`)}, ${RECEIPTS_IN_BATCH_MAX})`;
       const result = text
         ? { walBytes: 0, ms: 0, plans: await explainText(db, sql, []) }
         : await explainJson(db, sql, []);
@@ -165,7 +163,7 @@ export async function explain(ctx: BenchContext): Promise<void> {
     bare: await connect(ctx.bareDatabaseUrl),
   };
   try {
-    await clients.service.query(`PREPARE send_batch AS ${SEND_BATCH_SQL}`);
+    await clients.service.query(`PREPARE send_text_batch AS ${SEND_TEXT_BATCH_SQL}`);
     const sides: Record<Kind, Side> = {
       service: serviceSide(clients.service, chatId, a.id),
       bare: bareSide(clients.bare, chatId, senders[0]),

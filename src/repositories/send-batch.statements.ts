@@ -10,7 +10,7 @@ import {
   strangerMentionedSql,
 } from './message-links.repository';
 import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
-import { activeMember, liveChat } from './sql.predicates';
+import { activeMember, blockedBetweenSql, liveChat, twoPersonOtherSql } from './sql.predicates';
 
 /*
  * The group commit's statements (MessageSendBatcher): the chat and attachment locks, the send
@@ -53,6 +53,63 @@ export const LOCK_ATTACHMENTS_SQL = `SELECT 1 FROM attachments a WHERE a.id = AN
 export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enable_seqscan: 'off' } as const;
 
 /**
+ * What both send statements read for each request (`i`, with chat_id and sender_id) in their
+ * `accepted` step: the live chat (its last_seq, and for a two-person chat the other member, for
+ * the block rule), the
+ * sender's active membership (the read cursor before the send) and the sender's display name.
+ * A request for which any is missing inserts nothing.
+ */
+const SENDER_READS = `
+      CROSS JOIN LATERAL (
+        SELECT c.last_seq, ${twoPersonOtherSql('c.member_key', 'i.sender_id')} AS other_id
+          FROM chats c WHERE c.id = i.chat_id AND ${liveChat('c')} LIMIT 1) c
+      CROSS JOIN LATERAL (
+        SELECT cm.last_read_seq FROM chat_members cm
+         WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
+      CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u`;
+
+/**
+ * What both send statements require of each request besides SENDER_READS: its client_message_id
+ * (if any) not used yet by the sender in the chat, and, in a two-person chat, no block between
+ * the sender and the other member in either direction (checked here, in the statement that
+ * inserts, so a block committed before the send's snapshot always wins; any other chat gives no
+ * other member, and the probe finds nothing).
+ */
+const SENDER_MAY_SEND = `(i.client_message_id IS NULL
+        OR NOT EXISTS (
+             SELECT 1 FROM messages e
+              WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
+                AND e.client_message_id = i.client_message_id))
+       AND NOT ${blockedBetweenSql('i.sender_id', 'c.other_id')}`;
+
+/**
+ * The steps both send statements share after `accepted`: the seqs (`numbered`), the chats'
+ * last_seq (`chat_seq`) and the senders' cursor moves (`moves`, `cursor`); see SEND_BATCH_SQL.
+ */
+const NUMBERED_AND_CURSORS = `numbered AS (
+    SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
+  ), chat_seq AS (
+    UPDATE chats c SET last_seq = n.seq, updated_at = now()
+      FROM (SELECT chat_id, max(seq) AS seq FROM numbered GROUP BY chat_id) n
+     WHERE c.id = n.chat_id AND c.id = ANY($1::int[])
+  ), moves AS (
+    SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq
+      FROM numbered GROUP BY chat_id, sender_id
+    HAVING max(seq) - min(last_read_seq) <= $5
+  ), cursor AS (
+    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, mv.up_to_seq), last_read_at = now()
+      FROM moves mv
+     WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
+  )`;
+
+/** The receipts of the cursor moves, the last step both send statements share. */
+const RECEIPTS = `receipts AS (
+    INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
+    SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
+    ON CONFLICT DO NOTHING
+  )`;
+
+/**
  * Then, with the chats locked, every accepted request of the batch in one statement, with
  * parameters ($1 chat ids, $2 sender ids, $3 contents, $4 client_message_ids, $6 attachment ids
  * as '12,13' or NULL, one entry per request, $6 itself NULL when no request has attachments; and
@@ -60,7 +117,8 @@ export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enab
  * - `wanted`: each attachment a request names, with its position (none for a text message: its
  *   NULL is filtered out before any lookup);
  * - `accepted`: the chat is live, the sender an active member, its client_message_id (if any)
- *   not used yet, and each attachment it names (if any) the sender's own upload, live, attached
+ *   not used yet, no block between the sender and the other member of a two-person chat, and
+ *   each attachment it names (if any) the sender's own upload, live, attached
  *   to nothing, and named by no earlier request of the same sender in the batch; the others
  *   insert nothing and are told why after the commit. (An earlier request that is refused for
  *   another reason still keeps the upload from a later one: the later one is told 400 and may
@@ -98,21 +156,11 @@ export const SEND_BATCH_SQL = `
            f.id AS forward_id, f.origin_id, f.attachment_count AS forwarded_attachments,
            string_to_array(i.mentions, ',')::int[] AS mentions,
            c.last_seq, cm.last_read_seq, u.display_name
-      FROM input i
-      CROSS JOIN LATERAL (
-        SELECT c.last_seq FROM chats c WHERE c.id = i.chat_id AND ${liveChat('c')} LIMIT 1) c
-      CROSS JOIN LATERAL (
-        SELECT cm.last_read_seq FROM chat_members cm
-         WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
-      CROSS JOIN LATERAL (SELECT u.display_name FROM users u WHERE u.id = i.sender_id LIMIT 1) u
+      FROM input i${SENDER_READS}
       LEFT JOIN LATERAL (
         SELECT s.id, coalesce(s.forwarded_from_id, s.id) AS origin_id, s.content, s.location, s.attachment_count
           FROM ${forwardableSql('i.forward_id', 'i.sender_id')} AND i.forward_id IS NOT NULL LIMIT 1) f ON true
-     WHERE (i.client_message_id IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM messages e
-              WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
-                AND e.client_message_id = i.client_message_id))
+     WHERE ${SENDER_MAY_SEND}
        AND (i.attachment_ids IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM wanted w
@@ -125,21 +173,7 @@ export const SEND_BATCH_SQL = `
        AND (i.forward_id IS NULL OR f.id IS NOT NULL)
        AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
        AND (i.mentions IS NULL OR NOT ${strangerMentionedSql(`string_to_array(i.mentions, ',')::int[]`, 'i.chat_id')})
-  ), numbered AS (
-    SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
-  ), chat_seq AS (
-    UPDATE chats c SET last_seq = n.seq, updated_at = now()
-      FROM (SELECT chat_id, max(seq) AS seq FROM numbered GROUP BY chat_id) n
-     WHERE c.id = n.chat_id AND c.id = ANY($1::int[])
-  ), moves AS (
-    SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq
-      FROM numbered GROUP BY chat_id, sender_id
-    HAVING max(seq) - min(last_read_seq) <= $5
-  ), cursor AS (
-    UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, mv.up_to_seq), last_read_at = now()
-      FROM moves mv
-     WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
-  ), m AS (
+  ), ${NUMBERED_AND_CURSORS}, m AS (
     INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count,
                                reply_to_id, forwarded_from_id, location, mentions)
     SELECT chat_id, seq, sender_id, display_name, content, client_message_id,
@@ -158,17 +192,40 @@ export const SEND_BATCH_SQL = `
     INSERT INTO message_mentions (user_id, chat_id, seq)
     SELECT x.user_id, n.chat_id, n.seq FROM numbered n CROSS JOIN LATERAL unnest(n.mentions) x(user_id)
      WHERE n.mentions IS NOT NULL
-  ), receipts AS (
-    INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
-    SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
-    ON CONFLICT DO NOTHING
-  )
+  ), ${RECEIPTS}
   SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
          CASE WHEN n.attachment_ids IS NOT NULL THEN (
                 SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id)
               WHEN n.forwarded_attachments IS NOT NULL THEN (
                 SELECT json_agg(c ORDER BY c.position) FROM copied c WHERE c.message_id = m.id) END AS attachments,
          ${replyPreviewSql('m')} AS reply_to, ${forwardOriginSql('m')} AS forwarded_from
+    FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
+   ORDER BY m.chat_id, m.seq`;
+
+/**
+ * The send statement of a batch in which no request has attachments, a reply, a forward, a
+ * location or mentions (the most common batch by far): SEND_BATCH_SQL without the steps those
+ * need, so PostgreSQL neither plans nor starts them (a generic plan's nodes are set up and shut
+ * down on every execution, data-modifying CTEs run even when they touch nothing: the lone text
+ * message cost 630-770 us of instrumented time in SEND_BATCH_SQL against 360-410 us before
+ * attachments, docs/bench-results.md). Same parameters $1-$5, same rules, same rows out, with
+ * the columns only the other steps fill answered NULL.
+ */
+export const SEND_TEXT_BATCH_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[])
+      WITH ORDINALITY AS i(chat_id, sender_id, content, client_message_id, ord)
+  ), accepted AS (
+    SELECT i.*, c.last_seq, cm.last_read_seq, u.display_name
+      FROM input i${SENDER_READS}
+     WHERE ${SENDER_MAY_SEND}
+  ), ${NUMBERED_AND_CURSORS}, m AS (
+    INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
+    SELECT chat_id, seq, sender_id, display_name, content, client_message_id FROM numbered ORDER BY chat_id, seq
+    RETURNING ${MESSAGE_COLUMNS}
+  ), ${RECEIPTS}
+  SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
+         NULL::json AS attachments, NULL::json AS reply_to, NULL::json AS forwarded_from
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;
 
@@ -190,7 +247,7 @@ export interface NewMessage {
 }
 
 /**
- * The body of the send_batch function (migrations/1765300000000-SendBatchAttachments.ts holds the
+ * The body of the send_batch function (migrations/1765700000000-SendTextBatch.ts holds the
  * copy PostgreSQL runs; test/integration/send-batch.int-spec.ts checks they are the same):
  * LOCK_CHATS_SQL, LOCK_ATTACHMENTS_SQL when there are attachments, then SEND_BATCH_SQL, under
  * SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL
@@ -214,6 +271,21 @@ END`;
 /** The call of the send_batch function, with SEND_BATCH_SQL's parameters. */
 export const SEND_BATCH_CALL_SQL =
   'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
+
+/**
+ * The body of the send_text_batch function (frozen in the same migration, checked by the same
+ * test): LOCK_CHATS_SQL, then SEND_TEXT_BATCH_SQL, under SEND_BATCH_SETTINGS.
+ */
+export const SEND_TEXT_BATCH_FUNCTION_BODY = `
+#variable_conflict use_column
+BEGIN
+  ${LOCK_CHATS_SQL.replace(/^SELECT /, 'PERFORM ')};
+  RETURN QUERY ${SEND_TEXT_BATCH_SQL.trim()};
+END`;
+
+/** The call of the send_text_batch function, with SEND_TEXT_BATCH_SQL's parameters. */
+export const SEND_TEXT_BATCH_CALL_SQL =
+  'SELECT * FROM send_text_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int)';
 
 /** Each message's value, or NULL for the whole batch when none has one (nothing is read then). */
 function column<T>(
@@ -243,19 +315,30 @@ export function sendBatchValues(messages: readonly NewMessage[], receiptsMax: nu
 }
 
 /**
+ * The call that sends these messages: send_text_batch with the first five parameters when no
+ * request needs more (every later column NULL), send_batch otherwise. Each is a named
+ * statement, parsed once per connection.
+ */
+export function sendBatchQuery(
+  messages: readonly NewMessage[],
+  receiptsMax: number,
+): { name: string; text: string; values: unknown[] } {
+  const values = sendBatchValues(messages, receiptsMax);
+  return values.slice(5).every((value) => value === null)
+    ? { name: 'send_text_batch', text: SEND_TEXT_BATCH_CALL_SQL, values: values.slice(0, 5) }
+    : { name: 'send_batch', text: SEND_BATCH_CALL_SQL, values };
+}
+
+/**
  * The group commit's one round trip, on the connection the batcher checked out for the batch (a
  * pg client: the batcher drops it on a timeout, which TypeORM's query runner cannot do): the
- * send_batch function in autocommit, so it commits (synchronous_commit as configured: on) before
+ * send_text_batch or send_batch function (sendBatchQuery) in autocommit, so it commits (synchronous_commit as configured: on) before
  * PostgreSQL answers. An error answered by PostgreSQL means nothing of the batch was committed.
  */
 export const sendBatchStatements = {
-  /** The rows the batch inserted, committed (a named statement: parsed once per connection). */
+  /** The rows the batch inserted, committed. */
   async send(client: ClientBase, messages: readonly NewMessage[], receiptsMax: number): Promise<SentRow[]> {
-    const result = await client.query<SentRow>({
-      name: 'send_batch',
-      text: SEND_BATCH_CALL_SQL,
-      values: sendBatchValues(messages, receiptsMax),
-    });
+    const result = await client.query<SentRow>(sendBatchQuery(messages, receiptsMax));
     return result.rows;
   },
 };

@@ -14,6 +14,8 @@ import {
   NewMessage,
   SEND_BATCH_FUNCTION_BODY,
   SEND_BATCH_SETTINGS,
+  SEND_TEXT_BATCH_FUNCTION_BODY,
+  sendBatchQuery,
   sendBatchStatements,
   SentRow,
 } from '../../src/repositories/send-batch.statements';
@@ -68,15 +70,21 @@ describe('send_batch: one round trip per batch (integration)', () => {
     return rows.map((row) => row.seq);
   }
 
-  it('is the function the migrations installed, with the settings the statement needs', async () => {
-    const [fn]: { prosrc: string; proconfig: string[] }[] = await m.db.query(
-      `SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'send_batch'`,
+  it.each([
+    ['send_batch', SEND_BATCH_FUNCTION_BODY],
+    ['send_text_batch', SEND_TEXT_BATCH_FUNCTION_BODY],
+  ])('%s is the function the migrations installed, with the settings the statement needs', async (name, body) => {
+    const functions: { prosrc: string; proconfig: string[] }[] = await m.db.query(
+      `SELECT prosrc, proconfig FROM pg_proc WHERE proname = $1`,
+      [name],
     );
+    expect(functions).toHaveLength(1);
+    const [fn] = functions;
     // The migration holds a frozen copy: a change to the statement needs a migration replacing it.
-    expect(fn.prosrc).toBe(SEND_BATCH_FUNCTION_BODY);
+    expect(fn.prosrc).toBe(body);
     expect(fn.proconfig.sort()).toEqual(
       Object.entries(SEND_BATCH_SETTINGS)
-        .map(([name, value]) => `${name}=${value}`)
+        .map(([setting, value]) => `${setting}=${value}`)
         .sort(),
     );
   });
@@ -126,7 +134,8 @@ describe('send_batch: one round trip per batch (integration)', () => {
     // Two transactions (the first goes alone, the other two wait for its chat and go together):
     // one statement each, and nothing else (no BEGIN, no COMMIT).
     expect(batcher.committed).toEqual({ batches: 2, messages: 3, retried: 0 });
-    expect(sent).toEqual([expect.stringMatching(/^SELECT \* FROM send_batch\(/), sent[0]]);
+    // Text alone: the statement without the attachment, reply, forward, location and mention steps.
+    expect(sent).toEqual([expect.stringMatching(/^SELECT \* FROM send_text_batch\(/), sent[0]]);
     expect(outcomes.map((outcome) => outcome?.created)).toEqual([true, true, true]);
     expect(await seqsOf(chatId)).toEqual([1, 2, 3]);
   });
@@ -217,5 +226,94 @@ describe('send_batch: one round trip per batch (integration)', () => {
     await Promise.all([run(x.client, chats, a), run(y.client, [...chats].reverse(), b)]);
     const all = Array.from({ length: 2 * rounds }, (_, i) => i + 1);
     for (const chatId of chats) expect(await seqsOf(chatId)).toEqual(all);
+  });
+  it('sends text alone through send_text_batch and anything more through send_batch, rows alike', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b]);
+    const client = await connection();
+    const plain = await sendBatchStatements.send(client.client, [send(chatId, a, 'k-t')], RECEIPTS_IN_BATCH_MAX);
+    const [original] = plain;
+    // A batch with one reply among text messages goes through send_batch as a whole.
+    const mixed = await sendBatchStatements.send(
+      client.client,
+      [send(chatId, b), { ...send(chatId, a), replyToId: original.id }],
+      RECEIPTS_IN_BATCH_MAX,
+    );
+    const chosen = (extra: Partial<NewMessage>) =>
+      sendBatchQuery([send(chatId, b), { ...send(chatId, a), ...extra }], RECEIPTS_IN_BATCH_MAX).name;
+    expect(chosen({})).toBe('send_text_batch');
+    expect(chosen({ attachmentIds: null, replyToId: null, mentions: null })).toBe('send_text_batch');
+    for (const extra of [
+      { attachmentIds: [1] },
+      { replyToId: 1 },
+      { forwardMessageId: 1 },
+      { location: { latitude: 1, longitude: 2, accuracy_m: null, label: null } },
+      { mentions: [b] },
+    ] as Partial<NewMessage>[]) {
+      expect(chosen(extra)).toBe('send_batch');
+    }
+    // The same columns, the text-only statement answering NULL for what it never fills.
+    expect(Object.keys(original).sort()).toEqual(Object.keys(mixed[0]).sort());
+    expect(original).toMatchObject({
+      seq: 1,
+      sender_id: a,
+      client_message_id: 'k-t',
+      previous_read_seq: 0,
+      attachments: null,
+      reply_to: null,
+      forwarded_from: null,
+      location: null,
+      mentions: null,
+      reply_to_id: null,
+      forwarded_from_id: null,
+    });
+    expect(mixed.map((row) => [row.sender_id, row.seq, row.reply_to?.message_id ?? null])).toEqual([
+      [b, 2, null],
+      [a, 3, original.id],
+    ]);
+    expect(mixed[1].reply_to).toMatchObject({ message_id: original.id, deleted: false });
+    // A retry of the same client_message_id inserts nothing, in either statement.
+    expect(await sendBatchStatements.send(client.client, [send(chatId, a, 'k-t')], RECEIPTS_IN_BATCH_MAX)).toEqual([]);
+    expect(
+      await sendBatchStatements.send(
+        client.client,
+        [{ ...send(chatId, a, 'k-t'), replyToId: original.id }],
+        RECEIPTS_IN_BATCH_MAX,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a send in a two-person chat when either member blocks the other, in both statements', async () => {
+    const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+    const pair = await seed.chat(a, [b]);
+    const group = await seed.chat(a, [b, c]);
+    const [first] = await seed.sendBatch([send(pair, a)]);
+    await m.db.query('INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)', [b, a]);
+    const client = await connection();
+    const attempt = (requests: NewMessage[]) =>
+      sendBatchStatements.send(client.client, requests, RECEIPTS_IN_BATCH_MAX).then((rows) =>
+        rows.map((row) => [row.chat_id, row.sender_id]),
+      );
+    // Neither the blocked nor the blocker may send in the chat they share, text or reply alike;
+    // the group of three is unaffected, in the same batch.
+    expect(await attempt([send(pair, a), send(pair, b), send(group, a), send(group, b)])).toEqual([
+      [group, a],
+      [group, b],
+    ]);
+    expect(await attempt([{ ...send(pair, b), replyToId: first.id }, { ...send(group, b), replyToId: null }])).toEqual([
+      [group, b],
+    ]);
+    // c leaves the group: now a two-person chat of a and b, and the block applies there too.
+    await m.db.query('UPDATE chat_members SET removed_at = now() WHERE chat_id = $1 AND user_id = $2', [group, c]);
+    await seed.members.touch(group);
+    expect(await attempt([send(group, a)])).toEqual([]);
+    // Unblocked: both send again.
+    await m.db.query('DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2', [b, a]);
+    expect(await attempt([send(pair, a), send(pair, b), send(group, a)])).toEqual([
+      [pair, a],
+      [pair, b],
+      [group, a],
+    ]);
+    expect(await seqsOf(pair)).toEqual([1, 2, 3]);
   });
 });

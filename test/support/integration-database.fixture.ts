@@ -9,7 +9,7 @@ import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batc
 import type { NewAttachment } from '../../src/repositories/attachments.repository';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
-import { SEND_BATCH_CALL_SQL, sendBatchValues, SentRow } from '../../src/repositories/send-batch.statements';
+import { sendBatchQuery, SentRow } from '../../src/repositories/send-batch.statements';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
 import { DATABASE_TEMPLATE } from './worker-databases';
@@ -85,7 +85,8 @@ export class Seed {
 
   /** One batch of the group commit, as the batcher runs it (in autocommit): the rows it inserted. */
   sendBatch(requests: SendRequest[], receiptsMax = RECEIPTS_IN_BATCH_MAX): Promise<SentRow[]> {
-    return this.db.query(SEND_BATCH_CALL_SQL, sendBatchValues(requests, receiptsMax));
+    const { text, values } = sendBatchQuery(requests, receiptsMax);
+    return this.db.query(text, values);
   }
 
   async send(
