@@ -13,6 +13,7 @@ import { ConversationLinks1765400000000 } from './1765400000000-ConversationLink
 import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
+import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   ReactionsAndPins1765500000000,
   UserBlocks1765600000000,
   SendTextBatch1765700000000,
+  UserSettings1765800000000,
 ];

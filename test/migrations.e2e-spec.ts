@@ -67,6 +67,7 @@ describe('migrations (e2e)', () => {
       'ReactionsAndPins1765500000000',
       'UserBlocks1765600000000',
       'SendTextBatch1765700000000',
+      'UserSettings1765800000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 
