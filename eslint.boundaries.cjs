@@ -25,6 +25,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   auth
  *   events         the domain event bus: imports no domain folder
  *   observability  logs and metrics: imports neither realtime nor auth
+ *   jobs           the durable job queue (pg-boss): imports only config
  *   repositories   every SQL statement on the domain tables
  *   database       DataSource options, embedded PostgreSQL, entities
  *   common         errors, HTTP and time helpers: nothing domain-specific
@@ -46,6 +47,7 @@ const FOLDER_DAG = [
   'auth',
   'events',
   'observability',
+  'jobs',
   'repositories',
   'database',
   'common',

@@ -15,6 +15,7 @@ import { dataSourceOptions } from './database/data-source.options';
 import { ChatsModule } from './chats/chats.module';
 import { EventsModule } from './events/events.module';
 import { RepositoriesModule } from './repositories/repositories.module';
+import { JobsModule } from './jobs/jobs.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
@@ -42,6 +43,7 @@ export class AppModule {
         ObservabilityModule,
         ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: rateLimitOptions }),
         EventsModule,
+        JobsModule,
         RepositoriesModule,
         AuthModule,
         AttachmentsModule,

@@ -102,6 +102,10 @@ export class AppConfig {
   readonly presenceInstanceTimeoutSeconds!: number;
   /** The most any Redis command is awaited; while Redis is away, commands fail within this. */
   readonly redisCommandTimeoutMs!: number;
+  /** Connections of the durable job queue (pg-boss), beside the service's own pool. */
+  readonly jobsPoolSize!: number;
+  /** On shutdown, how long jobs in hand may take to finish before the queue closes. */
+  readonly jobsShutdownTimeoutMs!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
@@ -403,6 +407,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     redisKeyPrefix: redisKeyPrefix(env),
     presenceInstanceTimeoutSeconds: integer(env, 'PRESENCE_INSTANCE_TIMEOUT_SECONDS', 30, 3, 3600),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
+    jobsPoolSize: integer(env, 'JOBS_POOL_SIZE', 3, 1, 50),
+    jobsShutdownTimeoutMs: integer(env, 'JOBS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),

@@ -16,6 +16,8 @@ import { DATABASE_TEMPLATE } from './worker-databases';
 
 export interface MigratedDatabase {
   db: DataSource;
+  /** Its connection URL, for clients of its own (the job queue). */
+  url: string;
   /** Closes the connections and drops the database. */
   drop: () => Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function migratedDatabase(prefix = 'chat_int'): Promise<MigratedDat
   await db.initialize();
   return {
     db,
+    url,
     drop: async () => {
       await db.destroy();
       await dropDatabase(server, name);

@@ -1,0 +1,96 @@
+import type { AppConfig } from '../../src/config/app.config';
+import { JobsService } from '../../src/jobs/jobs.service';
+import { migratedDatabase, MigratedDatabase } from '../support/integration-database.fixture';
+
+/** Resolves once `done()` is true, polling every 20 ms, or rejects after `ms`. */
+async function until(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The durable job queue (pg-boss) on a real PostgreSQL, as two instances of the service run it. */
+describe('JobsService (integration)', () => {
+  let m: MigratedDatabase;
+  const instances: JobsService[] = [];
+
+  const instance = (): JobsService => {
+    const jobs = new JobsService({ databaseUrl: m.url, jobsPoolSize: 2, jobsShutdownTimeoutMs: 2000 } as AppConfig);
+    instances.push(jobs);
+    return jobs;
+  };
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_jobs');
+  });
+  afterEach(async () => {
+    await Promise.all(instances.splice(0).map((jobs) => jobs.onApplicationShutdown()));
+  });
+  afterAll(() => m.drop());
+
+  it('runs each job once across two instances, and refuses unknown or late queues', async () => {
+    const seen: { by: string; n: number }[] = [];
+    const [a, b] = [instance(), instance()];
+    for (const [name, jobs] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      jobs.register<{ n: number }>(
+        'test-once',
+        (batch) => {
+          for (const job of batch) seen.push({ by: name, n: job.data.n });
+          return Promise.resolve();
+        },
+        { work: { pollingIntervalSeconds: 0.5, batchSize: 2 } },
+      );
+    }
+    await Promise.all([a.onApplicationBootstrap(), b.onApplicationBootstrap()]);
+    const sent = await Promise.all(Array.from({ length: 40 }, (_, n) => a.send('test-once', { n })));
+    expect(new Set(sent).size).toBe(40);
+    await until(() => seen.length >= 40);
+    // A moment more: a second run of any job would show here.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(seen.map((s) => s.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    await expect(a.send('nowhere', {})).rejects.toThrow(/Unknown queue/);
+    expect(() => a.register('late', () => Promise.resolve())).toThrow(/after the job queue started/);
+  });
+
+  it('keeps a job queued while no instance runs, and retries a failed one', async () => {
+    // An instance whose worker polls rarely: the job it sends waits in the queue when it stops.
+    const sender = instance();
+    sender.register('test-durable', () => Promise.resolve(), { work: { pollingIntervalSeconds: 60 } });
+    sender.register('test-retry', () => Promise.resolve(), { work: { pollingIntervalSeconds: 60 } });
+    await sender.send('test-durable', { n: 1 });
+    await sender.onApplicationShutdown();
+    instances.splice(0);
+
+    // A new instance (a restart) finds the job and runs it; a failing job is retried.
+    const ran: number[] = [];
+    let attempts = 0;
+    const restarted = instance();
+    restarted.register<{ n: number }>(
+      'test-durable',
+      (batch) => {
+        for (const job of batch) ran.push(job.data.n);
+        return Promise.resolve();
+      },
+      { work: { pollingIntervalSeconds: 0.5 } },
+    );
+    restarted.register(
+      'test-retry',
+      () => {
+        attempts += 1;
+        return attempts === 1 ? Promise.reject(new Error('push service down')) : Promise.resolve();
+      },
+      { queue: { retryLimit: 2, retryDelay: 1 }, work: { pollingIntervalSeconds: 0.5 } },
+    );
+    await restarted.onApplicationBootstrap();
+    await until(() => ran.length === 1);
+    expect(ran).toEqual([1]);
+    await restarted.send('test-retry', {});
+    await until(() => attempts === 2);
+    expect(await restarted.depth('test-retry')).toBe(0);
+  });
+});
