@@ -19,6 +19,7 @@ import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
@@ -50,6 +51,7 @@ export class AppModule {
         ChatsModule,
         MembersModule,
         MessagesModule,
+        ModerationModule,
         HealthModule,
         RealtimeModule,
       ],
