@@ -48,7 +48,8 @@ export class UserBansRepository {
 
   /** Lifts the user's ban; whether a ban in force was lifted (an expired row goes silently). */
   async remove(userId: number, manager: EntityManager): Promise<boolean> {
-    const rows: { active: boolean }[] = await manager.query(
+    // TypeORM answers a DELETE with [rows, affected count].
+    const [rows]: [{ active: boolean }[], number] = await manager.query(
       `DELETE FROM user_bans b WHERE b.user_id = $1 RETURNING ${IN_FORCE} AS active`,
       [userId],
     );
