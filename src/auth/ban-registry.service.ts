@@ -32,7 +32,7 @@ export class BanRegistry implements OnApplicationBootstrap, OnApplicationShutdow
   private duringReload: BanChange[] | undefined;
   private reloading?: Promise<void>;
   private timer?: NodeJS.Timeout;
-  private readonly listeners: ((userIds: number[]) => void)[] = [];
+  private readonly listeners: ((bans: BanChange[]) => void)[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -77,8 +77,8 @@ export class BanRegistry implements OnApplicationBootstrap, OnApplicationShutdow
     applyTo(this.bans, change);
   }
 
-  /** Calls `listener` with the users a reload found banned that this copy did not know of. */
-  onNewlyBanned(listener: (userIds: number[]) => void): void {
+  /** Calls `listener` with the bans a reload found that this copy did not know of. */
+  onNewlyBanned(listener: (bans: BanChange[]) => void): void {
     this.listeners.push(listener);
   }
 
@@ -96,7 +96,9 @@ export class BanRegistry implements OnApplicationBootstrap, OnApplicationShutdow
       const rows = await this.repository.active();
       const fresh = new Map(rows.map((row) => [row.userId, row.until === null ? null : row.until.getTime()]));
       for (const change of this.duringReload) applyTo(fresh, change);
-      const newly = [...fresh.keys()].filter((userId) => !this.bans.has(userId));
+      const newly = [...fresh]
+        .filter(([userId]) => !this.bans.has(userId))
+        .map(([userId, until]): BanChange => ({ userId, until }));
       this.bans = fresh;
       if (newly.length > 0) for (const listener of this.listeners) listener(newly);
     } catch (error) {

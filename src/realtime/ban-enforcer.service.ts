@@ -41,7 +41,11 @@ export class BanEnforcer implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.server.ready) return;
     this.unsubscribe = this.bus.subscribe((event) => this.publish(event));
-    this.bans.onNewlyBanned((userIds) => this.disconnect(userIds, true));
+    this.bans.onNewlyBanned((found) => {
+      for (const { userId, until } of found) {
+        this.disconnect([userId], true, typeof until === 'number' ? new Date(until).toISOString() : null);
+      }
+    });
     if (!this.redis.pub) return;
     this.server.io.on(BANS_EVENT, (change: BansChanged) => {
       if (!Number.isInteger(change?.user_id)) return;
