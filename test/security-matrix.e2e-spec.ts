@@ -326,10 +326,10 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       .send({ reason: 'spam', message_id: byBystander.id })
       .expect(201);
     // Straight into the table: a registration's password hash would cost every fixture ~50 ms.
-    const [target] = (await t.db.query(
+    const [target] = await t.db.query<{ id: number }[]>(
       `INSERT INTO users (username, display_name, password_hash) VALUES ($1, $1, 'x') RETURNING id`,
       [uniqueUsername('target')],
-    )) as { id: number }[];
+    );
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,

@@ -16,7 +16,7 @@ import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ModeratorGuard } from '../auth/moderator.guard';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
-import { AuditPageDto, BanUserDto, ListAuditQuery, ModerationReasonQuery } from './dto/moderation.dto';
+import { AuditPageDto, BanUserDto, ModerationPageQuery, ModerationReasonQuery } from './dto/moderation.dto';
 import { ListReportsQuery, ReportDto, ReportPageDto, UpdateReportDto } from './dto/report.dto';
 import { ModerationService } from './moderation.service';
 import { ReportsService } from './reports.service';
@@ -104,7 +104,7 @@ export class ModerationController {
   @ApiOperation({ summary: 'Every moderation action, newest first (moderators)' })
   @ApiOkResponse({ type: AuditPageDto })
   @ApiErrors(400, 401, 403)
-  auditLog(@Query() query: ListAuditQuery): Promise<AuditPageDto> {
+  auditLog(@Query() query: ModerationPageQuery): Promise<AuditPageDto> {
     return this.moderation.auditPage(query);
   }
 }

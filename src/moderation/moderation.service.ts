@@ -8,7 +8,7 @@ import { MessagesRepository } from '../repositories/messages.repository';
 import { ModerationAuditRepository } from '../repositories/moderation-audit.repository';
 import { UserBansRepository } from '../repositories/user-bans.repository';
 import { UsersRepository } from '../repositories/users.repository';
-import { AuditPageDto, BanUserDto, ListAuditQuery, toAuditEntryDto } from './dto/moderation.dto';
+import { AuditPageDto, BanUserDto, ModerationPageQuery, toAuditEntryDto } from './dto/moderation.dto';
 
 /**
  * What moderators do to messages and users: each action and its audit row in one transaction,
@@ -96,7 +96,7 @@ export class ModerationService {
     await this.events.publish({ type: 'user.unbanned', userId });
   }
 
-  async auditPage(query: ListAuditQuery): Promise<AuditPageDto> {
+  async auditPage(query: ModerationPageQuery): Promise<AuditPageDto> {
     const beforeId = query.cursor === undefined ? undefined : decodeIdCursor('a', query.cursor);
     const rows = await this.audit.page(query.limit, beforeId);
     return {

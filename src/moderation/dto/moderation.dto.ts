@@ -40,7 +40,8 @@ export class ModerationReasonQuery {
   reason?: string;
 }
 
-export class ListAuditQuery {
+/** A page of a moderation list, newest first: `limit` and the `next_cursor` of the page before. */
+export class ModerationPageQuery {
   @PageLimit()
   limit: number = 50;
 

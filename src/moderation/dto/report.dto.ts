@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { Trim } from '../../common/http/input.transforms';
 import { TextLength } from '../../common/http/input.validators';
@@ -9,8 +9,8 @@ import {
   type ReportReason,
   type ReportStatus,
 } from '../../database/entities/report.entity';
-import { PageLimit } from '../../messages/dto/message-input.dto';
 import type { ReportRow } from '../../repositories/reports.repository';
+import { ModerationPageQuery } from './moderation.dto';
 
 export const REPORT_COMMENT_MAX = 1000;
 
@@ -127,20 +127,11 @@ export class ReportPageDto {
   next_cursor!: string | null;
 }
 
-export class ListReportsQuery {
+export class ListReportsQuery extends ModerationPageQuery {
   @ApiPropertyOptional({ enum: REPORT_STATUSES, description: 'Only reports of this status; absent: all' })
   @IsOptional()
   @IsIn(REPORT_STATUSES)
   status?: ReportStatus;
-
-  @PageLimit()
-  limit: number = 50;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a next_cursor from a previous page' })
-  @IsString()
-  cursor?: string;
 }
 
 export class UpdateReportDto {
