@@ -43,7 +43,7 @@ export class BanEnforcer implements OnApplicationBootstrap, OnModuleDestroy {
     this.unsubscribe = this.bus.subscribe((event) => this.publish(event));
     this.bans.onNewlyBanned((found) => {
       for (const { userId, until } of found) {
-        this.disconnect([userId], true, typeof until === 'number' ? new Date(until).toISOString() : null);
+        this.disconnect(userId, typeof until === 'number' ? new Date(until).toISOString() : null, true);
       }
     });
     if (!this.redis.pub) return;
@@ -65,7 +65,7 @@ export class BanEnforcer implements OnApplicationBootstrap, OnModuleDestroy {
     if (event.type === 'user.banned') {
       const until = event.until === null ? null : Date.parse(event.until);
       this.tellOthers({ user_id: event.userId, until });
-      this.disconnect([event.userId], false, event.until);
+      this.disconnect(event.userId, event.until, false);
     } else if (event.type === 'user.unbanned') {
       this.tellOthers({ user_id: event.userId });
     }
@@ -75,11 +75,10 @@ export class BanEnforcer implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.redis.pub) this.server.io.serverSideEmit(BANS_EVENT, change);
   }
 
-  /** The users' sockets, on this instance only (`local`) or on all of them. */
-  private disconnect(userIds: number[], local: boolean, until: string | null = null): void {
+  /** Tells the user's sockets, then disconnects them: on this instance only (`local`) or on all. */
+  private disconnect(userId: number, until: string | null, local: boolean): void {
     const io = local ? this.server.io.local : this.server.io;
-    const rooms = userIds.map(userRoom);
-    io.to(rooms).emit('auth:banned', { message: BANNED_MESSAGE, until });
-    io.in(rooms).disconnectSockets(true);
+    io.to(userRoom(userId)).emit('auth:banned', { message: BANNED_MESSAGE, until });
+    io.in(userRoom(userId)).disconnectSockets(true);
   }
 }
