@@ -17,6 +17,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
+ *   moderation     reports, moderators' deletes, bans and their audit
  *   chats
  *   messages
  *   users          profiles: a change of one reaches the user's chats as member:updated
@@ -39,6 +40,7 @@ const FOLDER_DAG = [
   'lifecycle',
   'health',
   'realtime',
+  'moderation',
   'chats',
   'messages',
   'users',

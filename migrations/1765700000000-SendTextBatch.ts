@@ -21,7 +21,9 @@ export class SendTextBatch1765700000000 implements MigrationInterface {
   name = 'SendTextBatch1765700000000';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`);
+    await db.query(
+      `DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`,
+    );
     await db.query(`
       CREATE FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])
       RETURNS TABLE (
@@ -230,7 +232,9 @@ END$body$`);
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP FUNCTION send_text_batch(int[], int[], text[], text[], int)`);
-    await db.query(`DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`);
+    await db.query(
+      `DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])`,
+    );
     // The previous send_batch, as its migration created it (only the function: the rest exists).
     await new ConversationLinks1765400000000().up({
       query: (sql: string) =>

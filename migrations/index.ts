@@ -12,6 +12,7 @@ import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAtta
 import { ConversationLinks1765400000000 } from './1765400000000-ConversationLinks';
 import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
+import { Moderation1765620000000 } from './1765620000000-Moderation';
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   ConversationLinks1765400000000,
   ReactionsAndPins1765500000000,
   UserBlocks1765600000000,
+  Moderation1765620000000,
   SendTextBatch1765700000000,
   UserSettings1765800000000,
 ];

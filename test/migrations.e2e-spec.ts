@@ -18,7 +18,10 @@ const TABLES = [
   'message_read_ranges',
   'message_search_segments',
   'messages',
+  'moderation_audit',
   'refresh_tokens',
+  'reports',
+  'user_bans',
   'user_blocks',
   'users',
 ];
@@ -66,6 +69,7 @@ describe('migrations (e2e)', () => {
       'ConversationLinks1765400000000',
       'ReactionsAndPins1765500000000',
       'UserBlocks1765600000000',
+      'Moderation1765620000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
     ]);

@@ -5,6 +5,7 @@ import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
 import { MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
+import { moderatorName } from './support/moderation.helpers';
 import {
   closeSockets,
   connectAs,
@@ -13,16 +14,17 @@ import {
   socketFor,
   type ClientSocket,
 } from './support/sockets.helpers';
-import { registerUser, TestUser } from './support/users.helpers';
+import { registerNamed, registerUser, TestUser, uniqueUsername } from './support/users.helpers';
 
 /**
  * The authorization matrix: every HTTP route the app serves and every socket event its gateways
- * handle, each tried by the six kinds of caller. The route and event lists come from the running
+ * handle, each tried by the six kinds of caller, and a moderator (MODERATOR_USERNAMES) who is not
+ * in the chat: a stranger everywhere but on the moderation routes. The route and event lists come from the running
  * app (Fastify's routes as registered, the gateways' handlers), so a route or event added without an entry here
  * fails the suite.
  */
 
-const CALLERS = ['anonymous', 'stranger', 'removed', 'member', 'admin', 'owner'] as const;
+const CALLERS = ['anonymous', 'stranger', 'removed', 'member', 'admin', 'owner', 'moderator'] as const;
 type Caller = (typeof CALLERS)[number];
 type Expected = Record<Caller, number>;
 
@@ -40,6 +42,10 @@ interface Fixture {
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
   attachmentUrlQuery: Record<string, string>;
+  /** Filed by `member` about the bystander's message. */
+  reportId: number;
+  /** A user of this fixture alone, for the moderators to ban and unban. */
+  banTargetId: number;
 }
 
 interface RouteCase {
@@ -60,9 +66,10 @@ const everyone = (status: number): Expected => ({
   member: status,
   admin: status,
   owner: status,
+  moderator: status,
 });
 const signedIn = (status: number): Expected => ({ ...everyone(status), anonymous: 401 });
-/** Chat-scoped: 401 anonymous, 403 for a stranger or a removed member, then by role. */
+/** Chat-scoped: 401 anonymous, 403 for a stranger, a removed member or a moderator, then by role. */
 const inChat = (member: number, admin = member, owner = admin): Expected => ({
   anonymous: 401,
   stranger: 403,
@@ -70,7 +77,10 @@ const inChat = (member: number, admin = member, owner = admin): Expected => ({
   member,
   admin,
   owner,
+  moderator: 403,
 });
+/** The moderation routes: 401 anonymous, 403 `forbidden` to all but a moderator. */
+const moderatorOnly = (moderator: number): Expected => ({ ...signedIn(403), moderator });
 
 const chatId = (f: Fixture) => ({ chat_id: f.chatId });
 
@@ -187,6 +197,34 @@ const ROUTES: Record<string, RouteCase> = {
     params: (f) => ({ attachment_id: f.attachmentId }),
     forbiddenCode: 'forbidden',
   },
+  'POST /api/v1/reports': {
+    expected: inChat(201),
+    body: (f) => ({ reason: 'spam', message_id: f.bystanderMessageId }),
+  },
+  'GET /api/v1/moderation/reports': { expected: moderatorOnly(200), forbiddenCode: 'forbidden' },
+  'PATCH /api/v1/moderation/reports/:report_id': {
+    expected: moderatorOnly(200),
+    params: (f) => ({ report_id: f.reportId }),
+    body: () => ({ status: 'resolved' }),
+    forbiddenCode: 'forbidden',
+  },
+  'DELETE /api/v1/moderation/messages/:message_id': {
+    expected: moderatorOnly(204),
+    params: (f) => ({ message_id: f.bystanderMessageId }),
+    forbiddenCode: 'forbidden',
+  },
+  'POST /api/v1/moderation/users/:user_id/ban': {
+    expected: moderatorOnly(204),
+    params: (f) => ({ user_id: f.banTargetId }),
+    body: () => ({ reason: 'spam' }),
+    forbiddenCode: 'forbidden',
+  },
+  'DELETE /api/v1/moderation/users/:user_id/ban': {
+    expected: moderatorOnly(204),
+    params: (f) => ({ user_id: f.banTargetId }),
+    forbiddenCode: 'forbidden',
+  },
+  'GET /api/v1/moderation/audit': { expected: moderatorOnly(200), forbiddenCode: 'forbidden' },
   'GET /api/v1/attachments/:attachment_id/content': {
     // No Authorization needed: the signed URL is the permission (forged ones: attachments e2e).
     expected: everyone(200),
@@ -206,6 +244,7 @@ const inChatEvent = (member: 'ok' | number, admin = member, owner = admin): Even
   member,
   admin,
   owner,
+  moderator: 403,
 });
 
 const EVENTS: Record<string, EventCase> = {
@@ -250,10 +289,17 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
   const sockets = new Map<Exclude<Caller, 'anonymous'>, ClientSocket>();
 
   beforeAll(async () => {
-    t = await startApp(MANY_REQUESTS);
+    const moderator = moderatorName();
+    t = await startApp({
+      ...MANY_REQUESTS,
+      MODERATOR_USERNAMES: moderator,
+      // Every fixture files a report, and the report route is tried by every caller.
+      REPORTS_PER_USER_PER_HOUR: '100000',
+    });
     const names = ['stranger', 'removed', 'member', 'admin', 'owner', 'bystander', 'outsider'] as const;
     const registered = await Promise.all(names.map((name) => registerUser(t, name)));
     users = Object.fromEntries(names.map((name, i) => [name, registered[i]])) as Fixture['users'];
+    users.moderator = await registerNamed(t, moderator);
   }, 60_000);
   afterAll(async () => {
     closeSockets();
@@ -273,6 +319,17 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
     await t.http().put(`/api/v1/chats/${chat.id}/pins/${pinned.id}`).set(owner.auth).expect(204);
     const attachment = await uploaded(t, bystander, await png(8, 8));
     await postMessage(t, bystander, chat.id, { attachment_ids: [attachment.id] }).expect(201);
+    const report = await t
+      .http()
+      .post('/api/v1/reports')
+      .set(member.auth)
+      .send({ reason: 'spam', message_id: byBystander.id })
+      .expect(201);
+    // Straight into the table: a registration's password hash would cost every fixture ~50 ms.
+    const [target] = await t.db.query<{ id: number }[]>(
+      `INSERT INTO users (username, display_name, password_hash) VALUES ($1, $1, 'x') RETURNING id`,
+      [uniqueUsername('target')],
+    );
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,
@@ -281,6 +338,8 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       users,
       attachmentId: attachment.id,
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
+      reportId: (report.body as { id: number }).id,
+      banTargetId: target.id,
     };
   }
 
@@ -357,7 +416,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
         });
         if (expected === 401) expect(body.code).toBe('unauthorized');
         if (expected === 403) {
-          const notMember = caller === 'stranger' || caller === 'removed';
+          const notMember = caller === 'stranger' || caller === 'removed' || caller === 'moderator';
           expect(body.code).toBe(spec.forbiddenCode ?? (notMember ? 'not_a_member' : 'forbidden'));
         }
       }
@@ -366,7 +425,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
 
   describe('socket events', () => {
     beforeAll(async () => {
-      for (const caller of ['stranger', 'removed', 'member', 'admin', 'owner'] as const) {
+      for (const caller of ['stranger', 'removed', 'member', 'admin', 'owner', 'moderator'] as const) {
         sockets.set(caller, await connectAs(t, users[caller]));
       }
     });
@@ -390,26 +449,29 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
         });
       });
 
-      it.each(['stranger', 'removed', 'member', 'admin', 'owner'] as const)('as %s', async (caller) => {
-        const f = await fixture();
-        const ack = (await ask(
-          sockets.get(caller)!,
-          event as 'message:send',
-          spec.payload(f),
-        )) as Ack<unknown>;
-        const expected = spec.expected[caller];
-        if (expected === 'ok') {
-          expect({ caller, ack }).toEqual({ caller, ack: { ok: true, data: expect.anything() } });
-        } else {
-          expect({ caller, ack }).toEqual({
-            caller,
-            ack: {
-              ok: false,
-              error: expect.objectContaining({ status: expected, code: expect.any(String) }),
-            },
-          });
-        }
-      });
+      it.each(['stranger', 'removed', 'member', 'admin', 'owner', 'moderator'] as const)(
+        'as %s',
+        async (caller) => {
+          const f = await fixture();
+          const ack = (await ask(
+            sockets.get(caller)!,
+            event as 'message:send',
+            spec.payload(f),
+          )) as Ack<unknown>;
+          const expected = spec.expected[caller];
+          if (expected === 'ok') {
+            expect({ caller, ack }).toEqual({ caller, ack: { ok: true, data: expect.anything() } });
+          } else {
+            expect({ caller, ack }).toEqual({
+              caller,
+              ack: {
+                ok: false,
+                error: expect.objectContaining({ status: expected, code: expect.any(String) }),
+              },
+            });
+          }
+        },
+      );
     });
   });
 });

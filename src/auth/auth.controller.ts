@@ -32,7 +32,7 @@ export class AuthController {
   @StrictRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401, 429)
+  @ApiErrors(400, 401, 403, 429)
   login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return this.auth.login(body);
   }
@@ -41,7 +41,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for new tokens' })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto, description: 'The presented refresh token stops working' })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 403)
   refresh(@Body() body: RefreshDto): Promise<AuthResponseDto> {
     return this.auth.refresh(body.refresh_token);
   }

@@ -4,6 +4,7 @@ import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
 import { AppConfig } from '../config/app.config';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { BanRegistry } from './ban-registry.service';
 import { LoginThrottle } from './login-throttle.service';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
@@ -21,7 +22,7 @@ function jwtOptions(config: AppConfig): JwtModuleOptions {
 @Module({
   imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions })],
   controllers: [AuthController],
-  providers: [AuthService, LoginThrottle, RefreshTokenService, TokenService],
-  exports: [TokenService],
+  providers: [AuthService, BanRegistry, LoginThrottle, RefreshTokenService, TokenService],
+  exports: [TokenService, BanRegistry],
 })
 export class AuthModule {}

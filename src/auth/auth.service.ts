@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.errors';
+import { Banned, DomainError } from '../common/errors/domain.errors';
+import { UserBansRepository } from '../repositories/user-bans.repository';
 import { UserRow, UsersRepository } from '../repositories/users.repository';
 import { AvatarUrls } from './avatar-urls.signer';
 import { AuthResponseDto, LoginDto, RegisterDto } from './dto/auth.dto';
@@ -23,6 +24,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly throttle: LoginThrottle,
     private readonly avatars: AvatarUrls,
+    private readonly bans: UserBansRepository,
   ) {}
 
   async register(input: RegisterDto): Promise<AuthResponseDto> {
@@ -51,6 +53,9 @@ export class AuthService {
     }
     if (!user || !valid) throw new DomainError('invalid_credentials', 'Wrong username or password');
     this.throttle.succeeded(input.username);
+    // Asked of PostgreSQL, not of this instance's copy: a login is rare, and must see every ban.
+    const ban = await this.bans.activeOf(user.id);
+    if (ban) throw new Banned(ban.until);
     return this.session(user);
   }
 

@@ -5,6 +5,11 @@ import type { FastifyRequest } from 'fastify';
 export interface AuthUser {
   id: number;
   username: string;
+  /**
+   * A moderator: the token's roles claim (AUTH_EXTERNAL_ROLES_CLAIM) holds `moderator`, or the
+   * username is in MODERATOR_USERNAMES. Absent otherwise.
+   */
+  moderator?: true;
 }
 
 export interface AuthenticatedRequest extends FastifyRequest {

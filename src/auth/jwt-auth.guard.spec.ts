@@ -5,6 +5,8 @@ import { createSecretKey } from 'node:crypto';
 import { DomainError } from '../common/errors/domain.errors';
 import { loadConfig } from '../config/app.config';
 import type { AuthenticatedRequest } from './current-user.decorator';
+import { DomainEventBus } from '../events/domain-events.bus';
+import { BanRegistry } from './ban-registry.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { Public } from '../common/http/public.decorator';
 import { TokenService } from './token.service';
@@ -23,12 +25,14 @@ describe('JwtAuthGuard', () => {
   let now: number;
   let guard: JwtAuthGuard;
   let verify: jest.SpyInstance;
+  let bans: BanRegistry;
 
   beforeEach(() => {
     now = 1_700_000_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     verify = jest.spyOn(tokens, 'verifyAccess');
-    guard = new JwtAuthGuard(new Reflector(), tokens);
+    bans = new BanRegistry({ active: () => Promise.resolve([]) } as never, config, new DomainEventBus());
+    guard = new JwtAuthGuard(new Reflector(), tokens, bans);
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -68,6 +72,48 @@ describe('JwtAuthGuard', () => {
     now += 1;
     expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('token_expired');
     expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('token_expired');
+  });
+
+  it("refuses a banned user's token, already verified or not, until the ban ends or is lifted", () => {
+    const token = tokens.signAccess({ id: 7, username: 'ann' });
+    expect(guard.canActivate(contextOf(request(`Bearer ${token}`)))).toBe(true);
+    bans.apply({ userId: 7, until: now + 10_000 });
+    expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('banned');
+    now += 10_000;
+    expect(guard.canActivate(contextOf(request(`Bearer ${token}`)))).toBe(true);
+    bans.apply({ userId: 7, until: null });
+    expect(codeOf(() => guard.canActivate(contextOf(request(`Bearer ${token}`))))).toBe('banned');
+    bans.apply({ userId: 7, until: undefined });
+    expect(guard.canActivate(contextOf(request(`Bearer ${token}`)))).toBe(true);
+  });
+
+  it('marks moderators: by the roles claim of the token, or by username', () => {
+    const modConfig = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: 'k'.repeat(40),
+      MODERATOR_USERNAMES: 'mia',
+      AUTH_EXTERNAL_ROLES_CLAIM: 'realm_access.roles',
+    });
+    const jwt = new JwtService({ secretOrKeyProvider: () => key });
+    const modTokens = new TokenService(jwt, modConfig);
+    const userOf = (claims: object) => {
+      const req = request(`Bearer ${jwt.sign({ ...claims }, { expiresIn: 60 })}`);
+      new JwtAuthGuard(new Reflector(), modTokens, bans).canActivate(contextOf(req));
+      return req.user;
+    };
+    expect(userOf({ sub: 1, username: 'mia' })).toEqual({ id: 1, username: 'mia', moderator: true });
+    expect(userOf({ sub: 2, username: 'bo', realm_access: { roles: ['x', 'moderator'] } })).toEqual({
+      id: 2,
+      username: 'bo',
+      moderator: true,
+    });
+    expect(userOf({ sub: 3, username: 'cy', realm_access: { roles: 'x moderator' } })?.moderator).toBe(true);
+    expect(userOf({ sub: 4, username: 'di', realm_access: { roles: ['moderators'] } })).toStrictEqual({
+      id: 4,
+      username: 'di',
+    });
+    expect(userOf({ sub: 5, username: 'ed', roles: ['moderator'] })?.moderator).toBeUndefined();
+    expect(userOf({ sub: 6, username: 'fa', realm_access: 'moderator' })?.moderator).toBeUndefined();
   });
 
   it('refuses a missing, malformed or forged token every time', () => {

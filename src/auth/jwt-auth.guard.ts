@@ -4,6 +4,7 @@ import { Unauthorized } from '../common/errors/domain.errors';
 import { bearerToken } from '../common/http/bearer-token.util';
 import { rawRequestOf } from '../common/http/raw-request.util';
 import { IS_PUBLIC } from '../common/http/public.decorator';
+import { BanRegistry } from './ban-registry.service';
 import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
 import { TokenService } from './token.service';
 
@@ -14,8 +15,9 @@ const VERIFIED_TOKENS = 10_000;
  * Global HTTP guard: every route needs a valid access token unless marked @Public().
  * A token's signature and claims are verified once; later requests with the very same token
  * string (a session's every request) find its user in a bounded map until the token expires,
- * and an expired one is verified again, which refuses it. Whether a route is public is read
- * once per route.
+ * and an expired one is verified again, which refuses it. A banned user's token is refused on
+ * every request (403 `banned`, a lookup in this instance's copy of the bans), whether or not it
+ * was verified before. Whether a route is public is read once per route.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -25,6 +27,7 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
+    private readonly bans: BanRegistry,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -33,8 +36,9 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new Unauthorized();
-    const { id, username } = this.userOf(token);
-    request.user = { id, username };
+    const { id, username, moderator } = this.userOf(token);
+    this.bans.assertNotBanned(id);
+    request.user = moderator ? { id, username, moderator } : { id, username };
     // Also on the Node request, where the request log reads it (LoggedRequest.user).
     (rawRequestOf(request) as { user?: AuthUser }).user = request.user;
     return true;

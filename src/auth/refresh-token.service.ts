@@ -3,8 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app.config';
-import { DomainError } from '../common/errors/domain.errors';
+import { Banned, DomainError } from '../common/errors/domain.errors';
 import { RefreshTokensRepository } from '../repositories/refresh-tokens.repository';
+import { UserBansRepository } from '../repositories/user-bans.repository';
 
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -22,6 +23,7 @@ export class RefreshTokenService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly tokens: RefreshTokensRepository,
     private readonly config: AppConfig,
+    private readonly bans: UserBansRepository,
   ) {}
 
   async issue(userId: number, familyId: string = randomUUID(), manager?: EntityManager): Promise<string> {
@@ -41,7 +43,8 @@ export class RefreshTokenService {
   /**
    * Spends a token and returns its user and a fresh token of the same login. The successor is
    * inserted in the transaction that marks the token rotated: if either fails, neither happened,
-   * and the old token still refreshes (rather than counting as stolen next time).
+   * and the old token still refreshes (rather than counting as stolen next time). A banned
+   * user's token is refused before it is spent, so that it refreshes again once the ban is lifted.
    */
   async rotate(token: string): Promise<{ userId: number; token: string }> {
     const outcome = await this.db.transaction(async (manager) => {
@@ -51,10 +54,13 @@ export class RefreshTokenService {
         await this.tokens.revokeFamily(row.familyId, manager);
         return { kind: 'reused' as const };
       }
+      const ban = await this.bans.activeOf(row.userId, manager);
+      if (ban) return { kind: 'banned' as const, until: ban.until };
       await this.tokens.markRotated(row.id, manager);
       const successor = await this.issue(row.userId, row.familyId, manager);
       return { kind: 'ok' as const, userId: row.userId, token: successor };
     });
+    if (outcome.kind === 'banned') throw new Banned(outcome.until);
     if (outcome.kind !== 'ok') throw invalid();
     return { userId: outcome.userId, token: outcome.token };
   }

@@ -9,6 +9,9 @@ interface AccessClaims {
   username: string;
 }
 
+/** The role that makes a moderator, in the roles claim of a token. */
+export const MODERATOR_ROLE = 'moderator';
+
 /** Access tokens: issued at login, verified by the HTTP guard and the socket handshake alike. */
 @Injectable()
 export class TokenService {
@@ -49,6 +52,27 @@ export class TokenService {
     ) {
       throw new Unauthorized('The access token is not valid');
     }
-    return { id: claims.sub, username: claims.username, expiresAt: claims.exp * 1000 };
+    const user: AuthUser & { expiresAt: number } = {
+      id: claims.sub,
+      username: claims.username,
+      expiresAt: claims.exp * 1000,
+    };
+    if (this.isModerator(claims)) user.moderator = true;
+    return user;
+  }
+
+  /**
+   * The roles claim may be an array of strings or one string of roles separated by spaces or
+   * commas (both are seen in the wild); a dotted claim name reaches into nested objects.
+   */
+  private isModerator(claims: AccessClaims): boolean {
+    if (this.config.moderatorUsernames.has(claims.username)) return true;
+    let roles: unknown = claims;
+    for (const part of this.config.authExternalRolesClaim.split('.')) {
+      if (typeof roles !== 'object' || roles === null || !Object.hasOwn(roles, part)) return false;
+      roles = (roles as Record<string, unknown>)[part];
+    }
+    if (typeof roles === 'string') roles = roles.split(/[\s,]+/);
+    return Array.isArray(roles) && roles.includes(MODERATOR_ROLE);
   }
 }

@@ -319,4 +319,30 @@ describe('loadConfig', () => {
     );
     expect(problem({ ATTACHMENT_URL_SECRET: 'short' })).toMatch(/ATTACHMENT_URL_SECRET must be at least 32/);
   });
+  it('reads who the moderators are and the report and ban settings', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({
+      authExternalRolesClaim: 'roles',
+      reportsPerUserPerHour: 20,
+      banRefreshIntervalSeconds: 5,
+    });
+    expect([...defaults.moderatorUsernames]).toEqual([]);
+    const config = loadConfig({
+      MODERATOR_USERNAMES: ' Anna, bob_2 ,,',
+      AUTH_EXTERNAL_ROLES_CLAIM: 'realm_access.roles',
+      REPORTS_PER_USER_PER_HOUR: '3',
+      BAN_REFRESH_INTERVAL_SECONDS: '1',
+    });
+    expect([...config.moderatorUsernames]).toEqual(['anna', 'bob_2']);
+    expect(config).toMatchObject({
+      authExternalRolesClaim: 'realm_access.roles',
+      reportsPerUserPerHour: 3,
+      banRefreshIntervalSeconds: 1,
+    });
+    expect(problem({ MODERATOR_USERNAMES: 'anna, no way' })).toMatch(
+      /MODERATOR_USERNAMES must be .* "no way"/,
+    );
+    expect(problem({ AUTH_EXTERNAL_ROLES_CLAIM: 'a..b' })).toMatch(/AUTH_EXTERNAL_ROLES_CLAIM must be/);
+    expect(problem({ BAN_REFRESH_INTERVAL_SECONDS: '0' })).toMatch(/BAN_REFRESH_INTERVAL_SECONDS must be/);
+  });
 });

@@ -134,6 +134,17 @@ export class AppConfig {
   /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
   readonly shutdownTimeoutSeconds!: number;
   readonly attachments!: AttachmentsConfig;
+  /** Usernames (lower-case) that are moderators whatever their token says (MODERATOR_USERNAMES). */
+  readonly moderatorUsernames!: ReadonlySet<string>;
+  /**
+   * The claim of a verified access token that lists its roles (a dotted path reaches into nested
+   * objects, e.g. `realm_access.roles`); the role `moderator` makes a moderator.
+   */
+  readonly authExternalRolesClaim!: string;
+  /** Reports one user may file per hour (REPORTS_PER_USER_PER_HOUR). */
+  readonly reportsPerUserPerHour!: number;
+  /** How often each instance re-reads the bans from PostgreSQL (the fallback when Redis is away). */
+  readonly banRefreshIntervalSeconds!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -356,6 +367,36 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
   };
 }
 
+/** MODERATOR_USERNAMES: comma-separated usernames, folded to lower case as usernames are stored. */
+function moderatorUsernames(env: Env): ReadonlySet<string> {
+  const value = read(env, 'MODERATOR_USERNAMES');
+  if (value === undefined) return new Set();
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[a-z0-9_.-]{3,32}$/.test(name)) {
+      throw new ConfigError(
+        'MODERATOR_USERNAMES',
+        `must be a comma-separated list of usernames (bad: "${name}")`,
+      );
+    }
+  }
+  return new Set(names);
+}
+
+function rolesClaim(env: Env): string {
+  const value = read(env, 'AUTH_EXTERNAL_ROLES_CLAIM') ?? 'roles';
+  if (!/^[A-Za-z0-9_:/-]{1,100}(\.[A-Za-z0-9_:/-]{1,100}){0,4}$/.test(value)) {
+    throw new ConfigError(
+      'AUTH_EXTERNAL_ROLES_CLAIM',
+      `must be a claim name, or a dotted path of up to 5 names such as realm_access.roles (got "${value}")`,
+    );
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -430,5 +471,9 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
     attachments: attachments(env, projectRoot, jwtSecret),
+    moderatorUsernames: moderatorUsernames(env),
+    authExternalRolesClaim: rolesClaim(env),
+    reportsPerUserPerHour: integer(env, 'REPORTS_PER_USER_PER_HOUR', 20, 1, 100_000),
+    banRefreshIntervalSeconds: integer(env, 'BAN_REFRESH_INTERVAL_SECONDS', 5, 1, 3600),
   });
 }

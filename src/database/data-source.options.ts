@@ -10,6 +10,9 @@ import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
 import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
+import { ModerationAudit } from './entities/moderation-audit.entity';
+import { Report } from './entities/report.entity';
+import { UserBan } from './entities/user-ban.entity';
 import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
@@ -28,6 +31,9 @@ export const ENTITIES = [
   MessageReaction,
   MessagePin,
   UserBlock,
+  Report,
+  UserBan,
+  ModerationAudit,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

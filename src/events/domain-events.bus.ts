@@ -89,7 +89,10 @@ export type DomainEvent =
   | { type: 'member.added'; chatId: number; member: MemberPayload }
   /** The member's role, or their profile (display name, avatar), changed. */
   | { type: 'member.updated'; chatId: number; member: MemberPayload }
-  | { type: 'member.removed'; chatId: number; userId: number };
+  | { type: 'member.removed'; chatId: number; userId: number }
+  /** A moderator banned the user until `until` (ISO-8601; null: for good), or lifted the ban. */
+  | { type: 'user.banned'; userId: number; until: string | null }
+  | { type: 'user.unbanned'; userId: number };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

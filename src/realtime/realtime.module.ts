@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ChatViewsModule } from '../chats/chat-views.module';
 import { MembersModule } from '../members/members.module';
 import { MessagesModule } from '../messages/messages.module';
+import { BanEnforcer } from './ban-enforcer.service';
 import { PresenceService } from './presence.service';
 import { RealtimeRedis } from './realtime-redis.client';
 import { RealtimeServer } from './realtime.server';
@@ -31,6 +32,7 @@ import { TypingService } from './typing.service';
     TypingService,
     RoomEventsPublisher,
     RoomResync,
+    BanEnforcer,
   ],
 })
 export class RealtimeModule {}

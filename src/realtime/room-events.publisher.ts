@@ -52,7 +52,8 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
 
   /** Delivers the event, at once or after those pending; the promise settles once it is out. */
   publish(event: DomainEvent): Promise<void> | undefined {
-    if (!this.server.ready) return undefined;
+    // Bans concern a user's sessions, not a chat's room: BanEnforcer acts on them.
+    if (!this.server.ready || !isRoomEvent(event)) return undefined;
     const started = performance.now();
     const delivered = (): void => this.metrics.commitToEmit((performance.now() - started) / 1000);
     if (event.type === 'chat.created') {
@@ -87,7 +88,7 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
     return done;
   }
 
-  private deliver(event: DomainEvent, views: Map<number, ChatDto> | undefined): void {
+  private deliver(event: RoomEvent, views: Map<number, ChatDto> | undefined): void {
     const io = this.server.io;
     const room = chatRoom(event.chatId);
     switch (event.type) {
@@ -172,6 +173,13 @@ function forRoom(message: MessagePayload): MessagePayload {
 
 function pinPayload(event: DomainEventOf<'message.pinned' | 'message.unpinned'>): MessagePinEventDto {
   return { chat_id: event.chatId, message_id: event.messageId, user_id: event.userId };
+}
+
+/** The events about a chat: delivered to its room or its members. */
+type RoomEvent = Exclude<DomainEvent, { type: 'user.banned' | 'user.unbanned' }>;
+
+function isRoomEvent(event: DomainEvent): event is RoomEvent {
+  return event.type !== 'user.banned' && event.type !== 'user.unbanned';
 }
 
 /** Events whose payload is the chat as each member sees it, read after the commit. */

@@ -15,6 +15,7 @@ import {
   TypingSocketDto,
 } from './dto/client-payloads.dto';
 import {
+  AuthBannedEventDto,
   AuthExpiredEventDto,
   ChatDeletedEventDto,
   ChatReadEventDto,
@@ -214,6 +215,14 @@ export const SERVER_EVENTS = {
       'the socket right after. Refresh the token, set it in auth and connect again.',
     audience: 'the socket whose token expired',
     payload: AuthExpiredEventDto,
+  },
+  'auth:banned': {
+    summary:
+      'Addition to the contract: a moderator banned this user; the server disconnects every socket of ' +
+      'theirs, on every instance, right after, and refuses new ones (connect_error "banned") while the ' +
+      'ban lasts. Do not reconnect.',
+    audience: "the banned user's sockets",
+    payload: AuthBannedEventDto,
   },
 } as const satisfies Record<string, ServerEventSpec>;
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BanRegistry } from '../auth/ban-registry.service';
 import { TokenService } from '../auth/token.service';
 import { Unauthorized } from '../common/errors/domain.errors';
 import { toErrorBody } from '../common/errors/error-body.mapper';
@@ -16,9 +17,13 @@ export class SocketHandshake {
   constructor(
     private readonly tokens: TokenService,
     private readonly members: MembersAccessService,
+    private readonly bans: BanRegistry,
   ) {}
 
-  /** Socket.IO middleware: a refused connection gets `connect_error` with message `unauthorized`. */
+  /**
+   * Socket.IO middleware: a refused connection gets `connect_error` with message `unauthorized`
+   * (`banned` for a banned user).
+   */
   readonly middleware = (socket: RealtimeSocket, next: (error?: Error) => void): void => {
     this.admit(socket).then(
       () => next(),
@@ -30,6 +35,8 @@ export class SocketHandshake {
     const token = tokenOf(socket);
     if (!token) throw new Unauthorized();
     const { id, username, expiresAt } = this.tokens.verifyAccess(token);
+    // A banned user's connection is refused: connect_error "banned", data the 403.
+    this.bans.assertNotBanned(id);
     socket.data.user = { id, username };
     socket.data.tokenExpiresAt = expiresAt;
     // The user room first: a membership change from now on moves this socket too.

@@ -20,7 +20,7 @@ import {
   replyPreviewSql,
   ReplyPreviewRow,
 } from './message-links.repository';
-import { activeMemberSql, liveMessage, searchPatterns } from './sql.predicates';
+import { activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
 export interface MessageRow {
@@ -196,6 +196,16 @@ export class MessagesRepository {
       [chatId, messageId],
     );
     return rows[0];
+  }
+
+  /** The chat of a live message of a live chat, whichever chat it is (a moderator's delete). */
+  async chatOfLive(messageId: number, manager: EntityManager = this.db.manager): Promise<number | undefined> {
+    const rows: { chat_id: number }[] = await manager.query(
+      `SELECT m.chat_id FROM messages m JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+        WHERE m.id = $1 AND ${liveMessage('m')}`,
+      [messageId],
+    );
+    return rows[0]?.chat_id;
   }
 
   /**

@@ -6,10 +6,13 @@ import { MembersRepository } from './members.repository';
 import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
+import { ModerationAuditRepository } from './moderation-audit.repository';
 import { PinsRepository } from './pins.repository';
 import { ReactionsRepository } from './reactions.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { ReportsRepository } from './reports.repository';
+import { UserBansRepository } from './user-bans.repository';
 import { UsersRepository } from './users.repository';
 
 const REPOSITORIES = [
@@ -20,10 +23,13 @@ const REPOSITORIES = [
   MessageLinksRepository,
   MessageSearchRepository,
   MessagesRepository,
+  ModerationAuditRepository,
   PinsRepository,
   ReactionsRepository,
   ReadStateRepository,
   RefreshTokensRepository,
+  ReportsRepository,
+  UserBansRepository,
   UsersRepository,
 ];
 

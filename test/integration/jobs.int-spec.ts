@@ -17,7 +17,11 @@ describe('JobsService (integration)', () => {
   const instances: JobsService[] = [];
 
   const instance = (): JobsService => {
-    const jobs = new JobsService({ databaseUrl: m.url, jobsPoolSize: 2, jobsShutdownTimeoutMs: 2000 } as AppConfig);
+    const jobs = new JobsService({
+      databaseUrl: m.url,
+      jobsPoolSize: 2,
+      jobsShutdownTimeoutMs: 2000,
+    } as AppConfig);
     instances.push(jobs);
     return jobs;
   };

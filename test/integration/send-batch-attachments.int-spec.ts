@@ -2,7 +2,12 @@ import type { QueryRunner } from 'typeorm';
 import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
-import { sendBatchQuery, sendBatchStatements, sendBatchValues, SentRow } from '../../src/repositories/send-batch.statements';
+import {
+  sendBatchQuery,
+  sendBatchStatements,
+  sendBatchValues,
+  SentRow,
+} from '../../src/repositories/send-batch.statements';
 import { UsersRepository } from '../../src/repositories/users.repository';
 import {
   lockWatch,
@@ -147,7 +152,9 @@ describe('send_batch with attachments (integration)', () => {
     const explain = async (fn: string, requests: SendRequest[]): Promise<number> => {
       const values = sendBatchValues(requests, RECEIPTS_IN_BATCH_MAX);
       const args = fn === 'send_batch' ? values : values.slice(0, 5);
-      expect(fn === 'send_batch_before' || sendBatchQuery(requests, RECEIPTS_IN_BATCH_MAX).name === fn).toBe(true);
+      expect(fn === 'send_batch_before' || sendBatchQuery(requests, RECEIPTS_IN_BATCH_MAX).name === fn).toBe(
+        true,
+      );
       const types = [
         'int[]',
         'int[]',

@@ -73,21 +73,24 @@ describe('send_batch: one round trip per batch (integration)', () => {
   it.each([
     ['send_batch', SEND_BATCH_FUNCTION_BODY],
     ['send_text_batch', SEND_TEXT_BATCH_FUNCTION_BODY],
-  ])('%s is the function the migrations installed, with the settings the statement needs', async (name, body) => {
-    const functions: { prosrc: string; proconfig: string[] }[] = await m.db.query(
-      `SELECT prosrc, proconfig FROM pg_proc WHERE proname = $1`,
-      [name],
-    );
-    expect(functions).toHaveLength(1);
-    const [fn] = functions;
-    // The migration holds a frozen copy: a change to the statement needs a migration replacing it.
-    expect(fn.prosrc).toBe(body);
-    expect(fn.proconfig.sort()).toEqual(
-      Object.entries(SEND_BATCH_SETTINGS)
-        .map(([setting, value]) => `${setting}=${value}`)
-        .sort(),
-    );
-  });
+  ])(
+    '%s is the function the migrations installed, with the settings the statement needs',
+    async (name, body) => {
+      const functions: { prosrc: string; proconfig: string[] }[] = await m.db.query(
+        `SELECT prosrc, proconfig FROM pg_proc WHERE proname = $1`,
+        [name],
+      );
+      expect(functions).toHaveLength(1);
+      const [fn] = functions;
+      // The migration holds a frozen copy: a change to the statement needs a migration replacing it.
+      expect(fn.prosrc).toBe(body);
+      expect(fn.proconfig.sort()).toEqual(
+        Object.entries(SEND_BATCH_SETTINGS)
+          .map(([setting, value]) => `${setting}=${value}`)
+          .sort(),
+      );
+    },
+  );
 
   it('sends a batch in one round trip, committed when it answers', async () => {
     const [a, b] = [await seed.user(), await seed.user()];
@@ -231,7 +234,11 @@ describe('send_batch: one round trip per batch (integration)', () => {
     const [a, b] = [await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b]);
     const client = await connection();
-    const plain = await sendBatchStatements.send(client.client, [send(chatId, a, 'k-t')], RECEIPTS_IN_BATCH_MAX);
+    const plain = await sendBatchStatements.send(
+      client.client,
+      [send(chatId, a, 'k-t')],
+      RECEIPTS_IN_BATCH_MAX,
+    );
     const [original] = plain;
     // A batch with one reply among text messages goes through send_batch as a whole.
     const mixed = await sendBatchStatements.send(
@@ -273,7 +280,9 @@ describe('send_batch: one round trip per batch (integration)', () => {
     ]);
     expect(mixed[1].reply_to).toMatchObject({ message_id: original.id, deleted: false });
     // A retry of the same client_message_id inserts nothing, in either statement.
-    expect(await sendBatchStatements.send(client.client, [send(chatId, a, 'k-t')], RECEIPTS_IN_BATCH_MAX)).toEqual([]);
+    expect(
+      await sendBatchStatements.send(client.client, [send(chatId, a, 'k-t')], RECEIPTS_IN_BATCH_MAX),
+    ).toEqual([]);
     expect(
       await sendBatchStatements.send(
         client.client,
@@ -291,20 +300,26 @@ describe('send_batch: one round trip per batch (integration)', () => {
     await m.db.query('INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)', [b, a]);
     const client = await connection();
     const attempt = (requests: NewMessage[]) =>
-      sendBatchStatements.send(client.client, requests, RECEIPTS_IN_BATCH_MAX).then((rows) =>
-        rows.map((row) => [row.chat_id, row.sender_id]),
-      );
+      sendBatchStatements
+        .send(client.client, requests, RECEIPTS_IN_BATCH_MAX)
+        .then((rows) => rows.map((row) => [row.chat_id, row.sender_id]));
     // Neither the blocked nor the blocker may send in the chat they share, text or reply alike;
     // the group of three is unaffected, in the same batch.
     expect(await attempt([send(pair, a), send(pair, b), send(group, a), send(group, b)])).toEqual([
       [group, a],
       [group, b],
     ]);
-    expect(await attempt([{ ...send(pair, b), replyToId: first.id }, { ...send(group, b), replyToId: null }])).toEqual([
-      [group, b],
-    ]);
+    expect(
+      await attempt([
+        { ...send(pair, b), replyToId: first.id },
+        { ...send(group, b), replyToId: null },
+      ]),
+    ).toEqual([[group, b]]);
     // c leaves the group: now a two-person chat of a and b, and the block applies there too.
-    await m.db.query('UPDATE chat_members SET removed_at = now() WHERE chat_id = $1 AND user_id = $2', [group, c]);
+    await m.db.query('UPDATE chat_members SET removed_at = now() WHERE chat_id = $1 AND user_id = $2', [
+      group,
+      c,
+    ]);
     await seed.members.touch(group);
     expect(await attempt([send(group, a)])).toEqual([]);
     // Unblocked: both send again.

@@ -7,7 +7,7 @@ import { createChat } from './chats.helpers';
 import { ERROR_KEYS } from './errors.helpers';
 import { png } from './media.fixtures';
 import { API, send } from './messages.helpers';
-import { registerUser, TestUser, uniqueUsername } from './users.helpers';
+import { registerNamed, registerUser, TestUser, uniqueUsername } from './users.helpers';
 
 /**
  * Every hostile value into every field of every route and socket event, one field at a time, the
@@ -128,12 +128,22 @@ export interface Fixture {
   /** Uploaded by the owner, with the query of its signed URL. */
   attachmentId: number;
   attachmentQuery: Input;
+  /** Named in MODERATOR_USERNAMES when the app has one (else a plain user): calls the moderation routes. */
+  moderator: TestUser;
+  /** Written by the owner, for the moderators' delete. */
+  spareMessageId: number;
+  /** Filed by the member about the spare message. */
+  reportId: number;
+  /** For the moderators to ban and unban. */
+  banTarget: TestUser;
 }
 
 export type Input = Record<string, unknown>;
 
 interface RouteCase {
   anonymous?: boolean;
+  /** Called by the fixture's moderator rather than its owner. */
+  moderator?: boolean;
   params?: (f: Fixture) => Input;
   query?: (f: Fixture) => Input;
   body?: (f: Fixture) => Input | Promise<Input>;
@@ -254,6 +264,34 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'DELETE /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
+    'POST /api/v1/reports': {
+      body: (f) => ({ reason: 'spam', comment: 'Hostile', message_id: f.messageId }),
+    },
+    'GET /api/v1/moderation/reports': {
+      moderator: true,
+      query: () => ({ status: 'open', limit: 5 }),
+    },
+    'PATCH /api/v1/moderation/reports/{report_id}': {
+      moderator: true,
+      params: (f) => ({ report_id: f.reportId }),
+      body: () => ({ status: 'resolved' }),
+    },
+    'DELETE /api/v1/moderation/messages/{message_id}': {
+      moderator: true,
+      params: (f) => ({ message_id: f.spareMessageId }),
+      query: () => ({ reason: 'Hostile' }),
+    },
+    'POST /api/v1/moderation/users/{user_id}/ban': {
+      moderator: true,
+      params: (f) => ({ user_id: f.banTarget.id }),
+      body: () => ({ reason: 'Hostile' }),
+    },
+    'DELETE /api/v1/moderation/users/{user_id}/ban': {
+      moderator: true,
+      params: (f) => ({ user_id: f.banTarget.id }),
+      query: () => ({ reason: 'Hostile' }),
+    },
+    'GET /api/v1/moderation/audit': { moderator: true, query: () => ({ limit: 5 }) },
     'GET /api/v1/attachments/{attachment_id}/content': {
       anonymous: true,
       params: (f) => ({ attachment_id: f.attachmentId }),
@@ -399,14 +437,38 @@ export async function hostileFixture(
   const [owner, member, outsider, ...others] = await Promise.all(
     ['owner', 'member', 'outsider', 'm1', 'm2', 'm3', 'm4'].map((name) => registerUser(t, name)),
   );
+  const [moderatorUsername] = t.config.moderatorUsernames;
+  const [moderator, banTarget] = await Promise.all([
+    moderatorUsername ? registerNamed(t, moderatorUsername) : registerUser(t, 'mod'),
+    registerUser(t, 'target'),
+  ]);
   const chatId = (await createChat(t, owner, [member, ...others], { chat_type: 'vet' })).id;
   const messageId = (await send(t, owner, chatId, 'edit me')).id;
+  const spareMessageId = (await send(t, owner, chatId, 'moderate me')).id;
+  const report = await t
+    .http()
+    .post(`${API}/reports`)
+    .set(member.auth)
+    .send({ reason: 'spam', message_id: spareMessageId })
+    .expect(201);
   const attachment = await uploaded(t, owner, await png(8, 8));
   const attachmentQuery = Object.fromEntries(new URL(attachment.url, t.origin).searchParams);
   const openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
   const asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
   return {
-    f: { owner, member, outsider, chatId, messageId, attachmentId: attachment.id, attachmentQuery },
+    f: {
+      owner,
+      member,
+      outsider,
+      chatId,
+      messageId,
+      attachmentId: attachment.id,
+      attachmentQuery,
+      moderator,
+      spareMessageId,
+      reportId: (report.body as { id: number }).id,
+      banTarget,
+    },
     others,
     openApi,
     asyncApi,

@@ -16,8 +16,12 @@ export function uniqueUsername(prefix = 'user'): string {
 }
 
 /** Registers a user with a unique username and returns it with its tokens. */
-export async function registerUser(t: TestApp, prefix = 'user', displayName?: string): Promise<TestUser> {
-  const username = uniqueUsername(prefix);
+export function registerUser(t: TestApp, prefix = 'user', displayName?: string): Promise<TestUser> {
+  return registerNamed(t, uniqueUsername(prefix), displayName);
+}
+
+/** Registers a user with this username (one named in configuration, e.g. MODERATOR_USERNAMES). */
+export async function registerNamed(t: TestApp, username: string, displayName?: string): Promise<TestUser> {
   const password = 'correct horse battery';
   const res = await t
     .http()

@@ -10,12 +10,14 @@ export type DomainErrorCode =
   | 'token_expired'
   | 'invalid_refresh_token'
   | 'forbidden'
+  | 'banned'
   | 'not_a_member'
   | 'not_found'
   | 'user_not_found'
   | 'chat_not_found'
   | 'message_not_found'
   | 'member_not_found'
+  | 'report_not_found'
   | 'username_taken'
   | 'chat_exists'
   | 'already_a_member'
@@ -85,6 +87,13 @@ export class Unauthorized extends DomainError {
 export class Forbidden extends DomainError {
   constructor(message = 'You are not allowed to do this') {
     super('forbidden', message);
+  }
+}
+
+/** 403: a moderator banned the user; `details.until` is when the ban ends (null: never). */
+export class Banned extends DomainError {
+  constructor(until: Date | null) {
+    super('banned', 'This account is banned', { until: until === null ? null : until.toISOString() });
   }
 }
 

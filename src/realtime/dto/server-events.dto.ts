@@ -79,6 +79,19 @@ export class AuthExpiredEventDto {
   message!: string;
 }
 
+export class AuthBannedEventDto {
+  @ApiProperty({ example: 'This account is banned' })
+  message!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-12-31T00:00:00.000Z',
+    description: 'When the ban ends; null: it does not',
+  })
+  until!: string | null;
+}
+
 export class MessageReactionsEventDto {
   @ApiProperty({ type: 'integer', example: 17 })
   chat_id!: number;
