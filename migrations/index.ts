@@ -12,6 +12,7 @@ import { SendBatchAttachments1765300000000 } from './1765300000000-SendBatchAtta
 import { ConversationLinks1765400000000 } from './1765400000000-ConversationLinks';
 import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
+import { InvitesAndPublicChats1765640000000 } from './1765640000000-InvitesAndPublicChats';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ConversationLinks1765400000000,
   ReactionsAndPins1765500000000,
   UserBlocks1765600000000,
+  InvitesAndPublicChats1765640000000,
 ];

@@ -10,6 +10,7 @@ import {
 
 const TABLES = [
   'attachments',
+  'chat_invites',
   'chat_members',
   'chats',
   'message_mentions',
@@ -66,6 +67,7 @@ describe('migrations (e2e)', () => {
       'ConversationLinks1765400000000',
       'ReactionsAndPins1765500000000',
       'UserBlocks1765600000000',
+      'InvitesAndPublicChats1765640000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 
