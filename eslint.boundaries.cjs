@@ -17,6 +17,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
+ *   invites        invite links: made by managers, joined through ChatJoins (chats)
  *   chats
  *   messages
  *   users          profiles: a change of one reaches the user's chats as member:updated
@@ -38,6 +39,7 @@ const FOLDER_DAG = [
   'lifecycle',
   'health',
   'realtime',
+  'invites',
   'chats',
   'messages',
   'users',

@@ -16,6 +16,7 @@ import { ChatsModule } from './chats/chats.module';
 import { EventsModule } from './events/events.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { HealthModule } from './health/health.module';
+import { InvitesModule } from './invites/invites.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
@@ -48,6 +49,7 @@ export class AppModule {
         AvatarsModule,
         UsersModule,
         ChatsModule,
+        InvitesModule,
         MembersModule,
         MessagesModule,
         HealthModule,
