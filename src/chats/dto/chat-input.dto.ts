@@ -48,7 +48,7 @@ export class CreateChatDto {
     default: 'private',
     description: 'public: listed by GET /chats/public and open to anyone; not for a two-person chat (400)',
   })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(CHAT_VISIBILITIES)
   visibility?: ChatVisibility;
 }
@@ -81,7 +81,7 @@ export class UpdateChatDto {
       'The owner only (403 forbidden for an admin). public: listed by GET /chats/public and open to anyone; ' +
       'a two-person chat cannot be made public (403 forbidden)',
   })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsIn(CHAT_VISIBILITIES)
   visibility?: ChatVisibility;
 }
