@@ -46,9 +46,12 @@ describe('invite links (e2e)', () => {
       .body as InviteBody;
   const join = (user: TestUser, code: string) => t.http().post(`${API}/invites/${code}/join`).set(user.auth);
   const preview = (user: TestUser, code: string) => t.http().get(`${API}/invites/${code}`).set(user.auth);
-  const usesOf = async (code: string): Promise<number> =>
-    ((await t.db.query('SELECT uses FROM chat_invites WHERE code = $1', [code])) as { uses: number }[])[0]
-      .uses;
+  const usesOf = async (code: string): Promise<number> => {
+    const rows: { uses: number }[] = await t.db.query('SELECT uses FROM chat_invites WHERE code = $1', [
+      code,
+    ]);
+    return rows[0].uses;
+  };
 
   describe('making, listing and revoking', () => {
     it('lets the owner and admins make links of 144 random bits, with expiry and use limit', async () => {

@@ -23,7 +23,7 @@ export interface JoinRules {
    * The way in's own rules, under the chat's lock, after the membership checks and before the
    * member is added (a public chat's visibility; an invite's use, taken in this transaction).
    */
-  admit: (chat: { visibility: ChatVisibility }, manager: EntityManager) => Promise<void>;
+  admit: (chat: { visibility: ChatVisibility }, manager: EntityManager) => Promise<void> | void;
 }
 
 /**

@@ -47,7 +47,7 @@ export class PublicChatsService {
   join(userId: number, chatId: number): Promise<JoinOutcome> {
     return this.joins.join(chatId, userId, {
       notFound: () => new ChatNotFound(),
-      admit: async (chat) => {
+      admit: (chat) => {
         if (chat.visibility !== 'public')
           throw new Forbidden('This chat is not public: join it by an invite');
       },
