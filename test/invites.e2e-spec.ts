@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startApp, TestApp } from './support/app.fixture';
+import { AppPair, startPair } from './support/cluster.fixture';
 import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { expectErrorShape } from './support/errors.helpers';
 import { API, expectValidation, ISO, MANY_REQUESTS, send } from './support/messages.helpers';
@@ -335,31 +335,16 @@ describe('invite links (e2e)', () => {
 
 /** A link made on instance A and used on B: the events reach sockets on both. */
 describe('invite links across two instances (e2e)', () => {
-  const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = `test-invites-${randomBytes(6).toString('hex')}`;
+  let pair: AppPair;
   let a: TestApp;
   let b: TestApp;
-  let redis: Redis;
 
   beforeAll(async () => {
-    const env = { ...MANY_REQUESTS, REDIS_URL, REDIS_KEY_PREFIX: prefix };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-    redis = new Redis(REDIS_URL);
-    // The adapters subscribe asynchronously at start; events published before that are lost.
-    const channel = `${prefix}:socket.io-request#/#`;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-      if (Number(count) >= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    pair = await startPair();
+    ({ a, b } = pair);
   }, 30_000);
   afterEach(() => closeSockets());
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  afterAll(() => pair?.close());
 
   it('joins through B with a link made on A: members on A hear it, the joiner’s sockets on A join the room', async () => {
     const [owner, member, joiner, late] = await Promise.all([

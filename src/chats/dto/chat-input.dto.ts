@@ -109,7 +109,8 @@ export class ListChatsQuery {
 
 export const PUBLIC_QUERY_MAX = 100;
 
-export class ListPublicChatsQuery {
+/** The chat list's chat_type, limit and cursor, and words of the title. */
+export class ListPublicChatsQuery extends ListChatsQuery {
   @ApiPropertyOptional({
     maxLength: PUBLIC_QUERY_MAX,
     description:
@@ -121,23 +122,4 @@ export class ListPublicChatsQuery {
   @TextLength(0, PUBLIC_QUERY_MAX)
   @IsString()
   query?: string;
-
-  @ApiPropertyOptional({ enum: CHAT_TYPES })
-  @IsOptional()
-  @IsIn(CHAT_TYPES)
-  chat_type?: ChatType;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @QueryInt()
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  limit: number = 20;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a next_cursor from a previous page' })
-  @IsString()
-  cursor?: string;
 }

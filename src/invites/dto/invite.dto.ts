@@ -7,6 +7,13 @@ import type { InviteRow } from '../../repositories/invites.repository';
 export const INVITE_EXPIRY_SECONDS = { min: 60, max: 31_536_000 } as const;
 export const INVITE_MAX_USES = 10_000;
 
+const EXPIRES_AT = {
+  type: String,
+  nullable: true,
+  example: '2026-12-01T10:00:00.000Z',
+  description: 'When the link stops working; null: never',
+};
+
 export class CreateInviteDto {
   @ApiPropertyOptional({
     minimum: INVITE_EXPIRY_SECONDS.min,
@@ -45,12 +52,7 @@ export class InviteDto {
   @ApiProperty({ example: 17 })
   chat_id!: number;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    example: '2026-12-01T10:00:00.000Z',
-    description: 'null: never',
-  })
+  @ApiProperty(EXPIRES_AT)
   expires_at!: string | null;
 
   @ApiProperty({ type: Number, nullable: true, example: 10, description: 'null: no limit' })
@@ -72,12 +74,7 @@ export class InvitePreviewDto {
   @ApiProperty({ type: ChatSummaryDto })
   chat!: ChatSummaryDto;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    example: '2026-12-01T10:00:00.000Z',
-    description: 'null: never',
-  })
+  @ApiProperty(EXPIRES_AT)
   expires_at!: string | null;
 }
 
