@@ -18,6 +18,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   health         liveness and readiness
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   moderation     reports, moderators' deletes, bans and their audit
+ *   invites        invite links: made by managers, joined through ChatJoins (chats)
  *   chats
  *   messages
  *   users          profiles: a change of one reaches the user's chats as member:updated
@@ -41,6 +42,7 @@ const FOLDER_DAG = [
   'health',
   'realtime',
   'moderation',
+  'invites',
   'chats',
   'messages',
   'users',

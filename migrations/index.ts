@@ -13,6 +13,7 @@ import { ConversationLinks1765400000000 } from './1765400000000-ConversationLink
 import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins';
 import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
 import { Moderation1765620000000 } from './1765620000000-Moderation';
+import { InvitesAndPublicChats1765640000000 } from './1765640000000-InvitesAndPublicChats';
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   ReactionsAndPins1765500000000,
   UserBlocks1765600000000,
   Moderation1765620000000,
+  InvitesAndPublicChats1765640000000,
   SendTextBatch1765700000000,
   UserSettings1765800000000,
 ];

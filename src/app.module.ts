@@ -17,6 +17,7 @@ import { EventsModule } from './events/events.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { JobsModule } from './jobs/jobs.module';
 import { HealthModule } from './health/health.module';
+import { InvitesModule } from './invites/invites.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
@@ -51,6 +52,7 @@ export class AppModule {
         AvatarsModule,
         UsersModule,
         ChatsModule,
+        InvitesModule,
         MembersModule,
         MessagesModule,
         ModerationModule,

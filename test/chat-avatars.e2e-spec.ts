@@ -105,10 +105,10 @@ describe('chat avatars: PATCH /chats/:chat_id avatar_id, avatar_url on Chat (e2e
     await t.http().get(`${API}/attachments/${avatarId}`).set(r.stranger.auth).expect(403);
   });
 
-  it('answers an empty body with 400 naming title and avatar_id', async () => {
+  it('answers an empty body with 400 naming title, avatar_id and visibility', async () => {
     const res = await patchChat(r.owner, {}).expect(400);
     expectErrorShape(res.body, 400, 'validation_failed');
     const fields = (res.body as { details: { field: string }[] }).details.map((d) => d.field);
-    expect(fields.sort()).toEqual(['avatar_id', 'title']);
+    expect(fields.sort()).toEqual(['avatar_id', 'title', 'visibility']);
   });
 });

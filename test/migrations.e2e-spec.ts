@@ -10,6 +10,7 @@ import {
 
 const TABLES = [
   'attachments',
+  'chat_invites',
   'chat_members',
   'chats',
   'message_mentions',
@@ -70,6 +71,7 @@ describe('migrations (e2e)', () => {
       'ReactionsAndPins1765500000000',
       'UserBlocks1765600000000',
       'Moderation1765620000000',
+      'InvitesAndPublicChats1765640000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
     ]);

@@ -87,5 +87,6 @@ function toChatDto(
     unread_mentions_count: row.unread_mentions_count,
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),
+    visibility: row.visibility,
   };
 }

@@ -6,7 +6,7 @@ import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domai
 import { AppConfig } from '../config/app.config';
 import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
-import { canDeleteChat, MANAGERS } from '../members/member.rules';
+import { canDeleteChat, isPersonal, MANAGERS, OWNER, PERSONAL_NOT_PUBLIC } from '../members/member.rules';
 import { assertMembersPerChat, assertNoneAtChatLimit, memberKey } from '../members/membership-limits.rules';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
@@ -51,6 +51,10 @@ export class ChatsService {
     }
     const memberIds = [...new Set([userId, ...input.member_ids])];
     assertMembersPerChat(memberIds.length, this.config.maxMembersPerChat);
+    const visibility = input.visibility ?? 'private';
+    if (visibility === 'public' && isPersonal(memberIds.length)) {
+      throw ValidationFailed.field('visibility', PERSONAL_NOT_PUBLIC);
+    }
     const key = memberKey(memberIds);
     const postId = input.post_id ?? null;
 
@@ -74,7 +78,7 @@ export class ChatsService {
         this.config.maxChatsPerUser,
       );
       const chatId = await this.chats.create(
-        { chatType, title: input.title ?? null, postId, createdBy: userId, memberKey: key },
+        { chatType, title: input.title ?? null, postId, createdBy: userId, memberKey: key, visibility },
         manager,
       );
       await this.members.addAll(chatId, userId, memberIds, manager);
@@ -84,16 +88,36 @@ export class ChatsService {
     return view;
   }
 
-  /** Title and avatar, by the owner or an admin; an absent field stays as it is. */
+  /**
+   * Title and avatar, by the owner or an admin; visibility, by the owner. An absent field stays
+   * as it is.
+   */
   async update(userId: number, chatId: number, input: UpdateChatDto): Promise<ChatDto> {
-    if (input.title === undefined && input.avatar_id === undefined) {
+    if (input.title === undefined && input.avatar_id === undefined && input.visibility === undefined) {
       throw new ValidationFailed(
-        ['title', 'avatar_id'].map((field) => ({ field, message: 'give title, avatar_id or both' })),
+        ['title', 'avatar_id', 'visibility'].map((field) => ({
+          field,
+          message: 'give at least one of title, avatar_id, visibility',
+        })),
       );
     }
     const view = await this.db.transaction(async (manager) => {
       await this.chats.lock(chatId, manager);
-      await this.access.requireMember(chatId, userId, MANAGERS, manager);
+      await this.access.requireMember(
+        chatId,
+        userId,
+        input.visibility === undefined ? MANAGERS : OWNER,
+        manager,
+      );
+      if (input.visibility !== undefined) {
+        if (
+          input.visibility === 'public' &&
+          isPersonal((await this.members.standings(chatId, manager)).length)
+        ) {
+          throw new Forbidden(PERSONAL_NOT_PUBLIC);
+        }
+        await this.chats.setVisibility(chatId, input.visibility, manager);
+      }
       if (input.title !== undefined) await this.chats.rename(chatId, input.title, manager);
       if (input.avatar_id !== undefined) {
         const current = await this.chats.avatarOf(chatId, manager);

@@ -1,4 +1,11 @@
-import { canDeleteChat, nextOwner, removalRefusal, roleChangeRefusal, Standing } from './member.rules';
+import {
+  canDeleteChat,
+  isPersonal,
+  nextOwner,
+  removalRefusal,
+  roleChangeRefusal,
+  Standing,
+} from './member.rules';
 
 const at = (minutes: number): Date => new Date(Date.UTC(2026, 0, 1, 0, minutes));
 
@@ -67,5 +74,13 @@ describe('canDeleteChat', () => {
     expect(canDeleteChat('admin', 5)).toBe(true);
     expect(canDeleteChat('member', 2)).toBe(true);
     expect(canDeleteChat('member', 3)).toBe(false);
+  });
+});
+
+describe('isPersonal', () => {
+  it('is a chat of exactly two active members: favorites and groups are not', () => {
+    expect(isPersonal(2)).toBe(true);
+    expect(isPersonal(1)).toBe(false);
+    expect(isPersonal(3)).toBe(false);
   });
 });

@@ -6,6 +6,19 @@ import type { MemberRole } from '../database/entities/chat-member.entity';
  */
 
 export const MANAGERS: readonly MemberRole[] = ['owner', 'admin'];
+export const OWNER: readonly MemberRole[] = ['owner'];
+
+/**
+ * A chat of exactly two active members is a personal conversation (either may delete it or pin
+ * in it): it cannot be made public or get invite links, which would let strangers read it.
+ */
+export function isPersonal(activeMembers: number): boolean {
+  return activeMembers === 2;
+}
+
+export const PERSONAL_NOT_PUBLIC = 'A two-person chat is a personal conversation: it cannot be public';
+export const PERSONAL_NO_INVITES =
+  'A two-person chat is a personal conversation: invite links are for group chats';
 
 export function canAddMembers(actor: MemberRole): boolean {
   return MANAGERS.includes(actor);

@@ -6,6 +6,6 @@ import { MembersService } from './members.service';
 @Module({
   controllers: [MembersController],
   providers: [MembersAccessService, MembersService],
-  exports: [MembersAccessService],
+  exports: [MembersAccessService, MembersService],
 })
 export class MembersModule {}

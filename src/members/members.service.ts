@@ -47,16 +47,34 @@ export class MembersService {
       const state = await this.members.state(chatId, userId, manager);
       if (state && !state.removed_at)
         throw new DomainError('already_a_member', 'This user is already a member');
-      assertNoneAtChatLimit(
-        await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager),
-        this.config.maxChatsPerUser,
-      );
-      await this.members.addOrRestore(chatId, userId, manager);
-      assertMembersPerChat(await this.members.touch(chatId, manager), this.config.maxMembersPerChat);
-      return this.member(manager, chatId, userId);
+      return this.admit(chatId, userId, manager);
     });
-    await this.events.publish({ type: 'member.added', chatId, member }, { type: 'chat.updated', chatId });
+    await this.announceAdded(chatId, member);
     return member;
+  }
+
+  /**
+   * The common end of every way into a chat (added by a manager, an invite link, a public chat's
+   * join), in the caller's transaction with the chat row locked (ChatsRepository.lock): the
+   * user's chat limit, the row added or restored (forgetting a removal by a manager), the member
+   * cap (409 limit_exceeded, after which the caller's transaction rolls everything back).
+   */
+  async admit(chatId: number, userId: number, manager: EntityManager): Promise<MemberDto> {
+    assertNoneAtChatLimit(
+      await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager),
+      this.config.maxChatsPerUser,
+    );
+    await this.members.addOrRestore(chatId, userId, manager);
+    assertMembersPerChat(await this.members.touch(chatId, manager), this.config.maxMembersPerChat);
+    return this.member(manager, chatId, userId);
+  }
+
+  /**
+   * After the commit of admit(): member:added to the chat room (the new member's sockets join it
+   * first, on every instance) and chat:updated to every member.
+   */
+  announceAdded(chatId: number, member: MemberDto): Promise<void> {
+    return this.events.publish({ type: 'member.added', chatId, member }, { type: 'chat.updated', chatId });
   }
 
   async updateRole(actorId: number, chatId: number, userId: number, role: MemberRole): Promise<MemberDto> {
@@ -100,7 +118,7 @@ export class MembersService {
         const refusal = removalRefusal(actor.role, target.role);
         if (refusal) throw new Forbidden(refusal);
       }
-      await this.members.remove(chatId, userId, manager);
+      await this.members.remove(chatId, userId, actorId !== userId, manager);
       const removed: DomainEvent = { type: 'member.removed', chatId, userId };
       const remaining = await this.members.standings(chatId, manager);
       if (remaining.length === 0) {

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
-import type { ChatType } from '../database/entities/chat.entity';
+import type { ChatType, ChatVisibility } from '../database/entities/chat.entity';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
 import { reactionColumnSql } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, liveChat, liveMessage } from './sql.predicates';
+import { activeMember, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A chat as one of its active members sees it. */
 export interface ChatViewRow {
@@ -22,6 +22,7 @@ export interface ChatViewRow {
   updated_us: string;
   /** The chat's avatar attachment, whose URL the service signs. */
   avatar_id: number | null;
+  visibility: ChatVisibility;
   viewer_id: number;
   my_role: MemberRole;
   unread_count: number;
@@ -42,6 +43,57 @@ export interface NewChat {
   postId: number | null;
   createdBy: number;
   memberKey: string;
+  visibility: ChatVisibility;
+}
+
+/** What anyone may see of a chat they are not in: an invite's preview, the public chats list. */
+export interface ChatSummaryRow {
+  id: number;
+  title: string | null;
+  chat_type: ChatType;
+  /** The chat's avatar attachment, whose URL the service signs. */
+  avatar_id: number | null;
+  member_count: number;
+}
+
+/**
+ * The active member count of chat `chat`, read from its member key (the sorted ids of its active
+ * members, which every membership change keeps in its transaction): no read of chat_members.
+ */
+export const memberCountSql = (chat: string): string =>
+  `coalesce(cardinality(string_to_array(nullif(${chat}.member_key, ''), ',')), 0)`;
+
+/** The columns of a ChatSummaryRow, of chat `chat`. */
+export const chatSummaryColumns = (chat: string): string =>
+  `${chat}.id, ${chat}.title, ${chat}.chat_type, ${chat}.avatar_id, ${memberCountSql(chat)} AS member_count`;
+
+/** A live public chat (the predicate of the partial indexes chats_public_idx and chats_public_title_trgm_idx). */
+const publicChat = (chat: string): string => `${chat}.visibility = 'public' AND ${liveChat(chat)}`;
+
+/** A page of public chats: newest first, after the chat `beforeId` (exclusive). */
+export function publicChatsQuery(filter: {
+  query?: string;
+  chatType?: ChatType;
+  limit: number;
+  beforeId?: number;
+}): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let sql = `SELECT ${chatSummaryColumns('c')} FROM chats c WHERE ${publicChat('c')}`;
+  for (const pattern of searchPatterns(filter.query)) {
+    params.push(pattern);
+    sql += ` AND c.title ILIKE $${params.length}`;
+  }
+  if (filter.chatType) {
+    params.push(filter.chatType);
+    sql += ` AND c.chat_type = $${params.length}`;
+  }
+  if (filter.beforeId !== undefined) {
+    params.push(filter.beforeId);
+    sql += ` AND c.id < $${params.length}`;
+  }
+  params.push(filter.limit);
+  sql += ` ORDER BY c.id DESC LIMIT $${params.length}`;
+  return { sql, params };
 }
 
 /**
@@ -50,7 +102,7 @@ export interface NewChat {
  * BY and LIMIT, PostgreSQL evaluates those subqueries only for the rows of the page.
  */
 const CHAT_VIEW_SELECT = `
-  SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at, c.avatar_id,
+  SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at, c.avatar_id, c.visibility,
          (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_us,
          v.user_id AS viewer_id, v.role AS my_role,
          ${unreadCountSql('c', 'v')} AS unread_count,
@@ -83,6 +135,21 @@ export class ChatsRepository {
     await manager.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
   }
 
+  /**
+   * lock(), for a join: the chat's visibility, or undefined when the chat is not live (nothing is
+   * then locked that matters).
+   */
+  async lockLive(
+    chatId: number,
+    manager: EntityManager,
+  ): Promise<{ visibility: ChatVisibility } | undefined> {
+    const rows: { visibility: ChatVisibility }[] = await manager.query(
+      `SELECT c.visibility FROM chats c WHERE c.id = $1 AND ${liveChat('c')} FOR UPDATE`,
+      [chatId],
+    );
+    return rows[0];
+  }
+
   /** Serializes the creation of chats under one (type, post, members) key, until the commit. */
   async lockCreation(key: string, manager: EntityManager): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
@@ -107,8 +174,9 @@ export class ChatsRepository {
   /** Inserts the chat; returns its id. */
   async create(chat: NewChat, manager: EntityManager = this.db.manager): Promise<number> {
     const [row]: { id: number }[] = await manager.query(
-      `INSERT INTO chats (chat_type, title, post_id, created_by, member_key) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [chat.chatType, chat.title, chat.postId, chat.createdBy, chat.memberKey],
+      `INSERT INTO chats (chat_type, title, post_id, created_by, member_key, visibility)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [chat.chatType, chat.title, chat.postId, chat.createdBy, chat.memberKey, chat.visibility],
     );
     return row.id;
   }
@@ -119,6 +187,19 @@ export class ChatsRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<void> {
     await manager.query('UPDATE chats SET title = $2, updated_at = now() WHERE id = $1', [chatId, title]);
+  }
+
+  async setVisibility(chatId: number, visibility: ChatVisibility, manager: EntityManager): Promise<void> {
+    await manager.query('UPDATE chats SET visibility = $2, updated_at = now() WHERE id = $1', [
+      chatId,
+      visibility,
+    ]);
+  }
+
+  /** A page of the live public chats (publicChatsQuery). */
+  publicPage(filter: Parameters<typeof publicChatsQuery>[0]): Promise<ChatSummaryRow[]> {
+    const { sql, params } = publicChatsQuery(filter);
+    return this.db.query(sql, params);
   }
 
   /** The chat's avatar attachment id (read under the lock the caller holds). */

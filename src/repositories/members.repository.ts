@@ -30,6 +30,8 @@ export interface MemberStateRow {
   role: MemberRole;
   joined_at: Date;
   removed_at: Date | null;
+  /** Removed by an owner or admin, not left by themselves. */
+  removed_by_manager: boolean;
 }
 
 export interface StandingRow {
@@ -101,7 +103,7 @@ export class MembersRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<MemberStateRow | undefined> {
     const rows: MemberStateRow[] = await manager.query(
-      'SELECT role, joined_at, removed_at FROM chat_members WHERE chat_id = $1 AND user_id = $2',
+      'SELECT role, joined_at, removed_at, removed_by_manager FROM chat_members WHERE chat_id = $1 AND user_id = $2',
       [chatId, userId],
     );
     return rows[0];
@@ -163,7 +165,10 @@ export class MembersRepository {
     );
   }
 
-  /** Adds a plain member, or restores a removed one as a plain member (keeping their read cursor). */
+  /**
+   * Adds a plain member, or restores a removed one as a plain member (keeping their read cursor;
+   * a removal by a manager is then forgotten).
+   */
   async addOrRestore(
     chatId: number,
     userId: number,
@@ -172,7 +177,7 @@ export class MembersRepository {
     await manager.query(
       `INSERT INTO chat_members (chat_id, user_id, role) VALUES ($1, $2, 'member')
        ON CONFLICT (chat_id, user_id)
-       DO UPDATE SET role = 'member', removed_at = NULL, joined_at = now()`,
+       DO UPDATE SET role = 'member', removed_at = NULL, removed_by_manager = false, joined_at = now()`,
       [chatId, userId],
     );
   }
@@ -190,11 +195,20 @@ export class MembersRepository {
     ]);
   }
 
-  /** Soft removal: the row and its read cursor stay, as a plain member. */
-  async remove(chatId: number, userId: number, manager: EntityManager = this.db.manager): Promise<void> {
+  /**
+   * Soft removal: the row and its read cursor stay, as a plain member. `byManager`: an owner or
+   * admin removed them (they did not leave), which bars their way back by invite or public join.
+   */
+  async remove(
+    chatId: number,
+    userId: number,
+    byManager: boolean,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
     await manager.query(
-      `UPDATE chat_members SET removed_at = now(), role = 'member' WHERE chat_id = $1 AND user_id = $2`,
-      [chatId, userId],
+      `UPDATE chat_members SET removed_at = now(), role = 'member', removed_by_manager = $3
+        WHERE chat_id = $1 AND user_id = $2`,
+      [chatId, userId, byManager],
     );
   }
 

@@ -77,7 +77,7 @@ describe('ChatsRepository (integration)', () => {
   it('shows a chat to its active members only, with only the active members in it', async () => {
     const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b, c]);
-    await seed.members.remove(chatId, c);
+    await seed.members.remove(chatId, c, false);
 
     expect(await chats.view(chatId, c)).toBeUndefined();
     expect((await chats.page(c, { limit: 10 })).map((chat) => chat.id)).not.toContain(chatId);

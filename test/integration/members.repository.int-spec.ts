@@ -34,7 +34,7 @@ describe('MembersRepository (integration)', () => {
       removed_at: null,
     });
 
-    await members.remove(chatId, b);
+    await members.remove(chatId, b, false);
     expect((await members.access(chatId, b))!.removed_at).toBeInstanceOf(Date);
 
     await chats.softDelete(chatId);
@@ -45,9 +45,13 @@ describe('MembersRepository (integration)', () => {
     const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b, c]);
     await members.setRole(chatId, c, 'admin');
-    await members.remove(chatId, c);
+    await members.remove(chatId, c, false);
 
-    expect(await members.state(chatId, c)).toMatchObject({ role: 'member', removed_at: expect.any(Date) });
+    expect(await members.state(chatId, c)).toMatchObject({
+      role: 'member',
+      removed_at: expect.any(Date),
+      removed_by_manager: false,
+    });
     expect((await members.list(chatId)).map((row) => row.user_id)).toEqual([a, b]);
     expect((await members.standings(chatId)).map((row) => row.user_id).sort()).toEqual([a, b].sort());
     expect(await members.touch(chatId)).toBe(2);
@@ -60,10 +64,15 @@ describe('MembersRepository (integration)', () => {
     const chatId = await seed.chat(a, [b]);
     await seed.send(chatId, a);
     await seed.send(chatId, b);
-    await members.remove(chatId, b);
+    await members.remove(chatId, b, true);
+    expect(await members.state(chatId, b)).toMatchObject({ removed_by_manager: true });
 
     await members.addOrRestore(chatId, b);
-    expect(await members.state(chatId, b)).toMatchObject({ role: 'member', removed_at: null });
+    expect(await members.state(chatId, b)).toMatchObject({
+      role: 'member',
+      removed_at: null,
+      removed_by_manager: false,
+    });
     expect((await members.one(chatId, b))!.last_read_seq).toBe(2);
 
     const newcomer = await seed.user();
@@ -97,7 +106,7 @@ describe('MembersRepository (integration)', () => {
     expect((await members.usersAtChatLimit([a, b, c], 2)).sort()).toEqual([a, b, c].sort());
 
     await chats.softDelete(one);
-    await members.remove(two, c);
+    await members.remove(two, c, false);
     expect(await members.usersAtChatLimit([a, b, c], 2)).toEqual([]);
     expect((await members.usersAtChatLimit([a, b, c], 1)).sort()).toEqual([a, b, c].sort());
   });
@@ -108,7 +117,7 @@ describe('MembersRepository (integration)', () => {
     const deleted = await seed.chat(a, [c]);
     const left = await seed.chat(b, [c]);
     await chats.softDelete(deleted);
-    await members.remove(left, c);
+    await members.remove(left, c, false);
 
     const byUser = await members.activeChatIdsOf([a, b, c, nobody]);
     expect(byUser.get(a)).toEqual([live]);
@@ -134,7 +143,7 @@ describe('MembersRepository (integration)', () => {
     const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b, c]);
     await seed.send(chatId, a);
-    await members.remove(chatId, c);
+    await members.remove(chatId, c, false);
     expect(await members.moveReadCursor(chatId, c, null)).toBeUndefined();
     await members.advanceReadCursor(chatId, c, 1);
     expect((await members.one(chatId, c))!.last_read_seq).toBe(0);

@@ -83,7 +83,7 @@ describe('MessagesRepository and the send batch (integration)', () => {
       const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
       const live = await seed.chat(a, [b, c]);
       const deleted = await seed.chat(a, [b]);
-      await seed.members.remove(live, c);
+      await seed.members.remove(live, c, false);
       await chats.softDelete(deleted);
 
       const rows = await seed.sendBatch([send(live, c), send(deleted, a), send(live, a)]);
@@ -241,7 +241,7 @@ describe('MessagesRepository and the send batch (integration)', () => {
       expect(await seqs(b, { limit: 10, query: 'кот рыж' })).toEqual([1]);
       expect(await seqs(b, { limit: 10, query: '%' })).toEqual([4]);
 
-      await seed.members.remove(chatId, c);
+      await seed.members.remove(chatId, c, false);
       expect(await seqs(c, { limit: 10 })).toEqual([]);
       await chats.softDelete(chatId);
       expect(await seqs(a, { limit: 10 })).toEqual([]);

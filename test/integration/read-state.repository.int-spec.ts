@@ -61,7 +61,7 @@ describe('ReadStateRepository (integration)', () => {
 
   it('writes nothing for a removed member or in a deleted chat', async () => {
     const { chatId, b, c } = await chatWithHistory();
-    await seed.members.remove(chatId, c);
+    await seed.members.remove(chatId, c, false);
     await readState.writeReceiptsPastCursor(chatId, c, null);
     expect(await receiptSeqs(chatId, c)).toEqual([]);
     await chats.softDelete(chatId);
@@ -77,7 +77,7 @@ describe('ReadStateRepository (integration)', () => {
     expect((await readState.receipts(chatId, first.id)).map((row) => row.user_id).sort()).toEqual(
       [b, c].sort(),
     );
-    await seed.members.remove(chatId, c);
+    await seed.members.remove(chatId, c, false);
     expect((await readState.receipts(chatId, first.id)).map((row) => row.user_id)).toEqual([b]);
   });
 
@@ -155,7 +155,7 @@ describe('ReadStateRepository (integration)', () => {
       unread_mentions_count: 0,
     });
 
-    await seed.members.remove(chatId, c);
+    await seed.members.remove(chatId, c, false);
     expect(await readState.unread(chatId, c)).toBeUndefined();
     await chats.softDelete(chatId);
     expect(await readState.unread(chatId, a)).toBeUndefined();

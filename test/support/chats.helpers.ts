@@ -19,7 +19,7 @@ export async function createChat(
   t: TestApp,
   owner: TestUser,
   others: TestUser[],
-  extra: { chat_type?: string; title?: string; post_id?: number } = {},
+  extra: { chat_type?: string; title?: string; post_id?: number; visibility?: string } = {},
 ): Promise<ChatBody> {
   const res = await t
     .http()

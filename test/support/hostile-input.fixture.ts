@@ -136,6 +136,8 @@ export interface Fixture {
   reportId: number;
   /** For the moderators to ban and unban. */
   banTarget: TestUser;
+  /** An invite link to the chat, made by the owner. */
+  inviteCode: string;
 }
 
 export type Input = Record<string, unknown>;
@@ -262,6 +264,18 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'GET /api/v1/chats/{chat_id}/pins': { params: chat },
     'PUT /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
     'DELETE /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
+    'POST /api/v1/chats/{chat_id}/invites': {
+      params: chat,
+      body: () => ({ expires_in_seconds: 3600, max_uses: 5 }),
+    },
+    'GET /api/v1/chats/{chat_id}/invites': { params: chat },
+    'DELETE /api/v1/chats/{chat_id}/invites/{code}': {
+      params: (f) => ({ chat_id: f.chatId, code: f.inviteCode }),
+    },
+    'GET /api/v1/invites/{code}': { params: (f) => ({ code: f.inviteCode }) },
+    'POST /api/v1/invites/{code}/join': { params: (f) => ({ code: f.inviteCode }) },
+    'GET /api/v1/chats/public': { query: () => ({ query: 'h', chat_type: 'vet', limit: 5 }) },
+    'POST /api/v1/chats/{chat_id}/join': { params: chat },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
     'POST /api/v1/reports': {
@@ -453,6 +467,8 @@ export async function hostileFixture(
     .expect(201);
   const attachment = await uploaded(t, owner, await png(8, 8));
   const attachmentQuery = Object.fromEntries(new URL(attachment.url, t.origin).searchParams);
+  const invite = await t.http().post(`${API}/chats/${chatId}/invites`).set(owner.auth).send({}).expect(201);
+  const inviteCode = (invite.body as { code: string }).code;
   const openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
   const asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
   return {
@@ -468,6 +484,7 @@ export async function hostileFixture(
       spareMessageId,
       reportId: (report.body as { id: number }).id,
       banTarget,
+      inviteCode,
     },
     others,
     openApi,

@@ -78,6 +78,7 @@ export class Seed {
           postId: chatType === 'response' ? 1 : null,
           createdBy: ownerId,
           memberKey: [...memberIds].sort((a, b) => a - b).join(','),
+          visibility: 'private',
         },
         manager,
       );

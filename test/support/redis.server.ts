@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { freePort } from './free-port.util';
 
@@ -46,4 +47,18 @@ function spawnRedis(port: number): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
     child.once('error', reject);
   });
+}
+
+/**
+ * Resolves once `count` instances' Socket.IO Redis adapters listen under `prefix`: they subscribe
+ * asynchronously at start, and events published before that are lost.
+ */
+export async function adaptersSubscribed(redis: Redis, prefix: string, count = 2): Promise<void> {
+  const channel = `${prefix}:socket.io-request#/#`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [, subscribers] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+    if (Number(subscribers) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${count} adapters never subscribed under ${prefix}`);
 }

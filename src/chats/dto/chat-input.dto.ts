@@ -4,7 +4,12 @@ import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/input.transforms';
 import { MAX_INPUT_ITEMS } from '../../common/http/text-input.util';
 import { IdList, TextLength } from '../../common/http/input.validators';
-import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
+import {
+  CHAT_TYPES,
+  CHAT_VISIBILITIES,
+  type ChatType,
+  type ChatVisibility,
+} from '../../database/entities/chat.entity';
 
 export const TITLE_MAX = 200;
 export const MEMBER_IDS_MAX = MAX_INPUT_ITEMS;
@@ -37,6 +42,15 @@ export class CreateChatDto {
   @Max(MAX_ID)
   @IsInt()
   post_id?: number;
+
+  @ApiPropertyOptional({
+    enum: CHAT_VISIBILITIES,
+    default: 'private',
+    description: 'public: listed by GET /chats/public and open to anyone; not for a two-person chat (400)',
+  })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(CHAT_VISIBILITIES)
+  visibility?: ChatVisibility;
 }
 
 /** At least one of the fields; an absent one stays as it is. */
@@ -60,6 +74,16 @@ export class UpdateChatDto {
   @Max(MAX_ID)
   @IsInt()
   avatar_id?: number | null;
+
+  @ApiPropertyOptional({
+    enum: CHAT_VISIBILITIES,
+    description:
+      'The owner only (403 forbidden for an admin). public: listed by GET /chats/public and open to anyone; ' +
+      'a two-person chat cannot be made public (403 forbidden)',
+  })
+  @ValidateIf((_, value) => value !== undefined)
+  @IsIn(CHAT_VISIBILITIES)
+  visibility?: ChatVisibility;
 }
 
 export class ListChatsQuery {
@@ -81,4 +105,21 @@ export class ListChatsQuery {
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a next_cursor from a previous page' })
   @IsString()
   cursor?: string;
+}
+
+export const PUBLIC_QUERY_MAX = 100;
+
+/** The chat list's chat_type, limit and cursor, and words of the title. */
+export class ListPublicChatsQuery extends ListChatsQuery {
+  @ApiPropertyOptional({
+    maxLength: PUBLIC_QUERY_MAX,
+    description:
+      'Words the title must contain, each anywhere in it (case-insensitive, Cyrillic included; % and _ are plain characters)',
+    example: 'волонтёры север',
+  })
+  @IsOptional()
+  @Trim()
+  @TextLength(0, PUBLIC_QUERY_MAX)
+  @IsString()
+  query?: string;
 }

@@ -2,7 +2,13 @@ import { ApiProperty } from '@nestjs/swagger';
 import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
 import { MemberDto } from '../../members/dto/member.dto';
 import { MessageDto } from '../../messages/dto/message.dto';
-import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
+import type { ChatSummaryRow } from '../../repositories/chats.repository';
+import {
+  CHAT_TYPES,
+  CHAT_VISIBILITIES,
+  type ChatType,
+  type ChatVisibility,
+} from '../../database/entities/chat.entity';
 
 export class ChatDto {
   @ApiProperty({ example: 17 })
@@ -56,6 +62,48 @@ export class ChatDto {
     example: '/api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…',
   })
   avatar_url!: string | null;
+
+  @ApiProperty({
+    enum: CHAT_VISIBILITIES,
+    example: 'private',
+    description: 'public: listed by GET /chats/public, and anyone may join it (POST /chats/{chat_id}/join)',
+  })
+  visibility!: ChatVisibility;
+}
+
+/** What anyone signed in may see of a chat: an invite's preview, the public chats list. */
+export class ChatSummaryDto {
+  @ApiProperty({ example: 17 })
+  id!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Волонтёры Северного района' })
+  title!: string | null;
+
+  @ApiProperty({ enum: CHAT_TYPES, example: 'seeker' })
+  chat_type!: ChatType;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The chat's avatar: a signed, expiring URL of its WebP thumbnail; null when none",
+    example: '/api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…',
+  })
+  avatar_url!: string | null;
+
+  @ApiProperty({ example: 42, description: 'Active members' })
+  member_count!: number;
+}
+
+export class ChatSummaryPageDto {
+  @ApiProperty({ type: [ChatSummaryDto] })
+  items!: ChatSummaryDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next page; null on the last page',
+  })
+  next_cursor!: string | null;
 }
 
 export class ChatPageDto {
@@ -68,4 +116,15 @@ export class ChatPageDto {
     description: 'Pass as cursor for the next page; null on the last page',
   })
   next_cursor!: string | null;
+}
+
+/** `avatarUrl`: the signed URL of `row.avatar_id` (AvatarUrls), or null. */
+export function toChatSummaryDto(row: ChatSummaryRow, avatarUrl: string | null): ChatSummaryDto {
+  return {
+    id: row.id,
+    title: row.title,
+    chat_type: row.chat_type,
+    avatar_url: avatarUrl,
+    member_count: row.member_count,
+  };
 }

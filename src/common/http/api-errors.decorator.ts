@@ -33,6 +33,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Authenticated but not allowed',
   404: 'Not found, or deleted',
   409: 'Conflict',
+  410: 'Gone: an invite link past its expiry or its uses (invite_expired)',
   413: 'Payload too large',
   415: 'Unsupported media type',
   416: 'Range not satisfiable',

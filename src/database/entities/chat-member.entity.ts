@@ -9,6 +9,7 @@ export type MemberRole = (typeof MEMBER_ROLES)[number];
 @Entity({ name: 'chat_members' })
 @Check('chat_members_role_check', `role IN ('owner', 'admin', 'member')`)
 @Check('chat_members_last_read_seq_check', 'last_read_seq >= 0')
+@Check('chat_members_removed_by_manager_check', 'NOT removed_by_manager OR removed_at IS NOT NULL')
 // The chat list: a user's memberships (whole, not partial: see migration 1764700000000).
 @Index('chat_members_user_idx', ['userId', 'chatId'])
 // At most one active owner per chat (the services keep it at exactly one).
@@ -39,6 +40,13 @@ export class ChatMember {
 
   @Column({ name: 'removed_at', type: 'timestamptz', nullable: true })
   removedAt!: Date | null;
+
+  /**
+   * Removed by an owner or admin (not left by themselves): no way back through an invite or a
+   * public chat's join until a manager adds them again.
+   */
+  @Column({ name: 'removed_by_manager', type: 'boolean', default: false })
+  removedByManager!: boolean;
 
   @Column({ name: 'last_read_seq', type: 'integer', default: 0 })
   lastReadSeq!: number;

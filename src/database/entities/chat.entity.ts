@@ -14,14 +14,25 @@ import { User } from './user.entity';
 export const CHAT_TYPES = ['keeper', 'seeker', 'vet', 'response', 'other'] as const;
 export type ChatType = (typeof CHAT_TYPES)[number];
 
+export const CHAT_VISIBILITIES = ['private', 'public'] as const;
+export type ChatVisibility = (typeof CHAT_VISIBILITIES)[number];
+
 @Entity({ name: 'chats' })
 @Check('chats_chat_type_check', `chat_type IN ('keeper', 'seeker', 'vet', 'response', 'other')`)
 @Check('chats_post_id_check', `(chat_type = 'response') = (post_id IS NOT NULL)`)
 @Check('chats_last_seq_check', 'last_seq >= 0')
+@Check('chats_visibility_check', `visibility IN ('private', 'public')`)
 // "Is there already a live chat of this type with exactly these members?"
 @Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'])
 // Whose avatar an attachment is: the read rule of avatars, and the SET NULL when its row goes.
 @Index('chats_avatar_id_idx', ['avatarId'], { where: 'avatar_id IS NOT NULL' })
+// The public chats, newest first, and their search by title (trigram GIN: the operator class
+// gin_trgm_ops is the migration's; TypeORM cannot express one, it compares the name, type and columns).
+@Index('chats_public_idx', ['id'], { where: `visibility = 'public' AND deleted_at IS NULL` })
+@Index('chats_public_title_trgm_idx', ['title'], {
+  type: 'gin',
+  where: `visibility = 'public' AND deleted_at IS NULL`,
+})
 export class Chat {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
@@ -64,4 +75,8 @@ export class Chat {
   // By name, not a relation: the attachments entity already points at this one.
   @ForeignKey('Attachment', { name: 'chats_avatar_id_fkey', onDelete: 'SET NULL' })
   avatarId!: number | null;
+
+  /** `public`: listed by GET /chats/public, and anyone may join. */
+  @Column({ type: 'varchar', length: 8, default: 'private' })
+  visibility!: ChatVisibility;
 }
