@@ -89,7 +89,13 @@ export type DomainEvent =
   | { type: 'member.added'; chatId: number; member: MemberPayload }
   /** The member's role, or their profile (display name, avatar), changed. */
   | { type: 'member.updated'; chatId: number; member: MemberPayload }
-  | { type: 'member.removed'; chatId: number; userId: number };
+  | { type: 'member.removed'; chatId: number; userId: number }
+  /**
+   * The chat became (`blocked`) or stopped being a two-person chat whose members block each
+   * other (a block or unblock between them, or a member change that left the two alone or added
+   * a third): `userIds`, its two members, stop or resume hearing its room. No membership changed.
+   */
+  | { type: 'chat.blocked'; chatId: number; userIds: number[]; blocked: boolean };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

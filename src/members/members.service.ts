@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AvatarUrls } from '../auth/avatar-urls.signer';
-import { DomainError, Forbidden, UserNotFound } from '../common/errors/domain.errors';
+import { Blocked, DomainError, Forbidden, UserNotFound } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import { DomainEvent, DomainEventBus } from '../events/domain-events.bus';
+import { BlocksRepository } from '../repositories/blocks.repository';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository, MemberStateRow } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
@@ -13,6 +14,7 @@ import { MemberDto, MemberListDto, toMemberDto } from './dto/member.dto';
 import { MembersAccessService } from './members-access.service';
 import { MANAGERS, nextOwner, removalRefusal, roleChangeRefusal } from './member.rules';
 import { assertMembersPerChat, assertNoneAtChatLimit } from './membership-limits.rules';
+import { MembershipRateLimits } from './membership-rate-limits.service';
 
 /**
  * Membership changes. Each runs in one transaction that first locks the chat row, so changes to
@@ -29,6 +31,8 @@ export class MembersService {
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
     private readonly avatars: AvatarUrls,
+    private readonly blocks: BlocksRepository,
+    private readonly rateLimits: MembershipRateLimits,
   ) {}
 
   async list(userId: number, chatId: number): Promise<MemberListDto> {
@@ -38,24 +42,40 @@ export class MembersService {
     return { items: rows.map((row) => toMemberDto(row, this.avatars.avatarUrl(row.avatar_id, now))) };
   }
 
-  /** Adds a user, or restores a removed member (as a plain member, keeping their read cursor). */
+  /**
+   * Adds a user, or restores a removed member (as a plain member, keeping their read cursor).
+   * Refused with 403 `blocked` when the caller and the user block each other (either way),
+   * checked in the insert itself, under the lock of their pair; paid from the caller's
+   * MEMBER_ADD_RATE_LIMIT. A third person added to a two-person chat whose members block each
+   * other makes it a group: the two hear its room again.
+   */
   async add(actorId: number, chatId: number, userId: number): Promise<MemberDto> {
-    const member = await this.db.transaction(async (manager) => {
+    this.rateLimits.assertMayAdd(actorId);
+    const { member, unblocked } = await this.db.transaction(async (manager) => {
       await this.chats.lock(chatId, manager);
       await this.access.requireMember(chatId, actorId, MANAGERS, manager);
       if ((await this.users.existing([userId], manager)).length === 0) throw new UserNotFound();
       const state = await this.members.state(chatId, userId, manager);
       if (state && !state.removed_at)
         throw new DomainError('already_a_member', 'This user is already a member');
+      const pair = await this.blocks.pairOf(chatId, manager);
+      await this.blocks.lockPairs(pair ? [[actorId, userId], pair] : [[actorId, userId]], manager);
+      const shut = pair && (await this.blocks.between(...pair, manager)) ? pair : undefined;
       assertNoneAtChatLimit(
-        await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager),
+        await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager, chatId),
         this.config.maxChatsPerUser,
       );
-      await this.members.addOrRestore(chatId, userId, manager);
+      if (!(await this.members.addOrRestore(chatId, userId, actorId, manager))) throw new Blocked();
       assertMembersPerChat(await this.members.touch(chatId, manager), this.config.maxMembersPerChat);
-      return this.member(manager, chatId, userId);
+      return { member: await this.member(manager, chatId, userId), unblocked: shut };
     });
-    await this.events.publish({ type: 'member.added', chatId, member }, { type: 'chat.updated', chatId });
+    this.rateLimits.added(actorId);
+    // The two who block each other hear the room again before it hears of the newcomer.
+    const events: DomainEvent[] = unblocked
+      ? [{ type: 'chat.blocked', chatId, userIds: unblocked, blocked: false }]
+      : [];
+    events.push({ type: 'member.added', chatId, member }, { type: 'chat.updated', chatId });
+    await this.events.publish(...events);
     return member;
   }
 
@@ -122,6 +142,14 @@ export class MembersService {
       }
       await this.members.touch(chatId, manager);
       events.push({ type: 'chat.updated', chatId });
+      if (remaining.length === 2) {
+        // Left alone together: if they block each other, neither hears the chat's room any more.
+        const pair: [number, number] = [remaining[0].user_id, remaining[1].user_id];
+        await this.blocks.lockPairs([pair], manager);
+        if (await this.blocks.between(...pair, manager)) {
+          events.push({ type: 'chat.blocked', chatId, userIds: pair, blocked: true });
+        }
+      }
       return events;
     });
     await this.events.publish(...events);

@@ -4,7 +4,8 @@ import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/c
 import { loadConfig } from '../config/app.config';
 import { CLIENT_EVENTS } from './socket-contract.catalog';
 import { RealtimeGateway } from './realtime.gateway';
-import { eventRules, RateBudget, SocketRateLimiter } from './socket-rate-limit.interceptor';
+import { RateBudget } from '../common/rate-budget';
+import { eventRules, SocketRateLimiter } from './socket-rate-limit.interceptor';
 
 describe('RateBudget', () => {
   const rule = { burst: 3, perSecond: 2 };

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
+import { BlocksRepository } from './blocks.repository';
 import { ChatsRepository } from './chats.repository';
 import { CrossChatSearchRepository } from './cross-chat-search.repository';
 import { MembersRepository } from './members.repository';
@@ -14,6 +15,7 @@ import { UsersRepository } from './users.repository';
 
 const REPOSITORIES = [
   AttachmentsRepository,
+  BlocksRepository,
   ChatsRepository,
   CrossChatSearchRepository,
   MembersRepository,

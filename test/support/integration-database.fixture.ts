@@ -76,8 +76,10 @@ export class Seed {
           createdBy: ownerId,
           memberKey: [...memberIds].sort((a, b) => a - b).join(','),
         },
+        others,
         manager,
       );
+      if (chatId === undefined) throw new Error('a block between the creator and a member refused the chat');
       await this.members.addAll(chatId, ownerId, memberIds, manager);
       return chatId;
     });

@@ -11,6 +11,7 @@ export type DomainErrorCode =
   | 'invalid_refresh_token'
   | 'forbidden'
   | 'not_a_member'
+  | 'blocked'
   | 'not_found'
   | 'user_not_found'
   | 'chat_not_found'
@@ -85,6 +86,13 @@ export class Unauthorized extends DomainError {
 export class Forbidden extends DomainError {
   constructor(message = 'You are not allowed to do this') {
     super('forbidden', message);
+  }
+}
+
+/** 403: a block between the caller and the other person stands in the way of personal contact. */
+export class Blocked extends DomainError {
+  constructor(message = 'A block between you and this user prevents this', details?: unknown) {
+    super('blocked', message, details);
   }
 }
 

@@ -13,6 +13,7 @@ export const ERROR_STATUS: Record<DomainErrorCode, number> = {
   invalid_refresh_token: 401,
   forbidden: 403,
   not_a_member: 403,
+  blocked: 403,
   not_found: 404,
   user_not_found: 404,
   chat_not_found: 404,
