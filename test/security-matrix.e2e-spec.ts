@@ -35,7 +35,7 @@ interface Fixture {
   bystanderMessageId: number;
   /** Written by the owner and pinned (unpin: owner or admin). */
   pinnedMessageId: number;
-  users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
+  users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider' | 'neighbour', TestUser>;
   /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
@@ -110,6 +110,17 @@ const ROUTES: Record<string, RouteCase> = {
     body: () => ({ display_name: 'Renamed', avatar_id: null }),
   },
   'GET /api/v1/users': { expected: signedIn(200) },
+  // Blocks are the caller's own: anyone signed in, whatever their part in a chat (a block's
+  // effects on chats: test/blocks.e2e-spec.ts). `neighbour` takes part in no other case.
+  'GET /api/v1/users/me/blocks': { expected: signedIn(200) },
+  'PUT /api/v1/users/me/blocks/:user_id': {
+    expected: signedIn(204),
+    params: (f) => ({ user_id: f.users.neighbour.id }),
+  },
+  'DELETE /api/v1/users/me/blocks/:user_id': {
+    expected: signedIn(204),
+    params: (f) => ({ user_id: f.users.neighbour.id }),
+  },
   'GET /api/v1/chats': { expected: signedIn(200) },
   // Scoped by the statement to the caller's chats (which chats it searches: messages-search-all e2e).
   'GET /api/v1/messages/search': { expected: signedIn(200), query: () => ({ query: 'm' }) },
@@ -251,7 +262,16 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
 
   beforeAll(async () => {
     t = await startApp(MANY_REQUESTS);
-    const names = ['stranger', 'removed', 'member', 'admin', 'owner', 'bystander', 'outsider'] as const;
+    const names = [
+      'stranger',
+      'removed',
+      'member',
+      'admin',
+      'owner',
+      'bystander',
+      'outsider',
+      'neighbour',
+    ] as const;
     const registered = await Promise.all(names.map((name) => registerUser(t, name)));
     users = Object.fromEntries(names.map((name, i) => [name, registered[i]])) as Fixture['users'];
   }, 60_000);
