@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import { RoomResync } from '../src/realtime/room-resync.service';
 import { startApp, TestApp } from './support/app.fixture';
 import { favoritesBarrier } from './support/barrier.helpers';
 import { ChatBody, createChat, makeAdmin, removeMember } from './support/chats.helpers';
+import { useTwoInstances } from './support/cluster.fixture';
 import { expectErrorShape } from './support/errors.helpers';
 import { API, BAD_IDS, expectValidation, MANY_REQUESTS, send } from './support/messages.helpers';
 import {
@@ -17,8 +16,6 @@ import {
   waitForEvent,
 } from './support/sockets.helpers';
 import { registerUser, TestUser } from './support/users.helpers';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function block(t: TestApp, who: TestUser, whom: { id: number | string }) {
   return t.http().put(`${API}/users/me/blocks/${whom.id}`).set(who.auth);
@@ -406,56 +403,30 @@ describe('blocks (e2e)', () => {
 });
 
 describe('blocks across two instances (e2e)', () => {
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
-  let one: TestApp;
-  let two: TestApp;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    const env = { ...MANY_REQUESTS, REDIS_URL, REDIS_KEY_PREFIX: prefix };
-    [one, two] = await Promise.all([startApp(env), startApp(env)]);
-    redis = new Redis(REDIS_URL);
-    const channel = `${prefix}:socket.io-request#/#`;
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-      if (Number(count) >= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }, 30_000);
+  const cluster = useTwoInstances(MANY_REQUESTS);
   afterEach(() => closeSockets());
-  afterAll(async () => {
-    await Promise.all([one?.close(), two?.close()]);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
 
   it("takes the blocked user's sockets on the other instance out of the room at once, and back after the unblock", async () => {
+    const [one, two] = cluster.apps();
+    // Sends a marker through instance one: once it reaches b's socket on two, so has every room
+    // change one published before it.
+    const barrier = favoritesBarrier(one);
     const [a, b] = await Promise.all([registerUser(one, 'a'), registerUser(one, 'b')]);
     const pair = await createChat(one, a, [b]);
     const message = await send(one, a, pair.id, 'hello');
-    const favorites = await createChat(one, b, []);
     const ofB = await connectAs(two, b);
     const log = new EventLog(ofB);
 
     await block(one, a, b).expect(204);
-    // Barrier: a marker published by instance one after the block reaches b's socket on two, so
-    // the room change published before it has too.
-    const marker = waitForEvent(ofB, 'message:new', 5000, (m) => m.content === 'marker');
-    await send(one, b, favorites.id, 'marker');
-    await marker;
+    await barrier(b, ofB);
     expect(inRoom(two, ofB, pair.id)).toBe(false);
     await editMessage(one, a, pair.id, message.id, 'while blocked');
-    const second = waitForEvent(ofB, 'message:new', 5000, (m) => m.content === 'marker 2');
-    await send(one, b, favorites.id, 'marker 2');
-    await second;
+    await barrier(b, ofB);
     expect(log.about(pair.id)).toEqual([]);
 
     const back = waitForEvent(ofB, 'message:updated', 5000, (m) => m.chat_id === pair.id);
     await unblock(one, a, b).expect(204);
-    const third = waitForEvent(ofB, 'message:new', 5000, (m) => m.content === 'marker 3');
-    await send(one, b, favorites.id, 'marker 3');
-    await third;
+    await barrier(b, ofB);
     expect(inRoom(two, ofB, pair.id)).toBe(true);
     await editMessage(one, a, pair.id, message.id, 'after the unblock');
     expect(await back).toMatchObject({ content: 'after the unblock' });

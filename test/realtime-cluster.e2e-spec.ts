@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { MessageDto } from '../src/messages/dto/message.dto';
 import { OFFLINE_DELAY_MS } from '../src/realtime/presence.service';
 import { RealtimeServer } from '../src/realtime/realtime.server';
 import { startApp, TestApp } from './support/app.fixture';
 import { ChatBody, createChat, removeMember } from './support/chats.helpers';
+import { REDIS_URL, useTwoInstances } from './support/cluster.fixture';
 import { API, MANY_REQUESTS, send } from './support/messages.helpers';
 import {
   ClientSocket,
@@ -16,42 +16,23 @@ import {
 } from './support/sockets.helpers';
 import { registerUser, TestUser } from './support/users.helpers';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 /**
  * Two instances of the service on one database and one Redis behave as one: every event and
  * every room change made through one reaches the sockets connected to the other.
  */
 describe('realtime across two instances (e2e)', () => {
-  // A prefix of its own, so that parallel runs on the same Redis never hear each other.
-  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  const cluster = useTwoInstances(MANY_REQUESTS);
+  const prefix = cluster.prefix;
   let a: TestApp;
   let b: TestApp;
   let redis: Redis;
   const favorites = new Map<number, ChatBody>();
 
-  beforeAll(async () => {
-    const env = { ...MANY_REQUESTS, REDIS_URL, REDIS_KEY_PREFIX: prefix };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-    redis = new Redis(REDIS_URL);
-    await bothSubscribed();
-  }, 30_000);
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+  beforeAll(() => {
+    [a, b] = cluster.apps();
+    redis = cluster.redis();
   });
-
-  /** The adapters subscribe asynchronously at start; events published before that are lost. */
-  async function bothSubscribed(): Promise<void> {
-    const channel = `${prefix}:socket.io-request#/#`;
-    await until(async () => {
-      const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-      return Number(count) >= 2;
-    });
-  }
+  afterEach(() => closeSockets());
 
   /** Polls a condition on shared state (Redis) until it holds, for at most ~5 s. */
   async function until(condition: () => Promise<boolean>): Promise<void> {
