@@ -317,6 +317,18 @@ describe('blocks (e2e)', () => {
       expect(await stopped).toEqual({ chat_id: pair.id, user_id: a.id, is_typing: false });
     });
 
+    it('lets the one left in the room again when the other of a blocked pair leaves', async () => {
+      await block(t, a, b).expect(204);
+      const ofA = await connectAs(t, a);
+      expect(inRoom(t, ofA, pair.id)).toBe(false);
+      const told = waitForEvent(ofA, 'member:removed', 5000, (e) => e.chat_id === pair.id);
+      await t.http().delete(`${API}/chats/${pair.id}/members/${b.id}`).set(b.auth).expect(204);
+      expect(await told).toEqual({ chat_id: pair.id, user_id: b.id });
+      expect(inRoom(t, ofA, pair.id)).toBe(true);
+      const reconnected = await connectAs(t, a);
+      expect(inRoom(t, reconnected, pair.id)).toBe(true);
+    });
+
     it('leaves the room to both when a third member leaves them alone, and brings them back when one adds a third', async () => {
       const group = await createChat(t, a, [b, c], { chat_type: 'vet' });
       await block(t, b, a).expect(204);

@@ -58,9 +58,7 @@ export class MembersService {
       const state = await this.members.state(chatId, userId, manager);
       if (state && !state.removed_at)
         throw new DomainError('already_a_member', 'This user is already a member');
-      const pair = await this.blocks.pairOf(chatId, manager);
-      await this.blocks.lockPairs(pair ? [[actorId, userId], pair] : [[actorId, userId]], manager);
-      const shut = pair && (await this.blocks.between(...pair, manager)) ? pair : undefined;
+      const shut = await this.blockedPair(chatId, manager, [actorId, userId]);
       assertNoneAtChatLimit(
         await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager, chatId),
         this.config.maxChatsPerUser,
@@ -109,7 +107,9 @@ export class MembersService {
 
   /**
    * Removes a member, or lets the caller leave. An owner who leaves hands ownership to the
-   * longest-standing admin, else member; the last member leaving deletes the chat.
+   * longest-standing admin, else member; the last member leaving deletes the chat. Two left
+   * alone who block each other stop hearing the chat's room; one left alone by the other of a
+   * blocked pair hears it again.
    */
   async remove(actorId: number, chatId: number, userId: number): Promise<void> {
     const events = await this.db.transaction(async (manager) => {
@@ -120,6 +120,7 @@ export class MembersService {
         const refusal = removalRefusal(actor.role, target.role);
         if (refusal) throw new Forbidden(refusal);
       }
+      const wasShut = await this.blockedPair(chatId, manager);
       await this.members.remove(chatId, userId, manager);
       const removed: DomainEvent = { type: 'member.removed', chatId, userId };
       const remaining = await this.members.standings(chatId, manager);
@@ -129,6 +130,11 @@ export class MembersService {
         return [removed, deleted];
       }
       const events: DomainEvent[] = [removed];
+      if (wasShut) {
+        // The one left hears the room again, from the removal on.
+        const userIds = remaining.map((m) => m.user_id);
+        events.unshift({ type: 'chat.blocked', chatId, userIds, blocked: false });
+      }
       if (target.role === 'owner') {
         const heir = nextOwner(
           remaining.map((m) => ({ userId: m.user_id, role: m.role, joinedAt: m.joined_at })),
@@ -142,17 +148,27 @@ export class MembersService {
       }
       await this.members.touch(chatId, manager);
       events.push({ type: 'chat.updated', chatId });
-      if (remaining.length === 2) {
-        // Left alone together: if they block each other, neither hears the chat's room any more.
-        const pair: [number, number] = [remaining[0].user_id, remaining[1].user_id];
-        await this.blocks.lockPairs([pair], manager);
-        if (await this.blocks.between(...pair, manager)) {
-          events.push({ type: 'chat.blocked', chatId, userIds: pair, blocked: true });
-        }
-      }
+      // Left alone together: if they block each other, neither hears the chat's room any more.
+      const shut = await this.blockedPair(chatId, manager);
+      if (shut) events.push({ type: 'chat.blocked', chatId, userIds: shut, blocked: true });
       return events;
     });
     await this.events.publish(...events);
+  }
+
+  /**
+   * The chat's two members when it has exactly two (its member_key, as the transaction sees it)
+   * and they block each other; taken under the lock of their pair, and of `also`'s, so that a
+   * block or unblock between them waits for this transaction (or this one for it).
+   */
+  private async blockedPair(
+    chatId: number,
+    manager: EntityManager,
+    also?: [number, number],
+  ): Promise<[number, number] | undefined> {
+    const pair = await this.blocks.pairOf(chatId, manager);
+    await this.blocks.lockPairs([...(also ? [also] : []), ...(pair ? [pair] : [])], manager);
+    return pair && (await this.blocks.between(...pair, manager)) ? pair : undefined;
   }
 
   private async activeState(manager: EntityManager, chatId: number, userId: number): Promise<MemberStateRow> {
