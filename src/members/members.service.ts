@@ -58,7 +58,7 @@ export class MembersService {
       const state = await this.members.state(chatId, userId, manager);
       if (state && !state.removed_at)
         throw new DomainError('already_a_member', 'This user is already a member');
-      const shut = await this.blockedPair(chatId, manager, [actorId, userId]);
+      const shut = await this.blocks.lockBlockedPair(chatId, manager, [actorId, userId]);
       assertNoneAtChatLimit(
         await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager, chatId),
         this.config.maxChatsPerUser,
@@ -120,7 +120,7 @@ export class MembersService {
         const refusal = removalRefusal(actor.role, target.role);
         if (refusal) throw new Forbidden(refusal);
       }
-      const wasShut = await this.blockedPair(chatId, manager);
+      const wasShut = await this.blocks.lockBlockedPair(chatId, manager);
       await this.members.remove(chatId, userId, manager);
       const removed: DomainEvent = { type: 'member.removed', chatId, userId };
       const remaining = await this.members.standings(chatId, manager);
@@ -149,26 +149,11 @@ export class MembersService {
       await this.members.touch(chatId, manager);
       events.push({ type: 'chat.updated', chatId });
       // Left alone together: if they block each other, neither hears the chat's room any more.
-      const shut = await this.blockedPair(chatId, manager);
+      const shut = await this.blocks.lockBlockedPair(chatId, manager);
       if (shut) events.push({ type: 'chat.blocked', chatId, userIds: shut, blocked: true });
       return events;
     });
     await this.events.publish(...events);
-  }
-
-  /**
-   * The chat's two members when it has exactly two (its member_key, as the transaction sees it)
-   * and they block each other; taken under the lock of their pair, and of `also`'s, so that a
-   * block or unblock between them waits for this transaction (or this one for it).
-   */
-  private async blockedPair(
-    chatId: number,
-    manager: EntityManager,
-    also?: [number, number],
-  ): Promise<[number, number] | undefined> {
-    const pair = await this.blocks.pairOf(chatId, manager);
-    await this.blocks.lockPairs([...(also ? [also] : []), ...(pair ? [pair] : [])], manager);
-    return pair && (await this.blocks.between(...pair, manager)) ? pair : undefined;
   }
 
   private async activeState(manager: EntityManager, chatId: number, userId: number): Promise<MemberStateRow> {

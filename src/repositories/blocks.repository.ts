@@ -141,6 +141,24 @@ export class BlocksRepository {
     return rows[0] ? [rows[0].a, rows[0].b] : undefined;
   }
 
+  /**
+   * For a membership change (adding, removing, joining), before it and after it: the chat's two
+   * members when it has exactly two (its member_key, as the transaction sees it) and they block
+   * each other, read under the lock of their pair and of `also`'s (taken in one order), so that
+   * a block or unblock between them waits for the transaction (or it for them). A change that
+   * ends such a pair publishes `chat.blocked` with `blocked: false` for those still in the chat,
+   * one that makes one `blocked: true`.
+   */
+  async lockBlockedPair(
+    chatId: number,
+    manager: EntityManager,
+    also?: [number, number],
+  ): Promise<[number, number] | undefined> {
+    const pair = await this.pairOf(chatId, manager);
+    await this.lockPairs([...(also ? [also] : []), ...(pair ? [pair] : [])], manager);
+    return pair && (await this.between(...pair, manager)) ? pair : undefined;
+  }
+
   /** Whether the live chat has exactly two active members and they block each other (either way). */
   async pairChatBlocked(chatId: number, manager: EntityManager = this.db.manager): Promise<boolean> {
     const rows: { blocked: boolean }[] = await manager.query(
