@@ -18,8 +18,12 @@ export function blockedBetweenSql(a: string, b: string): string {
         OR EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = ${b} AND ub.blocked_id = ${a}))`;
 }
 
-/** A two-person chat's member_key: exactly two ids. */
-const TWO_PERSON_KEY = `'^[0-9]+,[0-9]+$'`;
+/**
+ * True when a member_key (sorted ids, comma-separated) holds exactly two ids. LIKE rather than a
+ * regular expression: no `$` in the text, which a String.replace or a dollar-quoted function body
+ * that takes the predicate could misread.
+ */
+const twoPersonKey = (key: string): string => `(${key} LIKE '%,%' AND ${key} NOT LIKE '%,%,%')`;
 
 /**
  * True when chat `chat` (the alias of a `chats` row in the statement) has exactly two active
@@ -31,7 +35,7 @@ const TWO_PERSON_KEY = `'^[0-9]+,[0-9]+$'`;
 export function blockedPairChatSql(chat: string): string {
   const key = `${chat}.member_key`;
   // CASE: the ids are read only from a key that has two (split_part of a one-id key is '').
-  return `(CASE WHEN ${key} ~ ${TWO_PERSON_KEY}
+  return `(CASE WHEN ${twoPersonKey(key)}
              THEN ${blockedBetweenSql(`split_part(${key}, ',', 1)::int`, `split_part(${key}, ',', 2)::int`)}
              ELSE false END)`;
 }
@@ -135,7 +139,7 @@ export class BlocksRepository {
   async pairOf(chatId: number, manager: EntityManager): Promise<[number, number] | undefined> {
     const rows: { a: number; b: number }[] = await manager.query(
       `SELECT split_part(c.member_key, ',', 1)::int AS a, split_part(c.member_key, ',', 2)::int AS b
-         FROM chats c WHERE c.id = $1 AND c.member_key ~ ${TWO_PERSON_KEY}`,
+         FROM chats c WHERE c.id = $1 AND ${twoPersonKey('c.member_key')}`,
       [chatId],
     );
     return rows[0] ? [rows[0].a, rows[0].b] : undefined;
