@@ -117,6 +117,8 @@ async function start(dir: string): Promise<Subject> {
     RATE_LIMIT_MAX: '10000000',
     AUTH_RATE_LIMIT_MAX: '10000000',
     AUTH_USERNAME_RATE_LIMIT_MAX: '10000000',
+    CHAT_CREATE_RATE_LIMIT: '10000000,1',
+    MEMBER_ADD_RATE_LIMIT: '10000000,1',
   });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');

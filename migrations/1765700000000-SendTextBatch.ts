@@ -10,9 +10,9 @@ import { ConversationLinks1765400000000 } from './1765400000000-ConversationLink
  *   every step on each call, and its data-modifying steps run even when they touch nothing: a
  *   lone text message took 630-770 us of instrumented time in it against 360-410 us before issue
  *   13 (docs/bench-results.md). Same parameters as send_batch's first five, same result columns.
- * - Both functions refuse a send in a two-person chat when the sender and the other member block
- *   each other in either direction (issue 15): the chat's member key names the other member, and
- *   two probes of user_blocks' key decide, in the statement that inserts.
+ * - Both functions refuse a send in a two-person chat whose members block each other in either
+ *   direction (issue 15, blockedPairChatSql): the chat row's member key names the two, and two
+ *   probes of user_blocks' key decide, in the statement that inserts.
  *
  * The bodies are SEND_BATCH_FUNCTION_BODY and SEND_TEXT_BATCH_FUNCTION_BODY, frozen here;
  * test/integration/send-batch.int-spec.ts fails when they differ from the code.
@@ -58,10 +58,11 @@ BEGIN
            c.last_seq, cm.last_read_seq, u.display_name
       FROM input i
       CROSS JOIN LATERAL (
-        SELECT c.last_seq, CASE WHEN c.member_key LIKE '%,%' AND c.member_key NOT LIKE '%,%,%' THEN
-            CASE WHEN split_part(c.member_key, ',', 1)::int = i.sender_id
-                 THEN split_part(c.member_key, ',', 2)::int ELSE split_part(c.member_key, ',', 1)::int END END AS other_id
-          FROM chats c WHERE c.id = i.chat_id AND c.deleted_at IS NULL LIMIT 1) c
+        SELECT c.last_seq FROM chats c
+         WHERE c.id = i.chat_id AND c.deleted_at IS NULL AND NOT (CASE WHEN (c.member_key LIKE '%,%' AND c.member_key NOT LIKE '%,%,%')
+             THEN (EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = split_part(c.member_key, ',', 1)::int AND ub.blocked_id = split_part(c.member_key, ',', 2)::int)
+        OR EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = split_part(c.member_key, ',', 2)::int AND ub.blocked_id = split_part(c.member_key, ',', 1)::int))
+             ELSE false END) LIMIT 1) c
       CROSS JOIN LATERAL (
         SELECT cm.last_read_seq FROM chat_members cm
          WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND cm.removed_at IS NULL LIMIT 1) cm
@@ -77,9 +78,6 @@ BEGIN
              SELECT 1 FROM messages e
               WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
                 AND e.client_message_id = i.client_message_id))
-       AND NOT EXISTS (SELECT 1 FROM user_blocks ub
-                   WHERE (ub.blocker_id = i.sender_id AND ub.blocked_id = c.other_id)
-                      OR (ub.blocker_id = c.other_id AND ub.blocked_id = i.sender_id))
        AND (i.attachment_ids IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM wanted w
@@ -184,10 +182,11 @@ BEGIN
     SELECT i.*, c.last_seq, cm.last_read_seq, u.display_name
       FROM input i
       CROSS JOIN LATERAL (
-        SELECT c.last_seq, CASE WHEN c.member_key LIKE '%,%' AND c.member_key NOT LIKE '%,%,%' THEN
-            CASE WHEN split_part(c.member_key, ',', 1)::int = i.sender_id
-                 THEN split_part(c.member_key, ',', 2)::int ELSE split_part(c.member_key, ',', 1)::int END END AS other_id
-          FROM chats c WHERE c.id = i.chat_id AND c.deleted_at IS NULL LIMIT 1) c
+        SELECT c.last_seq FROM chats c
+         WHERE c.id = i.chat_id AND c.deleted_at IS NULL AND NOT (CASE WHEN (c.member_key LIKE '%,%' AND c.member_key NOT LIKE '%,%,%')
+             THEN (EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = split_part(c.member_key, ',', 1)::int AND ub.blocked_id = split_part(c.member_key, ',', 2)::int)
+        OR EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = split_part(c.member_key, ',', 2)::int AND ub.blocked_id = split_part(c.member_key, ',', 1)::int))
+             ELSE false END) LIMIT 1) c
       CROSS JOIN LATERAL (
         SELECT cm.last_read_seq FROM chat_members cm
          WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND cm.removed_at IS NULL LIMIT 1) cm
@@ -197,9 +196,6 @@ BEGIN
              SELECT 1 FROM messages e
               WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
                 AND e.client_message_id = i.client_message_id))
-       AND NOT EXISTS (SELECT 1 FROM user_blocks ub
-                   WHERE (ub.blocker_id = i.sender_id AND ub.blocked_id = c.other_id)
-                      OR (ub.blocker_id = c.other_id AND ub.blocked_id = i.sender_id))
   ), numbered AS (
     SELECT a.*, a.last_seq + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord) AS seq FROM accepted a
   ), chat_seq AS (

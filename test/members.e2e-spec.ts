@@ -296,11 +296,11 @@ describe('members (e2e)', () => {
     });
   });
 
-  it('caps the chats one user may belong to', async () => {
+  it('caps the chats one user may have created and still be in; chats others created do not count', async () => {
     const capped = await startApp({ MAX_CHATS_PER_USER: '2' });
     try {
       const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => registerUser(capped)));
-      await createChat(capped, a, [b]);
+      const first = await createChat(capped, a, [b]);
       await createChat(capped, a, [c]);
       const res = await capped
         .http()
@@ -311,8 +311,25 @@ describe('members (e2e)', () => {
       expect(res.body).toEqual(
         expect.objectContaining({ code: 'limit_exceeded', details: { limit: 2, user_ids: [a.id] } }),
       );
-      const chat = await createChat(capped, d, [b]);
-      await capped.http().post(`${API}/chats/${chat.id}/members/${a.id}`).set(d.auth).expect(409);
+      // Others may still put a in their chats, as many as they like: those are theirs.
+      const ofD = await createChat(capped, d, [a]);
+      await createChat(capped, b, [a, c]);
+      const ofC = await createChat(capped, c, [d]);
+      await capped.http().post(`${API}/chats/${ofC.id}/members/${a.id}`).set(c.auth).expect(201);
+      expect(ofD.members).toHaveLength(2);
+      // Leaving a chat of one's own frees a place; re-adding its creator counts it again.
+      await capped.http().delete(`${API}/chats/${first.id}/members/${a.id}`).set(a.auth).expect(204);
+      const third = await createChat(capped, a, [d], { chat_type: 'vet' });
+      const again = await capped
+        .http()
+        .post(`${API}/chats/${first.id}/members/${a.id}`)
+        .set(b.auth)
+        .expect(409);
+      expect(again.body).toEqual(
+        expect.objectContaining({ code: 'limit_exceeded', details: { limit: 2, user_ids: [a.id] } }),
+      );
+      await capped.http().delete(`${API}/chats/${third.id}`).set(a.auth).expect(204);
+      await capped.http().post(`${API}/chats/${first.id}/members/${a.id}`).set(b.auth).expect(201);
     } finally {
       await capped.close();
     }

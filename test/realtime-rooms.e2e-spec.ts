@@ -153,9 +153,9 @@ describe('realtime (e2e)', () => {
       // The removal commits and empties the room between the handshake's read of the user's
       // chats and its join of their rooms.
       const access = t.app.get(MembersAccessService);
-      const read = access.activeChatIds.bind(access);
+      const read = access.roomChatIds.bind(access);
       let reads = 0;
-      const spy = jest.spyOn(access, 'activeChatIds').mockImplementation(async (userId) => {
+      const spy = jest.spyOn(access, 'roomChatIds').mockImplementation(async (userId) => {
         const chatIds = await read(userId);
         if (userId === member.id && ++reads === 1) await removeMember(t, chat.id, owner, member);
         return chatIds;

@@ -37,7 +37,7 @@ interface Fixture {
   bystanderMessageId: number;
   /** Written by the owner and pinned (unpin: owner or admin). */
   pinnedMessageId: number;
-  users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider', TestUser>;
+  users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider' | 'neighbour', TestUser>;
   /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
@@ -122,6 +122,17 @@ const ROUTES: Record<string, RouteCase> = {
     body: () => ({ display_name: 'Renamed', avatar_id: null }),
   },
   'GET /api/v1/users': { expected: signedIn(200) },
+  // Blocks are the caller's own: anyone signed in, whatever their part in a chat (a block's
+  // effects on chats: test/blocks.e2e-spec.ts). `neighbour` takes part in no other case.
+  'GET /api/v1/users/me/blocks': { expected: signedIn(200) },
+  'PUT /api/v1/users/me/blocks/:user_id': {
+    expected: signedIn(204),
+    params: (f) => ({ user_id: f.users.neighbour.id }),
+  },
+  'DELETE /api/v1/users/me/blocks/:user_id': {
+    expected: signedIn(204),
+    params: (f) => ({ user_id: f.users.neighbour.id }),
+  },
   'GET /api/v1/chats': { expected: signedIn(200) },
   // Scoped by the statement to the caller's chats (which chats it searches: messages-search-all e2e).
   'GET /api/v1/messages/search': { expected: signedIn(200), query: () => ({ query: 'm' }) },
@@ -212,14 +223,30 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/invites/:code': { expected: signedIn(200), params: (f) => ({ code: f.inviteCode }) },
   'POST /api/v1/invites/:code/join': {
     // A stranger joins; members are members already (200); one the owner removed may not come back.
-    expected: { anonymous: 401, stranger: 201, removed: 403, member: 200, admin: 200, owner: 200, moderator: 201 },
+    expected: {
+      anonymous: 401,
+      stranger: 201,
+      removed: 403,
+      member: 200,
+      admin: 200,
+      owner: 200,
+      moderator: 201,
+    },
     params: (f) => ({ code: f.inviteCode }),
     forbiddenCode: 'forbidden',
   },
   'GET /api/v1/chats/public': { expected: signedIn(200), query: () => ({ query: 'matrix' }) },
   'POST /api/v1/chats/:chat_id/join': {
     // The fixture's chat is public: the same answers as a link's join.
-    expected: { anonymous: 401, stranger: 201, removed: 403, member: 200, admin: 200, owner: 200, moderator: 201 },
+    expected: {
+      anonymous: 401,
+      stranger: 201,
+      removed: 403,
+      member: 200,
+      admin: 200,
+      owner: 200,
+      moderator: 201,
+    },
     params: chatId,
     forbiddenCode: 'forbidden',
   },
@@ -332,7 +359,16 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       // Every fixture files a report, and the report route is tried by every caller.
       REPORTS_PER_USER_PER_HOUR: '100000',
     });
-    const names = ['stranger', 'removed', 'member', 'admin', 'owner', 'bystander', 'outsider'] as const;
+    const names = [
+      'stranger',
+      'removed',
+      'member',
+      'admin',
+      'owner',
+      'bystander',
+      'outsider',
+      'neighbour',
+    ] as const;
     const registered = await Promise.all(names.map((name) => registerUser(t, name)));
     users = Object.fromEntries(names.map((name, i) => [name, registered[i]])) as Fixture['users'];
     users.moderator = await registerNamed(t, moderator);

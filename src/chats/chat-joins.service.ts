@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, Forbidden } from '../common/errors/domain.errors';
 import type { ChatVisibility } from '../database/entities/chat.entity';
-import type { MemberDto } from '../members/dto/member.dto';
-import { MembersService } from '../members/members.service';
+import { Admitted, MembersService } from '../members/members.service';
+import { MembershipRateLimits } from '../members/membership-rate-limits.service';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { ChatViews } from './chat-views.service';
@@ -40,14 +40,17 @@ export class ChatJoins {
     private readonly members: MembersRepository,
     private readonly membership: MembersService,
     private readonly views: ChatViews,
+    private readonly rateLimits: MembershipRateLimits,
   ) {}
 
   async join(chatId: number, userId: number, rules: JoinRules): Promise<JoinOutcome> {
+    // Joining by oneself is paid from the joiner's MEMBER_ADD_RATE_LIMIT, as adding someone is.
+    this.rateLimits.assertMayAdd(userId);
     const { member, chat } = await this.db.transaction(async (manager) => {
       const live = await this.chats.lockLive(chatId, manager);
       if (!live) throw rules.notFound();
       const state = await this.members.state(chatId, userId, manager);
-      let added: MemberDto | undefined;
+      let added: Admitted | undefined;
       if (!state || state.removed_at) {
         if (state?.removed_by_manager) {
           throw new Forbidden('An owner or admin removed you from this chat: only they can add you back');
@@ -57,7 +60,10 @@ export class ChatJoins {
       }
       return { member: added, chat: (await this.views.one(chatId, userId, manager))! };
     });
-    if (member) await this.membership.announceAdded(chatId, member);
+    if (member) {
+      this.rateLimits.added(userId);
+      await this.membership.announceAdded(chatId, member);
+    }
     return { chat, joined: member !== undefined };
   }
 }

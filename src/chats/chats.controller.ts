@@ -48,9 +48,16 @@ export class ChatsController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a chat' })
+  @ApiOperation({
+    summary: 'Create a chat',
+    description:
+      '403 blocked (details.user_ids) when the caller and one of member_ids block each other (either way). ' +
+      'Rate limited per caller (CHAT_CREATE_RATE_LIMIT, and MEMBER_ADD_RATE_LIMIT for the other members: ' +
+      '429 rate_limited with details.retry_after_ms; a 409 chat_exists costs nothing). 409 limit_exceeded ' +
+      'when the caller already has MAX_CHATS_PER_USER chats they created and are still in.',
+  })
   @ApiCreatedResponse({ type: ChatDto })
-  @ApiErrors(400, 401, 409)
+  @ApiErrors(400, 401, 403, 409, 429)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateChatDto): Promise<ChatDto> {
     return this.chats.create(user.id, body);
   }

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AvatarAttachments } from '../attachments/avatar-attachments.service';
-import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
+import { Blocked, DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
 import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
 import { canDeleteChat, isPersonal, MANAGERS, OWNER, PERSONAL_NOT_PUBLIC } from '../members/member.rules';
 import { assertMembersPerChat, assertNoneAtChatLimit, memberKey } from '../members/membership-limits.rules';
+import { MembershipRateLimits } from '../members/membership-rate-limits.service';
+import { BlocksRepository } from '../repositories/blocks.repository';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
@@ -27,6 +29,8 @@ export class ChatsService {
     private readonly events: DomainEventBus,
     private readonly config: AppConfig,
     private readonly avatars: AvatarAttachments,
+    private readonly blocks: BlocksRepository,
+    private readonly rateLimits: MembershipRateLimits,
   ) {}
 
   list(userId: number, query: ListChatsQuery): Promise<ChatPageDto> {
@@ -39,7 +43,12 @@ export class ChatsService {
 
   /**
    * One transaction. Creates under an advisory lock on the (type, post, members) key, so that of
-   * two racing creates of the same chat one wins and the other gets 409 chat_exists.
+   * two racing creates of the same chat one wins and the other gets 409 chat_exists. Refused with
+   * 403 `blocked` (`details.user_ids`) when the creator and one of the members block each other
+   * (either way), checked in the insert itself; a two-person chat is created under the lock of
+   * its pair, so a block racing it either refuses it or finds it. Paid from the creator's
+   * CHAT_CREATE_RATE_LIMIT and MEMBER_ADD_RATE_LIMIT; MAX_CHATS_PER_USER counts the creator's own
+   * chats only.
    */
   async create(userId: number, input: CreateChatDto): Promise<ChatDto> {
     const chatType = input.chat_type ?? 'other';
@@ -55,6 +64,8 @@ export class ChatsService {
     if (visibility === 'public' && isPersonal(memberIds.length)) {
       throw ValidationFailed.field('visibility', PERSONAL_NOT_PUBLIC);
     }
+    const others = memberIds.filter((id) => id !== userId);
+    this.rateLimits.assertMayCreate(userId, others.length);
     const key = memberKey(memberIds);
     const postId = input.post_id ?? null;
 
@@ -67,6 +78,7 @@ export class ChatsService {
         );
       }
       await this.chats.lockCreation(`${chatType}:${postId}:${key}`, manager);
+      if (others.length === 1) await this.blocks.lockPairs([[userId, others[0]]], manager);
       const existing = await this.chats.findLiveByMembers(key, chatType, postId, manager);
       if (existing !== undefined) {
         throw new DomainError('chat_exists', 'A chat with exactly these members already exists', {
@@ -74,16 +86,23 @@ export class ChatsService {
         });
       }
       assertNoneAtChatLimit(
-        await this.members.usersAtChatLimit(memberIds, this.config.maxChatsPerUser, manager),
+        await this.members.usersAtChatLimit([userId], this.config.maxChatsPerUser, manager),
         this.config.maxChatsPerUser,
       );
       const chatId = await this.chats.create(
         { chatType, title: input.title ?? null, postId, createdBy: userId, memberKey: key, visibility },
+        others,
         manager,
       );
+      if (chatId === undefined) {
+        throw new Blocked('A block between you and one of these users prevents this chat', {
+          user_ids: await this.blocks.blockedAmong(userId, others, manager),
+        });
+      }
       await this.members.addAll(chatId, userId, memberIds, manager);
       return { chatId, view: (await this.views.one(chatId, userId, manager))! };
     });
+    this.rateLimits.created(userId, others.length);
     await this.events.publish({ type: 'chat.created', chatId, memberIds });
     return view;
   }

@@ -109,8 +109,12 @@ export class AppConfig {
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
-  /** Live chats one user may be an active member of. */
+  /** Live chats one user may have created and still be an active member of. */
   readonly maxChatsPerUser!: number;
+  /** Chats one user may create: a token bucket (CHAT_CREATE_RATE_LIMIT). */
+  readonly chatCreateRate!: RateRule;
+  /** People one user may add to chats, by adding members or as the members of a chat they create. */
+  readonly memberAddRate!: RateRule;
   /** Requests one client (IP) may make to one route per {@link rateLimitWindowSeconds}. */
   readonly rateLimitMax!: number;
   /** The stricter budget of POST /auth/login and POST /auth/register, per client and route. */
@@ -272,6 +276,23 @@ function rate(env: Env, name: string, fallback: RateRule): RateRule {
     );
   }
   return { burst, perSecond };
+}
+
+/**
+ * `CHAT_CREATE_RATE_LIMIT`, `MEMBER_ADD_RATE_LIMIT`: `<count>,<seconds>`, e.g. `30,3600`: `count`
+ * at once, then refilled at `count` per `seconds` (a token bucket).
+ */
+function perWindow(env: Env, name: string, fallback: string): RateRule {
+  const value = read(env, name) ?? fallback;
+  const match = /^(\d+)\s*,\s*(\d+)$/.exec(value);
+  const [count, seconds] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (count < 1 || count > 10_000_000 || seconds < 1 || seconds > 7 * 86_400) {
+    throw new ConfigError(
+      name,
+      `must be "<count>,<seconds>", a count from 1 to 10000000 and seconds from 1 to 604800 such as 30,3600 (got "${value}")`,
+    );
+  }
+  return { burst: count, perSecond: count / seconds };
 }
 
 function socketLimits(env: Env): SocketLimits {
@@ -453,6 +474,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),
+    chatCreateRate: perWindow(env, 'CHAT_CREATE_RATE_LIMIT', '30,3600'),
+    memberAddRate: perWindow(env, 'MEMBER_ADD_RATE_LIMIT', '300,3600'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600, 1, 10_000_000),
     authRateLimitMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 10, 1, 10_000_000),
     rateLimitWindowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),

@@ -92,7 +92,13 @@ export type DomainEvent =
   | { type: 'member.removed'; chatId: number; userId: number }
   /** A moderator banned the user until `until` (ISO-8601; null: for good), or lifted the ban. */
   | { type: 'user.banned'; userId: number; until: string | null }
-  | { type: 'user.unbanned'; userId: number };
+  | { type: 'user.unbanned'; userId: number }
+  /**
+   * The chat became (`blocked`) or stopped being a two-person chat whose members block each
+   * other (a block or unblock between them, or a member change that left the two alone or added
+   * a third): `userIds`, its two members, stop or resume hearing its room. No membership changed.
+   */
+  | { type: 'chat.blocked'; chatId: number; userIds: number[]; blocked: boolean };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

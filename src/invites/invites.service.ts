@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AvatarUrls } from '../auth/avatar-urls.signer';
 import { ChatJoins, JoinOutcome } from '../chats/chat-joins.service';
 import { toChatSummaryDto } from '../chats/dto/chat.dto';
-import { DomainError, Forbidden } from '../common/errors/domain.errors';
+import { Blocked, DomainError, Forbidden } from '../common/errors/domain.errors';
 import { isoOrNull } from '../common/time.util';
 import { MembersAccessService } from '../members/members-access.service';
 import { isPersonal, MANAGERS, PERSONAL_NO_INVITES } from '../members/member.rules';
@@ -105,7 +105,7 @@ export class InvitesService {
         const refusal = await this.invites.takeUse(code, userId, manager);
         if (refusal === 'not_found') throw inviteNotFound();
         if (refusal === 'blocked') {
-          throw new DomainError('blocked', 'You and the person who made this link have blocked contact');
+          throw new Blocked('You and the person who made this link have blocked contact');
         }
         if (refusal === 'expired') throw inviteExpired();
       },

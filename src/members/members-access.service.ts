@@ -43,13 +43,16 @@ export class MembersAccessService {
     throw new NotAMember();
   }
 
-  /** Ids of the live chats the user is an active member of: the rooms their sockets join. */
-  activeChatIds(userId: number): Promise<number[]> {
-    return this.members.activeChatIds(userId);
+  /**
+   * The chats whose rooms the user's sockets join: those they are an active member of, except a
+   * two-person chat whose members block each other.
+   */
+  roomChatIds(userId: number): Promise<number[]> {
+    return this.members.roomChatIds(userId);
   }
 
-  /** activeChatIds of many users in one statement; every user given has an entry. */
-  activeChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
-    return this.members.activeChatIdsOf(userIds);
+  /** roomChatIds of many users in one statement; every user given has an entry. */
+  roomChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
+    return this.members.roomChatIdsOf(userIds);
   }
 }

@@ -29,9 +29,15 @@ export class MembersController {
   }
 
   @Post(':user_id')
-  @ApiOperation({ summary: 'Add a member, or restore a removed one' })
+  @ApiOperation({
+    summary: 'Add a member, or restore a removed one',
+    description:
+      '403 blocked when the caller and the user block each other (either way). Rate limited per caller ' +
+      '(MEMBER_ADD_RATE_LIMIT: 429 rate_limited with details.retry_after_ms). Counts against the ' +
+      "user's MAX_CHATS_PER_USER only when they created this chat.",
+  })
   @ApiCreatedResponse({ type: MemberDto, description: 'Added, or a removed member restored' })
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiErrors(400, 401, 403, 404, 409, 429)
   add(
     @CurrentUser() user: AuthUser,
     @Param('chat_id', ParseIdPipe) chatId: number,

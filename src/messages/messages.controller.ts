@@ -49,7 +49,8 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Send a message',
     description:
-      "With attachment_ids (1–10 of the sender's own uploads, attached to nothing yet; otherwise 400 on attachment_ids) content may be empty or absent.",
+      "With attachment_ids (1–10 of the sender's own uploads, attached to nothing yet; otherwise 400 on attachment_ids) content may be empty or absent. " +
+      '403 blocked in a two-person chat whose members block each other.',
   })
   @ApiCreatedResponse({ type: MessageDto, description: 'Sent' })
   @ApiOkResponse({

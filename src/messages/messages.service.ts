@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AttachmentsService } from '../attachments/attachments.service';
-import { MessageNotFound, NotAMember, ValidationFailed } from '../common/errors/domain.errors';
+import { Blocked, MessageNotFound, NotAMember, ValidationFailed } from '../common/errors/domain.errors';
 import { DomainEventBus } from '../events/domain-events.bus';
 import { MembersAccessService } from '../members/members-access.service';
 import { ListMessagesQuery, PAGE_LIMIT, SendMessageDto } from './dto/message-input.dto';
+import { BlocksRepository } from '../repositories/blocks.repository';
 import { MessageLinksRepository } from '../repositories/message-links.repository';
 import { MessageRow, MessagesRepository } from '../repositories/messages.repository';
 import { NewMessage } from '../repositories/send-batch.statements';
@@ -20,6 +21,7 @@ export class MessagesService {
     private readonly batcher: MessageSendBatcher,
     private readonly attachments: AttachmentsService,
     private readonly links: MessageLinksRepository,
+    private readonly blocks: BlocksRepository,
   ) {}
 
   /** The message as the contract shows it, its attachments with URLs signed now. */
@@ -42,12 +44,16 @@ export class MessagesService {
     const outcome = await this.batcher.send(request);
     if (!outcome) {
       // Nothing was inserted: the chat is gone, the sender is not an active member, the
-      // client_message_id was used before, an attachment cannot be taken, or a reference (reply,
-      // forward, mention) is wrong; say which.
+      // client_message_id was used before, a block stands between the two members of the chat,
+      // an attachment cannot be taken, or a reference (reply, forward, mention) is wrong; say which.
       await this.members.requireMember(chatId, userId);
       const original =
         clientMessageId === null ? undefined : await this.messages.original(chatId, userId, clientMessageId);
       if (original) return { message: this.toDto(original), created: false };
+      // A two-person chat whose members block each other: the send statement refuses it.
+      if (await this.blocks.pairChatBlocked(chatId)) {
+        throw new Blocked('A block between you and the other member prevents sending in this chat');
+      }
       const bad = await this.links.badReference(chatId, userId, {
         replyToId: request.replyToId ?? null,
         forwardMessageId: request.forwardMessageId ?? null,

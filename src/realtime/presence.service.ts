@@ -160,7 +160,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     try {
       const lastSeenAt = await this.store.settle(userId);
       if (lastSeenAt === null) return;
-      const chatIds = await this.members.activeChatIds(userId);
+      const chatIds = await this.members.roomChatIds(userId);
       this.announce(userId, false, lastSeenAt, chatIds.map(chatRoom));
     } catch (error) {
       this.report(error);

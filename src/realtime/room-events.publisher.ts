@@ -156,6 +156,15 @@ export class RoomEventsPublisher implements OnModuleInit, OnModuleDestroy {
         });
         io.in(userRoom(event.userId)).socketsLeave(room);
         return;
+      case 'chat.blocked':
+        // Their memberships stay (REST answers as before); only the room's events stop or resume.
+        if (event.blocked) {
+          for (const userId of event.userIds) this.typing.stop(event.chatId, userId);
+          io.in(event.userIds.map(userRoom)).socketsLeave(room);
+        } else {
+          io.in(event.userIds.map(userRoom)).socketsJoin(room);
+        }
+        return;
       default:
         event satisfies never;
     }

@@ -69,7 +69,7 @@ export class RoomResync implements OnApplicationBootstrap {
       const sockets = this.localSockets();
       if (sockets.length === 0) return;
       const userIds = [...new Set(sockets.map((socket) => socket.data.user.id))];
-      const first = await this.members.activeChatIdsOf(userIds);
+      const first = await this.members.roomChatIdsOf(userIds);
       const changed = new Map<RealtimeSocket, RoomChanges>();
       // Sockets that connected since the read joined their rooms in their own handshake.
       for (const socket of this.localSockets()) {
@@ -81,7 +81,7 @@ export class RoomResync implements OnApplicationBootstrap {
       if (changed.size === 0) return;
       // As in the handshake: a change that committed after the first read may have reached a
       // socket before it was moved; a second read undoes what it contradicts.
-      const second = await this.members.activeChatIdsOf([
+      const second = await this.members.roomChatIdsOf([
         ...new Set([...changed.keys()].map((s) => s.data.user.id)),
       ]);
       for (const [socket, changes] of changed) {

@@ -41,7 +41,7 @@ import {
 /** What an ack's `error` may say, by status; every client event can answer 400, 429 and 503. */
 export const ACK_ERRORS = {
   400: '400 validation_failed (details lists the fields)',
-  403: '403 not_a_member, forbidden',
+  403: '403 not_a_member, forbidden; blocked (message:send in a two-person chat whose members block each other)',
   404: '404 chat_not_found, message_not_found',
   409: '409 limit_exceeded (details.limit)',
   429:

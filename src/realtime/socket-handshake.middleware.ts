@@ -41,11 +41,11 @@ export class SocketHandshake {
     socket.data.tokenExpiresAt = expiresAt;
     // The user room first: a membership change from now on moves this socket too.
     await socket.join(userRoom(id));
-    const changes = matchChatRooms(socket, await this.members.activeChatIds(id));
+    const changes = matchChatRooms(socket, await this.members.roomChatIds(id));
     // A removal that committed after that read may have emptied its room before this socket
     // joined it (or an addition put it in a room the read did not see): read again.
     if (changes.joined.length + changes.left.length > 0) {
-      recheckChatRooms(socket, changes, await this.members.activeChatIds(id));
+      recheckChatRooms(socket, changes, await this.members.roomChatIds(id));
     }
   }
 }

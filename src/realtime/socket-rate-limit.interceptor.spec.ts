@@ -4,55 +4,10 @@ import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/c
 import { loadConfig } from '../config/app.config';
 import { CLIENT_EVENTS } from './socket-contract.catalog';
 import { RealtimeGateway } from './realtime.gateway';
-import { eventRules, RateBudget, SocketRateLimiter } from './socket-rate-limit.interceptor';
+import { eventRules, SocketRateLimiter } from './socket-rate-limit.interceptor';
 
-describe('RateBudget', () => {
-  const rule = { burst: 3, perSecond: 2 };
+describe('SocketRateLimiter', () => {
   const now = 1_000_000;
-
-  it('allows a burst, then refuses with the wait until the next token', () => {
-    const budget = new RateBudget(rule);
-    expect([1, 2, 3].map(() => budget.take(1, now))).toEqual([0, 0, 0]);
-    expect(budget.take(1, now)).toBe(500);
-    expect(budget.take(1, now + 250)).toBe(250);
-  });
-
-  it('refills at the rule rate, never past the burst', () => {
-    const budget = new RateBudget(rule);
-    for (let i = 0; i < 3; i++) budget.take(1, now);
-    expect(budget.take(1, now + 500)).toBe(0);
-    expect(budget.take(1, now + 500)).toBeGreaterThan(0);
-    const later = now + 60_000;
-    expect([1, 2, 3, 4].map(() => budget.take(1, later))).toEqual([0, 0, 0, 500]);
-  });
-
-  it('keeps one bucket per key', () => {
-    const budget = new RateBudget(rule);
-    for (let i = 0; i < 3; i++) budget.take(1, now);
-    expect(budget.take(1, now)).toBeGreaterThan(0);
-    expect(budget.take(2, now)).toBe(0);
-    expect(budget.take('198.51.100.7', now)).toBe(0);
-  });
-
-  it('tells the wait for a token without taking one, and keeps nothing for a key it never saw', () => {
-    const budget = new RateBudget(rule);
-    expect(budget.waitFor(1, now)).toBe(0);
-    expect(budget.size).toBe(0);
-    for (let i = 0; i < 3; i++) budget.take(1, now);
-    expect(budget.waitFor(1, now)).toBe(500);
-    expect(budget.waitFor(1, now)).toBe(500);
-    expect(budget.waitFor(1, now + 500)).toBe(0);
-  });
-
-  it('forgets only the buckets that have refilled', () => {
-    const budget = new RateBudget(rule);
-    budget.take(1, now);
-    for (let i = 0; i < 3; i++) budget.take(2, now + 1000);
-    budget.sweep(now + 1000);
-    expect(budget.size).toBe(1);
-    budget.sweep(now + 2500);
-    expect(budget.size).toBe(0);
-  });
 
   it('spreads a per-minute budget: n at once, then one every 60/n seconds', () => {
     const limiter = new SocketRateLimiter(loadConfig({ SOCKET_HANDSHAKES_PER_USER: '6' }));

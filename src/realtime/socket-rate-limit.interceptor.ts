@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, OnModuleDestroy } from '@nestjs/common';
 import { finalize, type Observable } from 'rxjs';
 import { RateLimited } from '../common/errors/domain.errors';
+import { RateBudget } from '../common/rate-budget';
 import { AppConfig, type RateRule, type SocketEventRates } from '../config/app.config';
 import { MetricsService } from '../observability/metrics.service';
 import type { RealtimeSocket } from './realtime.server';
@@ -21,55 +22,6 @@ export function eventRules(rates: SocketEventRates): Record<ClientEventName, Rat
 
 /** The wait a socket over its in-flight cap is told: its earlier events are usually done by then. */
 export const IN_FLIGHT_RETRY_MS = 100;
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
-/** One token bucket per key (a user, an address) under one rule. */
-export class RateBudget {
-  private readonly buckets = new Map<number | string, Bucket>();
-
-  constructor(readonly rule: RateRule) {}
-
-  /** Takes a token: 0 when allowed, else the milliseconds until the next token. */
-  take(key: number | string, now = Date.now()): number {
-    const { burst, perSecond } = this.rule;
-    let bucket = this.buckets.get(key);
-    if (bucket) {
-      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-      bucket.at = now;
-    } else {
-      bucket = { tokens: burst, at: now };
-      this.buckets.set(key, bucket);
-    }
-    if (bucket.tokens < 1) return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
-    bucket.tokens -= 1;
-    return 0;
-  }
-
-  /** The milliseconds until `key` has a token, taking none; a key never seen has a full bucket. */
-  waitFor(key: number | string, now = Date.now()): number {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return 0;
-    const { burst, perSecond } = this.rule;
-    const tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
-  }
-
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  /** A bucket that has refilled completely is the same as none: forgetting it changes nothing. */
-  sweep(now = Date.now()): void {
-    const { burst, perSecond } = this.rule;
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.at) / 1000) * perSecond >= burst) this.buckets.delete(key);
-    }
-  }
-}
 
 /**
  * The budgets of the socket edge, from the configuration: one per client event (per user), and

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import type { ChatType, ChatVisibility } from '../database/entities/chat.entity';
+import { blockedBetweenSql } from './blocks.repository';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
@@ -171,14 +172,24 @@ export class ChatsRepository {
     return rows[0]?.id;
   }
 
-  /** Inserts the chat; returns its id. */
-  async create(chat: NewChat, manager: EntityManager = this.db.manager): Promise<number> {
-    const [row]: { id: number }[] = await manager.query(
+  /**
+   * Inserts the chat, unless its creator and one of `memberIds` block each other (either way):
+   * checked in the insert itself. Returns its id, or undefined when a block refused it.
+   */
+  async create(
+    chat: NewChat,
+    memberIds: readonly number[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<number | undefined> {
+    const rows: { id: number }[] = await manager.query(
       `INSERT INTO chats (chat_type, title, post_id, created_by, member_key, visibility)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [chat.chatType, chat.title, chat.postId, chat.createdBy, chat.memberKey, chat.visibility],
+       SELECT $1, $2, $3, $4, $5, $7
+        WHERE NOT EXISTS (SELECT 1 FROM unnest($6::int[]) AS o(id)
+                           WHERE o.id <> $4 AND ${blockedBetweenSql('$4::int', 'o.id')})
+       RETURNING id`,
+      [chat.chatType, chat.title, chat.postId, chat.createdBy, chat.memberKey, memberIds, chat.visibility],
     );
-    return row.id;
+    return rows[0]?.id;
   }
 
   async rename(

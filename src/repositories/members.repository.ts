@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole } from '../database/entities/chat-member.entity';
 import { unreadMentionsSql } from './message-links.repository';
 import { unreadCountSql } from './read-state.repository';
+import { blockedBetweenSql, blockedPairChatSql } from './blocks.repository';
 import { activeMember, liveChat } from './sql.predicates';
 
 /** A member as the contract shows one (chat_members joined with users). */
@@ -167,19 +168,25 @@ export class MembersRepository {
 
   /**
    * Adds a plain member, or restores a removed one as a plain member (keeping their read cursor;
-   * a removal by a manager is then forgotten).
+   * a removal by a manager is then forgotten), unless `actorId`, who adds them, and they block
+   * each other (either way; a join by oneself passes null): checked in the insert itself. False
+   * when a block refused it.
    */
   async addOrRestore(
     chatId: number,
     userId: number,
+    actorId: number | null,
     manager: EntityManager = this.db.manager,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO chat_members (chat_id, user_id, role) VALUES ($1, $2, 'member')
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO chat_members (chat_id, user_id, role)
+       SELECT $1, $2, 'member' WHERE NOT ${blockedBetweenSql('$3::int', '$2::int')}
        ON CONFLICT (chat_id, user_id)
-       DO UPDATE SET role = 'member', removed_at = NULL, removed_by_manager = false, joined_at = now()`,
-      [chatId, userId],
+       DO UPDATE SET role = 'member', removed_at = NULL, removed_by_manager = false, joined_at = now()
+       RETURNING 1`,
+      [chatId, userId, actorId],
     );
+    return rows.length > 0;
   }
 
   async setRole(
@@ -230,29 +237,36 @@ export class MembersRepository {
     return row.members;
   }
 
-  /** Those of `userIds` who already belong to `max` live chats or more. */
+  /**
+   * Those of `userIds` who already have `max` live chats or more that they created and are still
+   * an active member of (MAX_CHATS_PER_USER: chats other people created do not count). With
+   * `creatorOf`, only the one who created that chat is counted (re-adding a creator to their own
+   * chat counts it again; adding anyone else to it costs them nothing).
+   */
   async usersAtChatLimit(
     userIds: readonly number[],
     max: number,
     manager: EntityManager = this.db.manager,
+    creatorOf?: number,
   ): Promise<number[]> {
     const rows: { user_id: number }[] = await manager.query(
       `SELECT m.user_id
-         FROM chat_members m JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+         FROM chat_members m JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')} AND c.created_by = m.user_id
         WHERE m.user_id = ANY($1::int[]) AND ${activeMember('m')}
+          AND ($3::int IS NULL OR m.user_id = (SELECT o.created_by FROM chats o WHERE o.id = $3))
         GROUP BY m.user_id HAVING count(*) >= $2`,
-      [userIds, max],
+      [userIds, max, creatorOf ?? null],
     );
     return rows.map((row) => row.user_id);
   }
 
-  /** activeChatIds of many users in one statement; every user given has an entry. */
-  async activeChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
+  /** roomChatIds of many users in one statement; every user given has an entry. */
+  async roomChatIdsOf(userIds: readonly number[]): Promise<Map<number, number[]>> {
     const chats = new Map<number, number[]>(userIds.map((userId) => [userId, []]));
     const rows: { user_id: number; chat_id: number }[] = await this.db.query(
       `SELECT m.user_id, m.chat_id
          FROM chat_members m
-         JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+         JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')} AND NOT ${blockedPairChatSql('c')}
         WHERE m.user_id = ANY($1::int[]) AND ${activeMember('m')}`,
       [userIds],
     );
@@ -260,9 +274,12 @@ export class MembersRepository {
     return chats;
   }
 
-  /** Ids of the live chats the user is an active member of. */
-  async activeChatIds(userId: number): Promise<number[]> {
-    return (await this.activeChatIdsOf([userId])).get(userId)!;
+  /**
+   * Ids of the chats whose room the user's sockets are in: the live chats the user is an active
+   * member of, except a two-person chat whose two members block each other (neither hears it).
+   */
+  async roomChatIds(userId: number): Promise<number[]> {
+    return (await this.roomChatIdsOf([userId])).get(userId)!;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
+import { BlocksRepository } from './blocks.repository';
 import { ChatsRepository } from './chats.repository';
 import { CrossChatSearchRepository } from './cross-chat-search.repository';
 import { InvitesRepository } from './invites.repository';
@@ -18,6 +19,7 @@ import { UsersRepository } from './users.repository';
 
 const REPOSITORIES = [
   AttachmentsRepository,
+  BlocksRepository,
   ChatsRepository,
   CrossChatSearchRepository,
   InvitesRepository,

@@ -10,7 +10,8 @@ import {
   strangerMentionedSql,
 } from './message-links.repository';
 import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
-import { activeMember, blockedBetweenSql, liveChat, twoPersonOtherSql } from './sql.predicates';
+import { blockedPairChatSql } from './blocks.repository';
+import { activeMember, liveChat } from './sql.predicates';
 
 /*
  * The group commit's statements (MessageSendBatcher): the chat and attachment locks, the send
@@ -54,15 +55,17 @@ export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enab
 
 /**
  * What both send statements read for each request (`i`, with chat_id and sender_id) in their
- * `accepted` step: the live chat (its last_seq, and for a two-person chat the other member, for
- * the block rule), the
+ * `accepted` step: the live chat (its last_seq) unless it is a two-person chat whose members
+ * block each other in either direction (blockedPairChatSql: read from the chat row's member key,
+ * then two probes of user_blocks' key; checked here, in the statement that inserts, so a block
+ * committed before the send's snapshot always wins), the
  * sender's active membership (the read cursor before the send) and the sender's display name.
  * A request for which any is missing inserts nothing.
  */
 const SENDER_READS = `
       CROSS JOIN LATERAL (
-        SELECT c.last_seq, ${twoPersonOtherSql('c.member_key', 'i.sender_id')} AS other_id
-          FROM chats c WHERE c.id = i.chat_id AND ${liveChat('c')} LIMIT 1) c
+        SELECT c.last_seq FROM chats c
+         WHERE c.id = i.chat_id AND ${liveChat('c')} AND NOT ${blockedPairChatSql('c')} LIMIT 1) c
       CROSS JOIN LATERAL (
         SELECT cm.last_read_seq FROM chat_members cm
          WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id AND ${activeMember('cm')} LIMIT 1) cm
@@ -70,17 +73,13 @@ const SENDER_READS = `
 
 /**
  * What both send statements require of each request besides SENDER_READS: its client_message_id
- * (if any) not used yet by the sender in the chat, and, in a two-person chat, no block between
- * the sender and the other member in either direction (checked here, in the statement that
- * inserts, so a block committed before the send's snapshot always wins; any other chat gives no
- * other member, and the probe finds nothing).
+ * (if any) not used yet by the sender in the chat.
  */
 const SENDER_MAY_SEND = `(i.client_message_id IS NULL
         OR NOT EXISTS (
              SELECT 1 FROM messages e
               WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
-                AND e.client_message_id = i.client_message_id))
-       AND NOT ${blockedBetweenSql('i.sender_id', 'c.other_id')}`;
+                AND e.client_message_id = i.client_message_id))`;
 
 /**
  * The steps both send statements share after `accepted`: the seqs (`numbered`), the chats'

@@ -22,26 +22,6 @@ export function activeMemberSql(chat: string, user: string): string {
                    WHERE a.chat_id = ${chat} AND a.user_id = ${user} AND ${activeMember('a')})`;
 }
 
-/**
- * True when user `a` blocks user `b` or `b` blocks `a` (SQL expressions): two probes of
- * user_blocks' key. A NULL user finds nothing.
- */
-export function blockedBetweenSql(a: string, b: string): string {
-  return `EXISTS (SELECT 1 FROM user_blocks ub
-                   WHERE (ub.blocker_id = ${a} AND ub.blocked_id = ${b})
-                      OR (ub.blocker_id = ${b} AND ub.blocked_id = ${a}))`;
-}
-
-/**
- * The member of a two-person chat other than `user`, from the chat's member key (`memberKey`,
- * its active members' ids in order, '3,7'); NULL for a chat of any other size.
- */
-export function twoPersonOtherSql(memberKey: string, user: string): string {
-  return `CASE WHEN ${memberKey} LIKE '%,%' AND ${memberKey} NOT LIKE '%,%,%' THEN
-            CASE WHEN split_part(${memberKey}, ',', 1)::int = ${user}
-                 THEN split_part(${memberKey}, ',', 2)::int ELSE split_part(${memberKey}, ',', 1)::int END END`;
-}
-
 /** Escapes LIKE wildcards so that user text matches literally (`%` and `_` are plain characters). */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);

@@ -67,7 +67,7 @@ describe('MembersRepository (integration)', () => {
     await members.remove(chatId, b, true);
     expect(await members.state(chatId, b)).toMatchObject({ removed_by_manager: true });
 
-    await members.addOrRestore(chatId, b);
+    expect(await members.addOrRestore(chatId, b, a)).toBe(true);
     expect(await members.state(chatId, b)).toMatchObject({
       role: 'member',
       removed_at: null,
@@ -76,7 +76,7 @@ describe('MembersRepository (integration)', () => {
     expect((await members.one(chatId, b))!.last_read_seq).toBe(2);
 
     const newcomer = await seed.user();
-    await members.addOrRestore(chatId, newcomer);
+    expect(await members.addOrRestore(chatId, newcomer, a)).toBe(true);
     expect(await members.one(chatId, newcomer)).toMatchObject({ role: 'member', last_read_seq: 0 });
     expect(await members.touch(chatId)).toBe(3);
   });
@@ -98,17 +98,22 @@ describe('MembersRepository (integration)', () => {
     await expect(members.setRole(chatId, b, 'owner')).rejects.toThrow(/chat_members_one_owner_idx/);
   });
 
-  it('counts the live chats and active memberships of users at the limit', async () => {
+  it('counts, for the limit, only the live chats users created and are still active members of', async () => {
     const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
     const one = await seed.chat(a, [b]);
     const two = await seed.chat(a, [c]);
-    await seed.chat(b, [c]);
-    expect((await members.usersAtChatLimit([a, b, c], 2)).sort()).toEqual([a, b, c].sort());
+    const three = await seed.chat(b, [c]);
+    // c belongs to two chats but created none; b belongs to two and created one.
+    expect(await members.usersAtChatLimit([a, b, c], 2)).toEqual([a]);
+    expect((await members.usersAtChatLimit([a, b, c], 1)).sort()).toEqual([a, b].sort());
 
     await chats.softDelete(one);
-    await members.remove(two, c, false);
+    await members.remove(three, b, false);
     expect(await members.usersAtChatLimit([a, b, c], 2)).toEqual([]);
-    expect((await members.usersAtChatLimit([a, b, c], 1)).sort()).toEqual([a, b, c].sort());
+    expect(await members.usersAtChatLimit([a, b, c], 1)).toEqual([a]);
+    // Adding someone to a chat counts against them only when they created it (a creator re-added).
+    expect(await members.usersAtChatLimit([a, b], 1, undefined, two)).toEqual([a]);
+    expect(await members.usersAtChatLimit([a, b], 1, undefined, three)).toEqual([]);
   });
 
   it("lists each user's live chats with active membership; every user asked has an entry", async () => {
@@ -119,12 +124,12 @@ describe('MembersRepository (integration)', () => {
     await chats.softDelete(deleted);
     await members.remove(left, c, false);
 
-    const byUser = await members.activeChatIdsOf([a, b, c, nobody]);
+    const byUser = await members.roomChatIdsOf([a, b, c, nobody]);
     expect(byUser.get(a)).toEqual([live]);
     expect(byUser.get(b)!.sort()).toEqual([live, left].sort());
     expect(byUser.get(c)).toEqual([]);
     expect(byUser.get(nobody)).toEqual([]);
-    expect(await members.activeChatIds(b)).toEqual(expect.arrayContaining([live, left]));
+    expect(await members.roomChatIds(b)).toEqual(expect.arrayContaining([live, left]));
   });
 
   it('moves a read cursor forward only, clamped to the last seq, with the unread count then', async () => {

@@ -76,7 +76,7 @@ describe('public chats: plans and member counts (integration)', () => {
     await members.remove(chatId, c, true);
     await members.touch(chatId);
     expect(await count()).toBe(2);
-    await members.addOrRestore(chatId, c);
+    await members.addOrRestore(chatId, c, null);
     await members.touch(chatId);
     expect(await count()).toBe(3);
   });

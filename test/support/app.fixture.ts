@@ -42,6 +42,8 @@ export async function startApp(
     AUTH_RATE_LIMIT_MAX: '1000000',
     AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
     SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
+    CHAT_CREATE_RATE_LIMIT: '1000000,1',
+    MEMBER_ADD_RATE_LIMIT: '1000000,1',
     // Uploads of the run go to a temporary folder, not the project's .data.
     STORAGE_DIR: TEST_STORAGE_DIR,
     // JSON log lines would interleave with Jest's report; TEST_LOG_LEVEL=debug shows them.

@@ -207,6 +207,9 @@ export function routes(t: TestApp): Record<string, RouteCase> {
       stored: async (f) => (await t.http().get(`${API}/users/me`).set(f.owner.auth)).body as Input,
     },
     'GET /api/v1/users': { query: () => ({ search: 'h', limit: 5 }) },
+    'GET /api/v1/users/me/blocks': {},
+    'PUT /api/v1/users/me/blocks/{user_id}': { params: (f) => ({ user_id: f.outsider.id }) },
+    'DELETE /api/v1/users/me/blocks/{user_id}': { params: (f) => ({ user_id: f.outsider.id }) },
     'GET /api/v1/chats': { query: () => ({ chat_type: 'other', limit: 5 }) },
     'GET /api/v1/messages/search': { query: () => ({ query: 'h', chat_type: 'other', limit: 5 }) },
     'POST /api/v1/chats': {

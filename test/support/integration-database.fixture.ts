@@ -80,8 +80,10 @@ export class Seed {
           memberKey: [...memberIds].sort((a, b) => a - b).join(','),
           visibility: 'private',
         },
+        others,
         manager,
       );
+      if (chatId === undefined) throw new Error('a block between the creator and a member refused the chat');
       await this.members.addAll(chatId, ownerId, memberIds, manager);
       return chatId;
     });

@@ -68,6 +68,8 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       AUTH_RATE_LIMIT_MAX: '1000000',
       AUTH_USERNAME_RATE_LIMIT_MAX: '1000000',
       SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
+      CHAT_CREATE_RATE_LIMIT: '1000000,1',
+      MEMBER_ADD_RATE_LIMIT: '1000000,1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'banned'
   | 'not_a_member'
+  | 'blocked'
   | 'not_found'
   | 'user_not_found'
   | 'chat_not_found'
@@ -20,7 +21,6 @@ export type DomainErrorCode =
   | 'report_not_found'
   | 'invite_not_found'
   | 'invite_expired'
-  | 'blocked'
   | 'username_taken'
   | 'chat_exists'
   | 'already_a_member'
@@ -97,6 +97,13 @@ export class Forbidden extends DomainError {
 export class Banned extends DomainError {
   constructor(until: Date | null) {
     super('banned', 'This account is banned', { until: until === null ? null : until.toISOString() });
+  }
+}
+
+/** 403: a block between the caller and the other person stands in the way of personal contact. */
+export class Blocked extends DomainError {
+  constructor(message = 'A block between you and this user prevents this', details?: unknown) {
+    super('blocked', message, details);
   }
 }
 
