@@ -16,6 +16,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   docs           the OpenAPI builder
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
+ *   email          e-mail digests: reads presence (realtime), unread counts, sends through SMTP
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   chats
  *   messages
@@ -38,6 +39,7 @@ const FOLDER_DAG = [
   'docs',
   'lifecycle',
   'health',
+  'email',
   'realtime',
   'chats',
   'messages',

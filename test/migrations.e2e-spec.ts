@@ -12,6 +12,7 @@ const TABLES = [
   'attachments',
   'chat_members',
   'chats',
+  'email_digests',
   'message_mentions',
   'message_pins',
   'message_reactions',
@@ -68,6 +69,7 @@ describe('migrations (e2e)', () => {
       'UserBlocks1765600000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
+      'EmailDigests1765820000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -68,6 +68,24 @@ export interface AttachmentsConfig {
   sweepIntervalSeconds: number;
 }
 
+/** E-mail digests (issue 16): the SMTP relay, the links in the mails and the digests' timing. */
+export interface EmailConfig {
+  /** nodemailer connection URL (`smtp://`, `smtps://`); unset: no e-mail is sent, digests are off. */
+  smtpUrl: string | undefined;
+  /** The From of every mail, e.g. `Rescue chat <no-reply@example.org>`. */
+  from: string;
+  /** The web app, linked from every digest. */
+  publicWebUrl: string;
+  /** The origin (and path prefix) where this API is reached from outside: unsubscribe links point there. */
+  publicApiUrl: string;
+  /** Key of the HMAC that signs unsubscribe tokens. */
+  unsubscribeSecret: string;
+  /** Unread messages younger than this wait for the next scan (the user may still read them). */
+  digestDelaySeconds: number;
+  /** How often one instance (any) looks for users a digest is due to. */
+  digestScanSeconds: number;
+}
+
 /**
  * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
  * invalid value stops the service with one line that names the variable and what is wrong.
@@ -134,6 +152,7 @@ export class AppConfig {
   /** The most a shutdown waits for in-flight requests and socket events before closing anyway. */
   readonly shutdownTimeoutSeconds!: number;
   readonly attachments!: AttachmentsConfig;
+  readonly email!: EmailConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -356,6 +375,41 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
   };
 }
 
+/** EMAIL_UNSUBSCRIBE_SECRET, or a key derived from JWT_SECRET, the same on every instance. */
+function unsubscribeSecret(env: Env, jwtSecret: string): string {
+  const value = read(env, 'EMAIL_UNSUBSCRIBE_SECRET');
+  if (value === undefined) {
+    return createHmac('sha256', jwtSecret).update('rescue-chat email unsubscribe').digest('base64url');
+  }
+  if (value.length < 32) throw new ConfigError('EMAIL_UNSUBSCRIBE_SECRET', 'must be at least 32 characters');
+  return value;
+}
+
+function email(env: Env, jwtSecret: string, port: number): EmailConfig {
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const from = read(env, 'EMAIL_FROM');
+  if (smtpUrl !== undefined && from === undefined) {
+    throw new ConfigError('EMAIL_FROM', 'is required when SMTP_URL is set (e.g. "Rescue chat <no-reply@example.org>")');
+  }
+  if (from !== undefined && !/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) {
+    throw new ConfigError('EMAIL_FROM', `must be an address or "Name <address>" (got "${from}")`);
+  }
+  const publicWebUrl = url(env, 'PUBLIC_WEB_URL', ['https:', 'http:'])?.replace(/\/+$/, '');
+  if (smtpUrl !== undefined && publicWebUrl === undefined) {
+    throw new ConfigError('PUBLIC_WEB_URL', 'is required when SMTP_URL is set (digests link to the web app)');
+  }
+  const webUrl = publicWebUrl ?? `http://localhost:${port}`;
+  return {
+    smtpUrl,
+    from: from ?? 'Rescue chat <no-reply@localhost>',
+    publicWebUrl: webUrl,
+    publicApiUrl: url(env, 'PUBLIC_API_URL', ['https:', 'http:'])?.replace(/\/+$/, '') ?? webUrl,
+    unsubscribeSecret: unsubscribeSecret(env, jwtSecret),
+    digestDelaySeconds: integer(env, 'EMAIL_DIGEST_DELAY_SECONDS', 600, 0, 86_400),
+    digestScanSeconds: integer(env, 'EMAIL_DIGEST_SCAN_SECONDS', 60, 1, 3600),
+  };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -430,5 +484,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 120),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 600),
     attachments: attachments(env, projectRoot, jwtSecret),
+    email: email(env, jwtSecret, port),
   });
 }

@@ -3,6 +3,7 @@ import { MIGRATIONS } from '../../migrations/index';
 import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
+import { EmailDigestState } from './entities/email-digest.entity';
 import { ChatMember } from './entities/chat-member.entity';
 import { MessageMention } from './entities/message-mention.entity';
 import { MessagePin } from './entities/message-pin.entity';
@@ -28,6 +29,7 @@ export const ENTITIES = [
   MessageReaction,
   MessagePin,
   UserBlock,
+  EmailDigestState,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

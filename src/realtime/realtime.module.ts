@@ -32,5 +32,6 @@ import { TypingService } from './typing.service';
     RoomEventsPublisher,
     RoomResync,
   ],
+  exports: [PresenceService],
 })
 export class RealtimeModule {}

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AttachmentsRepository } from './attachments.repository';
 import { ChatsRepository } from './chats.repository';
 import { CrossChatSearchRepository } from './cross-chat-search.repository';
+import { EmailDigestsRepository } from './email-digests.repository';
 import { MembersRepository } from './members.repository';
 import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
@@ -16,6 +17,7 @@ const REPOSITORIES = [
   AttachmentsRepository,
   ChatsRepository,
   CrossChatSearchRepository,
+  EmailDigestsRepository,
   MembersRepository,
   MessageLinksRepository,
   MessageSearchRepository,
