@@ -82,8 +82,7 @@ export class EmailDigestsRepository {
    * In the caller's transaction: locks the user's digest row (creating it), checks that a digest
    * is still due (digests on with an address, interval over, an unread message older than the
    * delay that no digest announced), reads its chats, and records it as sent. Undefined, nothing
-   * written but the row of a first claim (`-infinity`: nothing sent, nothing covered), when none
-   * is due. The lock makes a second job for the same user wait, then find it
+   * written, when none is due. The lock makes a second job for the same user wait, then find it
    * recorded: one digest per interval whatever retries or restarts happen.
    */
   async claim(userId: number, delaySeconds: number, manager: EntityManager): Promise<ClaimedDigest | undefined> {
@@ -92,8 +91,9 @@ export class EmailDigestsRepository {
       [userId],
     );
     if (previous.length === 0) {
-      // A first digest: the row is created (and so locked) by this transaction, or waits for a
-      // concurrent first one to commit and then finds it.
+      // A first digest: the row is created (and so locked) by this transaction, `-infinity` until
+      // recorded below (nothing sent, nothing covered), or waits for a concurrent first one to
+      // commit and then finds it.
       const inserted: unknown[] = await manager.query(
         `INSERT INTO email_digests (user_id, sent_at, covered_until) VALUES ($1, '-infinity', '-infinity')
          ON CONFLICT (user_id) DO NOTHING RETURNING user_id`,
@@ -109,7 +109,11 @@ export class EmailDigestsRepository {
           AND ${dueMessageSql('$2')}`,
       [userId, delaySeconds],
     );
-    if (users.length === 0) return undefined;
+    if (users.length === 0) {
+      // Nothing due: a first claim's row goes again (the transaction leaves nothing behind).
+      if (previous.length === 0) await manager.query('DELETE FROM email_digests WHERE user_id = $1', [userId]);
+      return undefined;
+    }
     const chats: DigestChatRow[] = await manager.query(
       `SELECT c.id AS chat_id,
               COALESCE(c.title, (
