@@ -1,4 +1,5 @@
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
+import { UnsubscribeTokens } from '../src/email/unsubscribe-tokens';
 import type { Ack } from '../src/realtime/events.types';
 import { gatewayEvents, routeTable, startApp, TestApp } from './support/app.fixture';
 import { uploaded } from './support/attachments.helpers';
@@ -40,6 +41,8 @@ interface Fixture {
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
   attachmentUrlQuery: Record<string, string>;
+  /** The token of `outsider`'s digest unsubscribe link. */
+  unsubscribeToken: string;
 }
 
 interface RouteCase {
@@ -109,6 +112,11 @@ const ROUTES: Record<string, RouteCase> = {
     expected: signedIn(200),
     body: () => ({ display_name: 'Renamed', avatar_id: null }),
   },
+  'GET /api/v1/users/me/settings': { expected: signedIn(200) },
+  'PATCH /api/v1/users/me/settings': { expected: signedIn(200), body: () => ({ locale: 'en' }) },
+  // No Authorization needed: the signed token is the permission (forged ones: email-digests e2e).
+  'GET /api/v1/email/unsubscribe': { expected: everyone(200), query: (f) => ({ token: f.unsubscribeToken }) },
+  'POST /api/v1/email/unsubscribe': { expected: everyone(200), query: (f) => ({ token: f.unsubscribeToken }) },
   'GET /api/v1/users': { expected: signedIn(200) },
   'GET /api/v1/chats': { expected: signedIn(200) },
   // Scoped by the statement to the caller's chats (which chats it searches: messages-search-all e2e).
@@ -281,6 +289,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       users,
       attachmentId: attachment.id,
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
+      unsubscribeToken: t.app.get(UnsubscribeTokens).sign(users.outsider.id),
     };
   }
 

@@ -1,3 +1,4 @@
+import { UnsubscribeTokens } from '../../src/email/unsubscribe-tokens';
 import type { Response } from 'supertest';
 import type { ErrorBody } from '../../src/common/http/error-status.mapping';
 import type { Test } from 'supertest';
@@ -128,6 +129,8 @@ export interface Fixture {
   /** Uploaded by the owner, with the query of its signed URL. */
   attachmentId: number;
   attachmentQuery: Input;
+  /** The token of the outsider's digest unsubscribe link. */
+  unsubscribeToken: string;
 }
 
 export type Input = Record<string, unknown>;
@@ -194,6 +197,12 @@ export function routes(t: TestApp): Record<string, RouteCase> {
       body: () => ({ display_name: 'Hostile' }),
       stored: async (f) => (await t.http().get(`${API}/users/me`).set(f.owner.auth)).body as Input,
     },
+    'GET /api/v1/users/me/settings': {},
+    'PATCH /api/v1/users/me/settings': {
+      body: () => ({ email: 'hostile@example.org', email_digest: 'daily', locale: 'en' }),
+    },
+    'GET /api/v1/email/unsubscribe': { anonymous: true, query: (f) => ({ token: f.unsubscribeToken }) },
+    'POST /api/v1/email/unsubscribe': { anonymous: true, query: (f) => ({ token: f.unsubscribeToken }) },
     'GET /api/v1/users': { query: () => ({ search: 'h', limit: 5 }) },
     'GET /api/v1/chats': { query: () => ({ chat_type: 'other', limit: 5 }) },
     'GET /api/v1/messages/search': { query: () => ({ query: 'h', chat_type: 'other', limit: 5 }) },
@@ -406,7 +415,16 @@ export async function hostileFixture(
   const openApi = (await t.http().get('/docs/openapi.json').expect(200)).body as OpenApi;
   const asyncApi = (await t.http().get('/docs/asyncapi.json').expect(200)).body as AsyncApi;
   return {
-    f: { owner, member, outsider, chatId, messageId, attachmentId: attachment.id, attachmentQuery },
+    f: {
+      owner,
+      member,
+      outsider,
+      chatId,
+      messageId,
+      attachmentId: attachment.id,
+      attachmentQuery,
+      unsubscribeToken: t.app.get(UnsubscribeTokens).sign(outsider.id),
+    },
     others,
     openApi,
     asyncApi,
