@@ -1,4 +1,5 @@
 import type { ParsedMail } from 'mailparser';
+import { randomBytes } from 'node:crypto';
 import { DigestScheduler } from '../src/email/digest-scheduler.service';
 import { DigestSender } from '../src/email/digest-sender.service';
 import { UnsubscribeTokens } from '../src/email/unsubscribe-tokens';
@@ -77,13 +78,21 @@ describe('e-mail digests (e2e)', () => {
   const header = (mail: ParsedMail, key: string) =>
     mail.headerLines.find((line) => line.key === key)?.line.replace(/\r\n[ \t]+/g, ' ');
   const settingsOf = async (user: TestUser) =>
-    (await t.http().get('/api/v1/users/me/settings').set(user.auth).expect(200)).body as Record<string, unknown>;
+    (await t.http().get('/api/v1/users/me/settings').set(user.auth).expect(200)).body as Record<
+      string,
+      unknown
+    >;
   /** Whether the scan's query finds the user due (the first candidate after the id before theirs). */
   const isCandidate = async (user: TestUser) =>
     (await t.app.get(EmailDigestsRepository).candidates(user.id - 1, 1, DELAY_SECONDS))[0]?.id === user.id;
   const deliver = (user: TestUser) => t.app.get(DigestSender).deliver(user.id);
-  const lastDigest = async (user: TestUser) =>
-    ((await t.db.query('SELECT sent_at FROM email_digests WHERE user_id = $1', [user.id])) as { sent_at: Date }[])[0];
+  const lastDigest = async (user: TestUser): Promise<{ sent_at: Date } | undefined> => {
+    const rows: { sent_at: Date }[] = await t.db.query(
+      'SELECT sent_at FROM email_digests WHERE user_id = $1',
+      [user.id],
+    );
+    return rows[0];
+  };
 
   describe('settings', () => {
     it('starts with no address, digests off and Russian', async () => {
@@ -100,9 +109,18 @@ describe('e-mail digests (e2e)', () => {
         .send({ email: '  Anna.K@Example.ORG ' })
         .expect(200);
       expect(res.body).toEqual({ email: 'Anna.K@example.org', email_digest: 'off', locale: 'ru' });
-      await t.http().patch('/api/v1/users/me/settings').set(user.auth).send({ email_digest: 'daily' }).expect(200);
+      await t
+        .http()
+        .patch('/api/v1/users/me/settings')
+        .set(user.auth)
+        .send({ email_digest: 'daily' })
+        .expect(200);
       await t.http().patch('/api/v1/users/me/settings').set(user.auth).send({ locale: 'en' }).expect(200);
-      expect(await settingsOf(user)).toEqual({ email: 'Anna.K@example.org', email_digest: 'daily', locale: 'en' });
+      expect(await settingsOf(user)).toEqual({
+        email: 'Anna.K@example.org',
+        email_digest: 'daily',
+        locale: 'en',
+      });
     });
 
     it('refuses bad values with 400 on the field, and digests without an address', async () => {
@@ -132,7 +150,12 @@ describe('e-mail digests (e2e)', () => {
     it('turns digests off with the address it removes, and refuses them on without one', async () => {
       const user = await registerUser(t, 'settings');
       await optIn(user, 'hourly', 'en');
-      const res = await t.http().patch('/api/v1/users/me/settings').set(user.auth).send({ email: null }).expect(200);
+      const res = await t
+        .http()
+        .patch('/api/v1/users/me/settings')
+        .set(user.auth)
+        .send({ email: null })
+        .expect(200);
       expect(res.body).toEqual({ email: null, email_digest: 'off', locale: 'en' });
       await optIn(user, 'daily', 'en');
       const refused = await t
@@ -174,7 +197,9 @@ describe('e-mail digests (e2e)', () => {
     expect(mail.html).toContain(`<a href="${WEB}">`);
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     const unsubscribe = /^List-Unsubscribe: ?<([^>]+)>$/.exec(header(mail, 'list-unsubscribe') ?? '')?.[1];
-    expect(unsubscribe).toMatch(new RegExp(`^${API_ORIGIN}/api/v1/email/unsubscribe\\?token=\\d+\\.[\\w-]{43}$`));
+    expect(unsubscribe).toMatch(
+      new RegExp(`^${API_ORIGIN}/api/v1/email/unsubscribe\\?token=\\d+\\.[\\w-]{43}$`),
+    );
     expect(mail.text).toContain(`Unsubscribe: ${unsubscribe}`);
     expect(mail.html).toContain(`href="${unsubscribe}"`);
     expect(mailsTo(reader)).toHaveLength(1);
@@ -256,9 +281,10 @@ describe('e-mail digests (e2e)', () => {
     expect((await arriving).subject).toBe('3 unread messages in 1 chat');
 
     // Another hour with nothing new since: no digest repeating the same unread messages.
-    await t.db.query(`UPDATE email_digests SET sent_at = sent_at - interval '61 minutes' WHERE user_id = $1`, [
-      reader.id,
-    ]);
+    await t.db.query(
+      `UPDATE email_digests SET sent_at = sent_at - interval '61 minutes' WHERE user_id = $1`,
+      [reader.id],
+    );
     expect(await isCandidate(reader)).toBe(false);
     await deliver(reader);
     expect(mailsTo(reader)).toHaveLength(2);
@@ -309,7 +335,10 @@ describe('e-mail digests (e2e)', () => {
       const text = (await t.http().get('/metrics').expect(200)).text;
       return Number(new RegExp(`^${name}\\{kind="digest"\\} (\\d+)$`, 'm').exec(text)?.[1]);
     };
-    const [sentBefore, failedBefore] = [await metric('chat_emails_sent_total'), await metric('chat_emails_failed_total')];
+    const [sentBefore, failedBefore] = [
+      await metric('chat_emails_sent_total'),
+      await metric('chat_emails_failed_total'),
+    ];
     expect(sentBefore).toBeGreaterThan(0);
     const [reader, sender] = await Promise.all([registerUser(t, 'refused'), registerUser(t, 'sender')]);
     await optIn(reader, 'hourly', 'en');
@@ -318,7 +347,10 @@ describe('e-mail digests (e2e)', () => {
     smtp.refuse(1);
     await backdate(chat.id);
     const deadline = Date.now() + 10_000;
-    while ((await metric('chat_emails_failed_total')) === failedBefore || (await lastDigest(reader)) !== undefined) {
+    while (
+      (await metric('chat_emails_failed_total')) === failedBefore ||
+      (await lastDigest(reader)) !== undefined
+    ) {
       if (Date.now() > deadline) throw new Error('no refused digest');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -328,5 +360,58 @@ describe('e-mail digests (e2e)', () => {
     // user's one job in flight (no second is queued).
     expect(await isCandidate(reader)).toBe(true);
     expect(await t.app.get(DigestScheduler).scan()).toBe(0);
+  });
+});
+
+/** Two instances on one Redis and one job queue: presence counted across them, one digest. */
+describe('e-mail digests across two instances (e2e)', () => {
+  const prefix = `test-digests-${randomBytes(6).toString('hex')}`;
+  let smtp: TestSmtp;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    const env = {
+      ...MANY_REQUESTS,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: prefix,
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'digest@example.org',
+      PUBLIC_WEB_URL: WEB,
+      EMAIL_DIGEST_DELAY_SECONDS: String(DELAY_SECONDS),
+      EMAIL_DIGEST_SCAN_SECONDS: '1',
+    };
+    [a, b] = await Promise.all([startApp(env), startApp(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await smtp?.close();
+  });
+
+  it('sends nothing while the reader has a socket on the other instance, then exactly one digest', async () => {
+    const [reader, sender] = await Promise.all([registerUser(a, 'cluster'), registerUser(a, 'sender')]);
+    const email = `${reader.username}@example.org`;
+    await a
+      .http()
+      .patch('/api/v1/users/me/settings')
+      .set(reader.auth)
+      .send({ email, email_digest: 'hourly' })
+      .expect(200);
+    const socket = await connectAs(b, reader);
+    const chat = await createChat(a, sender, [reader], { title: 'Trappers' });
+    await send(a, sender, chat.id, 'the dog is back at the garages');
+    await a.db.query(`UPDATE messages SET created_at = created_at - interval '2 hours' WHERE chat_id = $1`, [
+      chat.id,
+    ]);
+    await a.app.get(DigestSender).deliver(reader.id);
+    expect(smtp.received).toHaveLength(0);
+
+    const arriving = smtp.next(email);
+    socket.disconnect();
+    expect((await arriving).subject).toBe('1 непрочитанное сообщение в 1 чате');
+    // Both instances scan every second: a few more scans find it sent.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(smtp.received.filter(({ to }) => to.includes(email))).toHaveLength(1);
   });
 });

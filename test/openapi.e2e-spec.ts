@@ -64,7 +64,10 @@ describe('OpenAPI document (e2e)', () => {
     );
     // Signed URLs for <img src> and a digest's unsubscribe link: the signature in the query is the
     // permission, no bearer token.
-    const publicWithinApi = new Set(['/api/v1/attachments/{attachment_id}/content', '/api/v1/email/unsubscribe']);
+    const publicWithinApi = new Set([
+      '/api/v1/attachments/{attachment_id}/content',
+      '/api/v1/email/unsubscribe',
+    ]);
     for (const [path, methods] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/') || path.startsWith('/api/v1/auth/') || publicWithinApi.has(path))
         continue;

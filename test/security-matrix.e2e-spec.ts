@@ -116,7 +116,10 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /api/v1/users/me/settings': { expected: signedIn(200), body: () => ({ locale: 'en' }) },
   // No Authorization needed: the signed token is the permission (forged ones: email-digests e2e).
   'GET /api/v1/email/unsubscribe': { expected: everyone(200), query: (f) => ({ token: f.unsubscribeToken }) },
-  'POST /api/v1/email/unsubscribe': { expected: everyone(200), query: (f) => ({ token: f.unsubscribeToken }) },
+  'POST /api/v1/email/unsubscribe': {
+    expected: everyone(200),
+    query: (f) => ({ token: f.unsubscribeToken }),
+  },
   'GET /api/v1/users': { expected: signedIn(200) },
   'GET /api/v1/chats': { expected: signedIn(200) },
   // Scoped by the statement to the caller's chats (which chats it searches: messages-search-all e2e).

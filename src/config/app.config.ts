@@ -389,7 +389,10 @@ function email(env: Env, jwtSecret: string, port: number): EmailConfig {
   const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
   const from = read(env, 'EMAIL_FROM');
   if (smtpUrl !== undefined && from === undefined) {
-    throw new ConfigError('EMAIL_FROM', 'is required when SMTP_URL is set (e.g. "Rescue chat <no-reply@example.org>")');
+    throw new ConfigError(
+      'EMAIL_FROM',
+      'is required when SMTP_URL is set (e.g. "Rescue chat <no-reply@example.org>")',
+    );
   }
   if (from !== undefined && !/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) {
     throw new ConfigError('EMAIL_FROM', `must be an address or "Name <address>" (got "${from}")`);

@@ -1,10 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
 import { JobsService } from '../jobs/jobs.service';
 import { EmailDigestsRepository } from '../repositories/email-digests.repository';
@@ -66,7 +60,13 @@ export class DigestScheduler implements OnModuleInit, OnApplicationBootstrap, On
         for (const job of batch) await this.sender.deliver(job.data.user_id);
       },
       {
-        queue: { policy: 'exclusive', retryLimit: 5, retryDelay: 30, retryBackoff: true, retryDelayMax: 3600 },
+        queue: {
+          policy: 'exclusive',
+          retryLimit: 5,
+          retryDelay: 30,
+          retryBackoff: true,
+          retryDelayMax: 3600,
+        },
         work: { pollingIntervalSeconds },
       },
     );
@@ -86,7 +86,11 @@ export class DigestScheduler implements OnModuleInit, OnApplicationBootstrap, On
   /** Offers this slot's scan: a duplicate of one another instance queued already is dropped. */
   private async offerScan(): Promise<void> {
     try {
-      await this.jobs.send(DIGEST_SCAN_QUEUE, {}, { singletonKey: 'scan', singletonSeconds: this.scanSeconds });
+      await this.jobs.send(
+        DIGEST_SCAN_QUEUE,
+        {},
+        { singletonKey: 'scan', singletonSeconds: this.scanSeconds },
+      );
     } catch (error) {
       this.logger.warn(`Digest scan not queued: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -95,7 +99,7 @@ export class DigestScheduler implements OnModuleInit, OnApplicationBootstrap, On
   /** Queues a digest job for every user one is due to; returns how many were queued. */
   async scan(): Promise<number> {
     let queued = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.digests.candidates(after, SCAN_PAGE, this.config.email.digestDelaySeconds);
       for (const user of page) {
         const id = await this.jobs.send(

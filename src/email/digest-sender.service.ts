@@ -36,7 +36,9 @@ export class DigestSender {
       return;
     }
     const { digestDelaySeconds, publicWebUrl } = this.config.email;
-    const claim = await this.db.transaction((manager) => this.digests.claim(userId, digestDelaySeconds, manager));
+    const claim = await this.db.transaction((manager) =>
+      this.digests.claim(userId, digestDelaySeconds, manager),
+    );
     if (!claim) {
       this.metrics.digestSkipped('not_due');
       return;

@@ -17,7 +17,7 @@ export class UnsubscribeController {
   @ApiOperation({
     summary: "A digest's unsubscribe link: a page asking to confirm (changes nothing)",
     description:
-      'No Authorization: the signed token is the permission. The page, in the user\'s language, has one button that POSTs to the same URL.',
+      "No Authorization: the signed token is the permission. The page, in the user's language, has one button that POSTs to the same URL.",
   })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'An HTML page with the confirmation button', schema: { type: 'string' } })

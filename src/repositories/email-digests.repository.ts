@@ -85,7 +85,11 @@ export class EmailDigestsRepository {
    * written, when none is due. The lock makes a second job for the same user wait, then find it
    * recorded: one digest per interval whatever retries or restarts happen.
    */
-  async claim(userId: number, delaySeconds: number, manager: EntityManager): Promise<ClaimedDigest | undefined> {
+  async claim(
+    userId: number,
+    delaySeconds: number,
+    manager: EntityManager,
+  ): Promise<ClaimedDigest | undefined> {
     const previous: { sent_at: string; covered_until: string }[] = await manager.query(
       'SELECT sent_at::text, covered_until::text FROM email_digests WHERE user_id = $1 FOR UPDATE',
       [userId],
@@ -111,7 +115,8 @@ export class EmailDigestsRepository {
     );
     if (users.length === 0) {
       // Nothing due: a first claim's row goes again (the transaction leaves nothing behind).
-      if (previous.length === 0) await manager.query('DELETE FROM email_digests WHERE user_id = $1', [userId]);
+      if (previous.length === 0)
+        await manager.query('DELETE FROM email_digests WHERE user_id = $1', [userId]);
       return undefined;
     }
     const chats: DigestChatRow[] = await manager.query(

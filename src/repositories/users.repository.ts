@@ -116,7 +116,11 @@ export class UsersRepository {
     return rows[0];
   }
 
-  async updateSettings(id: number, settings: UserSettingsRow, manager: EntityManager): Promise<UserSettingsRow> {
+  async updateSettings(
+    id: number,
+    settings: UserSettingsRow,
+    manager: EntityManager,
+  ): Promise<UserSettingsRow> {
     const [rows]: [UserSettingsRow[], number] = await manager.query(
       `UPDATE users SET email = $2, email_digest = $3, locale = $4 WHERE id = $1
        RETURNING email, email_digest, locale`,

@@ -59,7 +59,10 @@ export class UsersController {
   })
   @ApiOkResponse({ type: UserSettingsDto })
   @ApiErrors(400, 401)
-  updateMySettings(@CurrentUser() user: AuthUser, @Body() body: UpdateUserSettingsDto): Promise<UserSettingsDto> {
+  updateMySettings(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateUserSettingsDto,
+  ): Promise<UserSettingsDto> {
     return this.settings.update(user.id, body);
   }
 

@@ -28,7 +28,9 @@ export async function startSmtp(): Promise<TestSmtp> {
       if (refusals > 0) {
         refusals -= 1;
         stream.resume();
-        stream.on('end', () => callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })));
+        stream.on('end', () =>
+          callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })),
+        );
         return;
       }
       simpleParser(stream)

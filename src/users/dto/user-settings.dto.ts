@@ -54,7 +54,10 @@ export class UpdateUserSettingsDto {
   })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @Transform(({ value }: { value: unknown }) => normaliseEmail(value))
-  @IsEmail({ allow_display_name: false, allow_ip_domain: false, require_tld: true }, { message: 'must be an e-mail address' })
+  @IsEmail(
+    { allow_display_name: false, allow_ip_domain: false, require_tld: true },
+    { message: 'must be an e-mail address' },
+  )
   @TextLength(3, 254)
   @IsString()
   email?: string | null;
