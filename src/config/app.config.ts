@@ -345,15 +345,15 @@ function storage(env: Env, projectRoot: string): StorageConfig {
 }
 
 /**
- * ATTACHMENT_URL_SECRET, or else a key derived from JWT_SECRET (already a real secret in
- * production) so that URLs signed on one instance verify on every other one.
+ * An HMAC key from variable `name`, or else one derived from JWT_SECRET (already a real secret in
+ * production) for `purpose`, so that what one instance signs verifies on every other one.
  */
-function attachmentUrlSecret(env: Env, jwtSecret: string): string {
-  const value = read(env, 'ATTACHMENT_URL_SECRET');
+function signingSecret(env: Env, name: string, jwtSecret: string, purpose: string): string {
+  const value = read(env, name);
   if (value === undefined) {
-    return createHmac('sha256', jwtSecret).update('rescue-chat attachment urls').digest('base64url');
+    return createHmac('sha256', jwtSecret).update(`rescue-chat ${purpose}`).digest('base64url');
   }
-  if (value.length < 32) throw new ConfigError('ATTACHMENT_URL_SECRET', 'must be at least 32 characters');
+  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
   return value;
 }
 
@@ -366,23 +366,13 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
     voiceMaxDurationMs: 1000 * integer(env, 'ATTACHMENT_VOICE_MAX_SECONDS', 15 * 60, 1, 24 * 3600),
     fileMaxBytes: integer(env, 'ATTACHMENT_FILE_MAX_BYTES', 25 * MB, 1, 1024 * MB),
     userQuotaBytes: integer(env, 'ATTACHMENT_USER_QUOTA_BYTES', 1024 * MB, 1, Number.MAX_SAFE_INTEGER),
-    urlSecret: attachmentUrlSecret(env, jwtSecret),
+    urlSecret: signingSecret(env, 'ATTACHMENT_URL_SECRET', jwtSecret, 'attachment urls'),
     urlTtlSeconds: integer(env, 'ATTACHMENT_URL_TTL_SECONDS', 3600, 600, 7 * 86_400),
     urlBase: url(env, 'ATTACHMENT_URL_BASE', ['https:', 'http:'])?.replace(/\/+$/, ''),
     unattachedTtlSeconds: integer(env, 'ATTACHMENT_UNATTACHED_TTL_SECONDS', 86_400, 1, 30 * 86_400),
     deletedGraceSeconds: integer(env, 'ATTACHMENT_DELETED_GRACE_SECONDS', 3600, 0, 30 * 86_400),
     sweepIntervalSeconds: integer(env, 'ATTACHMENT_SWEEP_INTERVAL_SECONDS', 600, 1, 86_400),
   };
-}
-
-/** EMAIL_UNSUBSCRIBE_SECRET, or a key derived from JWT_SECRET, the same on every instance. */
-function unsubscribeSecret(env: Env, jwtSecret: string): string {
-  const value = read(env, 'EMAIL_UNSUBSCRIBE_SECRET');
-  if (value === undefined) {
-    return createHmac('sha256', jwtSecret).update('rescue-chat email unsubscribe').digest('base64url');
-  }
-  if (value.length < 32) throw new ConfigError('EMAIL_UNSUBSCRIBE_SECRET', 'must be at least 32 characters');
-  return value;
 }
 
 function email(env: Env, jwtSecret: string, port: number): EmailConfig {
@@ -407,7 +397,7 @@ function email(env: Env, jwtSecret: string, port: number): EmailConfig {
     from: from ?? 'Rescue chat <no-reply@localhost>',
     publicWebUrl: webUrl,
     publicApiUrl: url(env, 'PUBLIC_API_URL', ['https:', 'http:'])?.replace(/\/+$/, '') ?? webUrl,
-    unsubscribeSecret: unsubscribeSecret(env, jwtSecret),
+    unsubscribeSecret: signingSecret(env, 'EMAIL_UNSUBSCRIBE_SECRET', jwtSecret, 'email unsubscribe'),
     digestDelaySeconds: integer(env, 'EMAIL_DIGEST_DELAY_SECONDS', 600, 0, 86_400),
     digestScanSeconds: integer(env, 'EMAIL_DIGEST_SCAN_SECONDS', 60, 1, 3600),
   };
