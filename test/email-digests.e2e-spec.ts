@@ -290,6 +290,20 @@ describe('e-mail digests (e2e)', () => {
     expect(mailsTo(reader)).toHaveLength(2);
   });
 
+  it('sends one digest when jobs for the same user run at once (a duplicate, a retry racing)', async () => {
+    const [reader, sender] = await Promise.all([registerUser(t, 'racing'), registerUser(t, 'sender')]);
+    await optIn(reader, 'hourly', 'en');
+    const chat = await createChat(t, sender, [reader]);
+    await send(t, sender, chat.id, 'hello');
+    await backdate(chat.id);
+    // The scan's own job may be among them: the row lock lets one through.
+    await Promise.all([deliver(reader), deliver(reader), deliver(reader)]);
+    if (mailsTo(reader).length === 0) await smtp.next(addressOf(reader));
+    expect(await lastDigest(reader)).toEqual({ sent_at: expect.any(Date) });
+    await deliver(reader);
+    expect(mailsTo(reader)).toHaveLength(1);
+  });
+
   it('sends nothing while the reader has a socket connected, and the digest once they leave', async () => {
     const [reader, sender] = await Promise.all([registerUser(t, 'online'), registerUser(t, 'sender')]);
     await optIn(reader, 'hourly', 'en');
