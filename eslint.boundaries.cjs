@@ -16,6 +16,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   docs           the OpenAPI builder
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
+ *   email          e-mail digests: reads presence (realtime), unread counts, sends through SMTP
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   moderation     reports, moderators' deletes, bans and their audit
  *   invites        invite links: made by managers, joined through ChatJoins (chats)
@@ -40,6 +41,7 @@ const FOLDER_DAG = [
   'docs',
   'lifecycle',
   'health',
+  'email',
   'realtime',
   'moderation',
   'invites',

@@ -13,6 +13,7 @@ import { AppConfig } from './config/app.config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source.options';
 import { ChatsModule } from './chats/chats.module';
+import { EmailModule } from './email/email.module';
 import { EventsModule } from './events/events.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -58,6 +59,7 @@ export class AppModule {
         ModerationModule,
         HealthModule,
         RealtimeModule,
+        EmailModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -13,6 +13,7 @@ const TABLES = [
   'chat_invites',
   'chat_members',
   'chats',
+  'email_digests',
   'message_mentions',
   'message_pins',
   'message_reactions',
@@ -74,6 +75,7 @@ describe('migrations (e2e)', () => {
       'InvitesAndPublicChats1765640000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
+      'EmailDigests1765820000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -58,10 +58,16 @@ describe('OpenAPI document (e2e)', () => {
         'POST /api/v1/attachments',
         'GET /api/v1/attachments/{attachment_id}',
         'GET /api/v1/attachments/{attachment_id}/content',
+        'GET /api/v1/users/me/settings',
+        'PATCH /api/v1/users/me/settings',
       ]),
     );
-    // Signed URLs for <img src>: the signature in the query is the permission, no bearer token.
-    const publicWithinApi = new Set(['/api/v1/attachments/{attachment_id}/content']);
+    // Signed URLs for <img src> and a digest's unsubscribe link: the signature in the query is the
+    // permission, no bearer token.
+    const publicWithinApi = new Set([
+      '/api/v1/attachments/{attachment_id}/content',
+      '/api/v1/email/unsubscribe',
+    ]);
     for (const [path, methods] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/') || path.startsWith('/api/v1/auth/') || publicWithinApi.has(path))
         continue;

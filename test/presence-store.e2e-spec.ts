@@ -31,6 +31,16 @@ describe('RedisPresenceStore (Redis)', () => {
     expect(await x.settle(1)).toBe(at);
   });
 
+  it('answers whether a user has a socket on any instance (who gets no e-mail digest)', async () => {
+    const [x, y] = [store('x5'), store('y5')];
+    await Promise.all([x.sync(new Map()), y.sync(new Map())]);
+    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([false, false]);
+    await y.connected(5);
+    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([true, true]);
+    await y.disconnected(5, at);
+    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([false, false]);
+  });
+
   it('replaces an instance share on sync and reports who came and went', async () => {
     const x = store('x2');
     await x.sync(new Map());

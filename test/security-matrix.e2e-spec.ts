@@ -1,4 +1,5 @@
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
+import { UnsubscribeTokens } from '../src/email/unsubscribe-tokens';
 import type { Ack } from '../src/realtime/events.types';
 import { gatewayEvents, routeTable, startApp, TestApp } from './support/app.fixture';
 import { uploaded } from './support/attachments.helpers';
@@ -48,6 +49,8 @@ interface Fixture {
   banTargetId: number;
   /** An invite link to the chat, made by the owner. */
   inviteCode: string;
+  /** The token of `outsider`'s digest unsubscribe link. */
+  unsubscribeToken: string;
 }
 
 interface RouteCase {
@@ -120,6 +123,14 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /api/v1/users/me': {
     expected: signedIn(200),
     body: () => ({ display_name: 'Renamed', avatar_id: null }),
+  },
+  'GET /api/v1/users/me/settings': { expected: signedIn(200) },
+  'PATCH /api/v1/users/me/settings': { expected: signedIn(200), body: () => ({ locale: 'en' }) },
+  // No Authorization needed: the signed token is the permission (forged ones: email-digests e2e).
+  'GET /api/v1/email/unsubscribe': { expected: everyone(200), query: (f) => ({ token: f.unsubscribeToken }) },
+  'POST /api/v1/email/unsubscribe': {
+    expected: everyone(200),
+    query: (f) => ({ token: f.unsubscribeToken }),
   },
   'GET /api/v1/users': { expected: signedIn(200) },
   // Blocks are the caller's own: anyone signed in, whatever their part in a chat (a block's
@@ -423,6 +434,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
       reportId: (report.body as { id: number }).id,
       banTargetId: target.id,
+      unsubscribeToken: t.app.get(UnsubscribeTokens).sign(users.outsider.id),
     };
   }
 

@@ -349,4 +349,58 @@ describe('loadConfig', () => {
     expect(problem({ AUTH_EXTERNAL_ROLES_CLAIM: 'a..b' })).toMatch(/AUTH_EXTERNAL_ROLES_CLAIM must be/);
     expect(problem({ BAN_REFRESH_INTERVAL_SECONDS: '0' })).toMatch(/BAN_REFRESH_INTERVAL_SECONDS must be/);
   });
+
+  it('sends no e-mail without SMTP_URL, and wants a sender and the web app with it', () => {
+    const off = loadConfig({}, '/srv/app').email;
+    expect(off).toMatchObject({
+      smtpUrl: undefined,
+      publicWebUrl: 'http://localhost:3000',
+      publicApiUrl: 'http://localhost:3000',
+      digestDelaySeconds: 600,
+      digestScanSeconds: 60,
+    });
+    expect(off.unsubscribeSecret).toHaveLength(43);
+    const env = {
+      SMTP_URL: 'smtps://user:pass@smtp.example.org:465',
+      EMAIL_FROM: 'Rescue chat <no-reply@example.org>',
+      PUBLIC_WEB_URL: 'https://chat.example.org/',
+    };
+    expect(loadConfig(env, '/srv/app').email).toMatchObject({
+      smtpUrl: 'smtps://user:pass@smtp.example.org:465',
+      from: 'Rescue chat <no-reply@example.org>',
+      publicWebUrl: 'https://chat.example.org',
+      publicApiUrl: 'https://chat.example.org',
+    });
+    expect(
+      loadConfig(
+        {
+          ...env,
+          PUBLIC_API_URL: 'https://api.example.org',
+          EMAIL_UNSUBSCRIBE_SECRET: SECRET,
+          EMAIL_DIGEST_DELAY_SECONDS: '0',
+          EMAIL_DIGEST_SCAN_SECONDS: '5',
+        },
+        '/srv/app',
+      ).email,
+    ).toMatchObject({
+      publicApiUrl: 'https://api.example.org',
+      unsubscribeSecret: SECRET,
+      digestDelaySeconds: 0,
+      digestScanSeconds: 5,
+    });
+    expect(problem({ SMTP_URL: 'http://smtp.example.org' })).toMatch(/SMTP_URL must use smtp: or smtps:/);
+    expect(problem({ SMTP_URL: env.SMTP_URL, PUBLIC_WEB_URL: env.PUBLIC_WEB_URL })).toMatch(
+      /EMAIL_FROM is required/,
+    );
+    expect(problem({ SMTP_URL: env.SMTP_URL, EMAIL_FROM: env.EMAIL_FROM })).toMatch(
+      /PUBLIC_WEB_URL is required/,
+    );
+    expect(problem({ ...env, EMAIL_FROM: 'no address' })).toMatch(/EMAIL_FROM must be an address/);
+    expect(problem({ EMAIL_UNSUBSCRIBE_SECRET: 'short' })).toMatch(
+      /EMAIL_UNSUBSCRIBE_SECRET must be at least 32/,
+    );
+    expect(problem({ EMAIL_DIGEST_SCAN_SECONDS: '0' })).toMatch(
+      /EMAIL_DIGEST_SCAN_SECONDS must be an integer from 1/,
+    );
+  });
 });

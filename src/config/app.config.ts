@@ -68,6 +68,24 @@ export interface AttachmentsConfig {
   sweepIntervalSeconds: number;
 }
 
+/** E-mail digests (issue 16): the SMTP relay, the links in the mails and the digests' timing. */
+export interface EmailConfig {
+  /** nodemailer connection URL (`smtp://`, `smtps://`); unset: no e-mail is sent, digests are off. */
+  smtpUrl: string | undefined;
+  /** The From of every mail, e.g. `Rescue chat <no-reply@example.org>`. */
+  from: string;
+  /** The web app, linked from every digest. */
+  publicWebUrl: string;
+  /** The origin (and path prefix) where this API is reached from outside: unsubscribe links point there. */
+  publicApiUrl: string;
+  /** Key of the HMAC that signs unsubscribe tokens. */
+  unsubscribeSecret: string;
+  /** Unread messages younger than this wait for the next scan (the user may still read them). */
+  digestDelaySeconds: number;
+  /** How often one instance (any) looks for users a digest is due to. */
+  digestScanSeconds: number;
+}
+
 /**
  * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
  * invalid value stops the service with one line that names the variable and what is wrong.
@@ -149,6 +167,7 @@ export class AppConfig {
   readonly reportsPerUserPerHour!: number;
   /** How often each instance re-reads the bans from PostgreSQL (the fallback when Redis is away). */
   readonly banRefreshIntervalSeconds!: number;
+  readonly email!: EmailConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -358,15 +377,15 @@ function storage(env: Env, projectRoot: string): StorageConfig {
 }
 
 /**
- * ATTACHMENT_URL_SECRET, or else a key derived from JWT_SECRET (already a real secret in
- * production) so that URLs signed on one instance verify on every other one.
+ * An HMAC key from variable `name`, or else one derived from JWT_SECRET (already a real secret in
+ * production) for `purpose`, so that what one instance signs verifies on every other one.
  */
-function attachmentUrlSecret(env: Env, jwtSecret: string): string {
-  const value = read(env, 'ATTACHMENT_URL_SECRET');
+function signingSecret(env: Env, name: string, jwtSecret: string, purpose: string): string {
+  const value = read(env, name);
   if (value === undefined) {
-    return createHmac('sha256', jwtSecret).update('rescue-chat attachment urls').digest('base64url');
+    return createHmac('sha256', jwtSecret).update(`rescue-chat ${purpose}`).digest('base64url');
   }
-  if (value.length < 32) throw new ConfigError('ATTACHMENT_URL_SECRET', 'must be at least 32 characters');
+  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
   return value;
 }
 
@@ -379,7 +398,7 @@ function attachments(env: Env, projectRoot: string, jwtSecret: string): Attachme
     voiceMaxDurationMs: 1000 * integer(env, 'ATTACHMENT_VOICE_MAX_SECONDS', 15 * 60, 1, 24 * 3600),
     fileMaxBytes: integer(env, 'ATTACHMENT_FILE_MAX_BYTES', 25 * MB, 1, 1024 * MB),
     userQuotaBytes: integer(env, 'ATTACHMENT_USER_QUOTA_BYTES', 1024 * MB, 1, Number.MAX_SAFE_INTEGER),
-    urlSecret: attachmentUrlSecret(env, jwtSecret),
+    urlSecret: signingSecret(env, 'ATTACHMENT_URL_SECRET', jwtSecret, 'attachment urls'),
     urlTtlSeconds: integer(env, 'ATTACHMENT_URL_TTL_SECONDS', 3600, 600, 7 * 86_400),
     urlBase: url(env, 'ATTACHMENT_URL_BASE', ['https:', 'http:'])?.replace(/\/+$/, ''),
     unattachedTtlSeconds: integer(env, 'ATTACHMENT_UNATTACHED_TTL_SECONDS', 86_400, 1, 30 * 86_400),
@@ -416,6 +435,34 @@ function rolesClaim(env: Env): string {
     );
   }
   return value;
+}
+
+function email(env: Env, jwtSecret: string, port: number): EmailConfig {
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const from = read(env, 'EMAIL_FROM');
+  if (smtpUrl !== undefined && from === undefined) {
+    throw new ConfigError(
+      'EMAIL_FROM',
+      'is required when SMTP_URL is set (e.g. "Rescue chat <no-reply@example.org>")',
+    );
+  }
+  if (from !== undefined && !/^[^\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) {
+    throw new ConfigError('EMAIL_FROM', `must be an address or "Name <address>" (got "${from}")`);
+  }
+  const publicWebUrl = url(env, 'PUBLIC_WEB_URL', ['https:', 'http:'])?.replace(/\/+$/, '');
+  if (smtpUrl !== undefined && publicWebUrl === undefined) {
+    throw new ConfigError('PUBLIC_WEB_URL', 'is required when SMTP_URL is set (digests link to the web app)');
+  }
+  const webUrl = publicWebUrl ?? `http://localhost:${port}`;
+  return {
+    smtpUrl,
+    from: from ?? 'Rescue chat <no-reply@localhost>',
+    publicWebUrl: webUrl,
+    publicApiUrl: url(env, 'PUBLIC_API_URL', ['https:', 'http:'])?.replace(/\/+$/, '') ?? webUrl,
+    unsubscribeSecret: signingSecret(env, 'EMAIL_UNSUBSCRIBE_SECRET', jwtSecret, 'email unsubscribe'),
+    digestDelaySeconds: integer(env, 'EMAIL_DIGEST_DELAY_SECONDS', 600, 0, 86_400),
+    digestScanSeconds: integer(env, 'EMAIL_DIGEST_SCAN_SECONDS', 60, 1, 3600),
+  };
 }
 
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
@@ -498,5 +545,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     authExternalRolesClaim: rolesClaim(env),
     reportsPerUserPerHour: integer(env, 'REPORTS_PER_USER_PER_HOUR', 20, 1, 100_000),
     banRefreshIntervalSeconds: integer(env, 'BAN_REFRESH_INTERVAL_SECONDS', 5, 1, 3600),
+    email: email(env, jwtSecret, port),
   });
 }

@@ -4,6 +4,7 @@ import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatInvite } from './entities/chat-invite.entity';
+import { EmailDigestState } from './entities/email-digest.entity';
 import { ChatMember } from './entities/chat-member.entity';
 import { MessageMention } from './entities/message-mention.entity';
 import { MessagePin } from './entities/message-pin.entity';
@@ -36,6 +37,7 @@ export const ENTITIES = [
   UserBan,
   ModerationAudit,
   ChatInvite,
+  EmailDigestState,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

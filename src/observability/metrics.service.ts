@@ -21,6 +21,13 @@ const SOCKET_LIMITS = [
 ] as const;
 export type SocketLimit = (typeof SOCKET_LIMITS)[number];
 
+const EMAIL_KINDS = ['digest'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+/** Why a digest job sent nothing. */
+const DIGEST_SKIPS = ['online', 'not_due'] as const;
+export type DigestSkip = (typeof DIGEST_SKIPS)[number];
+
 /** Latencies of requests and socket events: 5 ms to 10 s. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Commit → emit is in-process work plus a Redis hop: 0.5 ms to 2.5 s. */
@@ -87,6 +94,27 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly emailsSent = new Counter({
+    name: 'chat_emails_sent_total',
+    help: 'E-mails the SMTP relay accepted, by kind (digest)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly emailsFailed = new Counter({
+    name: 'chat_emails_failed_total',
+    help: 'E-mails the SMTP relay refused or could not be reached for, by kind (digest); each is retried',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly digestsSkipped = new Counter({
+    name: 'chat_email_digests_skipped_total',
+    help: 'Digest jobs that sent nothing, by reason (online: a socket connected; not_due: read meanwhile, sent already, or turned off)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly httpDurationSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
 
   constructor(
@@ -96,6 +124,11 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
     // Every limit exported from the start at 0, so that rate() sees its first refusal.
     for (const limit of SOCKET_LIMITS) this.socketLimits.inc({ limit }, 0);
+    for (const kind of EMAIL_KINDS) {
+      this.emailsSent.inc({ kind }, 0);
+      this.emailsFailed.inc({ kind }, 0);
+    }
+    for (const reason of DIGEST_SKIPS) this.digestsSkipped.inc({ reason }, 0);
     this.registerPoolGauges(db);
   }
 
@@ -145,6 +178,18 @@ export class MetricsService {
   /** Seconds from a change's commit to its socket emit. */
   commitToEmit(seconds: number): void {
     this.commitToEmitDelay.observe(seconds);
+  }
+
+  emailSent(kind: EmailKind): void {
+    this.emailsSent.inc({ kind });
+  }
+
+  emailFailed(kind: EmailKind): void {
+    this.emailsFailed.inc({ kind });
+  }
+
+  digestSkipped(reason: DigestSkip): void {
+    this.digestsSkipped.inc({ reason });
   }
 
   /** The histogram child of one method, route pattern and status, kept (their number is bounded). */

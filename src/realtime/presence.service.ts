@@ -65,6 +65,14 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     return this.track(this.countOut(userId));
   }
 
+  /**
+   * Whether the user has a connected socket on any instance (the counts shared through Redis when
+   * configured, else this instance's): who gets no e-mail digest. Throws while Redis is away.
+   */
+  isOnline(userId: number): Promise<boolean> {
+    return this.store.isOnline(userId);
+  }
+
   private async countIn(socket: RealtimeSocket): Promise<void> {
     const userId = socket.data.user.id;
     try {

@@ -26,6 +26,16 @@ describe('MemoryPresenceStore', () => {
     expect(await store.settle(7)).toBe('2026-11-21T10:00:05.000Z');
   });
 
+  it('is online while any socket is connected', async () => {
+    expect(await store.isOnline(7)).toBe(false);
+    await store.connected(7);
+    await store.connected(7);
+    await store.disconnected(7, at);
+    expect(await store.isOnline(7)).toBe(true);
+    await store.disconnected(7, at);
+    expect(await store.isOnline(7)).toBe(false);
+  });
+
   it('never counts below zero', async () => {
     expect(await store.disconnected(7, at)).toBe(true);
     expect(await store.connected(7)).toBe(false);

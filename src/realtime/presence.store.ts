@@ -13,6 +13,8 @@ export interface PresenceStore {
   disconnected(userId: number, at: string): Promise<boolean>;
   /** The pending offline's time if the user is still gone (and clears it), else null. */
   settle(userId: number): Promise<string | null>;
+  /** Whether the user has a connected socket (on any instance, for a shared store). */
+  isOnline(userId: number): Promise<boolean>;
 }
 
 export class MemoryPresenceStore implements PresenceStore {
@@ -42,6 +44,10 @@ export class MemoryPresenceStore implements PresenceStore {
     if (at === undefined || this.counts.has(userId)) return Promise.resolve(null);
     this.pending.delete(userId);
     return Promise.resolve(at);
+  }
+
+  isOnline(userId: number): Promise<boolean> {
+    return Promise.resolve(this.counts.has(userId));
   }
 }
 
@@ -191,6 +197,10 @@ export class RedisPresenceStore implements SharedPresenceStore {
 
   async settle(userId: number): Promise<string | null> {
     return (await this.redis.eval(SETTLE, 2, ...this.keys(userId))) as string | null;
+  }
+
+  async isOnline(userId: number): Promise<boolean> {
+    return Number(await this.redis.get(this.keys(userId)[0])) > 0;
   }
 
   async sync(local: ReadonlyMap<number, number>): Promise<{ online: number[]; offline: number[] }> {

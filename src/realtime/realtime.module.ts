@@ -34,5 +34,6 @@ import { TypingService } from './typing.service';
     RoomResync,
     BanEnforcer,
   ],
+  exports: [PresenceService],
 })
 export class RealtimeModule {}

@@ -4,6 +4,7 @@ import { BlocksRepository } from './blocks.repository';
 import { ChatsRepository } from './chats.repository';
 import { CrossChatSearchRepository } from './cross-chat-search.repository';
 import { InvitesRepository } from './invites.repository';
+import { EmailDigestsRepository } from './email-digests.repository';
 import { MembersRepository } from './members.repository';
 import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
@@ -23,6 +24,7 @@ const REPOSITORIES = [
   ChatsRepository,
   CrossChatSearchRepository,
   InvitesRepository,
+  EmailDigestsRepository,
   MembersRepository,
   MessageLinksRepository,
   MessageSearchRepository,

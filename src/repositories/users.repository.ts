@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
-import { User } from '../database/entities/user.entity';
+import { EmailDigest, Locale, User } from '../database/entities/user.entity';
 import { escapeLike } from './sql.predicates';
 
 const UNIQUE_VIOLATION = '23505';
 
 /** A user as the contract shows one (the password hash is never read unless asked for). */
 export type UserRow = Pick<User, 'id' | 'username' | 'displayName' | 'avatarId'>;
+
+/** The notification settings of a user, as the contract names them. */
+export interface UserSettingsRow {
+  email: string | null;
+  email_digest: EmailDigest;
+  locale: Locale;
+}
 
 export type NewUser = Pick<User, 'username' | 'displayName' | 'passwordHash'>;
 
@@ -90,6 +97,45 @@ export class UsersRepository {
       [id, profile.displayName, profile.avatarId],
     );
     return rows[0];
+  }
+
+  /** The user's notification settings, their row locked until the transaction ends (as lockProfile). */
+  async lockSettings(id: number, manager: EntityManager): Promise<UserSettingsRow | undefined> {
+    const rows: UserSettingsRow[] = await manager.query(
+      'SELECT email, email_digest, locale FROM users WHERE id = $1 FOR NO KEY UPDATE',
+      [id],
+    );
+    return rows[0];
+  }
+
+  async settings(id: number): Promise<UserSettingsRow | undefined> {
+    const rows: UserSettingsRow[] = await this.db.query(
+      'SELECT email, email_digest, locale FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0];
+  }
+
+  async updateSettings(
+    id: number,
+    settings: UserSettingsRow,
+    manager: EntityManager,
+  ): Promise<UserSettingsRow> {
+    const [rows]: [UserSettingsRow[], number] = await manager.query(
+      `UPDATE users SET email = $2, email_digest = $3, locale = $4 WHERE id = $1
+       RETURNING email, email_digest, locale`,
+      [id, settings.email, settings.email_digest, settings.locale],
+    );
+    return rows[0];
+  }
+
+  /** Turns the user's e-mail digests off (an unsubscribe link); their locale, for the page that says so. */
+  async turnDigestOff(id: number): Promise<Locale | undefined> {
+    const [rows]: [{ locale: Locale }[], number] = await this.db.query(
+      `UPDATE users SET email_digest = 'off' WHERE id = $1 RETURNING locale`,
+      [id],
+    );
+    return rows[0]?.locale;
   }
 
   /** Those of `ids` that are users. */

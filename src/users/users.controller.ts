@@ -8,6 +8,8 @@ import { ProfileService } from './profile.service';
 import { UserDto } from '../auth/dto/user.dto';
 import { UserListDto } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { SettingsService } from './settings.service';
+import { UpdateUserSettingsDto, UserSettingsDto } from './dto/user-settings.dto';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -16,6 +18,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly profile: ProfileService,
+    private readonly settings: SettingsService,
   ) {}
 
   @Get('me')
@@ -37,6 +40,30 @@ export class UsersController {
   @ApiErrors(400, 401)
   updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateProfileDto): Promise<UserDto> {
     return this.profile.update(user.id, body);
+  }
+
+  @Get('me/settings')
+  @ApiOperation({ summary: "Get the caller's notification settings (e-mail digests, language)" })
+  @ApiOkResponse({ type: UserSettingsDto })
+  @ApiErrors(401)
+  mySettings(@CurrentUser() user: AuthUser): Promise<UserSettingsDto> {
+    return this.settings.get(user.id);
+  }
+
+  @Patch('me/settings')
+  @ApiOperation({
+    summary: "Change the caller's notification settings",
+    description:
+      'At least one field. email_digest hourly or daily needs an e-mail address (given or kept; else 400 on email_digest); ' +
+      'email: null removes the address and turns digests off.',
+  })
+  @ApiOkResponse({ type: UserSettingsDto })
+  @ApiErrors(400, 401)
+  updateMySettings(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateUserSettingsDto,
+  ): Promise<UserSettingsDto> {
+    return this.settings.update(user.id, body);
   }
 
   @Get()

@@ -1,3 +1,4 @@
+import { UnsubscribeTokens } from '../../src/email/unsubscribe-tokens';
 import type { Response } from 'supertest';
 import type { ErrorBody } from '../../src/common/http/error-status.mapping';
 import type { Test } from 'supertest';
@@ -138,6 +139,8 @@ export interface Fixture {
   banTarget: TestUser;
   /** An invite link to the chat, made by the owner. */
   inviteCode: string;
+  /** The token of the outsider's digest unsubscribe link. */
+  unsubscribeToken: string;
 }
 
 export type Input = Record<string, unknown>;
@@ -206,6 +209,12 @@ export function routes(t: TestApp): Record<string, RouteCase> {
       body: () => ({ display_name: 'Hostile' }),
       stored: async (f) => (await t.http().get(`${API}/users/me`).set(f.owner.auth)).body as Input,
     },
+    'GET /api/v1/users/me/settings': {},
+    'PATCH /api/v1/users/me/settings': {
+      body: () => ({ email: 'hostile@example.org', email_digest: 'daily', locale: 'en' }),
+    },
+    'GET /api/v1/email/unsubscribe': { anonymous: true, query: (f) => ({ token: f.unsubscribeToken }) },
+    'POST /api/v1/email/unsubscribe': { anonymous: true, query: (f) => ({ token: f.unsubscribeToken }) },
     'GET /api/v1/users': { query: () => ({ search: 'h', limit: 5 }) },
     'GET /api/v1/users/me/blocks': {},
     'PUT /api/v1/users/me/blocks/{user_id}': { params: (f) => ({ user_id: f.outsider.id }) },
@@ -488,6 +497,7 @@ export async function hostileFixture(
       reportId: (report.body as { id: number }).id,
       banTarget,
       inviteCode,
+      unsubscribeToken: t.app.get(UnsubscribeTokens).sign(outsider.id),
     },
     others,
     openApi,

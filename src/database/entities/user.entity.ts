@@ -20,12 +20,15 @@ export type Locale = (typeof LOCALES)[number];
 @Check('users_display_name_check', 'char_length(display_name) BETWEEN 1 AND 64')
 @Check('users_email_digest_check', `email_digest IN ('off', 'hourly', 'daily')`)
 @Check('users_locale_check', `locale IN ('ru', 'en')`)
+@Check('users_email_digest_email_check', `email_digest = 'off' OR email IS NOT NULL`)
 // User search: trigram GIN indexes (the operator class gin_trgm_ops is the migration's; TypeORM
 // cannot express one, it compares the name, type and columns).
 @Index('users_username_trgm_idx', ['username'], { type: 'gin' })
 @Index('users_display_name_trgm_idx', ['displayName'], { type: 'gin' })
 // Whose avatar an attachment is: the read rule of avatars, and the SET NULL when its row goes.
 @Index('users_avatar_id_idx', ['avatarId'], { where: 'avatar_id IS NOT NULL' })
+// The users the digest scan looks at.
+@Index('users_email_digest_idx', ['id'], { where: `email_digest <> 'off'` })
 export class User {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
