@@ -90,7 +90,8 @@ module.exports = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // The client SDK (client/) is tested against the running service like the service itself.
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/client/test/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
   ],
