@@ -1,3 +1,5 @@
+import { toApiError } from './types.ts';
+
 /**
  * Where the SDK gets its access token. The host application owns the tokens (the platform's own,
  * or the chat's local ones through {@link localTokens}); the SDK asks for one before every request
@@ -106,4 +108,20 @@ function refreshTime(session: Session): number {
   if (!session.expires_in) return Infinity;
   const lifetime = session.expires_in * 1000;
   return Date.now() + lifetime - Math.min(30_000, lifetime / 5);
+}
+
+/** `POST /api/v1/auth/login` with the chat's own accounts: the session for {@link localTokens}. */
+export async function login(
+  baseUrl: string,
+  credentials: { username: string; password: string },
+  fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
+): Promise<Session & { user: { id: number; username: string; display_name: string } }> {
+  const response = await fetchImpl(`${baseUrl.replace(/\/$/, '')}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw toApiError(response.status, body);
+  return body as Session & { user: { id: number; username: string; display_name: string } };
 }

@@ -1,6 +1,7 @@
 export { ChatClient, type ChatClientOptions, type ChatSocket, type SendHandle } from './client.ts';
 export {
   localTokens,
+  login,
   TokenManager,
   type LocalTokensOptions,
   type Session,

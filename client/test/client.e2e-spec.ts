@@ -2,7 +2,14 @@ import { Readable } from 'node:stream';
 import { png } from '../../test/support/media.fixtures.ts';
 import { useApp } from '../../test/support/app.fixture.ts';
 import { createChat } from '../../test/support/chats.helpers.ts';
-import { ChatApiError, ChatClient, localTokens, type Message, type UploadProgress } from '../src/index.ts';
+import {
+  ChatApiError,
+  ChatClient,
+  localTokens,
+  login,
+  type Message,
+  type UploadProgress,
+} from '../src/index.ts';
 import { sdkUser, stopClients, stored, until } from './support/clients.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
@@ -170,6 +177,14 @@ describe('client SDK against the running service', () => {
 
     // localTokens: a refused access token goes through POST /auth/refresh; the old refresh token stops working.
     const b = await sdkUser(t);
+    const loggedIn = await login(t.origin, { username: b.user.username, password: b.user.password });
+    expect(loggedIn).toMatchObject({ user: { id: b.user.id }, access_token: expect.any(String) });
+    await expect(
+      login(t.origin, { username: b.user.username, password: 'wrong password' }),
+    ).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+    });
     const badSession = new ChatClient({
       baseUrl: t.origin,
       auth: localTokens({
