@@ -46,6 +46,16 @@ interface OutboxEntry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A UUID v4; crypto.randomUUID exists only in secure contexts (https, localhost). */
+function newClientMessageId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * The chat client: REST (typed by the OpenAPI document), the socket (typed by the event catalog),
  * an observable store, and the reliability a chat UI needs: token refresh on 401 and
@@ -67,6 +77,8 @@ export class ChatClient {
   private expired = false;
   private stopped = false;
   private connectedOnce = false;
+  /** Handshakes refused in a row for a reason retrying may outlast (limit_exceeded, banned…): backoff. */
+  private refusals = 0;
   private readonly syncing = new Map<number, Promise<void>>();
   private readonly refreshing = new Set<number>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
@@ -170,7 +182,7 @@ export class ChatClient {
    * `retry()` or `discard()` it.
    */
   send(chatId: number, input: SendMessageInput): SendHandle {
-    const client_message_id = input.client_message_id ?? crypto.randomUUID();
+    const client_message_id = input.client_message_id ?? newClientMessageId();
     const payload = { ...input, chat_id: chatId, client_message_id };
     let resolve!: (message: Message) => void;
     let reject!: (error: ChatApiError) => void;
@@ -316,6 +328,7 @@ export class ChatClient {
   private wireSocket(): void {
     const s = this.socket;
     s.on('connect', () => {
+      this.refusals = 0;
       this.store.setConnection('online');
       const reconnect = this.connectedOnce;
       this.connectedOnce = true;
@@ -343,7 +356,7 @@ export class ChatClient {
         if (error.message === 'unauthorized') void this.reconnect(true);
         else if (error.message === 'rate_limited')
           void this.reconnect(false, error.data?.details?.retry_after_ms ?? 5000);
-        else if (!s.active) void this.reconnect(false, 2000);
+        else if (!s.active) void this.reconnect(false, Math.min(30_000, 1000 * 2 ** this.refusals++));
         // otherwise a transport error: socket.io's manager reconnects with backoff.
       },
     );
@@ -455,7 +468,7 @@ export class ChatClient {
       const { data, response } = await this.api.GET('/api/v1/chats/{chat_id}', {
         params: { path: { chat_id: chatId } },
       });
-      if (data) this.store.upsertChats([data]);
+      if (data) this.store.upsertChats([data], true);
       else if (response.status === 403 || response.status === 404) this.store.removeChat(chatId);
     } catch (error) {
       this.report(error);

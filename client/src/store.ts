@@ -125,12 +125,26 @@ export class ChatStore {
     this.changed();
   }
 
-  /** Chats as the service answered them (a page of GET /chats, GET /chats/:id, chat:created/updated). */
-  upsertChats(chats: readonly Chat[]): void {
+  /**
+   * Chats as the service answered them (a page of GET /chats, chat:created/updated). `authoritative`
+   * (a fresh GET /chats/:id, which the store asks for) replaces the store's view even when it
+   * holds a later message (that message was deleted meanwhile).
+   */
+  upsertChats(chats: readonly Chat[], authoritative = false): void {
+    const behind: number[] = [];
     for (const chat of chats) {
-      this.chats.set(chat.id, chat);
+      const known = this.chats.get(chat.id);
       this.stale.delete(chat.id);
+      // An answer produced before a message the store already has: keep the newer message and
+      // activity, and read the chat again for counts that include it.
+      if (!authoritative && known?.last_message && known.last_message.seq > (chat.last_message?.seq ?? 0)) {
+        this.chats.set(chat.id, { ...chat, last_message: known.last_message, updated_at: known.updated_at });
+        behind.push(chat.id);
+      } else {
+        this.chats.set(chat.id, chat);
+      }
     }
+    for (const chatId of behind) this.markStale(chatId);
     this.changed();
   }
 

@@ -271,6 +271,11 @@ describe('client SDK against the running service', () => {
     s = await until(a.client, (x) => !x.chats.some((y) => y.id === first.id));
     expect(s.messages.has(first.id)).toBe(false);
 
+    // A chat created by someone else arrives as chat:created, on top.
+    const third = await createChat(t, c.user, [a.user], { chat_type: 'seeker' });
+    s = await until(a.client, (x) => x.chats[0]?.id === third.id);
+    expect(s.chats[0]).toMatchObject({ chat_type: 'seeker', unread_count: 0, my_role: 'member' });
+
     // A refused send stays failed in the store and rejects its promise.
     const refused = a.client.send(second.id, { content: 'x'.repeat(4001) });
     await a.client.openChat(second.id);
@@ -290,6 +295,47 @@ describe('client SDK against the running service', () => {
         .messages.get(second.id)!
         .items.some((m) => m.status === 'failed'),
     ).toBe(false);
+  }, 60_000);
+
+  it('pages history backwards (infinite scroll) and keeps one list in seq order', async () => {
+    const a = await sdkUser(t);
+    const b = await sdkUser(t);
+    const chat = await createChat(t, b.user, [a.user]);
+    for (let i = 1; i <= 120; i++)
+      await t
+        .http()
+        .post(`/api/v1/chats/${chat.id}/messages`)
+        .set(b.user.auth)
+        .send({ content: `h${i}` })
+        .expect(201);
+    await a.client.start();
+    await a.client.openChat(chat.id);
+    let s = a.client.store.getSnapshot();
+    expect(stored(s, chat.id).map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 71));
+    expect(s.messages.get(chat.id)!.hasOlder).toBe(true);
+    await a.client.loadOlder(chat.id);
+    await a.client.loadOlder(chat.id);
+    s = a.client.store.getSnapshot();
+    expect(stored(s, chat.id).map((m) => m.content)).toEqual(
+      Array.from({ length: 120 }, (_, i) => `h${i + 1}`),
+    );
+    expect(s.messages.get(chat.id)!.hasOlder).toBe(false);
+    expect(s.chats.find((x) => x.id === chat.id)).toMatchObject({ unread_count: 120 });
+
+    // An optimistic message keeps its key when the stored one replaces it.
+    const handle = a.client.send(chat.id, { content: 'mine' });
+    const pendingKey = a.client.store.getSnapshot().messages.get(chat.id)!.items.at(-1)!.key;
+    const message = await handle.sent;
+    s = a.client.store.getSnapshot();
+    expect(s.messages.get(chat.id)!.items.at(-1)).toMatchObject({
+      status: 'sent',
+      id: message.id,
+      key: pendingKey,
+    });
+    expect(s.chats.find((x) => x.id === chat.id)).toMatchObject({
+      unread_count: 0,
+      last_message: { id: message.id },
+    });
   }, 60_000);
 
   it('uploads with progress (streamed fetch in Node) and sends the attachment', async () => {
