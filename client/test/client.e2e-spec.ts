@@ -128,18 +128,17 @@ describe('client SDK against the running service', () => {
     const a = await sdkUser(t);
     let refreshes = 0;
     let token: string | null = 'not-a-token';
-    const client = new ChatClient({
-      baseUrl: t.origin,
-      auth: {
-        getToken: ({ refresh }) => {
-          if (refresh) {
-            refreshes++;
-            token = a.user.access_token;
-          }
-          return token;
-        },
+    // The host app's provider: a refused token is replaced by the user's valid one.
+    const auth = {
+      getToken: ({ refresh }: { refresh: boolean }) => {
+        if (refresh) {
+          refreshes++;
+          token = a.user.access_token;
+        }
+        return token;
       },
-    });
+    };
+    const client = new ChatClient({ baseUrl: t.origin, auth });
     try {
       // REST: 401, one refresh, the request repeated.
       await client.start();
@@ -152,19 +151,7 @@ describe('client SDK against the running service', () => {
 
     // Socket: a refused handshake (`unauthorized`) refreshes and connects again.
     token = 'expired-or-revoked';
-    const socketOnly = new ChatClient({
-      baseUrl: t.origin,
-      auth: {
-        getToken: ({ refresh }) => {
-          if (refresh) {
-            refreshes++;
-            token = a.user.access_token;
-          }
-          return token;
-        },
-      },
-      socket: { reconnectionDelay: 100 },
-    });
+    const socketOnly = new ChatClient({ baseUrl: t.origin, auth, socket: { reconnectionDelay: 100 } });
     try {
       const refused = new Promise<Error>((resolve) => socketOnly.socket.once('connect_error', resolve));
       socketOnly.socket.connect();
