@@ -297,6 +297,8 @@ export class ChatClient {
   /**
    * A client event with its ack, as a promise: the ack's data, or the ack's error as a
    * ChatApiError. A rate-limited or unavailable answer is retried after details.retry_after_ms.
+   * Needs the connection: rejects at once when offline, and when no ack comes within ackTimeoutMs
+   * (only sends are queued; see send()).
    */
   async emit<E extends keyof ClientEvents>(
     event: E,
@@ -318,6 +320,8 @@ export class ChatClient {
     event: E,
     payload: ClientEvents[E]['payload'],
   ): Promise<Ack<ClientEvents[E]['ack']>> {
+    // socket.io-client would buffer it and send it at the next connect, after the caller gave up.
+    if (!this.socket.connected) return Promise.reject(new Error(`${event}: not connected`));
     // socket.io-client types a timed emit's ack with a leading error argument, which the event maps leave out.
     const emitter = this.socket.timeout(this.ackTimeoutMs) as unknown as {
       emitWithAck(event: E, payload: ClientEvents[E]['payload']): Promise<Ack<ClientEvents[E]['ack']>>;
