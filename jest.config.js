@@ -80,7 +80,11 @@ module.exports = {
   // rather than be force-killed with a "failed to exit gracefully" warning. A real leak still shows.
   workerGracefulExitTimeout: 3000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',
