@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { png } from '../../test/support/media.fixtures.ts';
 import { useApp } from '../../test/support/app.fixture.ts';
 import { createChat } from '../../test/support/chats.helpers.ts';
+import { type ClientSocket, serverSocketOf } from '../../test/support/sockets.helpers.ts';
 import {
   ChatApiError,
   ChatClient,
@@ -56,9 +57,13 @@ describe('client SDK against the running service', () => {
     await until(a.client, (s) => stored(s, chat.id).length >= 8);
     // The service's answers stop: the send in flight is stored, its ack is lost.
     proxy.mute();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const acked = stored(a.client.store.getSnapshot(), chat.id).length;
-    const storedBeforeCut = (await rows(chat.id)).length;
+    let storedBeforeCut = 0;
+    for (let waited = 0; waited < 5000 && storedBeforeCut <= acked; waited += 50) {
+      storedBeforeCut = (await rows(chat.id)).length;
+      if (storedBeforeCut <= acked) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(storedBeforeCut).toBeGreaterThan(acked);
     proxy.cut();
     await until(a.client, (s) => s.connection === 'offline');
@@ -123,6 +128,27 @@ describe('client SDK against the running service', () => {
     await Promise.all([a.client.resync(), a.client.sync(chat.id), a.client.sync(chat.id)]);
     expect(stored(a.client.store.getSnapshot(), chat.id)).toHaveLength(16);
   }, 60_000);
+
+  it('connects again by itself when the service closes the socket, and catches up', async () => {
+    const a = await sdkUser(t);
+    const b = await sdkUser(t);
+    const chat = await createChat(t, b.user, [a.user]);
+    await a.client.start();
+    await a.client.openChat(chat.id);
+    await until(a.client, (s) => s.connection === 'online');
+    const offline = until(a.client, (s) => s.connection === 'offline');
+    // What an instance does to its sockets when it shuts down; socket.io-client does not reconnect after it.
+    serverSocketOf(t, a.client.socket as unknown as ClientSocket).disconnect(true);
+    await offline;
+    await t
+      .http()
+      .post(`/api/v1/chats/${chat.id}/messages`)
+      .set(b.user.auth)
+      .send({ content: 'meanwhile' })
+      .expect(201);
+    const s = await until(a.client, (x) => x.connection === 'online' && stored(x, chat.id).length === 1);
+    expect(stored(s, chat.id)[0]).toMatchObject({ content: 'meanwhile', seq: 1 });
+  }, 30_000);
 
   it('refreshes the token on a 401 and on a refused handshake, rotating the local session', async () => {
     const a = await sdkUser(t);
