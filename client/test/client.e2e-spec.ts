@@ -11,7 +11,7 @@ import {
   type Message,
   type UploadProgress,
 } from '../src/index.ts';
-import { sdkUser, stopClients, stored, until } from './support/clients.ts';
+import { chatOfTwo, sdkUser, stopClients, stored, until } from './support/clients.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 
 /**
@@ -130,12 +130,7 @@ describe('client SDK against the running service', () => {
   }, 60_000);
 
   it('connects again by itself when the service closes the socket, and catches up', async () => {
-    const a = await sdkUser(t);
-    const b = await sdkUser(t);
-    const chat = await createChat(t, b.user, [a.user]);
-    await a.client.start();
-    await a.client.openChat(chat.id);
-    await until(a.client, (s) => s.connection === 'online');
+    const { a, b, chat } = await chatOfTwo(t);
     const offline = until(a.client, (s) => s.connection === 'offline');
     // What an instance does to its sockets when it shuts down; socket.io-client does not reconnect after it.
     serverSocketOf(t, a.client.socket as unknown as ClientSocket).disconnect(true);
@@ -352,11 +347,7 @@ describe('client SDK against the running service', () => {
   }, 60_000);
 
   it('uploads with progress (streamed fetch in Node) and sends the attachment', async () => {
-    const a = await sdkUser(t);
-    const b = await sdkUser(t);
-    const chat = await createChat(t, a.user, [b.user]);
-    await a.client.start();
-    await a.client.openChat(chat.id);
+    const { a, chat } = await chatOfTwo(t);
     const bytes = await png(1600, 1200);
 
     const progress: UploadProgress[] = [];
@@ -402,12 +393,7 @@ describe('client SDK with short-lived tokens', () => {
   afterEach(() => stopClients());
 
   it('refreshes on auth:expired, reconnects, and keeps receiving events', async () => {
-    const a = await sdkUser(t);
-    const b = await sdkUser(t);
-    const chat = await createChat(t, b.user, [a.user]);
-    await a.client.start();
-    await a.client.openChat(chat.id);
-    await until(a.client, (s) => s.connection === 'online');
+    const { a, b, chat } = await chatOfTwo(t);
     const expired = new Promise<void>((resolve) => a.client.socket.once('auth:expired', () => resolve()));
     await expired;
     await until(a.client, (s) => s.connection === 'offline', 5000).catch(() => undefined);

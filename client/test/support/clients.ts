@@ -1,5 +1,6 @@
 import { ChatClient, localTokens, type Session, type Snapshot, type StoredMessage } from '../../src/index.ts';
 import type { TestApp } from '../../../test/support/app.fixture.ts';
+import { type ChatBody, createChat } from '../../../test/support/chats.helpers.ts';
 import { registerUser, type TestUser } from '../../../test/support/users.helpers.ts';
 
 export interface SdkUser {
@@ -27,6 +28,17 @@ export async function sdkUser(t: TestApp, origin: string = t.origin, prefix = 's
   });
   started.push(client);
   return { user, client, sessions };
+}
+
+/** Users a and b, a chat b made with a, and a's client started (online) with the chat open. */
+export async function chatOfTwo(t: TestApp): Promise<{ a: SdkUser; b: SdkUser; chat: ChatBody }> {
+  const a = await sdkUser(t);
+  const b = await sdkUser(t);
+  const chat = await createChat(t, b.user, [a.user]);
+  await a.client.start();
+  await a.client.openChat(chat.id);
+  await until(a.client, (s) => s.connection === 'online');
+  return { a, b, chat };
 }
 
 /** Stops every client the suite started. */
