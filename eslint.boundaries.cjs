@@ -16,6 +16,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   docs           the OpenAPI builder
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
+ *   push           Web Push: subscriptions, fan-out to who is offline (reads realtime's presence)
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   chats
  *   messages
@@ -38,6 +39,7 @@ const FOLDER_DAG = [
   'docs',
   'lifecycle',
   'health',
+  'push',
   'realtime',
   'chats',
   'messages',

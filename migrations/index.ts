@@ -14,6 +14,7 @@ import { ReactionsAndPins1765500000000 } from './1765500000000-ReactionsAndPins'
 import { UserBlocks1765600000000 } from './1765600000000-UserBlocks';
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
+import { PushNotifications1765810000000 } from './1765810000000-PushNotifications';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   UserBlocks1765600000000,
   SendTextBatch1765700000000,
   UserSettings1765800000000,
+  PushNotifications1765810000000,
 ];

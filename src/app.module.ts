@@ -21,6 +21,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PushModule } from './push/push.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
@@ -54,6 +55,7 @@ export class AppModule {
         MessagesModule,
         HealthModule,
         RealtimeModule,
+        PushModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

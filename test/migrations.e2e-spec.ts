@@ -11,6 +11,7 @@ import {
 const TABLES = [
   'attachments',
   'chat_members',
+  'chat_push_cursors',
   'chats',
   'message_mentions',
   'message_pins',
@@ -18,6 +19,7 @@ const TABLES = [
   'message_read_ranges',
   'message_search_segments',
   'messages',
+  'push_subscriptions',
   'refresh_tokens',
   'user_blocks',
   'users',
@@ -68,6 +70,7 @@ describe('migrations (e2e)', () => {
       'UserBlocks1765600000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
+      'PushNotifications1765810000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

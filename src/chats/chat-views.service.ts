@@ -87,5 +87,9 @@ function toChatDto(
     unread_mentions_count: row.unread_mentions_count,
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),
+    notifications: {
+      level: row.notify_level ?? 'all',
+      muted_until: row.muted_until === null ? null : iso(row.muted_until),
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { iso } from '../common/time.util';
 import { AvatarAttachments } from '../attachments/avatar-attachments.service';
 import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
@@ -12,8 +13,13 @@ import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { ChatViews } from './chat-views.service';
-import type { ChatDto, ChatPageDto } from './dto/chat.dto';
-import type { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
+import type { ChatDto, ChatNotificationsDto, ChatPageDto } from './dto/chat.dto';
+import type {
+  CreateChatDto,
+  ListChatsQuery,
+  UpdateChatDto,
+  UpdateChatNotificationsDto,
+} from './dto/chat-input.dto';
 
 @Injectable()
 export class ChatsService {
@@ -31,6 +37,21 @@ export class ChatsService {
 
   list(userId: number, query: ListChatsQuery): Promise<ChatPageDto> {
     return this.views.page(userId, { chatType: query.chat_type, limit: query.limit, cursor: query.cursor });
+  }
+
+  /** The caller's own notification level and mute for the chat (active members only). */
+  async setNotifications(
+    userId: number,
+    chatId: number,
+    input: UpdateChatNotificationsDto,
+  ): Promise<ChatNotificationsDto> {
+    const mutedUntil = input.muted_until ? new Date(input.muted_until) : null;
+    const row = await this.members.setNotifications(chatId, userId, input.level, mutedUntil);
+    if (!row) return this.access.refuse(chatId, userId);
+    return {
+      level: row.notify_level ?? 'all',
+      muted_until: row.muted_until === null ? null : iso(row.muted_until),
+    };
   }
 
   async get(userId: number, chatId: number): Promise<ChatDto> {

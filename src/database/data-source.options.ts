@@ -4,12 +4,14 @@ import { Attachment } from './entities/attachment.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { Chat } from './entities/chat.entity';
 import { ChatMember } from './entities/chat-member.entity';
+import { ChatPushCursor } from './entities/chat-push-cursor.entity';
 import { MessageMention } from './entities/message-mention.entity';
 import { MessagePin } from './entities/message-pin.entity';
 import { MessageReaction } from './entities/message-reaction.entity';
 import { MessageReadRange } from './entities/message-read-range.entity';
 import { MessageSearchSegment } from './entities/message-search-segment.entity';
 import { Message } from './entities/message.entity';
+import { PushSubscription } from './entities/push-subscription.entity';
 import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
@@ -28,6 +30,8 @@ export const ENTITIES = [
   MessageReaction,
   MessagePin,
   UserBlock,
+  PushSubscription,
+  ChatPushCursor,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

@@ -57,6 +57,14 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.heartbeat.unref();
   }
 
+  /**
+   * Which of `userIds` have a connected socket on any instance (the counts shared in Redis, or
+   * this process's alone without it): who gets no Web Push.
+   */
+  onlineAmong(userIds: readonly number[]): Promise<Set<number>> {
+    return this.store.online(userIds);
+  }
+
   connected(socket: RealtimeSocket): Promise<void> {
     return this.track(this.countIn(socket));
   }

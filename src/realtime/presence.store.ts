@@ -13,6 +13,8 @@ export interface PresenceStore {
   disconnected(userId: number, at: string): Promise<boolean>;
   /** The pending offline's time if the user is still gone (and clears it), else null. */
   settle(userId: number): Promise<string | null>;
+  /** Which of `userIds` have a socket open (on any instance, for a shared store). */
+  online(userIds: readonly number[]): Promise<Set<number>>;
 }
 
 export class MemoryPresenceStore implements PresenceStore {
@@ -42,6 +44,10 @@ export class MemoryPresenceStore implements PresenceStore {
     if (at === undefined || this.counts.has(userId)) return Promise.resolve(null);
     this.pending.delete(userId);
     return Promise.resolve(at);
+  }
+
+  online(userIds: readonly number[]): Promise<Set<number>> {
+    return Promise.resolve(new Set(userIds.filter((userId) => this.counts.has(userId))));
   }
 }
 
@@ -191,6 +197,12 @@ export class RedisPresenceStore implements SharedPresenceStore {
 
   async settle(userId: number): Promise<string | null> {
     return (await this.redis.eval(SETTLE, 2, ...this.keys(userId))) as string | null;
+  }
+
+  async online(userIds: readonly number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set();
+    const counts = await this.redis.mget(userIds.map((userId) => this.keys(userId)[0]));
+    return new Set(userIds.filter((_, i) => Number(counts[i] ?? 0) > 0));
   }
 
   async sync(local: ReadonlyMap<number, number>): Promise<{ online: number[]; offline: number[] }> {

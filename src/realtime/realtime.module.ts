@@ -32,5 +32,7 @@ import { TypingService } from './typing.service';
     RoomEventsPublisher,
     RoomResync,
   ],
+  // Who is online on any instance: Web Push goes only to the others.
+  exports: [PresenceService],
 })
 export class RealtimeModule {}

@@ -7,6 +7,7 @@ import { MessageLinksRepository } from './message-links.repository';
 import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
 import { PinsRepository } from './pins.repository';
+import { PushRepository } from './push.repository';
 import { ReactionsRepository } from './reactions.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   MessageSearchRepository,
   MessagesRepository,
   PinsRepository,
+  PushRepository,
   ReactionsRepository,
   ReadStateRepository,
   RefreshTokensRepository,

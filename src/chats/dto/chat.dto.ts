@@ -1,8 +1,31 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
+import {
+  MEMBER_ROLES,
+  NOTIFY_LEVELS,
+  type MemberRole,
+  type NotifyLevel,
+} from '../../database/entities/chat-member.entity';
 import { MemberDto } from '../../members/dto/member.dto';
 import { MessageDto } from '../../messages/dto/message.dto';
 import { CHAT_TYPES, type ChatType } from '../../database/entities/chat.entity';
+
+/** The caller's notification settings for a chat (Web Push). */
+export class ChatNotificationsDto {
+  @ApiProperty({
+    enum: NOTIFY_LEVELS,
+    example: 'all',
+    description: 'all: every message of others; mentions: only those that mention you; none: no push',
+  })
+  level!: NotifyLevel;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'No push for this chat before this time; null: not muted',
+  })
+  muted_until!: string | null;
+}
 
 export class ChatDto {
   @ApiProperty({ example: 17 })
@@ -56,6 +79,9 @@ export class ChatDto {
     example: '/api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…',
   })
   avatar_url!: string | null;
+
+  @ApiProperty({ type: ChatNotificationsDto, description: "The caller's notification settings for this chat" })
+  notifications!: ChatNotificationsDto;
 }
 
 export class ChatPageDto {
