@@ -72,7 +72,10 @@ describe('Web Push (e2e)', () => {
 
     const ownerOnA = await connectAs(a, owner);
     const sentAt = Date.now();
-    const ack = await request(ownerOnA, 'message:send', { chat_id: chat.id, content: 'Собака вернулась к гаражам' });
+    const ack = await request(ownerOnA, 'message:send', {
+      chat_id: chat.id,
+      content: 'Собака вернулась к гаражам',
+    });
     if (!ack.ok) throw new Error('send failed');
     const received = await push.waitFor(memberSub, 1, 10_000);
     expect(received.at - sentAt).toBeLessThan(10_000);
@@ -92,7 +95,11 @@ describe('Web Push (e2e)', () => {
       'content-encoding': 'aes128gcm',
     });
     const { key } = (await a.http().get(`${API}/push/vapid-public-key`).expect(200)).body as { key: string };
-    expect(received.vapid).toMatchObject({ k: key, aud: push.origin, sub: expect.stringMatching(/^mailto:/) });
+    expect(received.vapid).toMatchObject({
+      k: key,
+      aud: push.origin,
+      sub: expect.stringMatching(/^mailto:/),
+    });
   });
 
   it('sends nothing to an online member nor for one’s own message, and one push for a burst, with the newest', async () => {
@@ -130,7 +137,10 @@ describe('Web Push (e2e)', () => {
       level: 'mentions',
       muted_until: null,
     });
-    expect(await setNotifications(b, none, chat.id, { level: 'none' })).toEqual({ level: 'none', muted_until: null });
+    expect(await setNotifications(b, none, chat.id, { level: 'none' })).toEqual({
+      level: 'none',
+      muted_until: null,
+    });
     expect(await setNotifications(a, muted, chat.id, { level: 'all', muted_until: future })).toEqual({
       level: 'all',
       muted_until: future,
@@ -149,11 +159,15 @@ describe('Web Push (e2e)', () => {
 
     const plain = await send(a, owner, chat.id, 'no one named');
     await Promise.all([push.waitFor(subs.get(all)!), push.waitFor(subs.get(unmuted)!)]);
-    const mentioning = await postMessage(a, owner, chat.id, { content: 'you, look', mentions: [mentions.id] }).expect(
-      201,
-    );
+    const mentioning = await postMessage(a, owner, chat.id, {
+      content: 'you, look',
+      mentions: [mentions.id],
+    }).expect(201);
     const mention = await push.waitFor(subs.get(mentions)!);
-    expect(mention.payload).toMatchObject({ message_id: (mentioning.body as { id: number }).id, body: 'you, look' });
+    expect(mention.payload).toMatchObject({
+      message_id: (mentioning.body as { id: number }).id,
+      body: 'you, look',
+    });
     await push.waitFor(subs.get(all)!, 2);
     await pause(1000);
     expect(push.pushesOf(subs.get(all)!).map((p) => p.payload.message_id)).toEqual([
@@ -190,7 +204,9 @@ describe('Web Push (e2e)', () => {
       expect((res.body as ErrorBody).code).toBe('validation_failed');
       expect(JSON.stringify(res.body)).toContain(field);
     }
-    expect(((await put(stranger, chat.id, { level: 'none' }).expect(403)).body as ErrorBody).code).toBe('not_a_member');
+    expect(((await put(stranger, chat.id, { level: 'none' }).expect(403)).body as ErrorBody).code).toBe(
+      'not_a_member',
+    );
     expect(((await put(owner, 2_000_000_000, { level: 'none' }).expect(404)).body as ErrorBody).code).toBe(
       'chat_not_found',
     );
@@ -203,8 +219,9 @@ describe('Web Push (e2e)', () => {
     const flakySub = await subscribed(a, flaky);
     push.answer(goneSub.path, 410);
     push.answer(flakySub.path, 500);
-    const goneId = (await a.db.query('SELECT id FROM push_subscriptions WHERE endpoint = $1', [goneSub.endpoint]))[0]
-      .id as number;
+    const goneId = (
+      await a.db.query('SELECT id FROM push_subscriptions WHERE endpoint = $1', [goneSub.endpoint])
+    )[0].id as number;
 
     await send(a, owner, chat.id, 'are you there');
     for (let attempt = 0; attempt < 200; attempt++) {
@@ -219,10 +236,14 @@ describe('Web Push (e2e)', () => {
     const retried = await push.waitFor(flakySub, 1, 20_000);
     expect(retried.payload).toMatchObject({ chat_id: chat.id, body: 'are you there' });
 
-    const metrics = await Promise.all([a, b].map(async (t) => (await t.http().get('/metrics').expect(200)).text));
+    const metrics = await Promise.all(
+      [a, b].map(async (t) => (await t.http().get('/metrics').expect(200)).text),
+    );
     const total = (outcome: string) =>
       metrics
-        .map((text) => Number(new RegExp(`^chat_pushes_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0))
+        .map((text) =>
+          Number(new RegExp(`^chat_pushes_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0),
+        )
         .reduce((x, y) => x + y, 0);
     expect(total('expired')).toBeGreaterThanOrEqual(1);
     expect(total('failed')).toBeGreaterThanOrEqual(1);
@@ -265,13 +286,22 @@ describe('Web Push (e2e)', () => {
       expect((res.body as ErrorBody).code).toBe('validation_failed');
     }
 
-    const first = await post(user, { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }).expect(201);
+    const first = await post(user, { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }).expect(
+      201,
+    );
     const { id } = first.body as { id: number };
     expect(first.body).toEqual({ id: expect.any(Number) });
-    const again = await post(user, { endpoint: sub.endpoint, expirationTime: Date.now() + 86_400_000, keys: sub.keys });
+    const again = await post(user, {
+      endpoint: sub.endpoint,
+      expirationTime: Date.now() + 86_400_000,
+      keys: sub.keys,
+    });
     expect(again.status).toBe(201);
     expect(again.body).toEqual({ id });
-    const second = await post(user, { endpoint: push.subscribe().endpoint, keys: push.subscribe().keys }).expect(201);
+    const second = await post(user, {
+      endpoint: push.subscribe().endpoint,
+      keys: push.subscribe().keys,
+    }).expect(201);
     expect((second.body as { id: number }).id).not.toBe(id);
 
     await a.http().delete(`${API}/push/subscriptions/${id}`).set(other.auth).expect(404);
@@ -282,7 +312,10 @@ describe('Web Push (e2e)', () => {
 
   it('serves one VAPID public key from every instance (kept in the data folder in development)', async () => {
     const [fromA, fromB] = await Promise.all(
-      [a, b].map(async (t) => ((await t.http().get(`${API}/push/vapid-public-key`).expect(200)).body as { key: string }).key),
+      [a, b].map(
+        async (t) =>
+          ((await t.http().get(`${API}/push/vapid-public-key`).expect(200)).body as { key: string }).key,
+      ),
     );
     expect(fromA).toBe(fromB);
     const raw = Buffer.from(fromA, 'base64url');

@@ -40,6 +40,8 @@ interface Fixture {
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
   attachmentUrlQuery: Record<string, string>;
+  /** A Web Push subscription of the owner's (only its owner may delete it). */
+  pushSubscriptionId: number;
 }
 
 interface RouteCase {
@@ -73,6 +75,16 @@ const inChat = (member: number, admin = member, owner = admin): Expected => ({
 });
 
 const chatId = (f: Fixture) => ({ chat_id: f.chatId });
+
+/** PushSubscription.toJSON() of a browser on Chrome's push service (an endpoint of its own each time). */
+const pushSubscription = () => ({
+  endpoint: `https://fcm.googleapis.com/fcm/send/${Math.random().toString(36).slice(2)}`,
+  expirationTime: null,
+  keys: {
+    p256dh: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+    auth: 'AAECAwQFBgcICQoLDA0ODw',
+  },
+});
 
 /** A refresh token of a login of its own (rotation makes each usable once). */
 async function freshRefreshToken(t: TestApp, user: TestUser): Promise<{ refresh_token: string }> {
@@ -180,6 +192,20 @@ const ROUTES: Record<string, RouteCase> = {
     expected: inChat(403, 204),
     params: (f) => ({ chat_id: f.chatId, message_id: f.pinnedMessageId }),
   },
+  'PUT /api/v1/chats/:chat_id/notifications': {
+    expected: inChat(200),
+    params: chatId,
+    body: () => ({ level: 'mentions', muted_until: null }),
+  },
+  // Public: the service worker may need it before a login.
+  'GET /api/v1/push/vapid-public-key': { expected: everyone(200) },
+  // On the default push service hosts (the configuration of this suite's app).
+  'POST /api/v1/push/subscriptions': { expected: signedIn(201), body: () => pushSubscription() },
+  'DELETE /api/v1/push/subscriptions/:id': {
+    // The owner's subscription: anyone else is told there is no such subscription of theirs.
+    expected: { ...signedIn(404), owner: 204 },
+    params: (f) => ({ id: f.pushSubscriptionId }),
+  },
   'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
   'GET /api/v1/attachments/:attachment_id': {
     // Its uploader (attachments-access e2e) and the active members of the chat its message is in.
@@ -273,6 +299,12 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
     await t.http().put(`/api/v1/chats/${chat.id}/pins/${pinned.id}`).set(owner.auth).expect(204);
     const attachment = await uploaded(t, bystander, await png(8, 8));
     await postMessage(t, bystander, chat.id, { attachment_ids: [attachment.id] }).expect(201);
+    const subscription = await t
+      .http()
+      .post('/api/v1/push/subscriptions')
+      .set(owner.auth)
+      .send(pushSubscription())
+      .expect(201);
     return {
       chatId: chat.id,
       memberMessageId: byMember.id,
@@ -281,6 +313,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       users,
       attachmentId: attachment.id,
       attachmentUrlQuery: Object.fromEntries(new URL(attachment.url, t.origin).searchParams),
+      pushSubscriptionId: (subscription.body as { id: number }).id,
     };
   }
 

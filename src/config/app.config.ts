@@ -410,7 +410,12 @@ function pushEndpointHosts(env: Env): { host: string; port: number }[] {
   return entries.map((entry) => {
     const match = /^((?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i.exec(entry);
     const port = match?.[2] === undefined ? 443 : Number(match[2]);
-    if (!match || port < 1 || port > 65_535 || (match[1].startsWith('*.') && !match[1].slice(2).includes('.'))) {
+    if (
+      !match ||
+      port < 1 ||
+      port > 65_535 ||
+      (match[1].startsWith('*.') && !match[1].slice(2).includes('.'))
+    ) {
       throw new ConfigError(
         'PUSH_ENDPOINT_HOSTS',
         `must be a comma-separated list of host names, each optionally *.domain or host:port (bad: "${entry}")`,
@@ -437,7 +442,10 @@ function push(env: Env, projectRoot: string, production: boolean): PushConfig {
     );
   }
   if (production && subject === undefined) {
-    throw new ConfigError('VAPID_SUBJECT', 'is required when NODE_ENV=production (mailto: or https: contact)');
+    throw new ConfigError(
+      'VAPID_SUBJECT',
+      'is required when NODE_ENV=production (mailto: or https: contact)',
+    );
   }
   if (subject !== undefined && !/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
     throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL (got "${subject}")`);

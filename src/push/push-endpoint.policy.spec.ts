@@ -36,6 +36,8 @@ describe('endpointRefusal', () => {
     expect(endpointRefusal('https://127.0.0.1:8443/push/1', local)).toBeNull();
     expect(endpointRefusal('https://127.0.0.1/push/1', local)).toMatch(/allowed/);
     expect(endpointRefusal('https://fcm.googleapis.com/fcm/send/x', local)).toMatch(/allowed/);
-    expect(endpointRefusal('https://1.2.3.4/x', [{ host: '*.notify.windows.com', port: 443 }])).toMatch(/allowed/);
+    expect(endpointRefusal('https://1.2.3.4/x', [{ host: '*.notify.windows.com', port: 443 }])).toMatch(
+      /allowed/,
+    );
   });
 });

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { JobWithMetadata } from 'pg-boss';
 import { DataSource } from 'typeorm';
@@ -167,7 +173,9 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       // Queued before the cursor moves: a fan-out that dies here is retried, and the ids make
       // the deliveries it queued already no-ops.
       await Promise.all(
-        deliveries.map((delivery) => this.jobs.send<DeliverJob>(DELIVER_QUEUE, delivery.data, { id: delivery.id })),
+        deliveries.map((delivery) =>
+          this.jobs.send<DeliverJob>(DELIVER_QUEUE, delivery.data, { id: delivery.id }),
+        ),
       );
       await this.push.advanceCursor(chatId, Math.max(chat.last_seq, messages[0]?.seq ?? 0), manager);
     });

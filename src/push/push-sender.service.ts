@@ -31,23 +31,27 @@ export class PushSender implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<DeliverJob>(DELIVER_QUEUE, (batch) => this.run(batch as JobWithMetadata<DeliverJob>[]), {
-      queue: {
-        retryLimit: 6,
-        retryDelay: 5,
-        retryBackoff: true,
-        retryDelayMax: 900,
-        expireInSeconds: 60,
-        // The payload holds message text: kept no longer than the retries need.
-        deleteAfterSeconds: 3600,
+    this.jobs.register<DeliverJob>(
+      DELIVER_QUEUE,
+      (batch) => this.run(batch as JobWithMetadata<DeliverJob>[]),
+      {
+        queue: {
+          retryLimit: 6,
+          retryDelay: 5,
+          retryBackoff: true,
+          retryDelayMax: 900,
+          expireInSeconds: 60,
+          // The payload holds message text: kept no longer than the retries need.
+          deleteAfterSeconds: 3600,
+        },
+        work: {
+          pollingIntervalSeconds: this.config.push.pollIntervalMs / 1000,
+          includeMetadata: true,
+          batchSize: 1,
+          localConcurrency: 4,
+        },
       },
-      work: {
-        pollingIntervalSeconds: this.config.push.pollIntervalMs / 1000,
-        includeMetadata: true,
-        batchSize: 1,
-        localConcurrency: 4,
-      },
-    });
+    );
     this.metrics.watchQueue(DELIVER_QUEUE, () => this.jobs.depth(DELIVER_QUEUE));
   }
 

@@ -1,7 +1,11 @@
 import { pushBody, pushTopic } from './push-text';
 
 describe('push texts', () => {
-  const message = (content: string, attachment_kind: 'image' | 'voice' | 'file' | null = null, has_location = false) => ({
+  const message = (
+    content: string,
+    attachment_kind: 'image' | 'voice' | 'file' | null = null,
+    has_location = false,
+  ) => ({
     content,
     attachment_kind,
     has_location,

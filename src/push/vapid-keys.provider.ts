@@ -39,7 +39,9 @@ export class VapidKeysProvider implements OnModuleInit {
     await mkdir(dirname(file), { recursive: true });
     try {
       await writeFile(file, `${JSON.stringify(generated, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
-      this.logger.warn(`Generated VAPID keys into ${file} (development); set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY in production`);
+      this.logger.warn(
+        `Generated VAPID keys into ${file} (development); set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY in production`,
+      );
       return generated;
     } catch (error) {
       // Another instance wrote them first: theirs are the ones.

@@ -252,6 +252,23 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'GET /api/v1/chats/{chat_id}/pins': { params: chat },
     'PUT /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
     'DELETE /api/v1/chats/{chat_id}/pins/{message_id}': { params: message },
+    'PUT /api/v1/chats/{chat_id}/notifications': {
+      params: chat,
+      body: () => ({ level: 'mentions', muted_until: null }),
+    },
+    'GET /api/v1/push/vapid-public-key': { anonymous: true },
+    // On the default push service hosts, an endpoint of its own each time.
+    'POST /api/v1/push/subscriptions': {
+      body: () => ({
+        endpoint: `https://fcm.googleapis.com/fcm/send/${Math.random().toString(36).slice(2)}`,
+        expirationTime: null,
+        keys: {
+          p256dh: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+          auth: 'AAECAwQFBgcICQoLDA0ODw',
+        },
+      }),
+    },
+    'DELETE /api/v1/push/subscriptions/{id}': { params: () => ({ id: 2_147_483_647 }) },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
     'GET /api/v1/attachments/{attachment_id}/content': {

@@ -71,9 +71,23 @@ export async function startPushService(): Promise<LocalPushService> {
   const dir = await mkdtemp(join(tmpdir(), 'push-service-'));
   const [keyFile, certFile] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
   ]);
   const [key, cert] = await Promise.all([readFile(keyFile), readFile(certFile)]);
   trust(cert.toString());
@@ -97,7 +111,10 @@ export async function startPushService(): Promise<LocalPushService> {
         if (req.method !== 'POST') throw new Error(`method ${req.method}`);
         if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error('not aes128gcm');
         const vapid = verifyVapid(req.headers.authorization, origin);
-        const payload = JSON.parse(decrypt(Buffer.concat(chunks), browser).toString('utf8')) as Record<string, unknown>;
+        const payload = JSON.parse(decrypt(Buffer.concat(chunks), browser).toString('utf8')) as Record<
+          string,
+          unknown
+        >;
         const status = statuses.get(path) ?? 201;
         if (status === 201) received.push({ path, headers: req.headers, payload, vapid, at: Date.now() });
         res.writeHead(status).end();
@@ -199,7 +216,10 @@ function decrypt(body: Buffer, browser: BrowserSubscription): Buffer {
   const nonce = hmac(prk, Buffer.from('Content-Encoding: nonce\0\x01')).subarray(0, 12);
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
-  const padded = Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
+  const padded = Buffer.concat([
+    decipher.update(ciphertext.subarray(0, ciphertext.length - 16)),
+    decipher.final(),
+  ]);
   // The last record ends with the delimiter 0x02, then any zero padding.
   let end = padded.length - 1;
   while (end >= 0 && padded[end] === 0) end--;
@@ -234,7 +254,11 @@ function verifyVapid(
   );
   if (!signed) throw new Error('VAPID signature does not verify');
   const { alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg: string };
-  const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as { aud: string; exp: number; sub: string };
+  const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as {
+    aud: string;
+    exp: number;
+    sub: string;
+  };
   if (alg !== 'ES256') throw new Error(`VAPID alg ${alg}`);
   if (body.aud !== origin) throw new Error(`VAPID aud ${body.aud}`);
   if (!(body.exp * 1000 > Date.now() && body.exp * 1000 <= Date.now() + 24 * 3600 * 1000)) {

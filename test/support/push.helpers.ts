@@ -21,7 +21,12 @@ export async function setNotifications(
   chatId: number,
   body: { level: string; muted_until?: string | null },
 ): Promise<{ level: string; muted_until: string | null }> {
-  const res = await t.http().put(`${API}/chats/${chatId}/notifications`).set(user.auth).send(body).expect(200);
+  const res = await t
+    .http()
+    .put(`${API}/chats/${chatId}/notifications`)
+    .set(user.auth)
+    .send(body)
+    .expect(200);
   return res.body as { level: string; muted_until: string | null };
 }
 

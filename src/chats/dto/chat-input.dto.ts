@@ -1,15 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/input.transforms';
 import { MAX_INPUT_ITEMS } from '../../common/http/text-input.util';

@@ -80,7 +80,10 @@ export class ChatDto {
   })
   avatar_url!: string | null;
 
-  @ApiProperty({ type: ChatNotificationsDto, description: "The caller's notification settings for this chat" })
+  @ApiProperty({
+    type: ChatNotificationsDto,
+    description: "The caller's notification settings for this chat",
+  })
   notifications!: ChatNotificationsDto;
 }
 

@@ -1,0 +1,113 @@
+import { Client } from 'pg';
+import { startApp, TestApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { MANY_REQUESTS, send } from './support/messages.helpers';
+import { LocalPushService, startPushService } from './support/push-service.fixture';
+import { pause, subscribePush } from './support/push.helpers';
+import { registerUser } from './support/users.helpers';
+
+/**
+ * A restart between a message and its push neither loses nor repeats the push: the instance that
+ * took the message stops right after the send's answer, and the next one sends the push, once.
+ * One instance at a time on the suite's database (no other app would run the jobs meanwhile).
+ */
+describe('Web Push across a restart (e2e)', () => {
+  let push: LocalPushService;
+  let env: Record<string, string>;
+  const running: TestApp[] = [];
+
+  beforeAll(async () => {
+    push = await startPushService();
+    env = {
+      ...MANY_REQUESTS,
+      PUSH_ENDPOINT_HOSTS: push.host,
+      // Long enough that the fan-out is still waiting when the first instance stops.
+      PUSH_COALESCE_MS: '1500',
+      PUSH_POLL_INTERVAL_MS: '500',
+    };
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((t) => t.close()));
+    expect(push.rejected).toEqual([]);
+  });
+  afterAll(() => push?.close());
+
+  async function start(): Promise<TestApp> {
+    const t = await startApp(env);
+    running.push(t);
+    return t;
+  }
+
+  async function stop(t: TestApp): Promise<void> {
+    running.splice(running.indexOf(t), 1);
+    await t.close();
+  }
+
+  /** A chat whose member (never connected: offline) has a subscription; the sender has none. */
+  async function setup(t: TestApp) {
+    const [owner, member] = await Promise.all([registerUser(t), registerUser(t)]);
+    const chat = await createChat(t, owner, [member], { title: 'restart' });
+    const sub = push.subscribe();
+    await subscribePush(t, member, sub);
+    return { owner, chat, sub };
+  }
+
+  it('sends a push whose fan-out was queued before the stop, once, from the next instance', async () => {
+    const first = await start();
+    const { owner, chat, sub } = await setup(first);
+    const message = await send(first, owner, chat.id, 'before the restart');
+    await stop(first);
+    expect(push.pushesOf(sub)).toEqual([]);
+    const queued: unknown[] = await (
+      await start()
+    ).db.query(`SELECT 1 FROM pgboss.job WHERE name = 'push-fanout' AND singleton_key = $1`, [
+      String(chat.id),
+    ]);
+    expect(queued.length).toBeGreaterThanOrEqual(1);
+
+    const received = await push.waitFor(sub, 1, 10_000);
+    expect(received.payload).toMatchObject({
+      chat_id: chat.id,
+      message_id: message.id,
+      body: 'before the restart',
+    });
+    await pause(2500);
+    expect(push.pushesOf(sub)).toHaveLength(1);
+  });
+
+  it('finds a message whose fan-out was never queued (the process died after the commit) and pushes it once', async () => {
+    const first = await start();
+    const { owner, chat, sub } = await setup(first);
+    const message = await send(first, owner, chat.id, 'lost between commit and queue');
+    await stop(first);
+    // What a crash right after the commit leaves: the message, and no job for it.
+    const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+    try {
+      const deleted = await db.query(
+        `DELETE FROM pgboss.job WHERE name = 'push-fanout' AND singleton_key = $1`,
+        [String(chat.id)],
+      );
+      expect(deleted.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+    // The next instance's sweep at start finds the chat behind its push cursor.
+    const second = await start();
+
+    const received = await push.waitFor(sub, 1, 10_000);
+    expect(received.payload).toMatchObject({
+      chat_id: chat.id,
+      message_id: message.id,
+      body: 'lost between commit and queue',
+    });
+    await pause(2500);
+    expect(push.pushesOf(sub)).toHaveLength(1);
+
+    // Fanned out: the cursor moved, and one more restart sends nothing again.
+    await stop(second);
+    await start();
+    await pause(3000);
+    expect(push.pushesOf(sub)).toHaveLength(1);
+  }, 30_000);
+});
