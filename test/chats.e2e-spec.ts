@@ -43,6 +43,7 @@ describe('chats (e2e)', () => {
         unread_mentions_count: 0,
         my_role: 'owner',
         avatar_url: null,
+        notifications: { level: 'all', muted_until: null },
       });
       expect(new Date(res.body.created_at).getFullYear()).toBeGreaterThan(2000);
     });
