@@ -5,6 +5,7 @@ import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
 import { MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
+import { chromeSubscription } from './support/push.helpers';
 import {
   closeSockets,
   connectAs,
@@ -75,16 +76,6 @@ const inChat = (member: number, admin = member, owner = admin): Expected => ({
 });
 
 const chatId = (f: Fixture) => ({ chat_id: f.chatId });
-
-/** PushSubscription.toJSON() of a browser on Chrome's push service (an endpoint of its own each time). */
-const pushSubscription = () => ({
-  endpoint: `https://fcm.googleapis.com/fcm/send/${Math.random().toString(36).slice(2)}`,
-  expirationTime: null,
-  keys: {
-    p256dh: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
-    auth: 'AAECAwQFBgcICQoLDA0ODw',
-  },
-});
 
 /** A refresh token of a login of its own (rotation makes each usable once). */
 async function freshRefreshToken(t: TestApp, user: TestUser): Promise<{ refresh_token: string }> {
@@ -200,7 +191,7 @@ const ROUTES: Record<string, RouteCase> = {
   // Public: the service worker may need it before a login.
   'GET /api/v1/push/vapid-public-key': { expected: everyone(200) },
   // On the default push service hosts (the configuration of this suite's app).
-  'POST /api/v1/push/subscriptions': { expected: signedIn(201), body: () => pushSubscription() },
+  'POST /api/v1/push/subscriptions': { expected: signedIn(201), body: () => chromeSubscription() },
   'DELETE /api/v1/push/subscriptions/:id': {
     // The owner's subscription: anyone else is told there is no such subscription of theirs.
     expected: { ...signedIn(404), owner: 204 },
@@ -303,7 +294,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       .http()
       .post('/api/v1/push/subscriptions')
       .set(owner.auth)
-      .send(pushSubscription())
+      .send(chromeSubscription())
       .expect(201);
     return {
       chatId: chat.id,

@@ -304,7 +304,7 @@ describe('loadConfig', () => {
         { host: '*.notify.windows.com', port: 443 },
       ],
       coalesceMs: 1000,
-      pollIntervalMs: 1000,
+      pollIntervalMs: 2000,
       ttlSeconds: 86_400,
       maxAgeSeconds: 3600,
       sweepIntervalSeconds: 60,

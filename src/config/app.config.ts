@@ -456,7 +456,7 @@ function push(env: Env, projectRoot: string, production: boolean): PushConfig {
     vapidSubject: subject ?? 'mailto:rescue-chat@localhost',
     endpointHosts: pushEndpointHosts(env),
     coalesceMs: integer(env, 'PUSH_COALESCE_MS', 1000, 0, 60_000),
-    pollIntervalMs: integer(env, 'PUSH_POLL_INTERVAL_MS', 1000, 500, 60_000),
+    pollIntervalMs: integer(env, 'PUSH_POLL_INTERVAL_MS', 2000, 500, 60_000),
     ttlSeconds: integer(env, 'PUSH_TTL_SECONDS', 86_400, 0, 28 * 86_400),
     maxAgeSeconds: integer(env, 'PUSH_MAX_AGE_SECONDS', 3600, 10, 7 * 86_400),
     sweepIntervalSeconds: integer(env, 'PUSH_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),

@@ -69,7 +69,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
         expireInSeconds: 60,
         deleteAfterSeconds: 3600,
       },
-      work: { pollingIntervalSeconds, includeMetadata: true, batchSize: 1, localConcurrency: 2 },
+      work: { pollingIntervalSeconds, includeMetadata: true, batchSize: 1, localConcurrency: 1 },
     });
     this.metrics.watchQueue(FANOUT_QUEUE, () => this.jobs.depth(FANOUT_QUEUE));
     this.unsubscribe = this.events.subscribe((event) => {

@@ -48,7 +48,7 @@ export class PushSender implements OnModuleInit {
           pollingIntervalSeconds: this.config.push.pollIntervalMs / 1000,
           includeMetadata: true,
           batchSize: 1,
-          localConcurrency: 4,
+          localConcurrency: 2,
         },
       },
     );

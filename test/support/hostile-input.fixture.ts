@@ -7,6 +7,7 @@ import { createChat } from './chats.helpers';
 import { ERROR_KEYS } from './errors.helpers';
 import { png } from './media.fixtures';
 import { API, send } from './messages.helpers';
+import { chromeSubscription } from './push.helpers';
 import { registerUser, TestUser, uniqueUsername } from './users.helpers';
 
 /**
@@ -257,17 +258,7 @@ export function routes(t: TestApp): Record<string, RouteCase> {
       body: () => ({ level: 'mentions', muted_until: null }),
     },
     'GET /api/v1/push/vapid-public-key': { anonymous: true },
-    // On the default push service hosts, an endpoint of its own each time.
-    'POST /api/v1/push/subscriptions': {
-      body: () => ({
-        endpoint: `https://fcm.googleapis.com/fcm/send/${Math.random().toString(36).slice(2)}`,
-        expirationTime: null,
-        keys: {
-          p256dh: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
-          auth: 'AAECAwQFBgcICQoLDA0ODw',
-        },
-      }),
-    },
+    'POST /api/v1/push/subscriptions': { body: () => chromeSubscription() },
     'DELETE /api/v1/push/subscriptions/{id}': { params: () => ({ id: 2_147_483_647 }) },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },

@@ -31,3 +31,23 @@ export async function setNotifications(
 }
 
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * PushSubscription.toJSON() of a browser on Chrome's push service (one of the default allowed
+ * hosts), with an endpoint of its own each time: for suites that store subscriptions and never
+ * push to them.
+ */
+export function chromeSubscription(): {
+  endpoint: string;
+  expirationTime: null;
+  keys: { p256dh: string; auth: string };
+} {
+  return {
+    endpoint: `https://fcm.googleapis.com/fcm/send/${Math.random().toString(36).slice(2)}`,
+    expirationTime: null,
+    keys: {
+      p256dh: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+      auth: 'AAECAwQFBgcICQoLDA0ODw',
+    },
+  };
+}
