@@ -1,9 +1,11 @@
 import { Client } from 'pg';
+import request from 'supertest';
 import { startApp, TestApp } from './support/app.fixture';
 import { createChat } from './support/chats.helpers';
 import { MANY_REQUESTS, MessageBody, send } from './support/messages.helpers';
 import { BrowserSubscription, LocalPushService, startPushService } from './support/push-service.fixture';
 import { pause, subscribePush } from './support/push.helpers';
+import { buildService, removeBuild, ServiceProcess, startService } from './support/service-process.fixture';
 import { registerUser } from './support/users.helpers';
 
 /**
@@ -107,5 +109,63 @@ describe('Web Push across a restart (e2e)', () => {
     await start();
     await pause(3000);
     expect(push.pushesOf(sub)).toHaveLength(1);
+  }, 30_000);
+});
+
+/**
+ * The same with a real crash: the service as production runs it (its own process, trusting the
+ * local push service through NODE_EXTRA_CA_CERTS), killed with SIGKILL right after it answered
+ * the send, whether or not it had queued the fan-out by then; the next process pushes it once.
+ */
+describe('Web Push across a crash (e2e, service processes)', () => {
+  let push: LocalPushService;
+  let build: string | undefined;
+  let service: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    [push, build] = await Promise.all([startPushService(), buildService()]);
+  }, 120_000);
+  afterEach(async () => {
+    service?.child.kill('SIGKILL');
+    await service?.exited;
+    service = undefined;
+  });
+  afterAll(async () => {
+    await removeBuild(build);
+    await push?.close();
+  });
+
+  const run = async (): Promise<TestApp> => {
+    service = await startService(build!, {
+      PUSH_ENDPOINT_HOSTS: push.host,
+      NODE_EXTRA_CA_CERTS: push.caFile,
+      PUSH_COALESCE_MS: '500',
+      PUSH_POLL_INTERVAL_MS: '500',
+    });
+    const origin = service.origin;
+    return { origin, http: () => request(origin) } as TestApp;
+  };
+
+  it('pushes a message once after the process that took it was killed right after answering', async () => {
+    const first = await run();
+    const [owner, member] = await Promise.all([registerUser(first), registerUser(first)]);
+    const chat = await createChat(first, owner, [member], { title: 'crash' });
+    const sub = push.subscribe();
+    await subscribePush(first, member, sub);
+    const message = await send(first, owner, chat.id, 'sent just before the crash');
+    service!.child.kill('SIGKILL');
+    await service!.exited;
+    expect(push.pushesOf(sub)).toEqual([]);
+
+    await run();
+    const received = await push.waitFor(sub, 1, 10_000);
+    expect(received.payload).toMatchObject({
+      chat_id: chat.id,
+      message_id: message.id,
+      body: message.content,
+    });
+    await pause(2500);
+    expect(push.pushesOf(sub)).toHaveLength(1);
+    expect(push.rejected).toEqual([]);
   }, 30_000);
 });
