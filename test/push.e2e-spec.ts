@@ -286,6 +286,10 @@ describe('Web Push (e2e)', () => {
       expect((res.body as ErrorBody).code).toBe('validation_failed');
     }
 
+    for (const expirationTime of [1e20, -1, 'soon', 1.5]) {
+      const res = await post(user, { endpoint: sub.endpoint, expirationTime, keys: sub.keys }).expect(400);
+      expect(res.body).toMatchObject({ details: [{ field: 'expirationTime' }] });
+    }
     const first = await post(user, { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }).expect(
       201,
     );

@@ -5,11 +5,15 @@ import {
   IsObject,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+
+/** The latest time a JavaScript Date holds (milliseconds since the epoch). */
+const EXPIRATION_TIME_MAX = 8.64e15;
 
 export class VapidPublicKeyDto {
   @ApiProperty({
@@ -50,6 +54,7 @@ export class CreatePushSubscriptionDto {
   })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @Min(0)
+  @Max(EXPIRATION_TIME_MAX)
   @IsInt()
   expirationTime?: number | null;
 
