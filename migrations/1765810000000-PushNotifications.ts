@@ -11,6 +11,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - chat_push_cursors: up to which seq each chat's messages were considered for pushes. Written by
  *   the push fan-out job only, never by the send path; a chat whose last_seq is past its cursor has
  *   messages whose push may still be due (found again after a crash: see README, "Web Push").
+ *   No foreign key, like message_mentions: its key-share lock on the chat row would make the
+ *   chat's sends (which lock that row FOR UPDATE) wait for a fan-out's transaction. Chats are only
+ *   ever soft-deleted, so a cursor never outlives its chat's row.
  */
 export class PushNotifications1765810000000 implements MigrationInterface {
   name = 'PushNotifications1765810000000';
@@ -40,8 +43,7 @@ export class PushNotifications1765810000000 implements MigrationInterface {
         chat_id integer NOT NULL,
         pushed_seq integer NOT NULL DEFAULT 0,
         updated_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT chat_push_cursors_pkey PRIMARY KEY (chat_id),
-        CONSTRAINT chat_push_cursors_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats (id) ON DELETE CASCADE
+        CONSTRAINT chat_push_cursors_pkey PRIMARY KEY (chat_id)
       )`);
   }
 

@@ -36,8 +36,9 @@ const SWEEP_CHATS_MAX = 1000;
  *   the cursor, and commits.
  * - Durability: the job is queued after the commit, so a process that dies in between would lose
  *   it. The cursor closes that gap: every instance sweeps, at start and every
- *   PUSH_SWEEP_INTERVAL_SECONDS, for chats with subscribed members whose last_seq is past their
- *   cursor and queues their fan-out again (the same singleton key: at most one waiting).
+ *   PUSH_SWEEP_INTERVAL_SECONDS, for chats active within PUSH_MAX_AGE_SECONDS with subscribed
+ *   members whose last_seq is past their cursor and queues their fan-out again (the same
+ *   singleton key: at most one waiting).
  */
 @Injectable()
 export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -109,7 +110,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
   /** Queues the fan-out of every chat whose messages past its cursor were never fanned out. */
   async sweep(): Promise<void> {
     try {
-      const chats = await this.push.chatsBehind(SWEEP_CHATS_MAX);
+      const chats = await this.push.chatsBehind(this.config.push.maxAgeSeconds, SWEEP_CHATS_MAX);
       for (const chatId of chats) await this.schedule(chatId);
     } catch (error) {
       this.logger.warn(`The push sweep failed: ${describe(error)}`);

@@ -106,6 +106,7 @@ export class PushRepository {
    * time): one fan-out of a chat at a time.
    */
   async lockCursor(chatId: number, manager: EntityManager): Promise<number> {
+    // A plain read of chats: no lock on the row the chat's sends lock.
     await manager.query(
       'INSERT INTO chat_push_cursors (chat_id) SELECT id FROM chats WHERE id = $1 ON CONFLICT DO NOTHING',
       [chatId],
@@ -169,20 +170,22 @@ export class PushRepository {
   }
 
   /**
-   * Live chats with messages past their push cursor (or never fanned out) that a member with a
-   * push subscription is in: the fan-outs a crash may have lost. Bounded by the subscribed users'
-   * memberships, not by the number of chats.
+   * Live chats active within `maxAgeSeconds` (a send sets updated_at) with messages past their
+   * push cursor, or never fanned out, and a member with a push subscription: the fan-outs a crash
+   * may have lost. One pass over chats (no index on updated_at: it would cost every send), each
+   * probed for a subscribed member only when it is behind.
    */
-  async chatsBehind(limit: number): Promise<number[]> {
+  async chatsBehind(maxAgeSeconds: number, limit: number): Promise<number[]> {
     const rows: { id: number }[] = await this.db.query(
-      `SELECT DISTINCT c.id
-         FROM push_subscriptions s
-         JOIN chat_members m ON m.user_id = s.user_id AND ${activeMember('m')}
-         JOIN chats c ON c.id = m.chat_id AND ${liveChat('c')}
+      `SELECT c.id
+         FROM chats c
          LEFT JOIN chat_push_cursors p ON p.chat_id = c.id
-        WHERE c.last_seq > coalesce(p.pushed_seq, 0)
-        LIMIT $1`,
-      [limit],
+        WHERE ${liveChat('c')} AND c.updated_at > now() - $1 * interval '1 second'
+          AND c.last_seq > coalesce(p.pushed_seq, 0)
+          AND EXISTS (SELECT 1 FROM chat_members m JOIN push_subscriptions s ON s.user_id = m.user_id
+                       WHERE m.chat_id = c.id AND ${activeMember('m')})
+        LIMIT $2`,
+      [maxAgeSeconds, limit],
     );
     return rows.map((row) => row.id);
   }
