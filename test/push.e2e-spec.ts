@@ -308,6 +308,21 @@ describe('Web Push (e2e)', () => {
     }).expect(201);
     expect((second.body as { id: number }).id).not.toBe(id);
 
+    // At most 10 a user: more replace the oldest.
+    const later: number[] = [];
+    for (let n = 0; n < 10; n++) later.push(await subscribePush(a, other, push.subscribe()));
+    const kept: { id: number }[] = await a.db.query(
+      'SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY id',
+      [other.id],
+    );
+    expect(kept.map((row) => row.id)).toEqual(later);
+    await subscribePush(a, other, push.subscribe());
+    const after: { id: number }[] = await a.db.query('SELECT id FROM push_subscriptions WHERE user_id = $1', [
+      other.id,
+    ]);
+    expect(after).toHaveLength(10);
+    expect(after.map((row) => row.id)).not.toContain(later[0]);
+
     await a.http().delete(`${API}/push/subscriptions/${id}`).set(other.auth).expect(404);
     await a.http().delete(`${API}/push/subscriptions/abc`).set(user.auth).expect(400);
     await a.http().delete(`${API}/push/subscriptions/${id}`).set(user.auth).expect(204);

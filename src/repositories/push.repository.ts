@@ -53,6 +53,12 @@ export interface PushRecipientRow {
   subscriptions: { id: number; created_at: string }[];
 }
 
+/**
+ * Subscriptions one user keeps at most (phones, laptops, browsers): a new one past it replaces
+ * the oldest, so that no account makes the service push to an unbounded number of endpoints.
+ */
+export const SUBSCRIPTIONS_PER_USER_MAX = 10;
+
 /** Messages read per fan-out at most: only the newest matters to each recipient. */
 export const FANOUT_MESSAGES_MAX = 200;
 
@@ -64,6 +70,7 @@ export class PushRepository {
   /**
    * Stores a subscription; the same endpoint again (the browser re-subscribing, perhaps for
    * another user signed in on it) replaces the earlier row's owner and keys and keeps its id.
+   * Past SUBSCRIPTIONS_PER_USER_MAX the user's oldest are deleted.
    */
   async upsertSubscription(sub: NewPushSubscription): Promise<number> {
     const [row]: { id: number }[] = await this.db.query(
@@ -74,6 +81,12 @@ export class PushRepository {
              expiration_time = EXCLUDED.expiration_time
        RETURNING id`,
       [sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.expirationTime],
+    );
+    await this.db.query(
+      `DELETE FROM push_subscriptions
+        WHERE user_id = $1
+          AND id NOT IN (SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`,
+      [sub.userId, SUBSCRIPTIONS_PER_USER_MAX],
     );
     return row.id;
   }
