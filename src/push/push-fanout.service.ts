@@ -25,10 +25,11 @@ const SWEEP_CHATS_MAX = 1000;
  * subscription (README, "Web Push"). Nothing here runs on the send path: the message's ack and
  * broadcast never wait for it.
  *
- * - After a message's commit (message.created) a fan-out job of its chat is queued, due
- *   PUSH_COALESCE_MS later; while one waits, more messages of the chat queue nothing more (the
- *   queue's stately policy keeps one waiting and one running per chat). So a burst becomes one
- *   fan-out, and one push per recipient carrying the newest message.
+ * - After a message's commit (message.created), when another member of the chat has a push
+ *   subscription, a fan-out job of its chat is queued, due PUSH_COALESCE_MS later; while one
+ *   waits, more messages of the chat queue nothing more (the queue's stately policy keeps one
+ *   waiting and one running per chat). So a burst becomes one fan-out, and one push per recipient
+ *   carrying the newest message.
  * - The fan-out, under the chat's push cursor lock, reads the messages past the cursor and the
  *   members who may get a push (a subscription, level `all`, or `mentions` and mentioned; not
  *   muted; not the sender; no connected socket on any instance), queues each delivery with an id
@@ -46,6 +47,8 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
   private unsubscribe?: () => void;
   private sweeper?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  /** Chats whose fan-out this instance queued, until when a new message needs no other. */
+  private readonly queuedUntil = new Map<number, number>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -75,8 +78,31 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
     this.metrics.watchQueue(FANOUT_QUEUE, () => this.jobs.depth(FANOUT_QUEUE));
     this.unsubscribe = this.events.subscribe((event) => {
       // Not awaited: the send's ack and broadcast do not wait for the queue.
-      if (event.type === 'message.created') void this.schedule(event.chatId);
+      if (event.type === 'message.created') void this.noteMessage(event.chatId, event.message.sender_id);
     });
+  }
+
+  /**
+   * A message was committed: its chat's fan-out is queued, unless no other member has a push
+   * subscription (one read, no write: most chats on most sends), or this instance queued it less
+   * than half the coalescing window ago (that job, due at the end of the window, will read this
+   * message too; the half leaves room for clock skew between this process and PostgreSQL).
+   */
+  private async noteMessage(chatId: number, senderId: number): Promise<void> {
+    const now = Date.now();
+    if ((this.queuedUntil.get(chatId) ?? 0) > now) return;
+    try {
+      if (!(await this.push.hasSubscribedMember(chatId, senderId))) return;
+    } catch (error) {
+      // The sweep finds the chat behind its cursor.
+      this.logger.warn(`Reading the push subscribers of chat ${chatId} failed: ${describe(error)}`);
+      return;
+    }
+    if (this.queuedUntil.size > 10_000) {
+      for (const [chat, until] of this.queuedUntil) if (until <= now) this.queuedUntil.delete(chat);
+    }
+    this.queuedUntil.set(chatId, now + this.config.push.coalesceMs / 2);
+    await this.schedule(chatId);
   }
 
   onApplicationBootstrap(): void {

@@ -114,6 +114,18 @@ export class PushRepository {
     return rows[0];
   }
 
+  /** Whether an active member of the chat other than `exceptUserId` has a push subscription. */
+  async hasSubscribedMember(chatId: number, exceptUserId: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM chat_members m
+        WHERE m.chat_id = $1 AND m.user_id <> $2 AND ${activeMember('m')}
+          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = m.user_id)
+        LIMIT 1`,
+      [chatId, exceptUserId],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * The chat's push cursor, locked until the caller's transaction ends (created at 0 the first
    * time): one fan-out of a chat at a time.
