@@ -249,7 +249,7 @@ describe('Web Push (e2e)', () => {
     expect(total('failed')).toBeGreaterThanOrEqual(1);
     expect(total('sent')).toBeGreaterThanOrEqual(1);
     expect(metrics[0]).toMatch(/^chat_jobs_queued\{queue="push-deliver"\} \d+/m);
-    expect(metrics[0]).toMatch(/^chat_job_latency_seconds_count\{queue="push-fanout"\} \d+/m);
+    expect(metrics.join('\n')).toMatch(/^chat_job_latency_seconds_count\{queue="push-fanout"\} \d+/m);
   }, 30_000);
 
   it('guards subscription endpoints: https on an allowed host and port only; upserts by endpoint; deletes only one’s own', async () => {

@@ -289,6 +289,11 @@ describe('loadConfig', () => {
     expect(problem({ ...VAPID, VAPID_SUBJECT: 'ops@example.org' })).toMatch(
       /VAPID_SUBJECT must be a mailto:/,
     );
+    const otherPair =
+      'BBPsjFXAziTCGKVIKQ-OUCq4KDvPXXA4nLXIF4FS_09V49BT2kR-Gf7M4LOBKPwPbpMwXoLyvVr_ovjAbZd4PjM';
+    expect(problem({ ...VAPID, VAPID_PUBLIC_KEY: otherPair })).toMatch(
+      /VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/,
+    );
     expect(loadConfig({ ...production, ...VAPID }).push).toMatchObject({
       vapidKeys: { publicKey: VAPID.VAPID_PUBLIC_KEY, privateKey: VAPID.VAPID_PRIVATE_KEY },
       vapidSubject: 'mailto:ops@example.org',

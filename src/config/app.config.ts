@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createECDH, createHmac } from 'node:crypto';
 import { join } from 'node:path';
 
 /** A token bucket: `burst` events at once, refilled at `perSecond`. */
@@ -404,6 +404,17 @@ function vapidKey(env: Env, name: string, bytes: 65 | 32): string | undefined {
   return value;
 }
 
+/** Whether the P-256 private key's public point is `publicKey` (both base64url). */
+function isVapidPair(publicKey: string, privateKey: string): boolean {
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    return ecdh.getPublicKey().equals(Buffer.from(publicKey, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
 function pushEndpointHosts(env: Env): { host: string; port: number }[] {
   const value = read(env, 'PUSH_ENDPOINT_HOSTS');
   const entries = value === undefined ? DEFAULT_PUSH_ENDPOINT_HOSTS : value.split(',').map((e) => e.trim());
@@ -433,6 +444,9 @@ function push(env: Env, projectRoot: string, production: boolean): PushConfig {
       publicKey === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY',
       'must be set together with its pair',
     );
+  }
+  if (publicKey && privateKey && !isVapidPair(publicKey, privateKey)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY', 'is not the public key of VAPID_PRIVATE_KEY');
   }
   const subject = read(env, 'VAPID_SUBJECT');
   if (production && publicKey === undefined) {
