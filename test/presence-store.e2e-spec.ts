@@ -31,6 +31,17 @@ describe('RedisPresenceStore (Redis)', () => {
     expect(await x.settle(1)).toBe(at);
   });
 
+  it('tells which users have a socket on any instance (who gets no Web Push)', async () => {
+    const [x, y] = [store('x9'), store('y9')];
+    await Promise.all([x.sync(new Map()), y.sync(new Map())]);
+    await x.connected(91);
+    await y.connected(92);
+    await y.connected(93);
+    await y.disconnected(93, at);
+    expect(await x.online([91, 92, 93, 94])).toEqual(new Set([91, 92]));
+    expect(await y.online([])).toEqual(new Set());
+  });
+
   it('replaces an instance share on sync and reports who came and went', async () => {
     const x = store('x2');
     await x.sync(new Map());
