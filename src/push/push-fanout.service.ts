@@ -199,11 +199,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       }
       // Queued before the cursor moves: a fan-out that dies here is retried, and the ids make
       // the deliveries it queued already no-ops.
-      await Promise.all(
-        deliveries.map((delivery) =>
-          this.jobs.send<DeliverJob>(DELIVER_QUEUE, delivery.data, { id: delivery.id }),
-        ),
-      );
+      await this.jobs.insert<DeliverJob>(DELIVER_QUEUE, deliveries);
       await this.push.advanceCursor(chatId, Math.max(chat.last_seq, messages[0]?.seq ?? 0), manager);
     });
   }
