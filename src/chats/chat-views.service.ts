@@ -9,7 +9,7 @@ import type { ChatType } from '../database/entities/chat.entity';
 import { toMemberDto } from '../members/dto/member.dto';
 import { AttachmentMapper, toMessageDto } from '../messages/dto/message.dto';
 import { ChatListPosition, ChatsRepository, ChatViewRow } from '../repositories/chats.repository';
-import type { ChatDto, ChatPageDto } from './dto/chat.dto';
+import { toChatNotificationsDto, type ChatDto, type ChatPageDto } from './dto/chat.dto';
 
 /** Opaque to clients: the (updated_at, id) of the last chat of a page. */
 function encodeCursor(row: ChatViewRow): string {
@@ -87,9 +87,6 @@ function toChatDto(
     unread_mentions_count: row.unread_mentions_count,
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),
-    notifications: {
-      level: row.notify_level ?? 'all',
-      muted_until: row.muted_until === null ? null : iso(row.muted_until),
-    },
+    notifications: toChatNotificationsDto(row.notify_level, row.muted_until),
   };
 }

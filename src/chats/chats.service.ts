@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { iso } from '../common/time.util';
 import { AvatarAttachments } from '../attachments/avatar-attachments.service';
 import { DomainError, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
 import { AppConfig } from '../config/app.config';
@@ -13,7 +12,12 @@ import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { ChatViews } from './chat-views.service';
-import type { ChatDto, ChatNotificationsDto, ChatPageDto } from './dto/chat.dto';
+import {
+  toChatNotificationsDto,
+  type ChatDto,
+  type ChatNotificationsDto,
+  type ChatPageDto,
+} from './dto/chat.dto';
 import type {
   CreateChatDto,
   ListChatsQuery,
@@ -48,10 +52,7 @@ export class ChatsService {
     const mutedUntil = input.muted_until ? new Date(input.muted_until) : null;
     const row = await this.members.setNotifications(chatId, userId, input.level, mutedUntil);
     if (!row) return this.access.refuse(chatId, userId);
-    return {
-      level: row.notify_level ?? 'all',
-      muted_until: row.muted_until === null ? null : iso(row.muted_until),
-    };
+    return toChatNotificationsDto(row.notify_level, row.muted_until);
   }
 
   async get(userId: number, chatId: number): Promise<ChatDto> {

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { iso } from '../../common/time.util';
 import {
   MEMBER_ROLES,
   NOTIFY_LEVELS,
@@ -25,6 +26,14 @@ export class ChatNotificationsDto {
     description: 'No push for this chat before this time; null: not muted',
   })
   muted_until!: string | null;
+}
+
+/** The stored level (NULL: `all`) and mute, as the contract shows them. */
+export function toChatNotificationsDto(
+  level: NotifyLevel | null,
+  mutedUntil: Date | string | null,
+): ChatNotificationsDto {
+  return { level: level ?? 'all', muted_until: mutedUntil === null ? null : iso(mutedUntil) };
 }
 
 export class ChatDto {
