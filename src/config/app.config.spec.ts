@@ -337,6 +337,9 @@ describe('loadConfig', () => {
         /PUSH_ENDPOINT_HOSTS must be a comma-separated list/,
       );
     }
+    expect(loadConfig({ VAPID_KEYS_FILE: '/var/lib/chat/vapid.json' }).push.vapidKeysFile).toBe(
+      '/var/lib/chat/vapid.json',
+    );
     expect(problem({ PUSH_POLL_INTERVAL_MS: '100' })).toMatch(
       /PUSH_POLL_INTERVAL_MS must be an integer from 500/,
     );

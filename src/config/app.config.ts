@@ -72,7 +72,7 @@ export interface AttachmentsConfig {
 export interface PushConfig {
   /** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY; unset (development, tests): kept in {@link vapidKeysFile}. */
   vapidKeys: { publicKey: string; privateKey: string } | undefined;
-  /** Where generated development keys are kept (the data folder). */
+  /** VAPID_KEYS_FILE: where generated keys are kept outside production (the data folder). */
   vapidKeysFile: string;
   /** The `sub` of the VAPID JWT: a mailto: or https: contact for the push services. */
   vapidSubject: string;
@@ -466,7 +466,7 @@ function push(env: Env, projectRoot: string, production: boolean): PushConfig {
   }
   return {
     vapidKeys: publicKey && privateKey ? { publicKey, privateKey } : undefined,
-    vapidKeysFile: join(projectRoot, '.data', 'vapid-keys.json'),
+    vapidKeysFile: read(env, 'VAPID_KEYS_FILE') ?? join(projectRoot, '.data', 'vapid-keys.json'),
     vapidSubject: subject ?? 'mailto:rescue-chat@localhost',
     endpointHosts: pushEndpointHosts(env),
     coalesceMs: integer(env, 'PUSH_COALESCE_MS', 1000, 0, 60_000),
