@@ -17,6 +17,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
  *   email          e-mail digests: reads presence (realtime), unread counts, sends through SMTP
+ *   push           Web Push: subscriptions, fan-out to who is offline (reads realtime's presence)
  *   realtime       gateway, rooms, publisher: builds socket payloads after commit
  *   moderation     reports, moderators' deletes, bans and their audit
  *   invites        invite links: made by managers, joined through ChatJoins (chats)
@@ -42,6 +43,7 @@ const FOLDER_DAG = [
   'lifecycle',
   'health',
   'email',
+  'push',
   'realtime',
   'moderation',
   'invites',

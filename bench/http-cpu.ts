@@ -111,6 +111,11 @@ async function start(dir: string): Promise<Subject> {
   };
   const config = loadConfig({
     NODE_ENV: 'production',
+    // Production requires a VAPID key pair (Web Push); this one is the bench's own.
+    VAPID_PUBLIC_KEY:
+      'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+    VAPID_PRIVATE_KEY: 'Y0g4xwcjVQrRoYElR4Otzw3PnNjWIEipsQcl7AJxQ44',
+    VAPID_SUBJECT: 'mailto:bench@rescue-chat.invalid',
     DATABASE_URL: process.env.DATABASE_URL ?? '',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
     LOG_LEVEL: 'warn',

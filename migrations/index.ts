@@ -16,6 +16,7 @@ import { Moderation1765620000000 } from './1765620000000-Moderation';
 import { InvitesAndPublicChats1765640000000 } from './1765640000000-InvitesAndPublicChats';
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
+import { PushNotifications1765810000000 } from './1765810000000-PushNotifications';
 import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   InvitesAndPublicChats1765640000000,
   SendTextBatch1765700000000,
   UserSettings1765800000000,
+  PushNotifications1765810000000,
   EmailDigests1765820000000,
 ];

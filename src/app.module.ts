@@ -24,6 +24,7 @@ import { MembersModule } from './members/members.module';
 import { MessagesModule } from './messages/messages.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PushModule } from './push/push.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { UsersModule } from './users/users.module';
 
@@ -60,6 +61,7 @@ export class AppModule {
         HealthModule,
         RealtimeModule,
         EmailModule,
+        PushModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

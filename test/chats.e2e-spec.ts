@@ -44,6 +44,7 @@ describe('chats (e2e)', () => {
         my_role: 'owner',
         avatar_url: null,
         visibility: 'private',
+        notifications: { level: 'all', muted_until: null },
       });
       expect(new Date(res.body.created_at).getFullYear()).toBeGreaterThan(2000);
     });

@@ -256,6 +256,28 @@ describe('e-mail digests (e2e)', () => {
     expect(mail.html).toContain('<html lang="ru">');
   });
 
+  it('leaves out the chats the reader set to none or muted', async () => {
+    const [reader, sender] = await Promise.all([registerUser(t, 'muting'), registerUser(t, 'sender')]);
+    await optIn(reader, 'daily', 'en');
+    const [quiet, muted, open] = [
+      // Three chats of the same two people: three types (one live chat per type and member set).
+      await createChat(t, sender, [reader], { title: 'Quiet', chat_type: 'keeper' }),
+      await createChat(t, sender, [reader], { title: 'Muted', chat_type: 'vet' }),
+      await createChat(t, sender, [reader], { title: 'Open' }),
+    ];
+    const level = (chatId: number, body: object) =>
+      t.http().put(`/api/v1/chats/${chatId}/notifications`).set(reader.auth).send(body).expect(200);
+    await level(quiet.id, { level: 'none' });
+    await level(muted.id, { level: 'all', muted_until: new Date(Date.now() + 3_600_000).toISOString() });
+    for (const chat of [quiet, muted, open]) await send(t, sender, chat.id, 'news');
+    const arriving = smtp.next(addressOf(reader));
+    for (const chat of [quiet, muted, open]) await backdate(chat.id);
+    const mail = await arriving;
+    expect(mail.text).toContain('  • Open: 1\n');
+    expect(mail.text).not.toContain('Quiet');
+    expect(mail.text).not.toContain('Muted');
+  });
+
   it('sends at most one digest per interval, and the next only for messages the last did not announce', async () => {
     const [reader, sender] = await Promise.all([registerUser(t, 'interval'), registerUser(t, 'sender')]);
     await optIn(reader, 'hourly', 'en');

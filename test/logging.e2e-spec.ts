@@ -10,6 +10,7 @@ import {
   removeBuild,
   ServiceProcess,
   startService,
+  TEST_VAPID,
 } from './support/service-process.fixture';
 import { request as ask, type ClientSocket } from './support/sockets.helpers';
 
@@ -219,7 +220,7 @@ describe('structured logs of the real process (e2e)', () => {
       const program =
         `const { createRootLogger } = require(${JSON.stringify(join(build, 'src/observability/root.logger.js'))});` +
         `const { loadConfig } = require(${JSON.stringify(join(build, 'src/config/app.config.js'))});` +
-        `createRootLogger(loadConfig({ NODE_ENV: '${nodeEnv}', JWT_SECRET: '${'s'.repeat(40)}', DATABASE_URL: 'postgres://db/chat' })).info('hello');`;
+        `createRootLogger(loadConfig({ NODE_ENV: '${nodeEnv}', JWT_SECRET: '${'s'.repeat(40)}', DATABASE_URL: 'postgres://db/chat', ...${JSON.stringify(TEST_VAPID)} })).info('hello');`;
       const run = tty
         ? promisify(execFile)('script', [
             '-qec',

@@ -12,6 +12,7 @@ const TABLES = [
   'attachments',
   'chat_invites',
   'chat_members',
+  'chat_push_cursors',
   'chats',
   'email_digests',
   'message_mentions',
@@ -21,6 +22,7 @@ const TABLES = [
   'message_search_segments',
   'messages',
   'moderation_audit',
+  'push_subscriptions',
   'refresh_tokens',
   'reports',
   'user_bans',
@@ -75,6 +77,7 @@ describe('migrations (e2e)', () => {
       'InvitesAndPublicChats1765640000000',
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
+      'PushNotifications1765810000000',
       'EmailDigests1765820000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);

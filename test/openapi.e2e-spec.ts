@@ -63,10 +63,12 @@ describe('OpenAPI document (e2e)', () => {
       ]),
     );
     // Signed URLs for <img src> and a digest's unsubscribe link: the signature in the query is the
-    // permission, no bearer token.
+    // permission, no bearer token. The Web Push application server key is public (a service worker
+    // may subscribe before a login).
     const publicWithinApi = new Set([
       '/api/v1/attachments/{attachment_id}/content',
       '/api/v1/email/unsubscribe',
+      '/api/v1/push/vapid-public-key',
     ]);
     for (const [path, methods] of Object.entries(paths)) {
       if (!path.startsWith('/api/v1/') || path.startsWith('/api/v1/auth/') || publicWithinApi.has(path))

@@ -31,14 +31,15 @@ describe('RedisPresenceStore (Redis)', () => {
     expect(await x.settle(1)).toBe(at);
   });
 
-  it('answers whether a user has a socket on any instance (who gets no e-mail digest)', async () => {
-    const [x, y] = [store('x5'), store('y5')];
+  it('tells which users have a socket on any instance (who gets no Web Push)', async () => {
+    const [x, y] = [store('x9'), store('y9')];
     await Promise.all([x.sync(new Map()), y.sync(new Map())]);
-    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([false, false]);
-    await y.connected(5);
-    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([true, true]);
-    await y.disconnected(5, at);
-    expect([await x.isOnline(5), await y.isOnline(5)]).toEqual([false, false]);
+    await x.connected(91);
+    await y.connected(92);
+    await y.connected(93);
+    await y.disconnected(93, at);
+    expect(await x.online([91, 92, 93, 94])).toEqual(new Set([91, 92]));
+    expect(await y.online([])).toEqual(new Set());
   });
 
   it('replaces an instance share on sync and reports who came and went', async () => {

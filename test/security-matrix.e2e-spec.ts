@@ -5,6 +5,7 @@ import { gatewayEvents, routeTable, startApp, TestApp } from './support/app.fixt
 import { uploaded } from './support/attachments.helpers';
 import { createChat, makeAdmin, removeMember } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
+import { chromeSubscription } from './support/push.helpers';
 import { MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
 import { moderatorName } from './support/moderation.helpers';
 import {
@@ -40,6 +41,8 @@ interface Fixture {
   pinnedMessageId: number;
   users: Record<Exclude<Caller, 'anonymous'> | 'bystander' | 'outsider' | 'neighbour', TestUser>;
   /** Uploaded by `bystander` and sent in the chat: its uploader and the chat's active members read it. */
+  /** A Web Push subscription of the owner's (only its owner may delete it). */
+  pushSubscriptionId: number;
   attachmentId: number;
   /** The query of its signed URL: the URL itself is the permission. */
   attachmentUrlQuery: Record<string, string>;
@@ -261,6 +264,20 @@ const ROUTES: Record<string, RouteCase> = {
     params: chatId,
     forbiddenCode: 'forbidden',
   },
+  'PUT /api/v1/chats/:chat_id/notifications': {
+    expected: inChat(200),
+    params: chatId,
+    body: () => ({ level: 'mentions', muted_until: null }),
+  },
+  // Public: the service worker may need it before a login.
+  'GET /api/v1/push/vapid-public-key': { expected: everyone(200) },
+  // On the default push service hosts (the configuration of this suite's app).
+  'POST /api/v1/push/subscriptions': { expected: signedIn(201), body: () => chromeSubscription() },
+  'DELETE /api/v1/push/subscriptions/:id': {
+    // The owner's subscription: anyone else is told there is no such subscription of theirs.
+    expected: { ...signedIn(404), owner: 204 },
+    params: (f) => ({ id: f.pushSubscriptionId }),
+  },
   'POST /api/v1/attachments': { expected: signedIn(201), file: () => png(8, 8) },
   'GET /api/v1/attachments/:attachment_id': {
     // Its uploader (attachments-access e2e) and the active members of the chat its message is in.
@@ -417,6 +434,12 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       `INSERT INTO users (username, display_name, password_hash) VALUES ($1, $1, 'x') RETURNING id`,
       [uniqueUsername('target')],
     );
+    const subscription = await t
+      .http()
+      .post('/api/v1/push/subscriptions')
+      .set(owner.auth)
+      .send(chromeSubscription())
+      .expect(201);
     const invite = await t
       .http()
       .post(`/api/v1/chats/${chat.id}/invites`)
@@ -435,6 +458,7 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       reportId: (report.body as { id: number }).id,
       banTargetId: target.id,
       unsubscribeToken: t.app.get(UnsubscribeTokens).sign(users.outsider.id),
+      pushSubscriptionId: (subscription.body as { id: number }).id,
     };
   }
 

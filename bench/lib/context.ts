@@ -93,6 +93,11 @@ export class BenchContext {
   startService(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
     return this.start(name, 'dist/src/main.js', '/health/ready', {
       NODE_ENV: 'production',
+      // Production requires a VAPID key pair (Web Push); this one is the bench's own.
+      VAPID_PUBLIC_KEY:
+        'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+      VAPID_PRIVATE_KEY: 'Y0g4xwcjVQrRoYElR4Otzw3PnNjWIEipsQcl7AJxQ44',
+      VAPID_SUBJECT: 'mailto:bench@rescue-chat.invalid',
       JWT_ACCESS_TTL_SECONDS: '86400',
       JWT_REFRESH_TTL_SECONDS: '172800',
       ...SERVICE_LIMITS,

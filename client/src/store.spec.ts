@@ -30,6 +30,7 @@ function chat(id: number, updatedAt: string, last: Message | null = null): Chat 
     id,
     chat_type: 'other',
     visibility: 'private',
+    notifications: { level: 'all', muted_until: null },
     title: null,
     post_id: null,
     created_at: updatedAt,

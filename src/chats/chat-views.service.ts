@@ -9,7 +9,7 @@ import type { ChatType } from '../database/entities/chat.entity';
 import { toMemberDto } from '../members/dto/member.dto';
 import { AttachmentMapper, toMessageDto } from '../messages/dto/message.dto';
 import { ChatListPosition, ChatsRepository, ChatViewRow } from '../repositories/chats.repository';
-import type { ChatDto, ChatPageDto } from './dto/chat.dto';
+import { toChatNotificationsDto, type ChatDto, type ChatPageDto } from './dto/chat.dto';
 
 /** Opaque to clients: the (updated_at, id) of the last chat of a page. */
 function encodeCursor(row: ChatViewRow): string {
@@ -88,5 +88,6 @@ function toChatDto(
     my_role: row.my_role,
     avatar_url: avatarUrl(row.avatar_id),
     visibility: row.visibility,
+    notifications: toChatNotificationsDto(row.notify_level, row.muted_until),
   };
 }

@@ -8,6 +8,7 @@ import {
   Param,
   Patch,
   Post,
+  Put,
   Query,
 } from '@nestjs/common';
 import {
@@ -22,8 +23,13 @@ import { AuthUser, CurrentUser } from '../auth/current-user.decorator';
 import { ApiErrors } from '../common/http/api-errors.decorator';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { ChatsService } from './chats.service';
-import { ChatDto, ChatPageDto } from './dto/chat.dto';
-import { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
+import { ChatDto, ChatNotificationsDto, ChatPageDto } from './dto/chat.dto';
+import {
+  CreateChatDto,
+  ListChatsQuery,
+  UpdateChatDto,
+  UpdateChatNotificationsDto,
+} from './dto/chat-input.dto';
 
 @ApiTags('chats')
 @ApiBearerAuth()
@@ -86,5 +92,22 @@ export class ChatsController {
   @ApiErrors(400, 401, 403, 404)
   remove(@CurrentUser() user: AuthUser, @Param('chat_id', ParseIdPipe) chatId: number): Promise<void> {
     return this.chats.remove(user.id, chatId);
+  }
+
+  @Put(':chat_id/notifications')
+  @ApiOperation({
+    summary: "Set the caller's notification level for a chat, and a mute",
+    description:
+      'Decides the Web Push of this chat for the caller (README, "Web Push"): all, mentions only, or none; ' +
+      'muted_until: no push before that time. Shown as notifications on the caller’s Chat.',
+  })
+  @ApiOkResponse({ type: ChatNotificationsDto })
+  @ApiErrors(400, 401, 403, 404)
+  setNotifications(
+    @CurrentUser() user: AuthUser,
+    @Param('chat_id', ParseIdPipe) chatId: number,
+    @Body() body: UpdateChatNotificationsDto,
+  ): Promise<ChatNotificationsDto> {
+    return this.chats.setNotifications(user.id, chatId, body);
   }
 }

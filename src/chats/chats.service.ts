@@ -14,8 +14,18 @@ import { ChatsRepository } from '../repositories/chats.repository';
 import { MembersRepository } from '../repositories/members.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { ChatViews } from './chat-views.service';
-import type { ChatDto, ChatPageDto } from './dto/chat.dto';
-import type { CreateChatDto, ListChatsQuery, UpdateChatDto } from './dto/chat-input.dto';
+import {
+  toChatNotificationsDto,
+  type ChatDto,
+  type ChatNotificationsDto,
+  type ChatPageDto,
+} from './dto/chat.dto';
+import type {
+  CreateChatDto,
+  ListChatsQuery,
+  UpdateChatDto,
+  UpdateChatNotificationsDto,
+} from './dto/chat-input.dto';
 
 @Injectable()
 export class ChatsService {
@@ -35,6 +45,18 @@ export class ChatsService {
 
   list(userId: number, query: ListChatsQuery): Promise<ChatPageDto> {
     return this.views.page(userId, { chatType: query.chat_type, limit: query.limit, cursor: query.cursor });
+  }
+
+  /** The caller's own notification level and mute for the chat (active members only). */
+  async setNotifications(
+    userId: number,
+    chatId: number,
+    input: UpdateChatNotificationsDto,
+  ): Promise<ChatNotificationsDto> {
+    const mutedUntil = input.muted_until ? new Date(input.muted_until) : null;
+    const row = await this.members.setNotifications(chatId, userId, input.level, mutedUntil);
+    if (!row) return this.access.refuse(chatId, userId);
+    return toChatNotificationsDto(row.notify_level, row.muted_until);
   }
 
   async get(userId: number, chatId: number): Promise<ChatDto> {

@@ -1,6 +1,12 @@
 import { ConfigError, loadConfig, PLACEHOLDER_JWT_SECRET } from './app.config';
 
 const SECRET = 'a-real-secret-a-real-secret-a-real-secret';
+/** A VAPID key pair (web-push generate-vapid-keys) and subject: what production requires. */
+const VAPID = {
+  VAPID_PUBLIC_KEY: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+  VAPID_PRIVATE_KEY: 'Y0g4xwcjVQrRoYElR4Otzw3PnNjWIEipsQcl7AJxQ44',
+  VAPID_SUBJECT: 'mailto:ops@example.org',
+};
 
 function problem(env: Record<string, string>): string {
   try {
@@ -54,6 +60,7 @@ describe('loadConfig', () => {
     const config = loadConfig(
       {
         NODE_ENV: 'production',
+        ...VAPID,
         PORT: '8080',
         DATABASE_URL: 'postgres://u:p@db:5432/chat',
         JWT_SECRET: SECRET,
@@ -263,7 +270,83 @@ describe('loadConfig', () => {
   });
 
   it('allows no cross-origin calls in production unless origins are listed', () => {
-    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET }).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET, ...VAPID }).corsOrigins,
+    ).toEqual([]);
+  });
+
+  it('requires VAPID keys and subject in production; elsewhere keys are generated into the data folder', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL, JWT_SECRET: SECRET };
+    expect(problem(production)).toMatch(
+      /^Invalid configuration: VAPID_PUBLIC_KEY is required when NODE_ENV=production/,
+    );
+    expect(problem({ ...production, ...VAPID, VAPID_SUBJECT: '' })).toMatch(/VAPID_SUBJECT is required/);
+    expect(problem({ ...production, ...VAPID, VAPID_PRIVATE_KEY: '' })).toMatch(
+      /VAPID_PRIVATE_KEY must be set together/,
+    );
+    expect(problem({ ...VAPID, VAPID_PUBLIC_KEY: 'abc' })).toMatch(
+      /VAPID_PUBLIC_KEY must be a base64url uncompressed P-256/,
+    );
+    expect(problem({ ...VAPID, VAPID_PRIVATE_KEY: VAPID.VAPID_PUBLIC_KEY })).toMatch(
+      /VAPID_PRIVATE_KEY must be/,
+    );
+    expect(problem({ ...VAPID, VAPID_SUBJECT: 'ops@example.org' })).toMatch(
+      /VAPID_SUBJECT must be a mailto:/,
+    );
+    const otherPair =
+      'BBPsjFXAziTCGKVIKQ-OUCq4KDvPXXA4nLXIF4FS_09V49BT2kR-Gf7M4LOBKPwPbpMwXoLyvVr_ovjAbZd4PjM';
+    expect(problem({ ...VAPID, VAPID_PUBLIC_KEY: otherPair })).toMatch(
+      /VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/,
+    );
+    expect(loadConfig({ ...production, ...VAPID }).push).toMatchObject({
+      vapidKeys: { publicKey: VAPID.VAPID_PUBLIC_KEY, privateKey: VAPID.VAPID_PRIVATE_KEY },
+      vapidSubject: 'mailto:ops@example.org',
+    });
+    expect(loadConfig({}, '/srv/app').push).toEqual({
+      vapidKeys: undefined,
+      vapidKeysFile: '/srv/app/.data/vapid-keys.json',
+      vapidSubject: 'mailto:rescue-chat@localhost',
+      endpointHosts: [
+        { host: 'fcm.googleapis.com', port: 443 },
+        { host: 'updates.push.services.mozilla.com', port: 443 },
+        { host: 'web.push.apple.com', port: 443 },
+        { host: '*.notify.windows.com', port: 443 },
+      ],
+      coalesceMs: 1000,
+      pollIntervalMs: 2000,
+      ttlSeconds: 86_400,
+      maxAgeSeconds: 3600,
+      sweepIntervalSeconds: 60,
+    });
+  });
+
+  it('reads PUSH_ENDPOINT_HOSTS as a list replacing the default, with optional ports and wildcards', () => {
+    expect(
+      loadConfig({ PUSH_ENDPOINT_HOSTS: 'Push.Example.org, 127.0.0.1:8443, *.push.example.net' }).push
+        .endpointHosts,
+    ).toEqual([
+      { host: 'push.example.org', port: 443 },
+      { host: '127.0.0.1', port: 8443 },
+      { host: '*.push.example.net', port: 443 },
+    ]);
+    for (const bad of [
+      'https://push.example.org',
+      'push.example.org/path',
+      '*.com',
+      'a b',
+      'host:99999',
+      '*',
+    ]) {
+      expect(problem({ PUSH_ENDPOINT_HOSTS: bad })).toMatch(
+        /PUSH_ENDPOINT_HOSTS must be a comma-separated list/,
+      );
+    }
+    expect(loadConfig({ VAPID_KEYS_FILE: '/var/lib/chat/vapid.json' }).push.vapidKeysFile).toBe(
+      '/var/lib/chat/vapid.json',
+    );
+    expect(problem({ PUSH_POLL_INTERVAL_MS: '100' })).toMatch(
+      /PUSH_POLL_INTERVAL_MS must be an integer from 500/,
+    );
   });
 
   it('stores attachments on disk under the data folder by default, with the contract limits', () => {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createECDH, createHmac } from 'node:crypto';
 import { join } from 'node:path';
 
 /** A token bucket: `burst` events at once, refilled at `perSecond`. */
@@ -86,6 +86,39 @@ export interface EmailConfig {
   digestScanSeconds: number;
 }
 
+/** Web Push (README, "Web Push"): VAPID keys, which push services, and how pushes are timed. */
+export interface PushConfig {
+  /** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY; unset (development, tests): kept in {@link vapidKeysFile}. */
+  vapidKeys: { publicKey: string; privateKey: string } | undefined;
+  /** VAPID_KEYS_FILE: where generated keys are kept outside production (the data folder). */
+  vapidKeysFile: string;
+  /** The `sub` of the VAPID JWT: a mailto: or https: contact for the push services. */
+  vapidSubject: string;
+  /**
+   * Push service hosts an endpoint may be on (lower case), each with the one port allowed (443
+   * unless `host:port`); `*.domain` matches the hosts under domain (not an IP, not domain itself).
+   */
+  endpointHosts: { host: string; port: number }[];
+  /** Messages of a chat within this after the first share one fan-out (one push per recipient). */
+  coalesceMs: number;
+  /** How often idle push workers look for jobs. */
+  pollIntervalMs: number;
+  /** How long a push service keeps an undelivered push (the TTL header). */
+  ttlSeconds: number;
+  /** A message older than this when its fan-out runs (after an outage) is not pushed. */
+  maxAgeSeconds: number;
+  /** How often each instance looks for chats whose messages were never fanned out. */
+  sweepIntervalSeconds: number;
+}
+
+/** The browser push services (Chrome FCM, Firefox autopush, Safari, Edge WNS). */
+export const DEFAULT_PUSH_ENDPOINT_HOSTS = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  'web.push.apple.com',
+  '*.notify.windows.com',
+];
+
 /**
  * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
  * invalid value stops the service with one line that names the variable and what is wrong.
@@ -168,6 +201,7 @@ export class AppConfig {
   /** How often each instance re-reads the bans from PostgreSQL (the fallback when Redis is away). */
   readonly banRefreshIntervalSeconds!: number;
   readonly email!: EmailConfig;
+  readonly push!: PushConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -465,6 +499,93 @@ function email(env: Env, jwtSecret: string, port: number): EmailConfig {
   };
 }
 
+/** An uncompressed P-256 point (65 bytes) or a P-256 private key (32 bytes), base64url. */
+function vapidKey(env: Env, name: string, bytes: 65 | 32): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const raw = /^[A-Za-z0-9_-]+$/.test(value) ? Buffer.from(value, 'base64url') : Buffer.alloc(0);
+  if (raw.length !== bytes || (bytes === 65 && raw[0] !== 4)) {
+    throw new ConfigError(
+      name,
+      `must be a base64url ${bytes === 65 ? 'uncompressed P-256 public key (65 bytes)' : 'P-256 private key (32 bytes)'}, as web-push generate-vapid-keys prints`,
+    );
+  }
+  return value;
+}
+
+/** Whether the P-256 private key's public point is `publicKey` (both base64url). */
+function isVapidPair(publicKey: string, privateKey: string): boolean {
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    return ecdh.getPublicKey().equals(Buffer.from(publicKey, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+function pushEndpointHosts(env: Env): { host: string; port: number }[] {
+  const value = read(env, 'PUSH_ENDPOINT_HOSTS');
+  const entries = value === undefined ? DEFAULT_PUSH_ENDPOINT_HOSTS : value.split(',').map((e) => e.trim());
+  return entries.map((entry) => {
+    const match = /^((?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/i.exec(entry);
+    const port = match?.[2] === undefined ? 443 : Number(match[2]);
+    if (
+      !match ||
+      port < 1 ||
+      port > 65_535 ||
+      (match[1].startsWith('*.') && !match[1].slice(2).includes('.'))
+    ) {
+      throw new ConfigError(
+        'PUSH_ENDPOINT_HOSTS',
+        `must be a comma-separated list of host names, each optionally *.domain or host:port (bad: "${entry}")`,
+      );
+    }
+    return { host: match[1].toLowerCase(), port };
+  });
+}
+
+function push(env: Env, projectRoot: string, production: boolean): PushConfig {
+  const publicKey = vapidKey(env, 'VAPID_PUBLIC_KEY', 65);
+  const privateKey = vapidKey(env, 'VAPID_PRIVATE_KEY', 32);
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    throw new ConfigError(
+      publicKey === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY',
+      'must be set together with its pair',
+    );
+  }
+  if (publicKey && privateKey && !isVapidPair(publicKey, privateKey)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY', 'is not the public key of VAPID_PRIVATE_KEY');
+  }
+  const subject = read(env, 'VAPID_SUBJECT');
+  if (production && publicKey === undefined) {
+    throw new ConfigError(
+      'VAPID_PUBLIC_KEY',
+      'is required when NODE_ENV=production, with VAPID_PRIVATE_KEY and VAPID_SUBJECT (npx web-push generate-vapid-keys)',
+    );
+  }
+  if (production && subject === undefined) {
+    throw new ConfigError(
+      'VAPID_SUBJECT',
+      'is required when NODE_ENV=production (mailto: or https: contact)',
+    );
+  }
+  if (subject !== undefined && !/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(subject)) {
+    throw new ConfigError('VAPID_SUBJECT', `must be a mailto: address or an https: URL (got "${subject}")`);
+  }
+  return {
+    vapidKeys: publicKey && privateKey ? { publicKey, privateKey } : undefined,
+    vapidKeysFile: read(env, 'VAPID_KEYS_FILE') ?? join(projectRoot, '.data', 'vapid-keys.json'),
+    vapidSubject: subject ?? 'mailto:rescue-chat@localhost',
+    endpointHosts: pushEndpointHosts(env),
+    coalesceMs: integer(env, 'PUSH_COALESCE_MS', 1000, 0, 60_000),
+    pollIntervalMs: integer(env, 'PUSH_POLL_INTERVAL_MS', 2000, 500, 60_000),
+    ttlSeconds: integer(env, 'PUSH_TTL_SECONDS', 86_400, 0, 28 * 86_400),
+    maxAgeSeconds: integer(env, 'PUSH_MAX_AGE_SECONDS', 3600, 10, 7 * 86_400),
+    sweepIntervalSeconds: integer(env, 'PUSH_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
+  };
+}
+
 export function loadConfig(env: Env = process.env, projectRoot = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
   const production = nodeEnv === 'production';
@@ -546,5 +667,6 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     reportsPerUserPerHour: integer(env, 'REPORTS_PER_USER_PER_HOUR', 20, 1, 100_000),
     banRefreshIntervalSeconds: integer(env, 'BAN_REFRESH_INTERVAL_SECONDS', 5, 1, 3600),
     email: email(env, jwtSecret, port),
+    push: push(env, projectRoot, production),
   });
 }

@@ -6,6 +6,7 @@ import { Chat } from './entities/chat.entity';
 import { ChatInvite } from './entities/chat-invite.entity';
 import { EmailDigestState } from './entities/email-digest.entity';
 import { ChatMember } from './entities/chat-member.entity';
+import { ChatPushCursor } from './entities/chat-push-cursor.entity';
 import { MessageMention } from './entities/message-mention.entity';
 import { MessagePin } from './entities/message-pin.entity';
 import { MessageReaction } from './entities/message-reaction.entity';
@@ -15,6 +16,7 @@ import { Message } from './entities/message.entity';
 import { ModerationAudit } from './entities/moderation-audit.entity';
 import { Report } from './entities/report.entity';
 import { UserBan } from './entities/user-ban.entity';
+import { PushSubscription } from './entities/push-subscription.entity';
 import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
 import { DroppingClient } from './pg-client.driver';
@@ -38,6 +40,8 @@ export const ENTITIES = [
   ModerationAudit,
   ChatInvite,
   EmailDigestState,
+  PushSubscription,
+  ChatPushCursor,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

@@ -31,7 +31,7 @@ export class DigestSender {
   ) {}
 
   async deliver(userId: number): Promise<void> {
-    if (await this.presence.isOnline(userId)) {
+    if ((await this.presence.onlineAmong([userId])).has(userId)) {
       this.metrics.digestSkipped('online');
       return;
     }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PgBoss, type Job, type Queue, type SendOptions, type WorkOptions } from 'pg-boss';
+import { PgBoss, type Job, type JobInsert, type Queue, type SendOptions, type WorkOptions } from 'pg-boss';
 import { AppConfig } from '../config/app.config';
 
 /** What a worker does with a batch of jobs of its queue; a throw fails (and retries) them all. */
@@ -82,6 +82,17 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.registrations.has(name)) throw new Error(`Unknown queue ${name}`);
     await this.start();
     return this.boss.send(name, data, options);
+  }
+
+  /**
+   * Queues many jobs of `name` in one statement (committed when this resolves); a job whose `id`
+   * the queue already has is skipped, which makes a retried producer idempotent.
+   */
+  async insert<T extends object>(name: string, jobs: JobInsert<T>[]): Promise<void> {
+    if (!this.registrations.has(name)) throw new Error(`Unknown queue ${name}`);
+    if (jobs.length === 0) return;
+    await this.start();
+    await this.boss.insert(name, jobs);
   }
 
   /** Jobs of `name` waiting to run (the queue depth in /metrics). */

@@ -10,6 +10,13 @@ import { poolOf } from '../database/pg-pool.driver';
 
 export type SocketEventOutcome = 'ok' | 'error';
 
+/** What became of a Web Push: accepted by the push service, failed (retried), or gone (404/410). */
+const PUSH_OUTCOMES = ['sent', 'failed', 'expired'] as const;
+export type PushOutcome = (typeof PUSH_OUTCOMES)[number];
+
+/** A durable job's wait past its due time: 50 ms to a minute. */
+const JOB_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
 /** Which socket limit refused an event or a connection, or dropped a socket. */
 const SOCKET_LIMITS = [
   'event_budget',
@@ -115,6 +122,38 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly pushes = new Counter({
+    name: 'chat_pushes_total',
+    help: 'Web Push requests by outcome: sent (accepted by the push service), failed (retried with backoff), expired (404/410: the subscription was deleted)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly jobLatency = new Histogram({
+    name: 'chat_job_latency_seconds',
+    help: 'Seconds from when a durable job was due to when a worker started it, by queue',
+    labelNames: ['queue'] as const,
+    buckets: JOB_LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** How to read each queue's depth, at scrape time. */
+  private readonly queueDepths = new Map<string, () => Promise<number>>();
+
+  private readonly jobsQueued: Gauge = new Gauge({
+    name: 'chat_jobs_queued',
+    help: 'Jobs waiting in each durable queue (pg-boss), across all instances',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      for (const [queue, depth] of this.queueDepths) {
+        // A scrape is answered without the gauge rather than failed when the database is away.
+        const value = await depth().catch(() => undefined);
+        if (value !== undefined) this.jobsQueued.set({ queue }, value);
+      }
+    },
+  });
+
   private readonly httpDurationSeries = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
 
   constructor(
@@ -124,6 +163,7 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
     // Every limit exported from the start at 0, so that rate() sees its first refusal.
     for (const limit of SOCKET_LIMITS) this.socketLimits.inc({ limit }, 0);
+    for (const outcome of PUSH_OUTCOMES) this.pushes.inc({ outcome }, 0);
     for (const kind of EMAIL_KINDS) {
       this.emailsSent.inc({ kind }, 0);
       this.emailsFailed.inc({ kind }, 0);
@@ -173,6 +213,20 @@ export class MetricsService {
 
   messagePersisted(): void {
     this.messagesPersisted.inc();
+  }
+
+  pushOutcome(outcome: PushOutcome): void {
+    this.pushes.inc({ outcome });
+  }
+
+  /** A worker started a job of `queue`, `seconds` after it was due. */
+  jobStarted(queue: string, seconds: number): void {
+    this.jobLatency.observe({ queue }, Math.max(0, seconds));
+  }
+
+  /** Exports the depth of `queue` (chat_jobs_queued), read by `depth` at each scrape. */
+  watchQueue(queue: string, depth: () => Promise<number>): void {
+    this.queueDepths.set(queue, depth);
   }
 
   /** Seconds from a change's commit to its socket emit. */

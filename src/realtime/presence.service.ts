@@ -57,20 +57,21 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.heartbeat.unref();
   }
 
+  /**
+   * Which of `userIds` have a connected socket on any instance (the counts shared in Redis, or
+   * this process's alone without it): who gets no Web Push and no e-mail digest. Throws while
+   * Redis is away.
+   */
+  onlineAmong(userIds: readonly number[]): Promise<Set<number>> {
+    return this.store.online(userIds);
+  }
+
   connected(socket: RealtimeSocket): Promise<void> {
     return this.track(this.countIn(socket));
   }
 
   disconnected(userId: number): Promise<void> {
     return this.track(this.countOut(userId));
-  }
-
-  /**
-   * Whether the user has a connected socket on any instance (the counts shared through Redis when
-   * configured, else this instance's): who gets no e-mail digest. Throws while Redis is away.
-   */
-  isOnline(userId: number): Promise<boolean> {
-    return this.store.isOnline(userId);
   }
 
   private async countIn(socket: RealtimeSocket): Promise<void> {

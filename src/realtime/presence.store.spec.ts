@@ -26,14 +26,11 @@ describe('MemoryPresenceStore', () => {
     expect(await store.settle(7)).toBe('2026-11-21T10:00:05.000Z');
   });
 
-  it('is online while any socket is connected', async () => {
-    expect(await store.isOnline(7)).toBe(false);
+  it('tells which users have a socket open', async () => {
     await store.connected(7);
-    await store.connected(7);
-    await store.disconnected(7, at);
-    expect(await store.isOnline(7)).toBe(true);
-    await store.disconnected(7, at);
-    expect(await store.isOnline(7)).toBe(false);
+    await store.connected(8);
+    await store.disconnected(8, at);
+    expect(await store.online([7, 8, 9])).toEqual(new Set([7]));
   });
 
   it('never counts below zero', async () => {

@@ -13,8 +13,8 @@ export interface PresenceStore {
   disconnected(userId: number, at: string): Promise<boolean>;
   /** The pending offline's time if the user is still gone (and clears it), else null. */
   settle(userId: number): Promise<string | null>;
-  /** Whether the user has a connected socket (on any instance, for a shared store). */
-  isOnline(userId: number): Promise<boolean>;
+  /** Which of `userIds` have a socket open (on any instance, for a shared store). */
+  online(userIds: readonly number[]): Promise<Set<number>>;
 }
 
 export class MemoryPresenceStore implements PresenceStore {
@@ -46,8 +46,8 @@ export class MemoryPresenceStore implements PresenceStore {
     return Promise.resolve(at);
   }
 
-  isOnline(userId: number): Promise<boolean> {
-    return Promise.resolve(this.counts.has(userId));
+  online(userIds: readonly number[]): Promise<Set<number>> {
+    return Promise.resolve(new Set(userIds.filter((userId) => this.counts.has(userId))));
   }
 }
 
@@ -199,8 +199,10 @@ export class RedisPresenceStore implements SharedPresenceStore {
     return (await this.redis.eval(SETTLE, 2, ...this.keys(userId))) as string | null;
   }
 
-  async isOnline(userId: number): Promise<boolean> {
-    return Number(await this.redis.get(this.keys(userId)[0])) > 0;
+  async online(userIds: readonly number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set();
+    const counts = await this.redis.mget(userIds.map((userId) => this.keys(userId)[0]));
+    return new Set(userIds.filter((_, i) => Number(counts[i] ?? 0) > 0));
   }
 
   async sync(local: ReadonlyMap<number, number>): Promise<{ online: number[]; offline: number[] }> {

@@ -34,6 +34,7 @@ import { TypingService } from './typing.service';
     RoomResync,
     BanEnforcer,
   ],
+  // Who is online on any instance: Web Push goes only to the others.
   exports: [PresenceService],
 })
 export class RealtimeModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { MemberRole } from '../database/entities/chat-member.entity';
+import type { MemberRole, NotifyLevel } from '../database/entities/chat-member.entity';
 import type { ChatType, ChatVisibility } from '../database/entities/chat.entity';
 import { blockedBetweenSql } from './blocks.repository';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
@@ -26,6 +26,9 @@ export interface ChatViewRow {
   visibility: ChatVisibility;
   viewer_id: number;
   my_role: MemberRole;
+  /** The viewer's notification level (NULL: all) and mute. */
+  notify_level: NotifyLevel | null;
+  muted_until: Date | null;
   unread_count: number;
   unread_mentions_count: number;
   last_message: MessageRow | null;
@@ -105,7 +108,7 @@ export function publicChatsQuery(filter: {
 const CHAT_VIEW_SELECT = `
   SELECT c.id, c.chat_type, c.title, c.post_id, c.created_at, c.updated_at, c.avatar_id, c.visibility,
          (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS updated_us,
-         v.user_id AS viewer_id, v.role AS my_role,
+         v.user_id AS viewer_id, v.role AS my_role, v.notify_level, v.muted_until,
          ${unreadCountSql('c', 'v')} AS unread_count,
          ${unreadMentionsSql('c', 'v')} AS unread_mentions_count,
          (SELECT row_to_json(lm) FROM (

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { EmailDigest, Locale } from '../database/entities/user.entity';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, liveChat, liveMessage } from './sql.predicates';
+import { activeMember, liveChat, liveMessage, notificationsOn } from './sql.predicates';
 
 /** A user the scan found a digest due to. */
 export interface DigestCandidate {
@@ -50,7 +50,7 @@ function dueMessageSql(delay: string): string {
            WHERE m.chat_id = cm.chat_id AND m.seq > cm.last_read_seq AND ${liveMessage('m')}
              AND m.created_at <= now() - make_interval(secs => ${delay})
            ORDER BY m.seq DESC LIMIT 1) newest
-       WHERE cm.user_id = u.id AND ${activeMember('cm')}
+       WHERE cm.user_id = u.id AND ${activeMember('cm')} AND ${notificationsOn('cm')}
          AND newest.created_at > COALESCE(d.covered_until, '-infinity'))`;
 }
 
@@ -129,7 +129,8 @@ export class EmailDigestsRepository {
               ${unreadCountSql('c', 'cm')} AS unread_count
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')} AND c.last_seq > cm.last_read_seq
-        WHERE cm.user_id = $1 AND ${activeMember('cm')} AND ${unreadCountSql('c', 'cm')} > 0
+        WHERE cm.user_id = $1 AND ${activeMember('cm')} AND ${notificationsOn('cm')}
+          AND ${unreadCountSql('c', 'cm')} > 0
         ORDER BY c.updated_at DESC, c.id DESC`,
       [userId],
     );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { MemberRole } from '../database/entities/chat-member.entity';
+import type { MemberRole, NotifyLevel } from '../database/entities/chat-member.entity';
 import { unreadMentionsSql } from './message-links.repository';
 import { unreadCountSql } from './read-state.repository';
 import { blockedBetweenSql, blockedPairChatSql } from './blocks.repository';
@@ -93,6 +93,29 @@ export class MembersRepository {
          LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
         WHERE c.id = $1 AND ${liveChat('c')}`,
       [chatId, userId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Sets an active member's notification level and mute for a live chat (`all` stored as NULL);
+   * returns what was stored, or undefined when the caller is not an active member of a live chat.
+   */
+  async setNotifications(
+    chatId: number,
+    userId: number,
+    level: NotifyLevel,
+    mutedUntil: Date | null,
+  ): Promise<{ notify_level: NotifyLevel | null; muted_until: Date | null } | undefined> {
+    const rows: { notify_level: NotifyLevel | null; muted_until: Date | null }[] = await this.db.query(
+      `WITH changed AS (
+         UPDATE chat_members m SET notify_level = NULLIF($3::varchar, 'all'), muted_until = $4::timestamptz
+           FROM chats c
+          WHERE m.chat_id = $1 AND m.user_id = $2 AND ${activeMember('m')} AND c.id = m.chat_id AND ${liveChat('c')}
+          RETURNING m.notify_level, m.muted_until
+       )
+       SELECT notify_level, muted_until FROM changed`,
+      [chatId, userId, level, mutedUntil],
     );
     return rows[0];
   }

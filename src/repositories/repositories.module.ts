@@ -11,6 +11,7 @@ import { MessageSearchRepository } from './message-search.repository';
 import { MessagesRepository } from './messages.repository';
 import { ModerationAuditRepository } from './moderation-audit.repository';
 import { PinsRepository } from './pins.repository';
+import { PushRepository } from './push.repository';
 import { ReactionsRepository } from './reactions.repository';
 import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -31,6 +32,7 @@ const REPOSITORIES = [
   MessagesRepository,
   ModerationAuditRepository,
   PinsRepository,
+  PushRepository,
   ReactionsRepository,
   ReadStateRepository,
   RefreshTokensRepository,

@@ -9,6 +9,13 @@ export const liveChat = (chat: string): string => `${chat}.deleted_at IS NULL`;
 /** A membership that is not removed. */
 export const activeMember = (member: string): string => `${member}.removed_at IS NULL`;
 
+/**
+ * A membership whose notifications are on now: its level is not `none` (NULL is `all`) and it is
+ * not muted. Pushes and e-mail digests both leave the other chats out.
+ */
+export const notificationsOn = (member: string): string =>
+  `${member}.notify_level IS DISTINCT FROM 'none' AND (${member}.muted_until IS NULL OR ${member}.muted_until <= now())`;
+
 /** A message that is not deleted. */
 export const liveMessage = (message: string): string => `${message}.deleted_at IS NULL`;
 

@@ -97,4 +97,33 @@ describe('JobsService (integration)', () => {
     await until(() => attempts === 2);
     expect(await restarted.depth('test-retry')).toBe(0);
   });
+
+  it('inserts many jobs in one call, skipping ids the queue already has', async () => {
+    const ran: number[] = [];
+    const jobs = instance();
+    jobs.register<{ n: number }>(
+      'test-insert',
+      (batch) => {
+        for (const job of batch) ran.push(job.data.n);
+        return Promise.resolve();
+      },
+      { work: { pollingIntervalSeconds: 0.5, batchSize: 10 } },
+    );
+    await jobs.onApplicationBootstrap();
+    const ids = ['5b0c3f6e-0000-4000-8000-000000000001', '5b0c3f6e-0000-4000-8000-000000000002'];
+    await jobs.insert('test-insert', [
+      { id: ids[0], data: { n: 1 } },
+      { id: ids[1], data: { n: 2 } },
+    ]);
+    // A producer retried: the same ids again, and one new.
+    await jobs.insert('test-insert', [
+      { id: ids[0], data: { n: 1 } },
+      { id: ids[1], data: { n: 2 } },
+      { id: '5b0c3f6e-0000-4000-8000-000000000003', data: { n: 3 } },
+    ]);
+    await jobs.insert('test-insert', []);
+    await until(() => ran.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(ran.sort()).toEqual([1, 2, 3]);
+  });
 });

@@ -8,6 +8,7 @@ import { createChat } from './chats.helpers';
 import { ERROR_KEYS } from './errors.helpers';
 import { png } from './media.fixtures';
 import { API, send } from './messages.helpers';
+import { chromeSubscription } from './push.helpers';
 import { registerNamed, registerUser, TestUser, uniqueUsername } from './users.helpers';
 
 /**
@@ -288,6 +289,13 @@ export function routes(t: TestApp): Record<string, RouteCase> {
     'POST /api/v1/invites/{code}/join': { params: (f) => ({ code: f.inviteCode }) },
     'GET /api/v1/chats/public': { query: () => ({ query: 'h', chat_type: 'vet', limit: 5 }) },
     'POST /api/v1/chats/{chat_id}/join': { params: chat },
+    'PUT /api/v1/chats/{chat_id}/notifications': {
+      params: chat,
+      body: () => ({ level: 'mentions', muted_until: null }),
+    },
+    'GET /api/v1/push/vapid-public-key': { anonymous: true },
+    'POST /api/v1/push/subscriptions': { body: () => chromeSubscription() },
+    'DELETE /api/v1/push/subscriptions/{id}': { params: () => ({ id: 2_147_483_647 }) },
     'POST /api/v1/attachments': { form: async () => ({ file: await png(8, 8), kind: 'image' }) },
     'GET /api/v1/attachments/{attachment_id}': { params: (f) => ({ attachment_id: f.attachmentId }) },
     'POST /api/v1/reports': {

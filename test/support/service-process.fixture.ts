@@ -6,6 +6,13 @@ import { TEST_JWT_SECRET } from './app.fixture';
 
 const ROOT = join(__dirname, '../..');
 
+/** A VAPID key pair (web-push generate-vapid-keys) for the tests' production-mode processes. */
+export const TEST_VAPID = {
+  VAPID_PUBLIC_KEY: 'BH7dlt3bt--ExpNVvlDZmmnsC842en6dajO9sim225ZKFCUWEArpy7jv-o986cPSB0ksmZNvjVJ4OMvYJzGKTQY',
+  VAPID_PRIVATE_KEY: 'Y0g4xwcjVQrRoYElR4Otzw3PnNjWIEipsQcl7AJxQ44',
+  VAPID_SUBJECT: 'mailto:tests@rescue-chat.invalid',
+};
+
 /** One JSON log line of the service. */
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -70,6 +77,8 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       SOCKET_HANDSHAKES_PER_ADDRESS: '1000000',
       CHAT_CREATE_RATE_LIMIT: '1000000,1',
       MEMBER_ADD_RATE_LIMIT: '1000000,1',
+      // Production requires a VAPID key pair (Web Push): one made for the tests.
+      ...TEST_VAPID,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -332,6 +332,26 @@ export interface paths {
         patch: operations["ChatsController_update"];
         trace?: never;
     };
+    "/api/v1/chats/{chat_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the caller's notification level for a chat, and a mute
+         * @description Decides the Web Push of this chat for the caller (README, "Web Push"): all, mentions only, or none; muted_until: no push before that time. Shown as notifications on the caller’s Chat.
+         */
+        put: operations["ChatsController_setNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chats/{chat_id}/invites": {
         parameters: {
             query?: never;
@@ -778,6 +798,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Web Push application server key (VAPID public key) */
+        get: operations["PushController_vapidPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store a browser's push subscription for the caller
+         * @description The body is PushSubscription.toJSON() as the browser gives it. The endpoint must be an https URL on an allowed push service host (PUSH_ENDPOINT_HOSTS), else 400 on endpoint. The same endpoint again replaces the earlier subscription (same id), whoever it belonged to.
+         */
+        post: operations["PushController_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the caller's push subscriptions */
+        delete: operations["PushController_unsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1127,6 +1201,19 @@ export interface components {
             /** @description Most used first (equal counts: first reacted first); `me`: whether the reader reacted with it (always false in events sent to the whole chat room). Empty when none */
             reactions: components["schemas"]["ReactionDto"][];
         };
+        ChatNotificationsDto: {
+            /**
+             * @description all: every message of others; mentions: only those that mention you; none: no push
+             * @example all
+             * @enum {string}
+             */
+            level: "all" | "mentions" | "none";
+            /**
+             * @description No push for this chat before this time; null: not muted
+             * @example null
+             */
+            muted_until: string | null;
+        };
         ChatDto: {
             /** @example 17 */
             id: number;
@@ -1174,6 +1261,8 @@ export interface components {
              * @enum {string}
              */
             visibility: "private" | "public";
+            /** @description The caller's notification settings for this chat */
+            notifications: components["schemas"]["ChatNotificationsDto"];
         };
         ChatPageDto: {
             items: components["schemas"]["ChatDto"][];
@@ -1221,6 +1310,18 @@ export interface components {
              * @enum {string}
              */
             visibility?: "private" | "public";
+        };
+        UpdateChatNotificationsDto: {
+            /**
+             * @description all: a push for every message of others; mentions: only when mentioned; none: never
+             * @enum {string}
+             */
+            level: "all" | "mentions" | "none";
+            /**
+             * @description ISO 8601 time with its zone: no push for this chat before it. Absent or null: not muted
+             * @example 2026-12-05T08:00:00.000Z
+             */
+            muted_until?: string | null;
         };
         CreateInviteDto: {
             /**
@@ -1564,6 +1665,36 @@ export interface components {
             items: components["schemas"]["AuditEntryDto"][];
             /** @description Pass as cursor for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        VapidPublicKeyDto: {
+            /**
+             * @description The application server key (VAPID public key, base64url): PushManager.subscribe({applicationServerKey})
+             * @example BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U
+             */
+            key: string;
+        };
+        PushSubscriptionKeysDto: {
+            /** @description The browser's ECDH P-256 public key, base64url (65 bytes) */
+            p256dh: string;
+            /** @description The authentication secret, base64url (16 bytes) */
+            auth: string;
+        };
+        CreatePushSubscriptionDto: {
+            /**
+             * @description An https URL on an allowed push service host (PUSH_ENDPOINT_HOSTS), else 400 on endpoint
+             * @example https://fcm.googleapis.com/fcm/send/dpH5lCsTSSM:APA91bH…
+             */
+            endpoint: string;
+            /**
+             * @description When the subscription expires, milliseconds since the epoch; null: never
+             * @example null
+             */
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushSubscriptionKeysDto"];
+        };
+        PushSubscriptionCreatedDto: {
+            /** @example 5 */
+            id: number;
         };
         FieldErrorDto: {
             /** @example content */
@@ -2674,6 +2805,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ChatsController_setNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateChatNotificationsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatNotificationsDto"];
                 };
             };
             /** @description Invalid input (validation_failed lists the fields) */
@@ -4599,6 +4791,113 @@ export interface operations {
                 };
                 content: {
                     "text/html": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    PushController_vapidPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKeyDto"];
+                };
+            };
+        };
+    };
+    PushController_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePushSubscriptionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionCreatedDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    PushController_unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
                 };
             };
         };

@@ -134,6 +134,21 @@ export interface components {
              * @enum {string}
              */
             visibility: "private" | "public";
+            /** @description The caller's notification settings for this chat */
+            notifications: components["schemas"]["ChatNotificationsDto"];
+        };
+        ChatNotificationsDto: {
+            /**
+             * @description all: every message of others; mentions: only those that mention you; none: no push
+             * @example all
+             * @enum {string}
+             */
+            level: "all" | "mentions" | "none";
+            /**
+             * @description No push for this chat before this time; null: not muted
+             * @example null
+             */
+            muted_until: string | null;
         };
         ChatReadEventDto: {
             /** @example 17 */

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QueryInt, Trim } from '../../common/http/input.transforms';
 import { MAX_INPUT_ITEMS } from '../../common/http/text-input.util';
 import { IdList, TextLength } from '../../common/http/input.validators';
+import { NOTIFY_LEVELS, type NotifyLevel } from '../../database/entities/chat-member.entity';
 import {
   CHAT_TYPES,
   CHAT_VISIBILITIES,
@@ -122,4 +123,25 @@ export class ListPublicChatsQuery extends ListChatsQuery {
   @TextLength(0, PUBLIC_QUERY_MAX)
   @IsString()
   query?: string;
+}
+
+/** PUT /chats/:chat_id/notifications: the caller's level for the chat, and a mute. */
+export class UpdateChatNotificationsDto {
+  @ApiProperty({
+    enum: NOTIFY_LEVELS,
+    description: 'all: a push for every message of others; mentions: only when mentioned; none: never',
+  })
+  @IsIn(NOTIFY_LEVELS)
+  level!: NotifyLevel;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '2026-12-05T08:00:00.000Z',
+    description: 'ISO 8601 time with its zone: no push for this chat before it. Absent or null: not muted',
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @Matches(/(Z|[+-]\d\d:?\d\d)$/, { message: 'muted_until must be an ISO 8601 time with its time zone' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  muted_until?: string | null;
 }

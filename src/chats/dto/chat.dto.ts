@@ -1,5 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MEMBER_ROLES, type MemberRole } from '../../database/entities/chat-member.entity';
+import { iso } from '../../common/time.util';
+import {
+  MEMBER_ROLES,
+  NOTIFY_LEVELS,
+  type MemberRole,
+  type NotifyLevel,
+} from '../../database/entities/chat-member.entity';
 import { MemberDto } from '../../members/dto/member.dto';
 import { MessageDto } from '../../messages/dto/message.dto';
 import type { ChatSummaryRow } from '../../repositories/chats.repository';
@@ -9,6 +15,32 @@ import {
   type ChatType,
   type ChatVisibility,
 } from '../../database/entities/chat.entity';
+
+/** The caller's notification settings for a chat (Web Push). */
+export class ChatNotificationsDto {
+  @ApiProperty({
+    enum: NOTIFY_LEVELS,
+    example: 'all',
+    description: 'all: every message of others; mentions: only those that mention you; none: no push',
+  })
+  level!: NotifyLevel;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'No push for this chat before this time; null: not muted',
+  })
+  muted_until!: string | null;
+}
+
+/** The stored level (NULL: `all`) and mute, as the contract shows them. */
+export function toChatNotificationsDto(
+  level: NotifyLevel | null,
+  mutedUntil: Date | string | null,
+): ChatNotificationsDto {
+  return { level: level ?? 'all', muted_until: mutedUntil === null ? null : iso(mutedUntil) };
+}
 
 export class ChatDto {
   @ApiProperty({ example: 17 })
@@ -69,6 +101,12 @@ export class ChatDto {
     description: 'public: listed by GET /chats/public, and anyone may join it (POST /chats/{chat_id}/join)',
   })
   visibility!: ChatVisibility;
+
+  @ApiProperty({
+    type: ChatNotificationsDto,
+    description: "The caller's notification settings for this chat",
+  })
+  notifications!: ChatNotificationsDto;
 }
 
 /** What anyone signed in may see of a chat: an invite's preview, the public chats list. */

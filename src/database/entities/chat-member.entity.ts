@@ -4,12 +4,15 @@ import { User } from './user.entity';
 
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
+export const NOTIFY_LEVELS = ['all', 'mentions', 'none'] as const;
+export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 
 /** Membership with soft removal: a removed member keeps the row (and read cursor) with removed_at set. */
 @Entity({ name: 'chat_members' })
 @Check('chat_members_role_check', `role IN ('owner', 'admin', 'member')`)
 @Check('chat_members_last_read_seq_check', 'last_read_seq >= 0')
 @Check('chat_members_removed_by_manager_check', 'NOT removed_by_manager OR removed_at IS NOT NULL')
+@Check('chat_members_notify_level_check', `notify_level IN ('all', 'mentions', 'none')`)
 // The chat list: a user's memberships (whole, not partial: see migration 1764700000000).
 @Index('chat_members_user_idx', ['userId', 'chatId'])
 // At most one active owner per chat (the services keep it at exactly one).
@@ -53,4 +56,12 @@ export class ChatMember {
 
   @Column({ name: 'last_read_at', type: 'timestamptz', nullable: true })
   lastReadAt!: Date | null;
+
+  /** Which messages of the chat push to this member: NULL is `all` (no byte in the row). */
+  @Column({ name: 'notify_level', type: 'varchar', length: 8, nullable: true })
+  notifyLevel!: NotifyLevel | null;
+
+  /** No push for this chat before this time; NULL: not muted. */
+  @Column({ name: 'muted_until', type: 'timestamptz', nullable: true })
+  mutedUntil!: Date | null;
 }
