@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { startApp, TestApp } from './support/app.fixture';
+import { ownDatabase } from './support/test-database.fixture';
 import { createChat } from './support/chats.helpers';
 import { MANY_REQUESTS, MessageBody, send } from './support/messages.helpers';
 import { BrowserSubscription, LocalPushService, startPushService } from './support/push-service.fixture';
@@ -16,11 +17,15 @@ import { registerUser } from './support/users.helpers';
 describe('Web Push across a restart (e2e)', () => {
   let push: LocalPushService;
   let env: Record<string, string>;
+  let database: { url: string; drop: () => Promise<void> };
   const running: TestApp[] = [];
 
   beforeAll(async () => {
     push = await startPushService();
+    // A database of its own: its push queues hold only this suite's jobs (ownDatabase).
+    database = await ownDatabase('chat_push_restart');
     env = {
+      DATABASE_URL: database.url,
       ...MANY_REQUESTS,
       PUSH_ENDPOINT_HOSTS: push.host,
       // Long enough that the fan-out is still waiting when the first instance stops.
@@ -32,7 +37,10 @@ describe('Web Push across a restart (e2e)', () => {
     await Promise.all(running.splice(0).map((t) => t.close()));
     expect(push.rejected).toEqual([]);
   });
-  afterAll(() => push?.close());
+  afterAll(async () => {
+    await push?.close();
+    await database?.drop();
+  });
 
   async function start(): Promise<TestApp> {
     const t = await startApp(env);
@@ -98,7 +106,7 @@ describe('Web Push across a restart (e2e)', () => {
     await fanoutQueued(first, chat.id);
     await stop(first);
     // What a crash right after the commit leaves: the message, and no job for it.
-    const db = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    const db = new Client({ connectionString: database.url });
     await db.connect();
     try {
       const deleted = await db.query(
@@ -131,9 +139,14 @@ describe('Web Push across a crash (e2e, service processes)', () => {
   let push: LocalPushService;
   let build: string | undefined;
   let service: ServiceProcess | undefined;
+  let database: { url: string; drop: () => Promise<void> };
 
   beforeAll(async () => {
-    [push, build] = await Promise.all([startPushService(), buildService()]);
+    [push, build, database] = await Promise.all([
+      startPushService(),
+      buildService(),
+      ownDatabase('chat_push_crash'),
+    ]);
   }, 120_000);
   afterEach(async () => {
     service?.child.kill('SIGKILL');
@@ -143,10 +156,12 @@ describe('Web Push across a crash (e2e, service processes)', () => {
   afterAll(async () => {
     await removeBuild(build);
     await push?.close();
+    await database?.drop();
   });
 
   const run = async (): Promise<TestApp> => {
     service = await startService(build!, {
+      DATABASE_URL: database.url,
       PUSH_ENDPOINT_HOSTS: push.host,
       NODE_EXTRA_CA_CERTS: push.caFile,
       PUSH_COALESCE_MS: '500',

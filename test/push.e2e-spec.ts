@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { ErrorBody } from '../src/common/http/error-status.mapping';
 import { startApp, TestApp } from './support/app.fixture';
+import { ownDatabase } from './support/test-database.fixture';
 import { createChat } from './support/chats.helpers';
 import { API, MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
 import { BrowserSubscription, LocalPushService, startPushService } from './support/push-service.fixture';
@@ -22,9 +23,14 @@ describe('Web Push (e2e)', () => {
   let b: TestApp;
   let redis: Redis;
 
+  let database: { url: string; drop: () => Promise<void> };
+
   beforeAll(async () => {
     push = await startPushService();
+    // A database of its own: its push queues hold only this suite's jobs (ownDatabase).
+    database = await ownDatabase('chat_push');
     const env = {
+      DATABASE_URL: database.url,
       ...MANY_REQUESTS,
       REDIS_URL,
       REDIS_KEY_PREFIX: prefix,
@@ -42,6 +48,7 @@ describe('Web Push (e2e)', () => {
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
     await push?.close();
+    await database?.drop();
   });
   afterEach(() => expect(push.rejected).toEqual([]));
 

@@ -48,7 +48,9 @@ export class PushSender implements OnModuleInit {
           pollingIntervalSeconds: this.config.push.pollIntervalMs / 1000,
           includeMetadata: true,
           batchSize: 1,
-          localConcurrency: 2,
+          // Deliveries wait on push services, not on this process: one slow or unreachable
+          // service (PUSH_REQUEST_TIMEOUT_MS each try) must not hold the others' pushes.
+          localConcurrency: 8,
         },
       },
     );

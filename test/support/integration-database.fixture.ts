@@ -4,15 +4,13 @@ import { DataSource } from 'typeorm';
 import { poolOf } from '../../src/database/pg-pool.driver';
 import { dataSourceOptions } from '../../src/database/data-source.options';
 import type { ChatType } from '../../src/database/entities/chat.entity';
-import { runMigrations } from '../../src/database/migrations.runner';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
 import type { NewAttachment } from '../../src/repositories/attachments.repository';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
 import { sendBatchQuery, SentRow } from '../../src/repositories/send-batch.statements';
 import { UsersRepository } from '../../src/repositories/users.repository';
-import { createDatabase, dropDatabase, serverOf, uniqueDatabaseName } from './test-database.fixture';
-import { DATABASE_TEMPLATE } from './worker-databases';
+import { ownDatabase } from './test-database.fixture';
 
 export interface MigratedDatabase {
   db: DataSource;
@@ -28,21 +26,15 @@ export interface MigratedDatabase {
  * global.setup.ts), or, outside it, an empty database migrated here.
  */
 export async function migratedDatabase(prefix = 'chat_int'): Promise<MigratedDatabase> {
-  const testUrl = process.env.TEST_DATABASE_URL;
-  if (!testUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
-  const server = serverOf(testUrl);
-  const name = uniqueDatabaseName(prefix);
-  const template = process.env[DATABASE_TEMPLATE];
-  const url = await createDatabase(server, name, template);
-  if (!template) await runMigrations(url);
-  const db = new DataSource(dataSourceOptions(url, 4));
+  const own = await ownDatabase(prefix);
+  const db = new DataSource(dataSourceOptions(own.url, 4));
   await db.initialize();
   return {
     db,
-    url,
+    url: own.url,
     drop: async () => {
       await db.destroy();
-      await dropDatabase(server, name);
+      await own.drop();
     },
   };
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedDatabase } from '../../src/database/embedded-postgres.server';
+import { runMigrations } from '../../src/database/migrations.runner';
+import { DATABASE_TEMPLATE } from './worker-databases';
 
 /**
  * The databases of one test run: on the server DATABASE_URL names, or else on an embedded
@@ -82,4 +84,21 @@ export async function sealTemplate(server: TestServer, name: string): Promise<vo
 
 export async function dropDatabase(server: TestServer, name: string): Promise<void> {
   await admin(server, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/**
+ * A migrated database of the suite's own, copied from the run's template (else migrated here),
+ * for suites whose apps share more than rows with the other suites of their worker: the durable
+ * job queues (pg-boss) live in the database, and a job another suite left there (a push to a
+ * browser service the sandbox cannot reach, retried with backoff) would hold the queue's workers.
+ */
+export async function ownDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const testUrl = process.env.TEST_DATABASE_URL;
+  if (!testUrl) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (global setup)');
+  const server = serverOf(testUrl);
+  const name = uniqueDatabaseName(prefix);
+  const template = process.env[DATABASE_TEMPLATE];
+  const url = await createDatabase(server, name, template);
+  if (!template) await runMigrations(url);
+  return { url, drop: () => dropDatabase(server, name) };
 }
