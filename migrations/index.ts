@@ -17,6 +17,7 @@ import { InvitesAndPublicChats1765640000000 } from './1765640000000-InvitesAndPu
 import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
+import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentities';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   SendTextBatch1765700000000,
   UserSettings1765800000000,
   EmailDigests1765820000000,
+  PlatformIdentities1765900000000,
 ];

@@ -25,6 +25,7 @@ const TABLES = [
   'reports',
   'user_bans',
   'user_blocks',
+  'user_identities',
   'users',
 ];
 
@@ -76,6 +77,7 @@ describe('migrations (e2e)', () => {
       'SendTextBatch1765700000000',
       'UserSettings1765800000000',
       'EmailDigests1765820000000',
+      'PlatformIdentities1765900000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -17,6 +17,7 @@ import { Report } from './entities/report.entity';
 import { UserBan } from './entities/user-ban.entity';
 import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
+import { UserIdentity } from './entities/user-identity.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
 
@@ -38,6 +39,7 @@ export const ENTITIES = [
   ModerationAudit,
   ChatInvite,
   EmailDigestState,
+  UserIdentity,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */
