@@ -55,11 +55,11 @@ export class UserIdentitiesRepository {
         if (linked) return linked;
         let created: LinkedUser | undefined;
         for (const username of user.usernames) {
-          [created] = (await manager.query(
+          [created] = await manager.query<LinkedUser[]>(
             `INSERT INTO users (username, display_name, password_hash) VALUES ($1, $2, NULL)
-           ON CONFLICT ON CONSTRAINT users_username_key DO NOTHING RETURNING id, username`,
+             ON CONFLICT ON CONSTRAINT users_username_key DO NOTHING RETURNING id, username`,
             [username, user.displayName],
-          )) as LinkedUser[];
+          );
           if (created) break;
         }
         if (!created) throw new Error('no free username for a platform user');

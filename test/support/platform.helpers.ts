@@ -53,7 +53,11 @@ export class JwksServer {
 export function oidcToken(
   key: SigningKey,
   claims: JWTPayload,
-  { issuer = PLATFORM_ISSUER, audience = PLATFORM_AUDIENCE, expiresIn = '5m' as string | number } = {},
+  {
+    issuer = PLATFORM_ISSUER,
+    audience = PLATFORM_AUDIENCE,
+    expiresIn = '5m',
+  }: { issuer?: string; audience?: string; expiresIn?: string | number } = {},
 ): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid })
@@ -67,7 +71,11 @@ export function oidcToken(
 /** A token as the seed platform mints it: HS256 over {id, username, exp} with the shared secret (expiresIn null: no exp). */
 export function platformToken(
   claims: Record<string, unknown>,
-  { secret = PLATFORM_SECRET, alg = 'HS256', expiresIn = 300 as number | null } = {},
+  {
+    secret = PLATFORM_SECRET,
+    alg = 'HS256',
+    expiresIn = 300,
+  }: { secret?: string; alg?: string; expiresIn?: number | null } = {},
 ): Promise<string> {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' });
   if (expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn);
