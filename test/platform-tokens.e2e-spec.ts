@@ -11,11 +11,12 @@ import {
   PLATFORM_SECRET,
   platformId,
   platformToken,
+  platformUser,
   signingKey,
   type SigningKey,
 } from './support/platform.helpers';
 import { closeSockets, connect, refusal, socketFor } from './support/sockets.helpers';
-import { registerNamed, registerUser, uniqueUsername, type TestUser } from './support/users.helpers';
+import { registerNamed, registerUser, uniqueUsername } from './support/users.helpers';
 
 interface Me {
   id: number;
@@ -37,13 +38,6 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
   afterEach(() => closeSockets());
 
   const me = (token: string) => t.http().get(`${API}/users/me`).set(bearer(token));
-
-  /** A platform user as the other helpers take one (their id is a local user id). */
-  async function platformUser(claims: Record<string, unknown>): Promise<TestUser> {
-    const token = await platformToken(claims);
-    const body = (await me(token).expect(200)).body as Me;
-    return { ...body, password: '', access_token: token, refresh_token: '', auth: bearer(token) };
-  }
 
   it('accepts a token minted as the seed platform mints it and makes its user once', async () => {
     const id = platformId();
@@ -99,19 +93,19 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
 
   it('gives a username taken locally a suffix, and normalises usernames to the local rules', async () => {
     const local = await registerUser(t, 'taken');
-    const clash = await platformUser({ id: platformId(), username: local.username });
+    const clash = await platformUser(t, { id: platformId(), username: local.username });
     expect(clash.username).toBe(`${local.username}_2`);
     expect(clash.id).not.toBe(local.id);
-    const third = await platformUser({ id: platformId(), username: local.username.toUpperCase() });
+    const third = await platformUser(t, { id: platformId(), username: local.username.toUpperCase() });
     expect(third.username).toBe(`${local.username}_3`);
 
     const suffix = platformId();
-    const cyrillic = await platformUser({ id: platformId(), username: `Мария Иванова ${suffix}` });
+    const cyrillic = await platformUser(t, { id: platformId(), username: `Мария Иванова ${suffix}` });
     expect(cyrillic.username).toBe(`mariya_ivanova_${suffix}`);
-    const long = await platformUser({ id: platformId(), username: `x${'y'.repeat(60)}` });
+    const long = await platformUser(t, { id: platformId(), username: `x${'y'.repeat(60)}` });
     expect(long.username).toMatch(/^[a-z0-9_.-]{3,32}$/);
     const id = platformId();
-    const nameless = await platformUser({ id });
+    const nameless = await platformUser(t, { id });
     expect(nameless.username).toBe(`user_${id}`);
   });
 
@@ -146,7 +140,7 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
   });
 
   it('accepts the token on the socket handshake and refuses a bad one', async () => {
-    const user = await platformUser({ id: platformId(), username: uniqueUsername('sock') });
+    const user = await platformUser(t, { id: platformId(), username: uniqueUsername('sock') });
     const socket = socketFor(t, { auth: { token: user.access_token } });
     await connect(socket);
     expect(socket.connected).toBe(true);
@@ -166,13 +160,13 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
   });
 
   it('makes a moderator of the roles claim, and bans apply to platform users', async () => {
-    const plain = await platformUser({ id: platformId(), username: uniqueUsername('plain') });
+    const plain = await platformUser(t, { id: platformId(), username: uniqueUsername('plain') });
     expectErrorShape(
       (await t.http().get(`${API}/moderation/reports`).set(plain.auth)).body,
       403,
       'forbidden',
     );
-    const moderator = await platformUser({
+    const moderator = await platformUser(t, {
       id: platformId(),
       username: uniqueUsername('pmod'),
       roles: ['moderator'],
@@ -194,7 +188,7 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
     expect((await refusal(socketFor(t, { auth: { token: fresh } }))).message).toBe('banned');
 
     // MODERATOR_USERNAMES counts for the local username of a platform user as well.
-    const named = await platformUser({ id: platformId(), username: MODERATOR });
+    const named = await platformUser(t, { id: platformId(), username: MODERATOR });
     await t.http().get(`${API}/moderation/reports`).set(named.auth).expect(200);
   });
 });

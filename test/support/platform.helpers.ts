@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import type { TestApp } from './app.fixture';
+import type { TestUser } from './users.helpers';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 /** The shared secret the test platform signs HS* tokens with (AUTH_EXTERNAL_JWT_SECRET). */
@@ -83,3 +85,20 @@ export function platformToken(
 }
 
 export const bearer = (token: string): { Authorization: string } => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * A platform user as the other helpers take one: made on first sight by GET /users/me with a
+ * seed-platform token for these claims (its id a local user id; no password, no refresh token).
+ */
+export async function platformUser(
+  t: TestApp,
+  claims: Record<string, unknown>,
+  expiresIn = 3600,
+): Promise<TestUser> {
+  const token = await platformToken(claims, { expiresIn });
+  const res = await t.http().get('/api/v1/users/me').set(bearer(token));
+  if (res.status !== 200)
+    throw new Error(`platform token refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const user = res.body as { id: number; username: string; display_name: string };
+  return { ...user, password: '', access_token: token, refresh_token: '', auth: bearer(token) };
+}
