@@ -15,7 +15,7 @@ import {
   signingKey,
   type SigningKey,
 } from './support/platform.helpers';
-import { closeSockets, connect, refusal, socketFor } from './support/sockets.helpers';
+import { closeSockets, connect, refusal, socketFor, waitForEvent } from './support/sockets.helpers';
 import { registerNamed, registerUser, uniqueUsername } from './support/users.helpers';
 
 interface Me {
@@ -157,6 +157,25 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
     expect(refused.data).toMatchObject({ status: 401, code: 'token_expired' });
     const forged = await platformToken({ id: platformId(), username: 'forged' }, { secret: 'z'.repeat(40) });
     expect((await refusal(socketFor(t, { auth: { token: forged } }))).message).toBe('unauthorized');
+  });
+
+  it('ends the socket with auth:expired at the token’s exp, however far ahead that is', async () => {
+    const soon = await platformToken(
+      { id: platformId(), username: uniqueUsername('soon') },
+      { expiresIn: 2 },
+    );
+    const ending = socketFor(t, { auth: { token: soon } });
+    await connect(ending);
+    const expired = waitForEvent(ending, 'auth:expired', 4000);
+    // 60 days: past setTimeout's longest delay, which would otherwise fire at once.
+    const later = await platformToken(
+      { id: platformId(), username: uniqueUsername('later') },
+      { expiresIn: 60 * 86_400 },
+    );
+    const staying = socketFor(t, { auth: { token: later } });
+    await connect(staying);
+    expect(await expired).toMatchObject({ message: expect.any(String) });
+    expect(staying.connected).toBe(true);
   });
 
   it('makes a moderator of the roles claim, and bans apply to platform users', async () => {

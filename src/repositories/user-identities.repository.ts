@@ -17,6 +17,10 @@ export interface NewPlatformUser {
   displayName: string;
 }
 
+const LINKED_USER = `
+  SELECT u.id, u.username FROM user_identities i JOIN users u ON u.id = i.user_id
+  WHERE i.issuer = $1 AND i.external_id = $2`;
+
 /** Every link of one identity hashes to one advisory lock (class 17: issue 17's). */
 const PROVISION_LOCK_CLASS = 17;
 
@@ -26,11 +30,7 @@ export class UserIdentitiesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async findUser(issuer: string, externalId: string): Promise<LinkedUser | undefined> {
-    const rows: LinkedUser[] = await this.db.query(
-      `SELECT u.id, u.username FROM user_identities i JOIN users u ON u.id = i.user_id
-       WHERE i.issuer = $1 AND i.external_id = $2`,
-      [issuer, externalId],
-    );
+    const rows: LinkedUser[] = await this.db.query(LINKED_USER, [issuer, externalId]);
     return rows[0];
   }
 
@@ -47,11 +47,7 @@ export class UserIdentitiesRepository {
           PROVISION_LOCK_CLASS,
           `${user.issuer}\n${user.externalId}`,
         ]);
-        const [linked]: LinkedUser[] = await manager.query(
-          `SELECT u.id, u.username FROM user_identities i JOIN users u ON u.id = i.user_id
-         WHERE i.issuer = $1 AND i.external_id = $2`,
-          [user.issuer, user.externalId],
-        );
+        const [linked]: LinkedUser[] = await manager.query(LINKED_USER, [user.issuer, user.externalId]);
         if (linked) return linked;
         let created: LinkedUser | undefined;
         for (const username of user.usernames) {
