@@ -319,6 +319,15 @@ describe('platform tokens: JWKS (RS256/ES256), local accounts off (e2e)', () => 
     const wrong = await oidcToken(current, { sub: platformId() }, { audience: 'nope' });
     expect((await refusal(socketFor(t, { auth: { token: wrong } }))).message).toBe('unauthorized');
   });
+
+  it('keeps verifying with the cached keys while the provider is down; an unknown kid answers 503', async () => {
+    const current = jwks.keys[jwks.keys.length - 1];
+    const claims = { sub: platformId(), preferred_username: uniqueUsername('down') };
+    await jwks.close();
+    await me(await oidcToken(current, claims)).expect(200);
+    const unknown = await signingKey('ES256');
+    expectErrorShape((await me(await oidcToken(unknown, claims))).body, 503, 'service_unavailable');
+  });
 });
 
 describe('platform tokens: local accounts beside them (e2e)', () => {

@@ -46,8 +46,15 @@ export class JwksServer {
     return this;
   }
 
+  /** Stops serving, kept-alive connections included (the provider is down); closing twice is fine. */
   close(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 }
 
