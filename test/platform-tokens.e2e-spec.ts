@@ -1,4 +1,4 @@
-import { useApp } from './support/app.fixture';
+import { startApp, useApp } from './support/app.fixture';
 import { expectErrorShape } from './support/errors.helpers';
 import { API, MANY_REQUESTS } from './support/messages.helpers';
 import { ban, moderatorName } from './support/moderation.helpers';
@@ -89,6 +89,29 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
       [`${username}%`],
     );
     expect(count).toBe('1');
+  });
+
+  it('makes exactly one user of first requests to two instances at once', async () => {
+    const other = await startApp({ ...MANY_REQUESTS, AUTH_EXTERNAL_JWT_SECRET: PLATFORM_SECRET });
+    try {
+      const id = platformId();
+      const username = uniqueUsername('twin');
+      const tokens = await Promise.all(
+        Array.from({ length: 8 }, (_, n) => platformToken({ id, username }, { expiresIn: 300 + n })),
+      );
+      const answers = await Promise.all(
+        tokens.map((token, n) => (n % 2 ? other : t).http().get(`${API}/users/me`).set(bearer(token))),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(tokens.map(() => 200));
+      expect(new Set(answers.map((answer) => (answer.body as Me).id)).size).toBe(1);
+      const [{ count }]: { count: string }[] = await t.db.query(
+        'SELECT count(*) FROM user_identities WHERE external_id = $1',
+        [id],
+      );
+      expect(count).toBe('1');
+    } finally {
+      await other.close();
+    }
   });
 
   it('gives a username taken locally a suffix, and normalises usernames to the local rules', async () => {
