@@ -1,4 +1,4 @@
-import { startApp, useApp } from './support/app.fixture';
+import { startApp, type TestApp, useApp } from './support/app.fixture';
 import { expectErrorShape } from './support/errors.helpers';
 import { API, MANY_REQUESTS } from './support/messages.helpers';
 import { ban, moderatorName } from './support/moderation.helpers';
@@ -75,40 +75,32 @@ describe('platform tokens: shared secret, alongside local accounts (e2e)', () =>
     expect(link.external_id).toBe(String(id));
   });
 
-  it('makes exactly one user of concurrent first requests', async () => {
+  /** Eight first requests of one new platform user at once, spread over `apps`: one user, one link. */
+  async function firstSightsAtOnce(apps: TestApp[]): Promise<void> {
     const id = platformId();
     const username = uniqueUsername('race');
     const tokens = await Promise.all(
       Array.from({ length: 8 }, (_, n) => platformToken({ id, username }, { expiresIn: 300 + n })),
     );
-    const answers = await Promise.all(tokens.map((token) => me(token)));
+    const answers = await Promise.all(
+      tokens.map((token, n) => apps[n % apps.length].http().get(`${API}/users/me`).set(bearer(token))),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(tokens.map(() => 200));
     expect(new Set(answers.map((answer) => (answer.body as Me).id)).size).toBe(1);
-    const [{ count }]: { count: string }[] = await t.db.query(
-      `SELECT count(*) FROM users WHERE username LIKE $1`,
-      [`${username}%`],
+    const [counts]: { users: string; links: string }[] = await t.db.query(
+      `SELECT (SELECT count(*) FROM users WHERE username LIKE $1) AS users,
+              (SELECT count(*) FROM user_identities WHERE external_id = $2) AS links`,
+      [`${username}%`, id],
     );
-    expect(count).toBe('1');
-  });
+    expect(counts).toEqual({ users: '1', links: '1' });
+  }
+
+  it('makes exactly one user of concurrent first requests', () => firstSightsAtOnce([t]));
 
   it('makes exactly one user of first requests to two instances at once', async () => {
     const other = await startApp({ ...MANY_REQUESTS, AUTH_EXTERNAL_JWT_SECRET: PLATFORM_SECRET });
     try {
-      const id = platformId();
-      const username = uniqueUsername('twin');
-      const tokens = await Promise.all(
-        Array.from({ length: 8 }, (_, n) => platformToken({ id, username }, { expiresIn: 300 + n })),
-      );
-      const answers = await Promise.all(
-        tokens.map((token, n) => (n % 2 ? other : t).http().get(`${API}/users/me`).set(bearer(token))),
-      );
-      expect(answers.map((answer) => answer.status)).toEqual(tokens.map(() => 200));
-      expect(new Set(answers.map((answer) => (answer.body as Me).id)).size).toBe(1);
-      const [{ count }]: { count: string }[] = await t.db.query(
-        'SELECT count(*) FROM user_identities WHERE external_id = $1',
-        [id],
-      );
-      expect(count).toBe('1');
+      await firstSightsAtOnce([t, other]);
     } finally {
       await other.close();
     }
