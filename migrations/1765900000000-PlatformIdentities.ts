@@ -7,6 +7,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * shared-secret tokens when it is unset. Such a user has no local password: password_hash becomes
  * nullable (NULL never verifies; login answers 401 as for a wrong password).
  */
+const UNKNOWN_PASSWORD_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$hAdgJd4nvRi6+wafZ/QhWQ$G7rkfui0TEwxByRjmO5HLNDxLa4pMqhMs427LdCPOL8';
+
 export class PlatformIdentities1765900000000 implements MigrationInterface {
   name = 'PlatformIdentities1765900000000';
 
@@ -26,8 +29,11 @@ export class PlatformIdentities1765900000000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP TABLE user_identities`);
-    // Platform users have no password: they cannot survive NOT NULL.
-    await db.query(`DELETE FROM users WHERE password_hash IS NULL`);
+    // Platform users keep their accounts (their chats and messages), with a password nobody knows:
+    // the argon2id hash of 32 random bytes thrown away when it was made.
+    await db.query(`UPDATE users SET password_hash = $1 WHERE password_hash IS NULL`, [
+      UNKNOWN_PASSWORD_HASH,
+    ]);
     await db.query(`ALTER TABLE users ALTER COLUMN password_hash SET NOT NULL`);
   }
 }
