@@ -18,6 +18,7 @@ import { SendTextBatch1765700000000 } from './1765700000000-SendTextBatch';
 import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 import { PushNotifications1765810000000 } from './1765810000000-PushNotifications';
 import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
+import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentities';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   UserSettings1765800000000,
   PushNotifications1765810000000,
   EmailDigests1765820000000,
+  PlatformIdentities1765900000000,
 ];

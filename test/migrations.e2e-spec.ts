@@ -27,6 +27,7 @@ const TABLES = [
   'reports',
   'user_bans',
   'user_blocks',
+  'user_identities',
   'users',
 ];
 
@@ -79,6 +80,7 @@ describe('migrations (e2e)', () => {
       'UserSettings1765800000000',
       'PushNotifications1765810000000',
       'EmailDigests1765820000000',
+      'PlatformIdentities1765900000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

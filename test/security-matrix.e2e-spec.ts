@@ -8,6 +8,7 @@ import { png } from './support/media.fixtures';
 import { chromeSubscription } from './support/push.helpers';
 import { MANY_REQUESTS, postMessage, send } from './support/messages.helpers';
 import { moderatorName } from './support/moderation.helpers';
+import { PLATFORM_SECRET, platformId, platformUser } from './support/platform.helpers';
 import {
   closeSockets,
   connectAs,
@@ -20,8 +21,8 @@ import { registerNamed, registerUser, TestUser, uniqueUsername } from './support
 
 /**
  * The authorization matrix: every HTTP route the app serves and every socket event its gateways
- * handle, each tried by the six kinds of caller, and a moderator (MODERATOR_USERNAMES) who is not
- * in the chat: a stranger everywhere but on the moderation routes. The route and event lists come from the running
+ * handle, each tried by the six kinds of caller (the member and the admin with the platform's
+ * tokens, issue 17), and a moderator (MODERATOR_USERNAMES) who is not in the chat: a stranger everywhere but on the moderation routes. The route and event lists come from the running
  * app (Fastify's routes as registered, the gateways' handlers), so a route or event added without an entry here
  * fails the suite.
  */
@@ -386,20 +387,18 @@ describe('authorization matrix over every route and socket event (e2e)', () => {
       MODERATOR_USERNAMES: moderator,
       // Every fixture files a report, and the report route is tried by every caller.
       REPORTS_PER_USER_PER_HOUR: '100000',
+      // The platform's tokens (issue 17) are accepted beside the service's own.
+      AUTH_EXTERNAL_JWT_SECRET: PLATFORM_SECRET,
     });
-    const names = [
-      'stranger',
-      'removed',
-      'member',
-      'admin',
-      'owner',
-      'bystander',
-      'outsider',
-      'neighbour',
-    ] as const;
+    const names = ['stranger', 'removed', 'owner', 'bystander', 'outsider', 'neighbour'] as const;
     const registered = await Promise.all(names.map((name) => registerUser(t, name)));
     users = Object.fromEntries(names.map((name, i) => [name, registered[i]])) as Fixture['users'];
     users.moderator = await registerNamed(t, moderator);
+    // The member and the admin come with the platform's tokens (made on first sight): every route
+    // and event takes them as it takes the service's own.
+    for (const name of ['member', 'admin'] as const) {
+      users[name] = await platformUser(t, { id: platformId(), username: uniqueUsername(name) });
+    }
   }, 60_000);
   afterAll(async () => {
     closeSockets();

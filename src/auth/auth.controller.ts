@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -10,7 +10,11 @@ import { ApiErrors } from '../common/http/api-errors.decorator';
 import { StrictRateLimit } from '../common/http/rate-limit.guard';
 import { AuthService } from './auth.service';
 import { AuthResponseDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import { LocalAuthGuard } from './local-auth.guard';
 import { Public } from '../common/http/public.decorator';
+
+const LOCAL_ONLY =
+  "Local accounts only: 404 when AUTH_LOCAL_ENABLED=false (users then come with the platform's tokens).";
 
 @ApiTags('auth')
 @Public()
@@ -19,29 +23,32 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
-  @ApiOperation({ summary: 'Create an account and log in' })
+  @UseGuards(LocalAuthGuard)
+  @ApiOperation({ summary: 'Create an account and log in', description: LOCAL_ONLY })
   @StrictRateLimit()
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 409, 429)
+  @ApiErrors(400, 404, 409, 429)
   register(@Body() body: RegisterDto): Promise<AuthResponseDto> {
     return this.auth.register(body);
   }
 
   @Post('login')
-  @ApiOperation({ summary: 'Log in with username and password' })
+  @UseGuards(LocalAuthGuard)
+  @ApiOperation({ summary: 'Log in with username and password', description: LOCAL_ONLY })
   @StrictRateLimit()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiErrors(400, 401, 403, 429)
+  @ApiErrors(400, 401, 403, 404, 429)
   login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return this.auth.login(body);
   }
 
   @Post('refresh')
-  @ApiOperation({ summary: 'Exchange a refresh token for new tokens' })
+  @UseGuards(LocalAuthGuard)
+  @ApiOperation({ summary: 'Exchange a refresh token for new tokens', description: LOCAL_ONLY })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponseDto, description: 'The presented refresh token stops working' })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 404)
   refresh(@Body() body: RefreshDto): Promise<AuthResponseDto> {
     return this.auth.refresh(body.refresh_token);
   }

@@ -6,6 +6,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { BanRegistry } from './ban-registry.service';
 import { LoginThrottle } from './login-throttle.service';
+import { PlatformTokens } from './platform-tokens.service';
 import { RefreshTokenService } from './refresh-token.service';
 import { TokenService } from './token.service';
 
@@ -22,7 +23,7 @@ function jwtOptions(config: AppConfig): JwtModuleOptions {
 @Module({
   imports: [JwtModule.registerAsync({ inject: [AppConfig], useFactory: jwtOptions })],
   controllers: [AuthController],
-  providers: [AuthService, BanRegistry, LoginThrottle, RefreshTokenService, TokenService],
+  providers: [AuthService, BanRegistry, LoginThrottle, PlatformTokens, RefreshTokenService, TokenService],
   exports: [TokenService, BanRegistry],
 })
 export class AuthModule {}

@@ -9,6 +9,7 @@ import { DomainEventBus } from '../events/domain-events.bus';
 import { BanRegistry } from './ban-registry.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { Public } from '../common/http/public.decorator';
+import { PlatformTokens } from './platform-tokens.service';
 import { TokenService } from './token.service';
 
 class Routes {
@@ -21,7 +22,11 @@ class Routes {
 describe('JwtAuthGuard', () => {
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'k'.repeat(40), JWT_ACCESS_TTL_SECONDS: '60' });
   const key = createSecretKey(Buffer.from(config.jwtSecret));
-  const tokens = new TokenService(new JwtService({ secretOrKeyProvider: () => key }), config);
+  const tokens = new TokenService(
+    new JwtService({ secretOrKeyProvider: () => key }),
+    config,
+    new PlatformTokens(config, {} as never),
+  );
   let now: number;
   let guard: JwtAuthGuard;
   let verify: jest.SpyInstance;
@@ -30,7 +35,7 @@ describe('JwtAuthGuard', () => {
   beforeEach(() => {
     now = 1_700_000_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
-    verify = jest.spyOn(tokens, 'verifyAccess');
+    verify = jest.spyOn(tokens, 'authenticate');
     bans = new BanRegistry({ active: () => Promise.resolve([]) } as never, config, new DomainEventBus());
     guard = new JwtAuthGuard(new Reflector(), tokens, bans);
   });
@@ -95,10 +100,11 @@ describe('JwtAuthGuard', () => {
       AUTH_EXTERNAL_ROLES_CLAIM: 'realm_access.roles',
     });
     const jwt = new JwtService({ secretOrKeyProvider: () => key });
-    const modTokens = new TokenService(jwt, modConfig);
+    const modTokens = new TokenService(jwt, modConfig, new PlatformTokens(modConfig, {} as never));
     const userOf = (claims: object) => {
       const req = request(`Bearer ${jwt.sign({ ...claims }, { expiresIn: 60 })}`);
-      new JwtAuthGuard(new Reflector(), modTokens, bans).canActivate(contextOf(req));
+      // The service's own tokens are verified at once: no promise to wait for.
+      expect(new JwtAuthGuard(new Reflector(), modTokens, bans).canActivate(contextOf(req))).toBe(true);
       return req.user;
     };
     expect(userOf({ sub: 1, username: 'mia' })).toEqual({ id: 1, username: 'mia', moderator: true });

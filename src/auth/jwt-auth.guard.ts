@@ -6,13 +6,15 @@ import { rawRequestOf } from '../common/http/raw-request.util';
 import { IS_PUBLIC } from '../common/http/public.decorator';
 import { BanRegistry } from './ban-registry.service';
 import type { AuthenticatedRequest, AuthUser } from './current-user.decorator';
+import type { VerifiedUser } from './platform-tokens.service';
 import { TokenService } from './token.service';
 
 /** How many verified access tokens are remembered (the oldest are forgotten first). */
 const VERIFIED_TOKENS = 10_000;
 
 /**
- * Global HTTP guard: every route needs a valid access token unless marked @Public().
+ * Global HTTP guard: every route needs a valid access token unless marked @Public(): one of the
+ * service's own, or the platform's (issue 17; TokenService.authenticate tells them apart).
  * A token's signature and claims are verified once; later requests with the very same token
  * string (a session's every request) find its user in a bounded map until the token expires,
  * and an expired one is verified again, which refuses it. A banned user's token is refused on
@@ -22,7 +24,7 @@ const VERIFIED_TOKENS = 10_000;
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly publicRoutes = new WeakMap<object, boolean>();
-  private readonly verified = new Map<string, AuthUser & { expiresAt: number }>();
+  private readonly verified = new Map<string, VerifiedUser>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -30,13 +32,19 @@ export class JwtAuthGuard implements CanActivate {
     private readonly bans: BanRegistry,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new Unauthorized();
-    const { id, username, moderator } = this.userOf(token);
+    const user = this.userOf(token);
+    // A platform token seen for the first time: its user may have to be looked up or made.
+    if (user instanceof Promise) return user.then((verified) => this.admit(request, verified));
+    return this.admit(request, user);
+  }
+
+  private admit(request: AuthenticatedRequest, { id, username, moderator }: AuthUser): true {
     this.bans.assertNotBanned(id);
     request.user = moderator ? { id, username, moderator } : { id, username };
     // Also on the Node request, where the request log reads it (LoggedRequest.user).
@@ -54,11 +62,16 @@ export class JwtAuthGuard implements CanActivate {
     return isPublic;
   }
 
-  private userOf(token: string): AuthUser {
+  private userOf(token: string): VerifiedUser | Promise<VerifiedUser> {
     const known = this.verified.get(token);
     if (known && Date.now() < known.expiresAt) return known;
     if (known) this.verified.delete(token);
-    const user = this.tokens.verifyAccess(token);
+    const user = this.tokens.authenticate(token);
+    if (user instanceof Promise) return user.then((verified) => this.remember(token, verified));
+    return this.remember(token, user);
+  }
+
+  private remember(token: string, user: VerifiedUser): VerifiedUser {
     if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, user);
     return user;

@@ -1,23 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService, TokenExpiredError } from '@nestjs/jwt';
+import { JsonWebTokenError, JwtService, TokenExpiredError } from '@nestjs/jwt';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AppConfig } from '../config/app.config';
 import { DomainError, Unauthorized } from '../common/errors/domain.errors';
 import type { AuthUser } from './current-user.decorator';
+import { PlatformTokens, VerifiedUser } from './platform-tokens.service';
+import { hasModeratorRole } from './token-claims.util';
+
+export { MODERATOR_ROLE } from './token-claims.util';
 
 interface AccessClaims {
   sub: number;
   username: string;
 }
 
-/** The role that makes a moderator, in the roles claim of a token. */
-export const MODERATOR_ROLE = 'moderator';
+/** The algorithms of JWTs at all: anything else (`none` first of all) is refused unread. */
+const HMAC = /^HS(256|384|512)$/;
 
-/** Access tokens: issued at login, verified by the HTTP guard and the socket handshake alike. */
+/**
+ * Access tokens: the service's own (issued at login) and, when configured, the platform's
+ * (PlatformTokens); verified by the HTTP guard and the socket handshake alike.
+ */
 @Injectable()
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly platform: PlatformTokens,
   ) {}
 
   get accessTtlSeconds(): number {
@@ -32,8 +41,40 @@ export class TokenService {
     });
   }
 
-  /** The user behind a token, and when the token expires (ms since epoch). */
-  verifyAccess(token: string): AuthUser & { expiresAt: number } {
+  /**
+   * The user behind an access token, and when the token expires (ms since epoch): at once for
+   * one of the service's own, a promise for a platform token (its user may be looked up or made,
+   * its keys fetched). Which one it is, is told by its header and claims, never by trying keys
+   * blindly: an HMAC token without `iss` signed with JWT_ALGORITHM is tried as one of the own
+   * first (when local accounts are enabled), and only a bad signature sends it on to the platform
+   * secret; RS256/ES256 tokens go to the JWKS keys only. Every verification names its algorithms,
+   * so `alg: none` and algorithm confusion are refused.
+   */
+  authenticate(token: string): VerifiedUser | Promise<VerifiedUser> {
+    let alg: unknown;
+    let iss: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw new Unauthorized('The access token is not valid');
+    }
+    if (typeof alg !== 'string') throw new Unauthorized('The access token is not valid');
+    if (this.config.authLocalEnabled && alg === this.config.jwtAlgorithm && iss === undefined) {
+      const own = this.verifyAccess(token, this.platform.accepts(alg));
+      if (own) return own;
+    }
+    if ((HMAC.test(alg) || alg === 'RS256' || alg === 'ES256') && this.platform.accepts(alg)) {
+      return this.platform.verify(token, alg);
+    }
+    throw new Unauthorized('The access token is not valid');
+  }
+
+  /**
+   * The user behind one of the service's own tokens. With `orElse`, a bad signature answers
+   * undefined (the token may be the platform's) rather than 401.
+   */
+  verifyAccess(token: string, orElse = false): VerifiedUser | undefined {
     let claims: AccessClaims & { exp?: number };
     try {
       claims = this.jwt.verify(token, {
@@ -42,6 +83,8 @@ export class TokenService {
     } catch (error) {
       if (error instanceof TokenExpiredError)
         throw new DomainError('token_expired', 'The access token has expired');
+      if (orElse && error instanceof JsonWebTokenError && error.message === 'invalid signature')
+        return undefined;
       throw new Unauthorized('The access token is not valid');
     }
     if (
@@ -52,7 +95,7 @@ export class TokenService {
     ) {
       throw new Unauthorized('The access token is not valid');
     }
-    const user: AuthUser & { expiresAt: number } = {
+    const user: VerifiedUser = {
       id: claims.sub,
       username: claims.username,
       expiresAt: claims.exp * 1000,
@@ -61,18 +104,10 @@ export class TokenService {
     return user;
   }
 
-  /**
-   * The roles claim may be an array of strings or one string of roles separated by spaces or
-   * commas (both are seen in the wild); a dotted claim name reaches into nested objects.
-   */
   private isModerator(claims: AccessClaims): boolean {
-    if (this.config.moderatorUsernames.has(claims.username)) return true;
-    let roles: unknown = claims;
-    for (const part of this.config.authExternalRolesClaim.split('.')) {
-      if (typeof roles !== 'object' || roles === null || !Object.hasOwn(roles, part)) return false;
-      roles = (roles as Record<string, unknown>)[part];
-    }
-    if (typeof roles === 'string') roles = roles.split(/[\s,]+/);
-    return Array.isArray(roles) && roles.includes(MODERATOR_ROLE);
+    return (
+      this.config.moderatorUsernames.has(claims.username) ||
+      hasModeratorRole(claims, this.config.authExternalRolesClaim)
+    );
   }
 }

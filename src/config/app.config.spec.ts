@@ -433,6 +433,76 @@ describe('loadConfig', () => {
     expect(problem({ BAN_REFRESH_INTERVAL_SECONDS: '0' })).toMatch(/BAN_REFRESH_INTERVAL_SECONDS must be/);
   });
 
+  it('accepts no platform tokens by default, and reads the shared secret or the JWKS settings', () => {
+    const defaults = loadConfig({});
+    expect(defaults.authLocalEnabled).toBe(true);
+    expect(defaults.platformAuth).toEqual({
+      secret: undefined,
+      secretAlgorithms: ['HS256'],
+      jwksUrl: undefined,
+      jwksCooldownMs: 30_000,
+      issuer: undefined,
+      audience: undefined,
+      idClaim: undefined,
+      usernameClaim: 'username',
+      nameClaim: 'name',
+    });
+    const secret = 'p'.repeat(40);
+    const config = loadConfig({
+      AUTH_EXTERNAL_JWT_SECRET: secret,
+      AUTH_EXTERNAL_JWT_ALGORITHMS: 'HS256, HS512',
+      AUTH_EXTERNAL_JWKS_URL: 'https://id.example.org/jwks',
+      AUTH_EXTERNAL_ISSUER: 'https://id.example.org',
+      AUTH_EXTERNAL_AUDIENCE: 'chat',
+      AUTH_EXTERNAL_JWKS_COOLDOWN_SECONDS: '5',
+      AUTH_EXTERNAL_ID_CLAIM: 'sub',
+      AUTH_EXTERNAL_USERNAME_CLAIM: 'preferred_username',
+      AUTH_EXTERNAL_NAME_CLAIM: 'profile.name',
+      AUTH_LOCAL_ENABLED: 'false',
+    });
+    expect(config.authLocalEnabled).toBe(false);
+    expect(config.platformAuth).toEqual({
+      secret,
+      secretAlgorithms: ['HS256', 'HS512'],
+      jwksUrl: 'https://id.example.org/jwks',
+      jwksCooldownMs: 5000,
+      issuer: 'https://id.example.org',
+      audience: 'chat',
+      idClaim: 'sub',
+      usernameClaim: 'preferred_username',
+      nameClaim: 'profile.name',
+    });
+  });
+
+  it('refuses platform token settings that cannot work or are unsafe', () => {
+    const jwks = { AUTH_EXTERNAL_JWKS_URL: 'https://id.example.org/jwks' };
+    expect(problem({ ...jwks, AUTH_EXTERNAL_AUDIENCE: 'chat' })).toMatch(
+      /AUTH_EXTERNAL_ISSUER is required when AUTH_EXTERNAL_JWKS_URL is set/,
+    );
+    expect(problem({ ...jwks, AUTH_EXTERNAL_ISSUER: 'https://id.example.org' })).toMatch(
+      /AUTH_EXTERNAL_AUDIENCE is required when AUTH_EXTERNAL_JWKS_URL is set/,
+    );
+    expect(problem({ AUTH_EXTERNAL_JWKS_URL: 'ftp://id.example.org/jwks' })).toMatch(
+      /AUTH_EXTERNAL_JWKS_URL must use/,
+    );
+    expect(problem({ AUTH_EXTERNAL_JWT_SECRET: 'short' })).toMatch(
+      /AUTH_EXTERNAL_JWT_SECRET must be at least 32/,
+    );
+    expect(problem({ JWT_SECRET: 's'.repeat(40), AUTH_EXTERNAL_JWT_SECRET: 's'.repeat(40) })).toMatch(
+      /AUTH_EXTERNAL_JWT_SECRET must differ from JWT_SECRET/,
+    );
+    for (const algorithms of ['RS256', 'none', 'HS256,']) {
+      expect(
+        problem({ AUTH_EXTERNAL_JWT_SECRET: 'p'.repeat(40), AUTH_EXTERNAL_JWT_ALGORITHMS: algorithms }),
+      ).toMatch(/AUTH_EXTERNAL_JWT_ALGORITHMS must be/);
+    }
+    expect(problem({ AUTH_EXTERNAL_ID_CLAIM: 'a b' })).toMatch(/AUTH_EXTERNAL_ID_CLAIM must be/);
+    expect(problem({ AUTH_LOCAL_ENABLED: 'false' })).toMatch(
+      /AUTH_LOCAL_ENABLED may be false only when platform tokens are configured/,
+    );
+    expect(problem({ AUTH_LOCAL_ENABLED: 'maybe' })).toMatch(/AUTH_LOCAL_ENABLED must be true or false/);
+  });
+
   it('sends no e-mail without SMTP_URL, and wants a sender and the web app with it', () => {
     const off = loadConfig({}, '/srv/app').email;
     expect(off).toMatchObject({

@@ -119,6 +119,40 @@ export const DEFAULT_PUSH_ENDPOINT_HOSTS = [
   '*.notify.windows.com',
 ];
 
+/** The asymmetric algorithms a JWKS key may sign platform tokens with. */
+export const PLATFORM_JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+export const PLATFORM_HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export type PlatformHmacAlgorithm = (typeof PLATFORM_HMAC_ALGORITHMS)[number];
+
+/** The issuer label users of shared-secret tokens are linked under when AUTH_EXTERNAL_ISSUER is unset. */
+export const DEFAULT_PLATFORM_ISSUER = 'platform';
+
+/**
+ * Tokens the rescue platform issues (AUTH_EXTERNAL_*): verified with a shared secret (HS*), or
+ * with the keys of a JWKS URL (RS256/ES256, issuer and audience checked), or both.
+ */
+export interface PlatformAuthConfig {
+  /** AUTH_EXTERNAL_JWT_SECRET; unset: shared-secret tokens are not accepted. */
+  secret: string | undefined;
+  /** AUTH_EXTERNAL_JWT_ALGORITHMS: the HMAC algorithms the secret may sign with. */
+  secretAlgorithms: PlatformHmacAlgorithm[];
+  /** AUTH_EXTERNAL_JWKS_URL; unset: asymmetric tokens are not accepted. */
+  jwksUrl: string | undefined;
+  /**
+   * AUTH_EXTERNAL_JWKS_COOLDOWN_SECONDS: a token with an unknown `kid` fetches the key set again,
+   * at most once per this (jose's cooldown), so unknown kids cannot make the service hammer the URL.
+   */
+  jwksCooldownMs: number;
+  /** AUTH_EXTERNAL_ISSUER: checked against `iss` when set; the label users are linked under. */
+  issuer: string | undefined;
+  /** AUTH_EXTERNAL_AUDIENCE: checked against `aud` when set (required with a JWKS URL). */
+  audience: string | undefined;
+  /** AUTH_EXTERNAL_ID_CLAIM; unset: `id`, else `sub`. */
+  idClaim: string | undefined;
+  usernameClaim: string;
+  nameClaim: string;
+}
+
 /**
  * Typed, validated configuration. Built once from the environment by {@link loadConfig}; every
  * invalid value stops the service with one line that names the variable and what is wrong.
@@ -196,6 +230,10 @@ export class AppConfig {
    * objects, e.g. `realm_access.roles`); the role `moderator` makes a moderator.
    */
   readonly authExternalRolesClaim!: string;
+  /** Platform tokens (issue 17): how they are verified and which claims say who the user is. */
+  readonly platformAuth!: PlatformAuthConfig;
+  /** AUTH_LOCAL_ENABLED: register, login and refresh exist (false: 404) and the own tokens count. */
+  readonly authLocalEnabled!: boolean;
   /** Reports one user may file per hour (REPORTS_PER_USER_PER_HOUR). */
   readonly reportsPerUserPerHour!: number;
   /** How often each instance re-reads the bans from PostgreSQL (the fallback when Redis is away). */
@@ -460,15 +498,64 @@ function moderatorUsernames(env: Env): ReadonlySet<string> {
   return new Set(names);
 }
 
-function rolesClaim(env: Env): string {
-  const value = read(env, 'AUTH_EXTERNAL_ROLES_CLAIM') ?? 'roles';
-  if (!/^[A-Za-z0-9_:/-]{1,100}(\.[A-Za-z0-9_:/-]{1,100}){0,4}$/.test(value)) {
+function claimName(env: Env, name: string, fallback: string): string;
+function claimName(env: Env, name: string, fallback: undefined): string | undefined;
+function claimName(env: Env, name: string, fallback: string | undefined): string | undefined {
+  const value = read(env, name) ?? fallback;
+  if (value !== undefined && !/^[A-Za-z0-9_:/-]{1,100}(\.[A-Za-z0-9_:/-]{1,100}){0,4}$/.test(value)) {
     throw new ConfigError(
-      'AUTH_EXTERNAL_ROLES_CLAIM',
+      name,
       `must be a claim name, or a dotted path of up to 5 names such as realm_access.roles (got "${value}")`,
     );
   }
   return value;
+}
+
+function rolesClaim(env: Env): string {
+  return claimName(env, 'AUTH_EXTERNAL_ROLES_CLAIM', 'roles');
+}
+
+function platformAuth(env: Env, jwtSecret: string): PlatformAuthConfig {
+  const secret = read(env, 'AUTH_EXTERNAL_JWT_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('AUTH_EXTERNAL_JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (secret !== undefined && secret === jwtSecret) {
+    // One key for both would let a platform token pass as one of the service's own (and back).
+    throw new ConfigError('AUTH_EXTERNAL_JWT_SECRET', 'must differ from JWT_SECRET');
+  }
+  const algorithms = (read(env, 'AUTH_EXTERNAL_JWT_ALGORITHMS') ?? 'HS256').split(',').map((a) => a.trim());
+  for (const algorithm of algorithms) {
+    if (!(PLATFORM_HMAC_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new ConfigError(
+        'AUTH_EXTERNAL_JWT_ALGORITHMS',
+        `must be a comma-separated list of ${PLATFORM_HMAC_ALGORITHMS.join(', ')} (bad: "${algorithm}")`,
+      );
+    }
+  }
+  const jwksUrl = url(env, 'AUTH_EXTERNAL_JWKS_URL', ['https:', 'http:']);
+  const issuer = read(env, 'AUTH_EXTERNAL_ISSUER');
+  const audience = read(env, 'AUTH_EXTERNAL_AUDIENCE');
+  if (jwksUrl !== undefined && issuer === undefined) {
+    throw new ConfigError('AUTH_EXTERNAL_ISSUER', 'is required when AUTH_EXTERNAL_JWKS_URL is set');
+  }
+  if (jwksUrl !== undefined && audience === undefined) {
+    throw new ConfigError('AUTH_EXTERNAL_AUDIENCE', 'is required when AUTH_EXTERNAL_JWKS_URL is set');
+  }
+  if (issuer !== undefined && issuer.length > 255) {
+    throw new ConfigError('AUTH_EXTERNAL_ISSUER', 'must be at most 255 characters');
+  }
+  return {
+    secret,
+    secretAlgorithms: [...new Set(algorithms)] as PlatformHmacAlgorithm[],
+    jwksUrl,
+    jwksCooldownMs: 1000 * integer(env, 'AUTH_EXTERNAL_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
+    issuer,
+    audience,
+    idClaim: claimName(env, 'AUTH_EXTERNAL_ID_CLAIM', undefined),
+    usernameClaim: claimName(env, 'AUTH_EXTERNAL_USERNAME_CLAIM', 'username'),
+    nameClaim: claimName(env, 'AUTH_EXTERNAL_NAME_CLAIM', 'name'),
+  };
 }
 
 function email(env: Env, jwtSecret: string, port: number): EmailConfig {
@@ -617,6 +704,15 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
 
   const port = integer(env, 'PORT', 3000, 0, 65_535);
 
+  const platform = platformAuth(env, jwtSecret);
+  const authLocalEnabled = boolean(env, 'AUTH_LOCAL_ENABLED', true);
+  if (!authLocalEnabled && platform.secret === undefined && platform.jwksUrl === undefined) {
+    throw new ConfigError(
+      'AUTH_LOCAL_ENABLED',
+      'may be false only when platform tokens are configured (AUTH_EXTERNAL_JWT_SECRET or AUTH_EXTERNAL_JWKS_URL)',
+    );
+  }
+
   return new AppConfig({
     nodeEnv,
     host: read(env, 'HOST') ?? '0.0.0.0',
@@ -664,6 +760,8 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     attachments: attachments(env, projectRoot, jwtSecret),
     moderatorUsernames: moderatorUsernames(env),
     authExternalRolesClaim: rolesClaim(env),
+    platformAuth: platform,
+    authLocalEnabled,
     reportsPerUserPerHour: integer(env, 'REPORTS_PER_USER_PER_HOUR', 20, 1, 100_000),
     banRefreshIntervalSeconds: integer(env, 'BAN_REFRESH_INTERVAL_SECONDS', 5, 1, 3600),
     email: email(env, jwtSecret, port),

@@ -19,6 +19,7 @@ import { UserBan } from './entities/user-ban.entity';
 import { PushSubscription } from './entities/push-subscription.entity';
 import { UserBlock } from './entities/user-block.entity';
 import { User } from './entities/user.entity';
+import { UserIdentity } from './entities/user-identity.entity';
 import { DroppingClient } from './pg-client.driver';
 import { pgDriver } from './pg-pool.driver';
 
@@ -42,6 +43,7 @@ export const ENTITIES = [
   EmailDigestState,
   PushSubscription,
   ChatPushCursor,
+  UserIdentity,
 ];
 
 /** Bounds on every wait for PostgreSQL (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS). */

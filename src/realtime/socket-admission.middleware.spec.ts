@@ -17,6 +17,8 @@ describe('claimedUserId', () => {
     'a.bnVsbA.c',
     jwt.sign({ sub: '42' }),
     jwt.sign({ sub: 1.5 }),
+    jwt.sign({ sub: 42, iss: 'https://id.example.org' }),
+    jwt.sign({ id: 42, username: 'a' }),
   ])('finds no user in %p', (token) => {
     expect(claimedUserId(token)).toBeUndefined();
   });

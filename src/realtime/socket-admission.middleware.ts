@@ -91,13 +91,20 @@ export class SocketAdmission {
   }
 }
 
-/** The `sub` a JWT claims, unverified: a key to look a budget up by, never to admit or charge by. */
+/**
+ * The `sub` a JWT claims, unverified: a key to look a budget up by, never to admit or charge by.
+ * Only a token shaped like the service's own (no `iss`) names a local user id: a platform token's
+ * `sub` is the platform's id (issue 17), charged by its local id once verified.
+ */
 export function claimedUserId(token: string | undefined): number | undefined {
   const payload = token?.split('.')[1];
   if (!payload) return undefined;
   try {
-    const { sub } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
-    return Number.isInteger(sub) ? (sub as number) : undefined;
+    const { sub, iss } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      sub?: unknown;
+      iss?: unknown;
+    };
+    return Number.isInteger(sub) && iss === undefined ? (sub as number) : undefined;
   } catch {
     return undefined;
   }

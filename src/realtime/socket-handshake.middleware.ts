@@ -10,7 +10,7 @@ import { matchChatRooms, recheckChatRooms, userRoom } from './rooms.util';
 
 /**
  * Authenticates every connection before it is accepted (guards do not run on connect) with the
- * token service HTTP uses, then joins the socket to its user room and the rooms of its chats.
+ * token service HTTP uses (the service's own tokens and the platform's alike), then joins the socket to its user room and the rooms of its chats.
  */
 @Injectable()
 export class SocketHandshake {
@@ -34,7 +34,7 @@ export class SocketHandshake {
   private async admit(socket: RealtimeSocket): Promise<void> {
     const token = tokenOf(socket);
     if (!token) throw new Unauthorized();
-    const { id, username, expiresAt } = this.tokens.verifyAccess(token);
+    const { id, username, expiresAt } = await this.tokens.authenticate(token);
     // A banned user's connection is refused: connect_error "banned", data the 403.
     this.bans.assertNotBanned(id);
     socket.data.user = { id, username };

@@ -4,6 +4,13 @@ import { PresenceService } from './presence.service';
 import type { RealtimeSocket } from './realtime.server';
 import { TypingService } from './typing.service';
 
+/**
+ * The longest delay setTimeout takes (about 24.8 days): past it Node fires at once. A platform
+ * token may live longer than that (its `exp` is the platform's choice); its timer wakes up at
+ * this bound and waits again.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The sockets whose tokens expire at one moment, and the one timer that ends them. */
 interface Expiry {
   timer: NodeJS.Timeout;
@@ -32,8 +39,7 @@ export class SocketSessions implements OnModuleDestroy {
     const at = socket.data.tokenExpiresAt;
     let expiry = this.expiries.get(at);
     if (!expiry) {
-      const timer = setTimeout(() => this.expire(at), Math.max(0, at - Date.now()));
-      expiry = { timer, sockets: new Set() };
+      expiry = { timer: this.timerUntil(at), sockets: new Set() };
       this.expiries.set(at, expiry);
     }
     expiry.sockets.add(socket);
@@ -57,8 +63,16 @@ export class SocketSessions implements OnModuleDestroy {
     this.expiries.clear();
   }
 
+  private timerUntil(at: number): NodeJS.Timeout {
+    return setTimeout(() => this.expire(at), Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+  }
+
   private expire(at: number): void {
     const expiry = this.expiries.get(at);
+    if (expiry && Date.now() < at) {
+      expiry.timer = this.timerUntil(at);
+      return;
+    }
     this.expiries.delete(at);
     for (const socket of expiry?.sockets ?? []) expire(socket);
   }

@@ -17,6 +17,7 @@ import { ReadStateRepository } from './read-state.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
 import { ReportsRepository } from './reports.repository';
 import { UserBansRepository } from './user-bans.repository';
+import { UserIdentitiesRepository } from './user-identities.repository';
 import { UsersRepository } from './users.repository';
 
 const REPOSITORIES = [
@@ -38,6 +39,7 @@ const REPOSITORIES = [
   RefreshTokensRepository,
   ReportsRepository,
   UserBansRepository,
+  UserIdentitiesRepository,
   UsersRepository,
 ];
 

@@ -30,7 +30,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and log in */
+        /**
+         * Create an account and log in
+         * @description Local accounts only: 404 when AUTH_LOCAL_ENABLED=false (users then come with the platform's tokens).
+         */
         post: operations["AuthController_register"];
         delete?: never;
         options?: never;
@@ -47,7 +50,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with username and password */
+        /**
+         * Log in with username and password
+         * @description Local accounts only: 404 when AUTH_LOCAL_ENABLED=false (users then come with the platform's tokens).
+         */
         post: operations["AuthController_login"];
         delete?: never;
         options?: never;
@@ -64,7 +70,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for new tokens */
+        /**
+         * Exchange a refresh token for new tokens
+         * @description Local accounts only: 404 when AUTH_LOCAL_ENABLED=false (users then come with the platform's tokens).
+         */
         post: operations["AuthController_refresh"];
         delete?: never;
         options?: never;
@@ -1779,6 +1788,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -1847,6 +1865,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
             /** @description Rate limited */
             429: {
                 headers: {
@@ -1900,6 +1927,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

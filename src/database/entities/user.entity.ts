@@ -39,8 +39,9 @@ export class User {
   @Column({ name: 'display_name', type: 'varchar', length: 64 })
   displayName!: string;
 
-  @Column({ name: 'password_hash', type: 'text', select: false })
-  passwordHash!: string;
+  /** NULL for a platform user (issue 17): no local password, a login never verifies. */
+  @Column({ name: 'password_hash', type: 'text', nullable: true, select: false })
+  passwordHash!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
