@@ -15,6 +15,10 @@ export default tseslint.config(
       '**/*.js',
       'eslint.config.mjs',
       'eslint.boundaries.cjs',
+      // The client SDK's build output, generated types and generator script (plain JS, like the above).
+      'client/dist/',
+      'client/src/generated/',
+      'client/scripts/',
     ],
   },
   eslint.configs.recommended,
@@ -36,7 +40,7 @@ export default tseslint.config(
   folderDag.folderBoundaries,
   {
     // Tests read response bodies, which supertest types as any.
-    files: ['test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'client/test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -80,7 +80,11 @@ module.exports = {
   // rather than be force-killed with a "failed to exit gracefully" warning. A real leak still shows.
   workerGracefulExitTimeout: 3000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/client/src/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',
@@ -90,7 +94,8 @@ module.exports = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // The client SDK (client/) is tested against the running service like the service itself.
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/client/test/**/*.e2e-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/timeout.setup.ts'],
     },
   ],
