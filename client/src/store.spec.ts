@@ -29,6 +29,7 @@ function chat(id: number, updatedAt: string, last: Message | null = null): Chat 
   return {
     id,
     chat_type: 'other',
+    visibility: 'private',
     title: null,
     post_id: null,
     created_at: updatedAt,

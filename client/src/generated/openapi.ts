@@ -167,6 +167,27 @@ export interface paths {
         patch: operations["UsersController_updateMe"];
         trace?: never;
     };
+    "/api/v1/users/me/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the caller's notification settings (e-mail digests, language) */
+        get: operations["UsersController_mySettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the caller's notification settings
+         * @description At least one field. email_digest hourly or daily needs an e-mail address (given or kept; else 400 on email_digest); email: null removes the address and turns digests off.
+         */
+        patch: operations["UsersController_updateMySettings"];
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -184,6 +205,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the people the caller blocks
+         * @description Most recently blocked first; a user may block at most 1000 people.
+         */
+        get: operations["BlocksController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/blocks/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Block a user
+         * @description Idempotent. A block works both ways for personal contact: neither can create a chat with the other (403 blocked), add the other to a chat, or send in a two-person chat they share; neither hears the events of such a chat's room any more. Group chats of three or more are unaffected. 409 limit_exceeded past 1000 blocks.
+         */
+        put: operations["BlocksController_block"];
+        post?: never;
+        /**
+         * Unblock a user
+         * @description Idempotent: 204 whether or not they were blocked.
+         */
+        delete: operations["BlocksController_unblock"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find public chats
+         * @description Live public chats, newest first, whose title contains every word of query (case-insensitive; % and _ are plain characters). Each shows only its title, type, avatar and member count.
+         */
+        get: operations["PublicChatsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a public chat
+         * @description As a plain member; members get member:added and chat:updated, as for an add. Someone an owner or admin removed cannot come back this way until a manager adds them again (403 forbidden). Leave with DELETE /chats/{chat_id}/members/{your id}.
+         */
+        post: operations["PublicChatsController_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chats": {
         parameters: {
             query?: never;
@@ -194,7 +299,10 @@ export interface paths {
         /** List the caller's chats */
         get: operations["ChatsController_list"];
         put?: never;
-        /** Create a chat */
+        /**
+         * Create a chat
+         * @description 403 blocked (details.user_ids) when the caller and one of member_ids block each other (either way). Rate limited per caller (CHAT_CREATE_RATE_LIMIT, and MEMBER_ADD_RATE_LIMIT for the other members: 429 rate_limited with details.retry_after_ms; a 409 chat_exists costs nothing). 409 limit_exceeded when the caller already has MAX_CHATS_PER_USER chats they created and are still in.
+         */
         post: operations["ChatsController_create"];
         delete?: never;
         options?: never;
@@ -224,6 +332,84 @@ export interface paths {
         patch: operations["ChatsController_update"];
         trace?: never;
     };
+    "/api/v1/chats/{chat_id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a chat's working invite links (owner or admin) */
+        get: operations["InvitesController_list"];
+        put?: never;
+        /**
+         * Make an invite link (owner or admin)
+         * @description Not for a two-person chat (403 forbidden): that is a personal conversation. At most 100 working links per chat (409 limit_exceeded).
+         */
+        post: operations["InvitesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chats/{chat_id}/invites/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an invite link (owner or admin) */
+        delete: operations["InvitesController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invites/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview an invite link's chat
+         * @description Only the title, type, avatar and member count, and the link’s expiry. 404 invite_not_found for an unknown or revoked link (or a deleted chat); 410 invite_expired once it is past its expiry or its uses.
+         */
+        get: operations["InvitesController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invites/{code}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a chat through an invite link
+         * @description As a plain member, taking one use of the link; members get member:added and chat:updated, as for an add. 403 blocked when you and the link’s maker block each other; 403 forbidden when an owner or admin removed you (until they add you back); 409 limit_exceeded at the member cap; 410 invite_expired past the expiry or the uses.
+         */
+        post: operations["InvitesController_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chats/{chat_id}/members": {
         parameters: {
             query?: never;
@@ -250,7 +436,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a member, or restore a removed one */
+        /**
+         * Add a member, or restore a removed one
+         * @description 403 blocked when the caller and the user block each other (either way). Rate limited per caller (MEMBER_ADD_RATE_LIMIT: 429 rate_limited with details.retry_after_ms). Counts against the user's MAX_CHATS_PER_USER only when they created this chat.
+         */
         post: operations["MembersController_add"];
         /** Remove a member, or leave the chat */
         delete: operations["MembersController_remove"];
@@ -272,7 +461,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message
-         * @description With attachment_ids (1–10 of the sender's own uploads, attached to nothing yet; otherwise 400 on attachment_ids) content may be empty or absent.
+         * @description With attachment_ids (1–10 of the sender's own uploads, attached to nothing yet; otherwise 400 on attachment_ids) content may be empty or absent. 403 blocked in a two-person chat whose members block each other.
          */
         post: operations["MessagesController_send"];
         delete?: never;
@@ -419,6 +608,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a message, a user or a chat to the moderators
+         * @description Exactly one of message_id, user_id, chat_id. A message or chat must be one you can read (an active member). The target is stored as it is now (content_snapshot), so deleting it later does not destroy the evidence. At most REPORTS_PER_USER_PER_HOUR (default 20) reports per hour.
+         */
+        post: operations["ReportsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reports to review, newest first (moderators) */
+        get: operations["ModerationController_listReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set a report's status (moderators); audited */
+        patch: operations["ModerationController_updateReport"];
+        trace?: never;
+    };
+    "/api/v1/moderation/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete any message (moderators); audited
+         * @description The chat's members get message:deleted, as for the author's own delete.
+         */
+        delete: operations["ModerationController_deleteMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/users/{user_id}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ban a user (moderators); audited
+         * @description At once on every instance: their tokens answer 403 banned on every route, their sockets are disconnected (auth:banned first) and new ones refused, login and refresh answer 403 banned. Their past messages stay. Banning again replaces the ban; with until it ends by itself.
+         */
+        post: operations["ModerationController_ban"];
+        /** Lift a user's ban (moderators); audited when there was one */
+        delete: operations["ModerationController_unban"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/moderation/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every moderation action, newest first (moderators) */
+        get: operations["ModerationController_auditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -453,6 +754,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A digest's unsubscribe link: a page asking to confirm (changes nothing)
+         * @description No Authorization: the signed token is the permission. The page, in the user's language, has one button that POSTs to the same URL.
+         */
+        get: operations["UnsubscribeController_confirm"];
+        put?: never;
+        /**
+         * Turn the token's user's e-mail digests off (one-click, RFC 8058)
+         * @description No Authorization: the signed token is the permission. The body, if any (List-Unsubscribe=One-Click), is ignored. Idempotent; answers an HTML page saying it is done.
+         */
+        post: operations["UnsubscribeController_unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -464,7 +789,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "token_expired" | "invalid_refresh_token" | "forbidden" | "not_a_member" | "not_found" | "user_not_found" | "chat_not_found" | "message_not_found" | "member_not_found" | "username_taken" | "chat_exists" | "already_a_member" | "conflict" | "payload_too_large" | "invalid_file" | "unsupported_media_type" | "range_not_satisfiable" | "headers_too_large" | "rate_limited" | "limit_exceeded" | "internal_error" | "service_unavailable";
+            code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "token_expired" | "invalid_refresh_token" | "forbidden" | "banned" | "not_a_member" | "blocked" | "not_found" | "user_not_found" | "chat_not_found" | "message_not_found" | "member_not_found" | "report_not_found" | "invite_not_found" | "invite_expired" | "username_taken" | "chat_exists" | "already_a_member" | "conflict" | "payload_too_large" | "invalid_file" | "unsupported_media_type" | "range_not_satisfiable" | "headers_too_large" | "rate_limited" | "limit_exceeded" | "internal_error" | "service_unavailable";
             /** @example The request is not valid */
             message: string;
             /** @description For validation_failed: the offending fields (FieldError[]); for chat_exists: {chat_id} */
@@ -613,8 +938,67 @@ export interface components {
              */
             avatar_id?: number | null;
         };
+        UserSettingsDto: {
+            /**
+             * @description Where e-mail digests go; null: none (and then email_digest is off)
+             * @example anna@example.org
+             */
+            email: string | null;
+            /**
+             * @description A digest of unread messages at most once an hour or a day, while the user is not online; off: none
+             * @example daily
+             * @enum {string}
+             */
+            email_digest: "off" | "hourly" | "daily";
+            /**
+             * @description The language of pushes and e-mails
+             * @example ru
+             * @enum {string}
+             */
+            locale: "ru" | "en";
+        };
+        UpdateUserSettingsDto: {
+            /**
+             * @description An e-mail address (trimmed, its domain lower-cased); null removes it and turns email_digest off
+             * @example anna@example.org
+             */
+            email?: string | null;
+            /**
+             * @description hourly or daily needs an e-mail address (given here or kept from before), else 400
+             * @enum {string}
+             */
+            email_digest?: "off" | "hourly" | "daily";
+            /** @enum {string} */
+            locale?: "ru" | "en";
+        };
         UserListDto: {
             items: components["schemas"]["UserDto"][];
+        };
+        ChatSummaryDto: {
+            /** @example 17 */
+            id: number;
+            /** @example Волонтёры Северного района */
+            title: string | null;
+            /**
+             * @example seeker
+             * @enum {string}
+             */
+            chat_type: "keeper" | "seeker" | "vet" | "response" | "other";
+            /**
+             * @description The chat's avatar: a signed, expiring URL of its WebP thumbnail; null when none
+             * @example /api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…
+             */
+            avatar_url: string | null;
+            /**
+             * @description Active members
+             * @example 42
+             */
+            member_count: number;
+        };
+        ChatSummaryPageDto: {
+            items: components["schemas"]["ChatSummaryDto"][];
+            /** @description Pass as cursor for the next page; null on the last page */
+            next_cursor: string | null;
         };
         MemberDto: {
             /** @example 7 */
@@ -784,6 +1168,12 @@ export interface components {
              * @example /api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…
              */
             avatar_url: string | null;
+            /**
+             * @description public: listed by GET /chats/public, and anyone may join it (POST /chats/{chat_id}/join)
+             * @example private
+             * @enum {string}
+             */
+            visibility: "private" | "public";
         };
         ChatPageDto: {
             items: components["schemas"]["ChatDto"][];
@@ -811,6 +1201,12 @@ export interface components {
              * @example 501
              */
             post_id?: number;
+            /**
+             * @description public: listed by GET /chats/public and open to anyone; not for a two-person chat (400)
+             * @default private
+             * @enum {string}
+             */
+            visibility: "private" | "public";
         };
         UpdateChatDto: {
             /** @description null clears the title */
@@ -820,6 +1216,64 @@ export interface components {
              * @example 12
              */
             avatar_id?: number | null;
+            /**
+             * @description The owner only (403 forbidden for an admin). public: listed by GET /chats/public and open to anyone; a two-person chat cannot be made public (403 forbidden)
+             * @enum {string}
+             */
+            visibility?: "private" | "public";
+        };
+        CreateInviteDto: {
+            /**
+             * @description The link stops working this many seconds from now (1 minute to 1 year); absent: never expires
+             * @example 86400
+             */
+            expires_in_seconds?: number;
+            /**
+             * @description How many people may join through the link; absent: no limit
+             * @example 10
+             */
+            max_uses?: number;
+        };
+        InviteDto: {
+            /**
+             * @description The link’s code: 24 characters of base64url (144 random bits); the link is /invites/{code}
+             * @example q3Zt0cX9mN2bV7kLp4Rw8sYe
+             */
+            code: string;
+            /** @example 17 */
+            chat_id: number;
+            /**
+             * @description When the link stops working; null: never
+             * @example 2026-12-01T10:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * @description null: no limit
+             * @example 10
+             */
+            max_uses: number | null;
+            /**
+             * @description People who joined through the link
+             * @example 3
+             */
+            uses: number;
+            /**
+             * @description The owner or admin who made the link
+             * @example 7
+             */
+            created_by: number;
+        };
+        InviteListDto: {
+            /** @description The links that still admit someone, newest first */
+            items: components["schemas"]["InviteDto"][];
+        };
+        InvitePreviewDto: {
+            chat: components["schemas"]["ChatSummaryDto"];
+            /**
+             * @description When the link stops working; null: never
+             * @example 2026-12-01T10:00:00.000Z
+             */
+            expires_at: string | null;
         };
         MemberListDto: {
             items: components["schemas"]["MemberDto"][];
@@ -953,6 +1407,161 @@ export interface components {
         SearchPageDto: {
             /** @description Newest first, across every chat the caller is an active member of */
             items: components["schemas"]["SearchHitDto"][];
+            /** @description Pass as cursor for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        CreateReportDto: {
+            /**
+             * @example scam
+             * @enum {string}
+             */
+            reason: "spam" | "abuse" | "scam" | "animal_cruelty" | "other";
+            /** @example Asks for a "reward" up front */
+            comment?: string;
+            /**
+             * @description A message of a chat you are an active member of
+             * @example 812
+             */
+            message_id?: number;
+            /**
+             * @description Any user but yourself
+             * @example 31
+             */
+            user_id?: number;
+            /**
+             * @description A chat you are an active member of
+             * @example 17
+             */
+            chat_id?: number;
+        };
+        ReportCreatedDto: {
+            /** @example 5 */
+            id: number;
+            /**
+             * @example open
+             * @enum {string}
+             */
+            status: "open";
+            /** @example 2026-12-04T10:15:00.000Z */
+            created_at: string;
+        };
+        ReportDto: {
+            /** @example 5 */
+            id: number;
+            /**
+             * @example scam
+             * @enum {string}
+             */
+            reason: "spam" | "abuse" | "scam" | "animal_cruelty" | "other";
+            /** @example Asks for a "reward" up front */
+            comment: string | null;
+            /**
+             * @example open
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "dismissed";
+            /**
+             * @description Set for a report of a message
+             * @example 812
+             */
+            message_id: number | null;
+            /**
+             * @description Set for a report of a user
+             * @example null
+             */
+            user_id: number | null;
+            /**
+             * @description Set for a report of a chat
+             * @example null
+             */
+            chat_id: number | null;
+            /** @example 9 */
+            reporter_id: number;
+            /**
+             * @description The target as it was when reported, kept whatever happens to it later. target "message": message_id, chat_id, seq, sender_id, sender_username, sender_name, content, location, created_at, edited_at, attachments [{id, kind, mime_type, size_bytes, name, width, height, duration_ms}] (metadata only); "user": user_id, username, display_name; "chat": chat_id, title, chat_type, created_by, member_count
+             * @example {
+             *       "target": "message",
+             *       "message_id": 812,
+             *       "chat_id": 17,
+             *       "seq": 40,
+             *       "sender_id": 31,
+             *       "sender_username": "reward_hunter",
+             *       "sender_name": "Reward Hunter",
+             *       "content": "Pay 5000 first and I bring the cat",
+             *       "location": null,
+             *       "created_at": "2026-12-04T10:14:00.000+00:00",
+             *       "edited_at": null,
+             *       "attachments": []
+             *     }
+             */
+            content_snapshot: {
+                [key: string]: unknown;
+            };
+            /** @example 2026-12-04T10:15:00.000Z */
+            created_at: string;
+        };
+        ReportPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["ReportDto"][];
+            /** @description Pass as cursor for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        UpdateReportDto: {
+            /**
+             * @example resolved
+             * @enum {string}
+             */
+            status: "open" | "resolved" | "dismissed";
+        };
+        BanUserDto: {
+            /** @example Reward scam in three chats */
+            reason: string;
+            /**
+             * @description When the ban ends by itself (ISO-8601, in the future); absent: until lifted
+             * @example 2026-12-31T00:00:00Z
+             */
+            until?: string;
+        };
+        AuditEntryDto: {
+            /** @example 12 */
+            id: number;
+            /**
+             * @description Who: the moderator
+             * @example 3
+             */
+            moderator_id: number;
+            /**
+             * @example user.ban
+             * @enum {string}
+             */
+            action: "report.update" | "message.delete" | "user.ban" | "user.unban";
+            /**
+             * @example user
+             * @enum {string}
+             */
+            target_type: "report" | "message" | "user";
+            /** @example 31 */
+            target_id: number;
+            /**
+             * @description Why
+             * @example Reward scam in three chats
+             */
+            reason: string | null;
+            /**
+             * @description What else: report.update {from, to}; message.delete {chat_id, seq}; user.ban {until}
+             * @example {
+             *       "until": null
+             *     }
+             */
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /** @example 2026-12-04T10:20:00.000Z */
+            created_at: string;
+        };
+        AuditPageDto: {
+            /** @description Newest first */
+            items: components["schemas"]["AuditEntryDto"][];
             /** @description Pass as cursor for the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1098,6 +1707,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
             /** @description Rate limited */
             429: {
                 headers: {
@@ -1142,6 +1760,15 @@ export interface operations {
             };
             /** @description Missing, malformed or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1449,6 +2076,75 @@ export interface operations {
             };
         };
     };
+    UsersController_mySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettingsDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UsersController_updateMySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSettingsDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
     UsersController_list: {
         parameters: {
             query?: {
@@ -1482,6 +2178,248 @@ export interface operations {
             };
             /** @description Missing, malformed or expired access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BlocksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserListDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BlocksController_block: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Blocked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BlocksController_unblock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not blocked (any more) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    PublicChatsController_list: {
+        parameters: {
+            query?: {
+                chat_type?: "keeper" | "seeker" | "vet" | "response" | "other";
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description Words the title must contain, each anywhere in it (case-insensitive, Cyrillic included; % and _ are plain characters) */
+                query?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatSummaryPageDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    PublicChatsController_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Already an active member: the chat as it is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDto"];
+                };
+            };
+            /** @description Joined: the chat as you now see it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1573,8 +2511,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDto"];
                 };
             };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1758,6 +2714,332 @@ export interface operations {
             };
         };
     };
+    InvitesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteListDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    InvitesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInviteDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    InvitesController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chat_id: number;
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: the link answers 404 from now on */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    InvitesController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitePreviewDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Gone: an invite link past its expiry or its uses (invite_expired) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    InvitesController_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Already an active member: the chat as it is (no use taken) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDto"];
+                };
+            };
+            /** @description Joined: the chat as you now see it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Gone: an invite link past its expiry or its uses (invite_expired) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
     MembersController_list: {
         parameters: {
             query?: never;
@@ -1875,6 +3157,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2796,6 +4087,415 @@ export interface operations {
             };
         };
     };
+    ReportsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReportDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportCreatedDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_listReports: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description Only reports of this status; absent: all */
+                status?: "open" | "resolved" | "dismissed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPageDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_updateReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReportDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_deleteMessage: {
+        parameters: {
+            query?: {
+                /** @description Why, for the audit log */
+                reason?: string;
+            };
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_ban: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanUserDto"];
+            };
+        };
+        responses: {
+            /** @description Banned */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_unban: {
+        parameters: {
+            query?: {
+                /** @description Why, for the audit log */
+                reason?: string;
+            };
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not banned (any more) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Not found, or deleted */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    ModerationController_auditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Missing, malformed or expired access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
     HealthController_live: {
         parameters: {
             query?: never;
@@ -2836,6 +4536,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    UnsubscribeController_confirm: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in the digest */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page with the confirmation button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UnsubscribeController_unsubscribe: {
+        parameters: {
+            query: {
+                /** @description The signed token of the link in the digest */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page saying digests are off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid input (validation_failed lists the fields) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["ErrorDto"];
+                };
             };
         };
     };

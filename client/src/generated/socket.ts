@@ -70,6 +70,15 @@ export interface components {
             /** @example 2026-12-03T12:00:00.000Z */
             created_at: string;
         };
+        AuthBannedEventDto: {
+            /** @example This account is banned */
+            message: string;
+            /**
+             * @description When the ban ends; null: it does not
+             * @example 2026-12-31T00:00:00.000Z
+             */
+            until: string | null;
+        };
         AuthExpiredEventDto: {
             /** @example The access token has expired; refresh it and reconnect */
             message: string;
@@ -119,6 +128,12 @@ export interface components {
              * @example /api/v1/attachments/12/content?variant=thumbnail&expires=1767225600&signature=…
              */
             avatar_url: string | null;
+            /**
+             * @description public: listed by GET /chats/public, and anyone may join it (POST /chats/{chat_id}/join)
+             * @example private
+             * @enum {string}
+             */
+            visibility: "private" | "public";
         };
         ChatReadEventDto: {
             /** @example 17 */
@@ -151,7 +166,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "token_expired" | "invalid_refresh_token" | "forbidden" | "not_a_member" | "not_found" | "user_not_found" | "chat_not_found" | "message_not_found" | "member_not_found" | "username_taken" | "chat_exists" | "already_a_member" | "conflict" | "payload_too_large" | "invalid_file" | "unsupported_media_type" | "range_not_satisfiable" | "headers_too_large" | "rate_limited" | "limit_exceeded" | "internal_error" | "service_unavailable";
+            code: "validation_failed" | "bad_request" | "unauthorized" | "invalid_credentials" | "token_expired" | "invalid_refresh_token" | "forbidden" | "banned" | "not_a_member" | "blocked" | "not_found" | "user_not_found" | "chat_not_found" | "message_not_found" | "member_not_found" | "report_not_found" | "invite_not_found" | "invite_expired" | "username_taken" | "chat_exists" | "already_a_member" | "conflict" | "payload_too_large" | "invalid_file" | "unsupported_media_type" | "range_not_satisfiable" | "headers_too_large" | "rate_limited" | "limit_exceeded" | "internal_error" | "service_unavailable";
             /** @example The request is not valid */
             message: string;
             /** @description For validation_failed: the offending fields (FieldError[]); for chat_exists: {chat_id} */
@@ -577,6 +592,8 @@ export interface ServerEvents {
   'presence': Schemas['PresenceEventDto'];
   /** Addition to the contract: the access token of this connection expired; the server disconnects the socket right after. Refresh the token, set it in auth and connect again. */
   'auth:expired': Schemas['AuthExpiredEventDto'];
+  /** Addition to the contract: a moderator banned this user; the server disconnects every socket of theirs, on every instance, right after, and refuses new ones (connect_error "banned") while the ban lasts. Do not reconnect. */
+  'auth:banned': Schemas['AuthBannedEventDto'];
 }
 
 /** The maps socket.io-client takes: `Socket<ServerToClientEvents, ClientToServerEvents>`. */
