@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { useApp } from './support/app.fixture';
+import { createChat } from './support/chats.helpers';
+import { png } from './support/media.fixtures';
+import { registerUser, type TestUser } from './support/users.helpers';
+
+const ROOT = join(__dirname, '..');
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/** Debian's Chromium (`apt-get install chromium`); nothing downloads a browser. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * The web client (web/, served at /app) in a real Chromium against the real service: two users
+ * in two browser contexts on a phone-sized screen chat, send a photo, reply, react, and one of
+ * them drops offline and comes back. UPDATE_SCREENSHOTS=1 writes the main screens to docs/screenshots.
+ */
+describe('web client in Chromium', () => {
+  jest.setTimeout(120_000);
+  const t = useApp();
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    // The build the service serves, fresh from web/src (vite, about a second).
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'web/vite.config.mts',
+        '--logLevel',
+        'warn',
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+  });
+
+  async function openAs(user: TestUser): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await page.goto(`${t.origin}/app/`);
+    await page.fill('input[name=username]', user.username);
+    await page.fill('input[name=password]', user.password);
+    await page.click('form button[type=submit]');
+    await page.locator('header', { hasText: 'Чаты' }).waitFor();
+    return page;
+  }
+
+  const shot = async (page: Page, name: string) => {
+    if (!process.env.UPDATE_SCREENSHOTS) return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  };
+
+  /** The bubble of the message whose text is exactly `text`. */
+  const bubble = (page: Page, text: string) =>
+    page.locator('.msg .bubble').filter({ has: page.locator(`p.text:text-is("${text}")`) });
+  const send = async (page: Page, text: string) => {
+    await page.fill('textarea[name=message]', text);
+    await page.press('textarea[name=message]', 'Enter');
+  };
+
+  it('serves the build at /app: hashed assets immutable, index.html revalidated, SPA paths fall back', async () => {
+    const index = await t.http().get('/app/').expect(200);
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers['content-type']).toMatch(/^text\/html/);
+    const asset = /\/app\/(assets\/[^"]+\.js)/.exec(index.text)![1];
+    const js = await t.http().get(`/app/${asset}`).expect(200);
+    expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const deep = await t.http().get('/app/invite/abc').expect(200);
+    expect(deep.text).toBe(index.text);
+    await t.http().get('/app/assets/missing-0000.js').expect(404);
+    await t.http().get('/app/../package.json').expect(404);
+    // The API is where it was.
+    await t.http().get('/api/v1/users/me').expect(401);
+  });
+
+  it('two users chat: text, a photo with its thumbnail, unread badges, a reply, a reaction, offline and back', async () => {
+    const alice = await registerUser(t, 'alice', 'Алиса');
+    const bob = await registerUser(t, 'bob', 'Борис');
+    const chat = await createChat(t, alice, [bob], { title: 'Кошка у подъезда' });
+    const a = await openAs(alice);
+    const b = await openAs(bob);
+    const rowOnB = b.locator(`[data-chat-id="${chat.id}"]`);
+    await rowOnB.waitFor();
+
+    // Text from A; B's unread badge moves, then B reads it.
+    await a.click(`[data-chat-id="${chat.id}"]`);
+    await send(a, 'Нужна переноска');
+    await bubble(a, 'Нужна переноска').locator('.ticks').waitFor();
+    await rowOnB.locator('.badge.unread', { hasText: '1' }).waitFor();
+    await shot(b, 'chat-list');
+    await rowOnB.click();
+    await bubble(b, 'Нужна переноска').waitFor();
+    await b.locator('header', { hasText: 'Кошка у подъезда' }).waitFor();
+
+    // A photo: picked, previewed, uploaded, shown to B as a loaded thumbnail.
+    await a.setInputFiles('input[type=file]', {
+      name: 'cat.png',
+      mimeType: 'image/png',
+      buffer: await png(64, 48),
+    });
+    await a.locator('.photo-preview img').waitFor();
+    await a.fill('textarea[name=message]', 'Вот она');
+    await a.click('button.send');
+    const photoOnB = bubble(b, 'Вот она').locator('.photo img');
+    await photoOnB.waitFor();
+    await b.waitForFunction(
+      (img) => img !== null && img.complete && img.naturalWidth > 0,
+      await photoOnB.elementHandle(),
+    );
+    expect(await photoOnB.getAttribute('src')).toBeTruthy();
+
+    // B replies to the text and reacts to it; both see the reply and the reaction.
+    await bubble(b, 'Нужна переноска').click();
+    await b.click('.actions button:has-text("Ответить")');
+    await send(b, 'Привезу через час');
+    await bubble(a, 'Привезу через час').locator('.reply-preview', { hasText: 'Нужна переноска' }).waitFor();
+    await bubble(b, 'Привезу через час').locator('.reply-preview').waitFor();
+    await bubble(b, 'Нужна переноска').click();
+    await b.click('.actions .emoji-row button:has-text("👍")');
+    await a.locator('.msg:has(p.text:text-is("Нужна переноска")) .reaction', { hasText: '👍 1' }).waitFor();
+    await b
+      .locator('.msg:has(p.text:text-is("Нужна переноска")) .reaction.me', { hasText: '👍 1' })
+      .waitFor();
+    await shot(a, 'chat');
+
+    // B drops offline: what A sends meanwhile and what B writes offline arrive once each.
+    await b.context().setOffline(true);
+    await send(a, 'Пока тебя не было');
+    await send(b, 'Пишу без сети');
+    // Really offline: B's message waits in the outbox, A's has not arrived.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await b.locator('.msg[data-status=pending]', { hasText: 'Пишу без сети' }).count()).toBe(1);
+    expect(await bubble(b, 'Пока тебя не было').count()).toBe(0);
+    await b.context().setOffline(false);
+    await bubble(b, 'Пока тебя не было').waitFor();
+    await bubble(a, 'Пишу без сети').waitFor();
+    await bubble(b, 'Пишу без сети').locator('.ticks').waitFor();
+    for (const page of [a, b])
+      for (const text of [
+        'Нужна переноска',
+        'Вот она',
+        'Привезу через час',
+        'Пока тебя не было',
+        'Пишу без сети',
+      ])
+        expect(await bubble(page, text).count()).toBe(1);
+    const stored = await t.db.query<{ n: string }[]>(
+      'SELECT count(*) AS n FROM messages WHERE chat_id = $1',
+      [chat.id],
+    );
+    expect(Number(stored[0].n)).toBe(5);
+  });
+});
