@@ -43,30 +43,36 @@ describe('web client in Chromium', () => {
     );
     if (!existsSync(CHROMIUM))
       throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // A synthetic microphone (a beep) for the voice message, granted without a prompt.
+      args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
   });
 
-  async function openAs(user: TestUser): Promise<Page> {
+  async function openAs(user: TestUser, path = '/app/', ready = 'header:has-text("Чаты")'): Promise<Page> {
     const context = await browser.newContext({
       viewport: PHONE,
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
+      permissions: ['geolocation', 'microphone'],
+      geolocation: { latitude: 55.7512, longitude: 37.6184, accuracy: 20 },
     });
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (error) => {
       throw error;
     });
-    await page.goto(`${t.origin}/app/`);
+    await page.goto(`${t.origin}${path}`);
     await page.fill('input[name=username]', user.username);
     await page.fill('input[name=password]', user.password);
     await page.click('form button[type=submit]');
-    await page.locator('header', { hasText: 'Чаты' }).waitFor();
+    await page.locator(ready).first().waitFor();
     return page;
   }
 
@@ -175,5 +181,68 @@ describe('web client in Chromium', () => {
       [chat.id],
     );
     expect(Number(stored[0].n)).toBe(5);
+  });
+
+  it('members and roles, an invite link joined in the browser, voice, location, a mention, search, English', async () => {
+    const alice = await registerUser(t, 'alice', 'Алиса');
+    const bob = await registerUser(t, 'bob', 'Борис');
+    const carol = await registerUser(t, 'carol', 'Карина');
+    const dave = await registerUser(t, 'dave', 'Денис');
+    // Three members: a two-person chat is personal and takes no invite links.
+    const chat = await createChat(t, alice, [bob, dave], { title: 'Передержка' });
+    const a = await openAs(alice);
+
+    // Members and roles: the owner makes Bob an admin, then creates an invite link.
+    await a.click(`[data-chat-id="${chat.id}"]`);
+    await send(a, 'Кто возьмёт щенка на передержку?');
+    await a.click('.chat-head');
+    const bobRow = a.locator('.members li', { hasText: 'Борис' });
+    await bobRow.locator('.role', { hasText: 'участник' }).waitFor();
+    await bobRow.locator('button', { hasText: 'Сделать админом' }).click();
+    await bobRow.locator('.role', { hasText: 'админ' }).waitFor();
+    await a.click('button:has-text("Создать ссылку")');
+    const link = await a.locator('.invites input').first().inputValue();
+    expect(link).toMatch(new RegExp(`^${t.origin}/app/invite/[^/]+$`));
+    await shot(a, 'members');
+
+    // Carol opens the link, logs in, joins, and lands in the chat.
+    const c = await openAs(carol, new URL(link).pathname, 'button:has-text("Вступить")');
+    await c.locator('h2', { hasText: 'Передержка' }).waitFor();
+    await c.click('button:has-text("Вступить")');
+    await c.locator('header', { hasText: 'Передержка' }).waitFor();
+    await bubble(c, 'Кто возьмёт щенка на передержку?').waitFor();
+    await a.locator('.members li', { hasText: 'Карина' }).waitFor();
+    await a.goBack();
+
+    // A voice message from the (synthetic) microphone, and a location from the browser.
+    await c.click('button[aria-label="Записать голосовое"]');
+    await c.locator('button.recording').waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await c.click('button.recording');
+    const voiceOnA = a.locator('.msg audio.voice');
+    await voiceOnA.waitFor();
+    expect(await voiceOnA.getAttribute('src')).toBeTruthy();
+    await c.click('button[aria-label="Местоположение"]');
+    await a.locator('.msg a.location', { hasText: '55.75120, 37.61840' }).waitFor();
+
+    // A mention: Alice, back on the list, gets the mention badge.
+    await a.goBack();
+    await a.locator(`[data-chat-id="${chat.id}"]`).waitFor();
+    await send(c, `@${alice.username} я могу взять`);
+    await a.locator(`[data-chat-id="${chat.id}"] .badge.mention`).waitFor();
+    await shot(a, 'chat-list-mention');
+
+    // Search across chats.
+    await a.click('a[aria-label="Поиск"]');
+    await a.fill('input[name=query]', 'щенка');
+    await a.press('input[name=query]', 'Enter');
+    await a.locator('.results li', { hasText: 'Кто возьмёт щенка на передержку?' }).waitFor();
+
+    // English, from the settings.
+    await c.goto(`${t.origin}/app/settings`);
+    await c.selectOption('select', 'en');
+    await c.locator('header', { hasText: 'Settings' }).waitFor();
+    await c.goto(`${t.origin}/app/`);
+    await c.locator('header', { hasText: 'Chats' }).waitFor();
   });
 });

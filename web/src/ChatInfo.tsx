@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { unwrap } from '../../client/src/index.ts';
+import { ChatApiError, unwrap } from '../../client/src/index.ts';
 import { Avatar, chatTitle, Header } from './common.tsx';
 import { t } from './i18n.ts';
 import { useLive, useSnapshot, type App } from './session.ts';
@@ -19,6 +19,8 @@ export function ChatInfo({ app, chatId }: { app: App; chatId: number }) {
   const [invites, setInvites] = useState<Invite[]>([]);
   const [copied, setCopied] = useState('');
   const [level, setLevel] = useState<Level | null>(null);
+  const [note, setNote] = useState('');
+  const failed = (e: unknown) => setNote(e instanceof ChatApiError ? e.message : t('error'));
   const manager = chat?.my_role === 'owner' || chat?.my_role === 'admin';
 
   useEffect(() => {
@@ -48,14 +50,16 @@ export function ChatInfo({ app, chatId }: { app: App; chatId: number }) {
         params: { path: { chat_id: chatId, user_id: userId } },
         body: { role },
       })
-      .then(unwrap, () => {});
+      .then(unwrap)
+      .catch(failed);
   const remove = (userId: number) =>
     confirm(`${t('remove')}?`) &&
     void app.chat.api
       .DELETE('/api/v1/chats/{chat_id}/members/{user_id}', {
         params: { path: { chat_id: chatId, user_id: userId } },
       })
-      .catch(() => {});
+      .then(unwrap)
+      .catch(failed);
   const createInvite = async () => {
     const invite = unwrap(
       await app.chat.api.POST('/api/v1/chats/{chat_id}/invites', {
@@ -93,6 +97,11 @@ export function ChatInfo({ app, chatId }: { app: App; chatId: number }) {
               ))}
             </select>
           </section>
+        )}
+        {note && (
+          <p class="error" role="alert">
+            {note}
+          </p>
         )}
         <section>
           <h3>
@@ -133,7 +142,7 @@ export function ChatInfo({ app, chatId }: { app: App; chatId: number }) {
         {manager && (
           <section>
             <h3>{t('invites')}</h3>
-            <button onClick={() => void createInvite().catch(() => {})}>{t('createInvite')}</button>
+            <button onClick={() => void createInvite().catch(failed)}>{t('createInvite')}</button>
             <ul class="invites">
               {invites.map((i) => (
                 <li key={i.code}>

@@ -2,6 +2,7 @@ import { Avatar, chatTitle, Header, otherMember } from './common.tsx';
 import { formatTime, t } from './i18n.ts';
 import { linkProps } from './router.ts';
 import { useLive, useSnapshot, type App } from './session.ts';
+import { Icon } from './icons.tsx';
 
 export function ChatList({ app }: { app: App }) {
   const { chats, me, connection } = useSnapshot(app);
@@ -10,10 +11,10 @@ export function ChatList({ app }: { app: App }) {
     <div class="screen">
       <Header title={connection === 'online' ? t('chats') : t('connecting')}>
         <a class="icon" aria-label={t('search')} {...linkProps('/search')}>
-          🔍
+          <Icon name="search" />
         </a>
         <a class="icon" aria-label={t('settings')} {...linkProps('/settings')}>
-          ⚙
+          <Icon name="settings" />
         </a>
       </Header>
       <ul class="chats">

@@ -4,6 +4,7 @@ import { Avatar, chatTitle, Header, otherMember } from './common.tsx';
 import { formatTime, t } from './i18n.ts';
 import { useLive, useSnapshot, type App } from './session.ts';
 import { VoiceRecorder } from './VoiceRecorder.tsx';
+import { Icon } from './icons.tsx';
 
 const EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -208,7 +209,8 @@ function MessageView({
             href={`https://www.openstreetmap.org/?mlat=${m.location.latitude}&mlon=${m.location.longitude}#map=17/${m.location.latitude}/${m.location.longitude}`}
             onClick={(e) => e.stopPropagation()}
           >
-            📍 {m.location.label ?? `${m.location.latitude.toFixed(5)}, ${m.location.longitude.toFixed(5)}`}
+            <Icon name="pin" />{' '}
+            {m.location.label ?? `${m.location.latitude.toFixed(5)}, ${m.location.longitude.toFixed(5)}`}
           </a>
         )}
         {m.content && <p class="text">{m.content}</p>}
@@ -353,8 +355,13 @@ function Composer({ app, chatId, replyTo, editing, onDone }: ComposerProps) {
         return;
       }
     }
+    // @username of a member mentions them (their unread mention badge).
+    const members = app.chat.store.getChat(chatId)?.members ?? [];
+    const named = new Set(content.match(/@[\p{L}\p{N}_-]+/gu)?.map((w) => w.slice(1).toLowerCase()));
+    const mentions = members.filter((m) => named.has(m.username.toLowerCase())).map((m) => m.user_id);
     app.chat.send(chatId, {
       ...(content ? { content } : {}),
+      ...(mentions.length ? { mentions } : {}),
       ...(attachment_ids ? { attachment_ids } : {}),
       ...(replyTo ? { reply_to_id: replyTo.id } : {}),
     });
@@ -432,7 +439,7 @@ function Composer({ app, chatId, replyTo, editing, onDone }: ComposerProps) {
               aria-label={t('attach')}
               onClick={() => fileInput.current?.click()}
             >
-              📷
+              <Icon name="camera" />
             </button>
             <input
               ref={fileInput}
@@ -446,7 +453,7 @@ function Composer({ app, chatId, replyTo, editing, onDone }: ComposerProps) {
               }}
             />
             <button type="button" class="icon" aria-label={t('location')} onClick={sendLocation}>
-              📍
+              <Icon name="pin" />
             </button>
           </>
         )}
@@ -462,7 +469,7 @@ function Composer({ app, chatId, replyTo, editing, onDone }: ComposerProps) {
         />
         {text.trim() || photo || editing ? (
           <button type="submit" class="send" aria-label={t('send')} disabled={progress !== null}>
-            ➤
+            <Icon name="send" />
           </button>
         ) : (
           <VoiceRecorder

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { t } from './i18n.ts';
+import { Icon } from './icons.tsx';
 
 /** Records a voice message with MediaRecorder; hands over the audio and a waveform (≤ 128 levels in 0–1). */
 export function VoiceRecorder({
@@ -53,11 +54,11 @@ export function VoiceRecorder({
 
   return recording ? (
     <button type="button" class="icon recording" aria-label={t('stop')} onClick={() => stopRef.current()}>
-      ⏹
+      <Icon name="stop" />
     </button>
   ) : (
     <button type="button" class="icon" aria-label={t('record')} onClick={() => void start()}>
-      🎤
+      <Icon name="mic" />
     </button>
   );
 }

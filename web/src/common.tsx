@@ -1,6 +1,7 @@
 import type { Chat, User } from '../../client/src/index.ts';
 import { t } from './i18n.ts';
 import { navigate } from './router.ts';
+import { Icon } from './icons.tsx';
 
 /** A chat's name: its title, or the other members' names. */
 export function chatTitle(chat: Chat, me: User | null): string {
@@ -51,7 +52,7 @@ export function Header({
           aria-label={t('back')}
           onClick={() => (history.length > 1 ? history.back() : navigate(back))}
         >
-          ←
+          <Icon name="back" />
         </button>
       )}
       <div class="title">{title}</div>
