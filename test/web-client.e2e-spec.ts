@@ -245,4 +245,27 @@ describe('web client in Chromium', () => {
     await c.goto(`${t.origin}/app/`);
     await c.locator('header', { hasText: 'Chats' }).waitFor();
   });
+
+  it('logs in with a pasted token (platform tokens in development), refuses a bad one, logs out', async () => {
+    const erin = await registerUser(t, 'erin', 'Эрин');
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${t.origin}/app/`);
+    await page.fill('textarea[name=token]', 'not-a-token');
+    await page.click('form:has(textarea[name=token]) button[type=submit]');
+    await page.locator('.error[role=alert]', { hasText: 'Не удалось войти' }).waitFor();
+    await page.fill('textarea[name=token]', erin.access_token);
+    await page.click('form:has(textarea[name=token]) button[type=submit]');
+    await page.locator('header', { hasText: 'Чаты' }).waitFor();
+    // Kept across a reload.
+    await page.reload();
+    await page.locator('header', { hasText: 'Чаты' }).waitFor();
+    await page.click('a[aria-label="Настройки"]');
+    await page.locator('text=Эрин').waitFor();
+    // This service has no Web Push routes yet, or has them: either way the page says which.
+    await page.locator('section:has(h3:has-text("Уведомления")) :is(button, p)').first().waitFor();
+    await page.click('button:has-text("Выйти")');
+    await page.locator('input[name=username]').waitFor();
+  });
 });

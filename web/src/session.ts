@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
+  ChatApiError,
   ChatClient,
   localTokens,
   login,
@@ -126,11 +127,20 @@ export function useSession() {
     if (!saved) return;
     const next = connect(saved, () => setApp(null));
     setApp(next);
-    next.chat.start().catch(() => {
-      save(null);
-      setApp(null);
-    });
-    return () => next.chat.stop();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const start = () =>
+      next.chat.start().catch((error: unknown) => {
+        // A refused token signs out; anything else (offline, 503) keeps the session and tries again.
+        if (error instanceof ChatApiError && error.status === 401) {
+          save(null);
+          setApp(null);
+        } else retry = setTimeout(() => void start(), 3000);
+      });
+    void start();
+    return () => {
+      clearTimeout(retry);
+      next.chat.stop();
+    };
   }, [version]);
   return {
     app,
