@@ -268,4 +268,25 @@ describe('web client in Chromium', () => {
     await page.click('button:has-text("Выйти")');
     await page.locator('input[name=username]').waitFor();
   });
+
+  it('keeps a message written offline across a reload and sends it once when back online', async () => {
+    const fedor = await registerUser(t, 'fedor', 'Фёдор');
+    const gala = await registerUser(t, 'gala', 'Галя');
+    const chat = await createChat(t, fedor, [gala]);
+    const page = await openAs(fedor);
+    await page.click(`[data-chat-id="${chat.id}"]`);
+    await page.locator('textarea[name=message]').waitFor();
+    await page.context().setOffline(true);
+    await send(page, 'Написано без сети');
+    await page.locator('.msg[data-status=pending]', { hasText: 'Написано без сети' }).waitFor();
+    await expect(page.reload()).rejects.toThrow(/ERR_INTERNET_DISCONNECTED/);
+    await page.context().setOffline(false);
+    await page.goto(`${t.origin}/app/chat/${chat.id}`);
+    await bubble(page, 'Написано без сети').locator('.ticks').waitFor();
+    expect(await bubble(page, 'Написано без сети').count()).toBe(1);
+    const rows = await t.db.query<{ content: string }[]>('SELECT content FROM messages WHERE chat_id = $1', [
+      chat.id,
+    ]);
+    expect(rows.map((r) => r.content)).toEqual(['Написано без сети']);
+  });
 });

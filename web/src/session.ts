@@ -13,6 +13,24 @@ import {
 type Saved = { kind: 'local'; session: Session } | { kind: 'token'; token: string };
 
 const KEY = 'rescue-chat.session';
+const OUTBOX = 'rescue-chat.outbox';
+
+type Outbox = ReturnType<ChatClient['pending']>;
+
+function readOutbox(): Outbox {
+  try {
+    return JSON.parse(localStorage.getItem(OUTBOX) ?? '[]') as Outbox;
+  } catch {
+    return [];
+  }
+}
+
+/** Sends the messages a previous page left unacknowledged (read before this page's store wrote). */
+function resend(chat: ChatClient, leftover: Outbox): void {
+  const queued = new Set(chat.pending().map((p) => p.input.client_message_id));
+  for (const { chat_id, input } of leftover)
+    if (!queued.has(input.client_message_id)) chat.send(chat_id, input);
+}
 const origin = location.origin;
 
 function load(): Saved | null {
@@ -53,6 +71,8 @@ export class Live {
 
 export interface App {
   chat: ChatClient;
+  /** Sends again what the previous page left unsent (once started). */
+  restore: () => void;
   live: Live;
   tokens: TokenProvider;
   /** A REST call outside the typed document (routes added later, e.g. Web Push): null on 404. */
@@ -73,6 +93,22 @@ function connect(saved: Saved, onSignedOut: () => void): App {
         })
       : { getToken: ({ refresh }) => (refresh ? null : saved.token) };
   const chat = new ChatClient({ baseUrl: origin, auth: tokens });
+  // Unacknowledged sends survive a reload: kept in localStorage, sent again (same
+  // client_message_id, so stored once) when the client starts.
+  // Until the leftover is queued again, the (empty) outbox of this page does not replace it.
+  const leftover = readOutbox();
+  let restored = false;
+  let lastOutbox = JSON.stringify(leftover);
+  chat.store.subscribe(() => {
+    if (!restored) return;
+    const now = JSON.stringify(chat.pending());
+    if (now !== lastOutbox) localStorage.setItem(OUTBOX, (lastOutbox = now));
+  });
+  const restore = () => {
+    if (restored) return;
+    resend(chat, leftover);
+    restored = true;
+  };
   const live = new Live();
   chat.socket.on('typing', (e) => {
     const users = live.typing.get(e.chat_id) ?? new Map<number, number>();
@@ -102,6 +138,7 @@ function connect(saved: Saved, onSignedOut: () => void): App {
   };
   return {
     chat,
+    restore,
     live,
     tokens,
     raw,
@@ -113,6 +150,7 @@ function connect(saved: Saved, onSignedOut: () => void): App {
         saved.kind === 'local' ? { refresh_token: saved.session.refresh_token } : {},
       ).catch(() => {});
       save(null);
+      localStorage.removeItem(OUTBOX);
       onSignedOut();
     },
   };
@@ -129,13 +167,16 @@ export function useSession() {
     setApp(next);
     let retry: ReturnType<typeof setTimeout> | undefined;
     const start = () =>
-      next.chat.start().catch((error: unknown) => {
-        // A refused token signs out; anything else (offline, 503) keeps the session and tries again.
-        if (error instanceof ChatApiError && error.status === 401) {
-          save(null);
-          setApp(null);
-        } else retry = setTimeout(() => void start(), 3000);
-      });
+      next.chat.start().then(
+        () => next.restore(),
+        (error: unknown) => {
+          // A refused token signs out; anything else (offline, 503) keeps the session and tries again.
+          if (error instanceof ChatApiError && error.status === 401) {
+            save(null);
+            setApp(null);
+          } else retry = setTimeout(() => void start(), 3000);
+        },
+      );
     void start();
     return () => {
       clearTimeout(retry);
