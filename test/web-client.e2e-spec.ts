@@ -252,6 +252,7 @@ describe('web client in Chromium', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${t.origin}/app/`);
+    await shot(page, 'login');
     await page.fill('textarea[name=token]', 'not-a-token');
     await page.click('form:has(textarea[name=token]) button[type=submit]');
     await page.locator('.error[role=alert]', { hasText: 'Не удалось войти' }).waitFor();
