@@ -46,7 +46,13 @@ describe('web client in Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // A synthetic microphone (a beep) for the voice message, granted without a prompt.
-      args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      args: [
+        '--no-sandbox',
+        // Containers often have a small /dev/shm.
+        '--disable-dev-shm-usage',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+      ],
     });
   });
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Attachment, Chat, ChatMessage, StoredMessage } from '../../client/src/index.ts';
 import { Avatar, chatTitle, Header, otherMember } from './common.tsx';
 import { formatTime, t } from './i18n.ts';
+import { linkProps } from './router.ts';
 import { useLive, useSnapshot, type App } from './session.ts';
 import { VoiceRecorder } from './VoiceRecorder.tsx';
 import { Icon } from './icons.tsx';
@@ -75,15 +76,7 @@ export function ChatView({ app, chatId }: { app: App; chatId: number }) {
       <Header
         back="/"
         title={
-          <a
-            class="chat-head"
-            href={`${import.meta.env.BASE_URL}chat/${chatId}/info`}
-            onClick={(e) => {
-              e.preventDefault();
-              history.pushState(null, '', `${import.meta.env.BASE_URL}chat/${chatId}/info`);
-              dispatchEvent(new PopStateEvent('popstate'));
-            }}
-          >
+          <a class="chat-head" {...linkProps(`/chat/${chatId}/info`)}>
             <Avatar
               url={chat?.avatar_url ?? null}
               name={title}

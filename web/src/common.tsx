@@ -1,6 +1,6 @@
 import type { Chat, User } from '../../client/src/index.ts';
 import { t } from './i18n.ts';
-import { navigate } from './router.ts';
+import { back as goBack } from './router.ts';
 import { Icon } from './icons.tsx';
 
 /** A chat's name: its title, or the other members' names. */
@@ -47,11 +47,7 @@ export function Header({
   return (
     <header class="bar">
       {back !== undefined && (
-        <button
-          class="icon"
-          aria-label={t('back')}
-          onClick={() => (history.length > 1 ? history.back() : navigate(back))}
-        >
+        <button class="icon" aria-label={t('back')} onClick={() => goBack(back)}>
           <Icon name="back" />
         </button>
       )}

@@ -8,7 +8,17 @@ export function currentPath(): string {
   return path || '/';
 }
 
+/** Whether this page navigated inside the app (so that Back may return to an app screen). */
+let navigated = false;
+
+/** Back to the previous app screen, or to `fallback` when the page was opened there directly. */
+export function back(fallback: string): void {
+  if (navigated) history.back();
+  else navigate(fallback, true);
+}
+
 export function navigate(path: string, replace = false): void {
+  if (!replace) navigated = true;
   const url = BASE + path;
   if (replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
