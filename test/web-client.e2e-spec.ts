@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { useApp } from './support/app.fixture';
 import { createChat } from './support/chats.helpers';
 import { png } from './support/media.fixtures';
+import { send as sendByApi } from './support/messages.helpers';
 import { registerUser, type TestUser } from './support/users.helpers';
 
 const ROOT = join(__dirname, '..');
@@ -295,5 +296,27 @@ describe('web client in Chromium', () => {
       chat.id,
     ]);
     expect(rows.map((r) => r.content)).toEqual(['Написано без сети']);
+  });
+
+  it('loads older messages when scrolled to the top (infinite scroll up), in order, each once', async () => {
+    const hana = await registerUser(t, 'hana', 'Хана');
+    const ivan = await registerUser(t, 'ivan', 'Иван');
+    const chat = await createChat(t, hana, [ivan]);
+    for (let i = 1; i <= 120; i++) await sendByApi(t, ivan, chat.id, `Сообщение ${i}`);
+    const page = await openAs(hana);
+    await page.click(`[data-chat-id="${chat.id}"]`);
+    await bubble(page, 'Сообщение 120').waitFor();
+    // The newest page (50) is shown at the bottom; scrolling up loads the rest, page by page.
+    expect(await bubble(page, 'Сообщение 1').count()).toBe(0);
+    while ((await bubble(page, 'Сообщение 1').count()) === 0) {
+      await page.locator('.messages').evaluate((el) => el.scrollTo(0, 0));
+      await page.waitForTimeout(100);
+    }
+    const texts = await page.locator('.msg p.text').allTextContents();
+    expect(texts).toEqual(Array.from({ length: 120 }, (_, i) => `Сообщение ${i + 1}`));
+    // Opened with 120 unread, the chat is read now.
+    await page.goBack();
+    await page.locator(`[data-chat-id="${chat.id}"]`).waitFor();
+    expect(await page.locator(`[data-chat-id="${chat.id}"] .badge.unread`).count()).toBe(0);
   });
 });
