@@ -269,6 +269,16 @@ describe('web client in Chromium', () => {
     // Kept across a reload.
     await page.reload();
     await page.locator('header', { hasText: 'Чаты' }).waitFor();
+    // A new chat with someone found by name.
+    const jan = await registerUser(t, 'jan', 'Ян');
+    await page.click('a[aria-label="Новый чат"]');
+    await page.fill('input[name=people]', jan.username);
+    await page.click(`.pick:has-text("${jan.username}")`);
+    await page.click('button:has-text("Создать")');
+    await page.locator('header', { hasText: 'Ян' }).waitFor();
+    await send(page, 'Привет, Ян');
+    await bubble(page, 'Привет, Ян').locator('.ticks').waitFor();
+    await page.goBack();
     await page.click('a[aria-label="Настройки"]');
     await page.locator('text=Эрин').waitFor();
     // This service has no Web Push routes yet, or has them: either way the page says which.

@@ -10,6 +10,9 @@ export function ChatList({ app }: { app: App }) {
   return (
     <div class="screen">
       <Header title={connection === 'online' ? t('chats') : t('connecting')}>
+        <a class="icon" aria-label={t('newChat')} {...linkProps('/new')}>
+          <Icon name="plus" />
+        </a>
         <a class="icon" aria-label={t('search')} {...linkProps('/search')}>
           <Icon name="search" />
         </a>

@@ -10,7 +10,7 @@ import { Icon } from './icons.tsx';
 const EMOJIS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 export function ChatView({ app, chatId }: { app: App; chatId: number }) {
-  const { chats, messages, me } = useSnapshot(app);
+  const { chats, messages, me, connection } = useSnapshot(app);
   const live = useLive(app);
   const chat = chats.find((c) => c.id === chatId);
   const list = messages.get(chatId);
@@ -64,11 +64,14 @@ export function ChatView({ app, chatId }: { app: App; chatId: number }) {
   const typerNames = typers
     .map((id) => chat?.members.find((m) => m.user_id === id)?.display_name ?? '')
     .join(', ');
-  const status = typers.length
-    ? `${typerNames} ${t('typing')}`
-    : other !== undefined
-      ? t(live.online.has(other) ? 'online' : 'offline')
-      : `${chat?.members.length ?? 0} · ${t('members').toLowerCase()}`;
+  const status =
+    connection !== 'online'
+      ? t('connecting')
+      : typers.length
+        ? `${typerNames} ${t('typing')}`
+        : other !== undefined
+          ? t(live.online.has(other) ? 'online' : 'offline')
+          : `${chat?.members.length ?? 0} · ${t('members').toLowerCase()}`;
   const canModerate = chat?.my_role === 'owner' || chat?.my_role === 'admin';
 
   return (

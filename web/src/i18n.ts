@@ -72,6 +72,10 @@ const ru = {
   micDenied: 'Нет доступа к микрофону',
   you: 'Вы',
   error: 'Ошибка',
+  newChat: 'Новый чат',
+  findPeople: 'Найти людей по имени',
+  chatTitle: 'Название чата',
+  create: 'Создать',
 };
 
 export type Key = keyof typeof ru;
@@ -149,6 +153,10 @@ const en: Record<Key, string> = {
   micDenied: 'No access to the microphone',
   you: 'You',
   error: 'Error',
+  newChat: 'New chat',
+  findPeople: 'Find people by name',
+  chatTitle: 'Chat title',
+  create: 'Create',
 };
 
 export type Lang = 'ru' | 'en';

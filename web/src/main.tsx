@@ -6,6 +6,7 @@ import { ChatView } from './ChatView.tsx';
 import { getLang, setLang, t, type Lang } from './i18n.ts';
 import { InvitePage } from './InvitePage.tsx';
 import { Login } from './Login.tsx';
+import { NewChat } from './NewChat.tsx';
 import { usePath } from './router.ts';
 import { SearchPage } from './SearchPage.tsx';
 import { useSession } from './session.ts';
@@ -39,6 +40,7 @@ function Root() {
   if ((m = path.match(/^\/invite\/([^/]+)$/)))
     return <InvitePage app={app} code={decodeURIComponent(m[1])} />;
   if (path === '/search') return <SearchPage app={app} />;
+  if (path === '/new') return <NewChat app={app} />;
   if (path === '/settings') return <SettingsPage app={app} lang={lang} setLang={changeLang} />;
   return <ChatList app={app} />;
 }
