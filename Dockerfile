@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build: full dependencies, compile TypeScript.
+# Build: full dependencies, compile TypeScript, build the web client.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,6 +10,10 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
+# The web client (web/, on the SDK in client/), served by the service at /app.
+COPY client ./client
+COPY web ./web
+RUN npm run web:build
 
 # Production dependencies. Not --omit=optional: native modules such as @node-rs/argon2 ship their
 # binaries as optional packages. Only the embedded PostgreSQL (~60 MB, development only) goes.
@@ -35,6 +39,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER node
 EXPOSE 3000
 # SIGTERM starts the drain: readiness 503, in-flight work finishes, then exit 0 (docs/ops.md).

@@ -14,6 +14,7 @@ const boundaries = require('eslint-plugin-boundaries');
  *
  *   app            src/*.ts: main, app.module, bootstrap
  *   docs           the OpenAPI builder
+ *   web            the web client's static build at /app (web/dist)
  *   lifecycle      graceful shutdown, signals, the instance's serving state
  *   health         liveness and readiness
  *   email          e-mail digests: reads presence (realtime), unread counts, sends through SMTP
@@ -40,6 +41,7 @@ const boundaries = require('eslint-plugin-boundaries');
 const FOLDER_DAG = [
   'app',
   'docs',
+  'web',
   'lifecycle',
   'health',
   'email',

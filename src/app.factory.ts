@@ -19,6 +19,7 @@ import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RequestTracker, trackHttpRequests } from './observability/http-tracking.middleware';
 import { HttpRequestLog, LoggedRequest, newRequestId, ROOT_LOGGER } from './observability/root.logger';
 import { MetricsService } from './observability/metrics.service';
+import { serveWebApp } from './web/web-app.route';
 
 export const API_PREFIX = 'api/v1';
 /** The JSON body limit, in bytes (64 KB, as body-parser's `64kb`). */
@@ -154,6 +155,8 @@ function createInstance(
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const routes: ServedRoute[] = [];
   const { instance, trackWith } = createInstance(config, routes);
+  // The web client's static build at /app (web/, `npm run web:build`); a 404 that says so without it.
+  serveWebApp(instance);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     new FastifyAdapter(instance),

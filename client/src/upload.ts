@@ -62,12 +62,14 @@ export async function uploadAttachment(
 ): Promise<Attachment> {
   const url = `${baseUrl.replace(/\/$/, '')}/api/v1/attachments`;
   const prepared = prepare(source, options);
-  const useXhr = typeof XMLHttpRequest !== 'undefined' && !('stream' in source);
+  // A Blob has a stream() method of its own: only the `{stream}` source is a stream to pipe.
+  const streamed = !(source instanceof Blob) && !(source instanceof Uint8Array) && 'stream' in source;
+  const useXhr = typeof XMLHttpRequest !== 'undefined' && !streamed;
   const once = (token: string | null) =>
     useXhr ? viaXhr(url, token, source, prepared, options) : viaFetch(url, token, source, prepared, options);
   const token = await tokens.get();
   const first = await once(token);
-  const replayable = !('stream' in source);
+  const replayable = !streamed;
   if (first.status !== 401 || !token || !replayable) return result(first);
   const fresh = await tokens.refresh(token);
   if (!fresh || fresh === token) return result(first);
