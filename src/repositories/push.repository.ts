@@ -114,16 +114,22 @@ export class PushRepository {
     return rows[0];
   }
 
-  /** Whether an active member of the chat other than `exceptUserId` has a push subscription. */
-  async hasSubscribedMember(chatId: number, exceptUserId: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM chat_members m
-        WHERE m.chat_id = $1 AND m.user_id <> $2 AND ${activeMember('m')}
-          AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = m.user_id)
-        LIMIT 1`,
-      [chatId, exceptUserId],
+  /**
+   * Of the (chat, sender) pairs, the chats where an active member other than that sender has a
+   * push subscription: one statement for all the messages an instance committed in a short
+   * while, a probe of the chat's members and of push_subscriptions' user index each.
+   */
+  async chatsWithSubscribedMembers(
+    chatIds: readonly number[],
+    senderIds: readonly number[],
+  ): Promise<number[]> {
+    const rows: { chat_id: number }[] = await this.db.query(
+      `SELECT DISTINCT p.chat_id FROM unnest($1::int[], $2::int[]) AS p(chat_id, sender_id)
+        WHERE EXISTS (SELECT 1 FROM chat_members m JOIN push_subscriptions s ON s.user_id = m.user_id
+                       WHERE m.chat_id = p.chat_id AND m.user_id <> p.sender_id AND ${activeMember('m')})`,
+      [chatIds, senderIds],
     );
-    return rows.length > 0;
+    return rows.map((row) => row.chat_id);
   }
 
   /**
