@@ -17,7 +17,7 @@ import {
 } from '../config/app.config';
 import { LinkedUser, UserIdentitiesRepository } from '../repositories/user-identities.repository';
 import type { AuthUser } from './current-user.decorator';
-import { claimAt, hasModeratorRole } from './token-claims.util';
+import { claimAt, isModerator } from './token-claims.util';
 import { platformDisplayName, platformUsernames } from './platform-usernames.util';
 
 /** How many (issuer, external id) → local user links are remembered (the oldest are forgotten first). */
@@ -45,16 +45,12 @@ export class PlatformTokens {
   private readonly issuer: string;
   /** External id → local user (one issuer per deployment). */
   private readonly links = new Map<string, LinkedUser>();
-  private readonly moderatorUsernames: ReadonlySet<string>;
-  private readonly rolesClaim: string;
 
   constructor(
-    appConfig: AppConfig,
+    private readonly appConfig: AppConfig,
     private readonly identities: UserIdentitiesRepository,
   ) {
     this.config = appConfig.platformAuth;
-    this.moderatorUsernames = appConfig.moderatorUsernames;
-    this.rolesClaim = appConfig.authExternalRolesClaim;
     if (this.config.secret !== undefined) this.secret = createSecretKey(Buffer.from(this.config.secret));
     if (this.config.jwksUrl !== undefined) {
       this.jwks = createRemoteJWKSet(new URL(this.config.jwksUrl), {
@@ -76,8 +72,7 @@ export class PlatformTokens {
     const externalId = this.externalIdOf(claims);
     const user = await this.linkedUser(externalId, claims);
     const verified: VerifiedUser = { id: user.id, username: user.username, expiresAt: claims.exp! * 1000 };
-    if (this.moderatorUsernames.has(user.username) || hasModeratorRole(claims, this.rolesClaim))
-      verified.moderator = true;
+    if (isModerator(this.appConfig, user.username, claims)) verified.moderator = true;
     return verified;
   }
 

@@ -1,3 +1,5 @@
+import type { AppConfig } from '../config/app.config';
+
 /** The role that makes a moderator, in the roles claim of a token. */
 export const MODERATOR_ROLE = 'moderator';
 
@@ -19,4 +21,12 @@ export function hasModeratorRole(claims: object, rolesClaim: string): boolean {
   let roles = claimAt(claims, rolesClaim);
   if (typeof roles === 'string') roles = roles.split(/[\s,]+/);
   return Array.isArray(roles) && roles.includes(MODERATOR_ROLE);
+}
+
+/**
+ * Whether the user a verified token names is a moderator: listed in MODERATOR_USERNAMES, or the
+ * token's roles claim holds `moderator`. The one rule for the service's own and platform tokens.
+ */
+export function isModerator(config: AppConfig, username: string, claims: object): boolean {
+  return config.moderatorUsernames.has(username) || hasModeratorRole(claims, config.authExternalRolesClaim);
 }

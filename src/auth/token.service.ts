@@ -5,9 +5,7 @@ import { AppConfig } from '../config/app.config';
 import { DomainError, Unauthorized } from '../common/errors/domain.errors';
 import type { AuthUser } from './current-user.decorator';
 import { PlatformTokens, VerifiedUser } from './platform-tokens.service';
-import { hasModeratorRole } from './token-claims.util';
-
-export { MODERATOR_ROLE } from './token-claims.util';
+import { isModerator } from './token-claims.util';
 
 interface AccessClaims {
   sub: number;
@@ -100,14 +98,7 @@ export class TokenService {
       username: claims.username,
       expiresAt: claims.exp * 1000,
     };
-    if (this.isModerator(claims)) user.moderator = true;
+    if (isModerator(this.config, claims.username, claims)) user.moderator = true;
     return user;
-  }
-
-  private isModerator(claims: AccessClaims): boolean {
-    return (
-      this.config.moderatorUsernames.has(claims.username) ||
-      hasModeratorRole(claims, this.config.authExternalRolesClaim)
-    );
   }
 }

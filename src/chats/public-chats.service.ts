@@ -1,22 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { AvatarUrls } from '../auth/avatar-urls.signer';
-import { ChatNotFound, Forbidden, ValidationFailed } from '../common/errors/domain.errors';
-import { MAX_ID } from '../common/http/parse-id.pipe';
+import { ChatNotFound, Forbidden } from '../common/errors/domain.errors';
+import { decodeIdCursor, nextIdCursor } from '../common/http/id-cursor.util';
 import { ChatsRepository } from '../repositories/chats.repository';
 import { ChatJoins, JoinOutcome } from './chat-joins.service';
 import { ChatSummaryPageDto, toChatSummaryDto } from './dto/chat.dto';
 import type { ListPublicChatsQuery } from './dto/chat-input.dto';
 
-/** Opaque to clients: the id of the last chat of a page (the list runs newest first, by id). */
-const encodeCursor = (id: number): string => Buffer.from(String(id)).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_ID) {
-    throw ValidationFailed.field('cursor', 'cursor must be a next_cursor from a previous page');
-  }
-  return Number(text);
-}
+/** The public list's cursor tag: none, so its cursors read as they did before the shared util. */
+const CURSOR_TAG = '';
 
 /** Public chats: the list anyone signed in may search, and joining one. */
 @Injectable()
@@ -33,13 +25,13 @@ export class PublicChatsService {
       query: query.query,
       chatType: query.chat_type,
       limit: query.limit + 1,
-      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      beforeId: query.cursor === undefined ? undefined : decodeIdCursor(CURSOR_TAG, query.cursor),
     });
     const page = rows.slice(0, query.limit);
     const now = Date.now();
     return {
       items: page.map((row) => toChatSummaryDto(row, this.avatars.avatarUrl(row.avatar_id, now))),
-      next_cursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+      next_cursor: nextIdCursor(CURSOR_TAG, rows, query.limit),
     };
   }
 

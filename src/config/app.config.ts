@@ -86,6 +86,12 @@ export interface EmailConfig {
   digestScanSeconds: number;
 }
 
+/** One allowed push service host (PUSH_ENDPOINT_HOSTS), with the one port allowed on it. */
+export interface AllowedPushHost {
+  host: string;
+  port: number;
+}
+
 /** Web Push (README, "Web Push"): VAPID keys, which push services, and how pushes are timed. */
 export interface PushConfig {
   /** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY; unset (development, tests): kept in {@link vapidKeysFile}. */
@@ -98,7 +104,7 @@ export interface PushConfig {
    * Push service hosts an endpoint may be on (lower case), each with the one port allowed (443
    * unless `host:port`); `*.domain` matches the hosts under domain (not an IP, not domain itself).
    */
-  endpointHosts: { host: string; port: number }[];
+  endpointHosts: AllowedPushHost[];
   /** Messages of a chat within this after the first share one fan-out (one push per recipient). */
   coalesceMs: number;
   /** How often idle push workers look for jobs. */
@@ -611,7 +617,7 @@ function isVapidPair(publicKey: string, privateKey: string): boolean {
   }
 }
 
-function pushEndpointHosts(env: Env): { host: string; port: number }[] {
+function pushEndpointHosts(env: Env): AllowedPushHost[] {
   const value = read(env, 'PUSH_ENDPOINT_HOSTS');
   const entries = value === undefined ? DEFAULT_PUSH_ENDPOINT_HOSTS : value.split(',').map((e) => e.trim());
   return entries.map((entry) => {

@@ -4,6 +4,7 @@ import { JobsService } from '../jobs/jobs.service';
 import { EmailDigestsRepository } from '../repositories/email-digests.repository';
 import { DigestSender } from './digest-sender.service';
 import { MailTransport } from './mail.transport';
+import { errorMessage } from '../common/errors/error-message';
 
 /** The scan: which users a digest is due to. One at a time across all instances. */
 export const DIGEST_SCAN_QUEUE = 'email-digest-scan';
@@ -92,7 +93,7 @@ export class DigestScheduler implements OnModuleInit, OnApplicationBootstrap, On
         { singletonKey: 'scan', singletonSeconds: this.scanSeconds },
       );
     } catch (error) {
-      this.logger.warn(`Digest scan not queued: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Digest scan not queued: ${errorMessage(error)}`);
     }
   }
 

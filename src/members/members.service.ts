@@ -16,10 +16,6 @@ import { MANAGERS, nextOwner, removalRefusal, roleChangeRefusal } from './member
 import { assertMembersPerChat, assertNoneAtChatLimit } from './membership-limits.rules';
 import { MembershipRateLimits } from './membership-rate-limits.service';
 
-/**
- * Membership changes. Each runs in one transaction that first locks the chat row, so changes to
- * one chat are serialized and the "exactly one owner" rule holds; events follow the commit.
- */
 /** What admit() did: the member, and the blocked pair of a two-person chat it ended or made. */
 export interface Admitted {
   member: MemberDto;
@@ -27,6 +23,10 @@ export interface Admitted {
   blocked?: [number, number];
 }
 
+/**
+ * Membership changes. Each runs in one transaction that first locks the chat row, so changes to
+ * one chat are serialized and the "exactly one owner" rule holds; events follow the commit.
+ */
 @Injectable()
 export class MembersService {
   constructor(

@@ -9,6 +9,7 @@ import { sendBatchStatements, SentRow } from '../repositories/send-batch.stateme
 import { ReadStateService } from './read-state.service';
 import { MessageSearchIndexer } from './search-indexer.service';
 import { cursorMoves, groupBatch, RECEIPTS_IN_BATCH_MAX, SendRequest } from './send-batch.planner';
+import { errorMessage } from '../common/errors/error-message';
 
 /**
  * What became of one request: the row it inserted (created) or the row an earlier request of the
@@ -193,7 +194,9 @@ export class MessageSendBatcher {
         return;
       }
       this.retried++;
-      this.logger.warn(`A batch of ${group.length} sends failed, retrying one by one: ${describe(error)}`);
+      this.logger.warn(
+        `A batch of ${group.length} sends failed, retrying one by one: ${errorMessage(error)}`,
+      );
       for (const waiting of group) await this.flush(batch, [waiting]);
       return;
     }
@@ -255,7 +258,7 @@ export class MessageSendBatcher {
       backlogs.set(
         `${move.chatId}:${move.userId}`,
         read.catch((error: unknown) =>
-          this.logger.error(`Reading a backlog after a send failed: ${describe(error)}`),
+          this.logger.error(`Reading a backlog after a send failed: ${errorMessage(error)}`),
         ),
       );
     }
@@ -279,8 +282,4 @@ export class MessageSendBatcher {
  */
 function refusedByDatabase(error: unknown): boolean {
   return error instanceof DatabaseError;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

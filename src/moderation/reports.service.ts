@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
   ChatNotFound,
-  DomainError,
+  ReportNotFound,
   MessageNotFound,
   NotAMember,
   RateLimited,
@@ -101,7 +101,7 @@ export class ReportsService {
       );
       return result.report;
     });
-    if (!changed) throw new DomainError('report_not_found', 'Report not found');
+    if (!changed) throw new ReportNotFound();
     return toReportDto(changed);
   }
 

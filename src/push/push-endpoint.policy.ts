@@ -1,10 +1,5 @@
 import { isIP } from 'node:net';
-
-/** One allowed push service host (PUSH_ENDPOINT_HOSTS), with the one port allowed on it. */
-export interface AllowedPushHost {
-  host: string;
-  port: number;
-}
+import type { AllowedPushHost } from '../config/app.config';
 
 /**
  * Why an endpoint is refused, or null when the service may POST to it. A push endpoint is a URL a

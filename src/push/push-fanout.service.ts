@@ -16,6 +16,7 @@ import { PresenceService } from '../realtime/presence.service';
 import { PushRepository } from '../repositories/push.repository';
 import { DELIVER_QUEUE, DeliverJob, FANOUT_QUEUE, FanoutJob, jobIdOf } from './push-jobs';
 import { pushBody } from './push-text';
+import { errorMessage } from '../common/errors/error-message';
 
 /**
  * How long the messages committed after a first one are gathered for one check of their chats'
@@ -87,7 +88,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
     });
     this.metrics.watchQueue(FANOUT_QUEUE, () => this.jobs.depth(FANOUT_QUEUE));
     this.unsubscribe = this.events.subscribe((event) => {
-      // Not awaited: the send's ack and broadcast do not wait for the queue.
+      // Noted only: the send's ack and broadcast never wait for the check or the queue.
       if (event.type === 'message.created') this.noteMessage(event.chatId, event.message.sender_id);
     });
   }
@@ -122,7 +123,9 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       );
     } catch (error) {
       // The sweep finds the chats behind their cursors.
-      this.logger.warn(`Reading the push subscribers of ${noted.length} chats failed: ${describe(error)}`);
+      this.logger.warn(
+        `Reading the push subscribers of ${noted.length} chats failed: ${errorMessage(error)}`,
+      );
       return;
     }
     const now = Date.now();
@@ -166,7 +169,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       );
     } catch (error) {
       // The sweep queues it again.
-      this.logger.warn(`Queueing the push fan-out of chat ${chatId} failed: ${describe(error)}`);
+      this.logger.warn(`Queueing the push fan-out of chat ${chatId} failed: ${errorMessage(error)}`);
     }
   }
 
@@ -176,7 +179,7 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       const chats = await this.push.chatsBehind(this.config.push.maxAgeSeconds, SWEEP_CHATS_MAX);
       for (const chatId of chats) await this.schedule(chatId);
     } catch (error) {
-      this.logger.warn(`The push sweep failed: ${describe(error)}`);
+      this.logger.warn(`The push sweep failed: ${errorMessage(error)}`);
     }
   }
 
@@ -240,8 +243,4 @@ export class PushFanout implements OnModuleInit, OnApplicationBootstrap, OnAppli
       await this.push.advanceCursor(chatId, Math.max(chat.last_seq, messages[0]?.seq ?? 0), manager);
     });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -9,6 +9,7 @@ import { endpointRefusal } from './push-endpoint.policy';
 import { DELIVER_QUEUE, DeliverJob } from './push-jobs';
 import { pushTopic } from './push-text';
 import { VapidKeysProvider } from './vapid-keys.provider';
+import { errorMessage } from '../common/errors/error-message';
 
 /** The most a push service may take to answer one push. */
 const PUSH_REQUEST_TIMEOUT_MS = 10_000;
@@ -97,13 +98,9 @@ export class PushSender implements OnModuleInit {
       this.metrics.pushOutcome('failed');
       // Thrown for pg-boss to retry. Without the cause: a WebPushError carries the endpoint (a
       // capability) and pg-boss stores the error, cause included, as the job's output.
-      const status = error instanceof WebPushError ? `answered ${error.statusCode}` : describe(error);
+      const status = error instanceof WebPushError ? `answered ${error.statusCode}` : errorMessage(error);
       // eslint-disable-next-line preserve-caught-error
       throw new Error(`Push to subscription ${subscription.id} failed: ${status}`);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

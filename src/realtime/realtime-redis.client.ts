@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app.config';
+import { errorMessage } from '../common/errors/error-message';
 
 /** Reconnect attempts while Redis is away: quickly at first, then every 2 s, for ever. */
 export function reconnectDelayMs(attempt: number): number {
@@ -66,7 +67,7 @@ export class RealtimeRedis implements OnApplicationShutdown {
       });
       this.sub = this.connect(sub);
       this.adapterSub = withFailuresHandled(sub, SUBSCRIBER_COMMANDS, (error) =>
-        this.logger.warn(`Redis subscription change failed: ${messageOf(error)}`),
+        this.logger.warn(`Redis subscription change failed: ${errorMessage(error)}`),
       );
     }
     return this.adapterSub;
@@ -113,7 +114,7 @@ export class RealtimeRedis implements OnApplicationShutdown {
     if (this.dropped === undefined) {
       this.dropped = 0;
       this.logger.warn(
-        `Redis publish failed: events reach this instance's sockets only until Redis is back (${messageOf(error)})`,
+        `Redis publish failed: events reach this instance's sockets only until Redis is back (${errorMessage(error)})`,
       );
     }
     this.dropped++;
@@ -145,10 +146,6 @@ function withFailuresHandled(
       return method.bind(target);
     },
   });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** QUIT lets queued commands finish; a client that is not connected would queue QUIT forever. */

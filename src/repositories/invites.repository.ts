@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { blockedBetweenSql } from './blocks.repository';
 import { chatSummaryColumns, ChatSummaryRow } from './chats.repository';
 import { liveChat } from './sql.predicates';
 
@@ -37,14 +38,6 @@ const INVITE_COLUMNS = 'i.code, i.chat_id, i.expires_at, i.max_uses, i.uses, i.c
 const usable = (invite: string): string =>
   `(${invite}.revoked_at IS NULL AND (${invite}.expires_at IS NULL OR ${invite}.expires_at > now())
     AND (${invite}.max_uses IS NULL OR ${invite}.uses < ${invite}.max_uses))`;
-
-/**
- * Either of two users blocks the other: two probes of user_blocks' key, (a, b) and (b, a).
- * (The blocks work of issue 15 writes the shared predicate; this is the invites' own.)
- */
-const eitherBlocks = (a: string, b: string): string =>
-  `EXISTS (SELECT 1 FROM user_blocks ub
-            WHERE (ub.blocker_id = ${a} AND ub.blocked_id = ${b}) OR (ub.blocker_id = ${b} AND ub.blocked_id = ${a}))`;
 
 /** chat_invites: invite links, their previews, and taking a use. */
 @Injectable()
@@ -120,13 +113,13 @@ export class InvitesRepository {
   async takeUse(code: string, userId: number, manager: EntityManager): Promise<InviteRefusal | undefined> {
     const [rows]: [unknown[], number] = await manager.query(
       `UPDATE chat_invites i SET uses = i.uses + 1
-        WHERE i.code = $1 AND ${usable('i')} AND NOT ${eitherBlocks('i.created_by', '$2::int')}
+        WHERE i.code = $1 AND ${usable('i')} AND NOT ${blockedBetweenSql('i.created_by', '$2::int')}
        RETURNING i.code`,
       [code, userId],
     );
     if (rows.length > 0) return undefined;
     const [why]: { revoked: boolean; blocked: boolean }[] = await manager.query(
-      `SELECT i.revoked_at IS NOT NULL AS revoked, ${eitherBlocks('i.created_by', '$2::int')} AS blocked
+      `SELECT i.revoked_at IS NOT NULL AS revoked, ${blockedBetweenSql('i.created_by', '$2::int')} AS blocked
          FROM chat_invites i WHERE i.code = $1`,
       [code, userId],
     );

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ReportReason, ReportStatus } from '../database/entities/report.entity';
 import { activeMemberSql, liveChat, liveMessage } from './sql.predicates';
+import { memberCountSql } from './chats.repository';
 
 /** A report as the contract shows one. */
 export interface ReportRow {
@@ -80,7 +81,7 @@ export class ReportsRepository {
               jsonb_build_object(
                 'target', 'chat', 'chat_id', c.id, 'title', c.title, 'chat_type', c.chat_type,
                 'created_by', c.created_by,
-                'member_count', (SELECT count(*) FROM chat_members cm WHERE cm.chat_id = c.id AND cm.removed_at IS NULL)
+                'member_count', ${memberCountSql('c')}
               ) AS snapshot
          FROM chats c WHERE c.id = $1 AND ${liveChat('c')}`,
       [chatId, reporterId],

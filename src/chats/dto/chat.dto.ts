@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { iso } from '../../common/time.util';
+import { isoOrNull } from '../../common/time.util';
 import {
   MEMBER_ROLES,
   NOTIFY_LEVELS,
@@ -39,7 +39,7 @@ export function toChatNotificationsDto(
   level: NotifyLevel | null,
   mutedUntil: Date | string | null,
 ): ChatNotificationsDto {
-  return { level: level ?? 'all', muted_until: mutedUntil === null ? null : iso(mutedUntil) };
+  return { level: level ?? 'all', muted_until: isoOrNull(mutedUntil) };
 }
 
 export class ChatDto {

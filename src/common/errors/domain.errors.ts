@@ -125,6 +125,12 @@ export class MessageNotFound extends DomainError {
   }
 }
 
+export class ReportNotFound extends DomainError {
+  constructor() {
+    super('report_not_found', 'Report not found');
+  }
+}
+
 export class UserNotFound extends DomainError {
   constructor(details?: unknown) {
     super('user_not_found', 'User not found', details);
