@@ -19,6 +19,7 @@ import { UserSettings1765800000000 } from './1765800000000-UserSettings';
 import { PushNotifications1765810000000 } from './1765810000000-PushNotifications';
 import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
 import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentities';
+import { SendProbes1766000000000 } from './1766000000000-SendProbes';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   PushNotifications1765810000000,
   EmailDigests1765820000000,
   PlatformIdentities1765900000000,
+  SendProbes1766000000000,
 ];

@@ -81,6 +81,7 @@ describe('migrations (e2e)', () => {
       'PushNotifications1765810000000',
       'EmailDigests1765820000000',
       'PlatformIdentities1765900000000',
+      'SendProbes1766000000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { liveChat } from './sql.predicates';
+import { existsByKey, liveChat } from './sql.predicates';
 import { UserRow } from './users.repository';
 
 /** Blocks one user may hold: the list answers them all, so it stays bounded. */
@@ -9,13 +9,13 @@ export const MAX_BLOCKS_PER_USER = 1000;
 
 /**
  * True when either of users `a` and `b` (SQL expressions, typically parameters) blocks the
- * other: two probes of user_blocks' primary key. Every rule of personal contact puts it in the
+ * other: two probes of user_blocks' primary key (existsByKey, also in cached generic plans). Every rule of personal contact puts it in the
  * statement that does what it guards (creating a chat, adding a member, joining by invite,
  * sending), so no block committed before that statement is missed.
  */
 export function blockedBetweenSql(a: string, b: string): string {
-  return `(EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = ${a} AND ub.blocked_id = ${b})
-        OR EXISTS (SELECT 1 FROM user_blocks ub WHERE ub.blocker_id = ${b} AND ub.blocked_id = ${a}))`;
+  return `(${existsByKey('user_blocks ub', `ub.blocker_id = ${a} AND ub.blocked_id = ${b}`)}
+        OR ${existsByKey('user_blocks ub', `ub.blocker_id = ${b} AND ub.blocked_id = ${a}`)})`;
 }
 
 /**

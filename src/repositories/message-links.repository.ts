@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { attachmentColumnsSql } from './attachments.repository';
-import { activeMember, liveChat, liveMessage } from './sql.predicates';
+import { activeMember, existsByKey, liveChat, liveMessage } from './sql.predicates';
 
 /** A reply's preview of its original: content NULL once the original is deleted. */
 export interface ReplyPreviewRow {
@@ -95,7 +95,7 @@ export type BadReference = 'reply_to_id' | 'forward_message_id' | 'mentions';
 
 /** Message `id` (SQL) is a live message of chat `chat`: one a reply may answer. */
 export const replyTargetSql = (id: string, chat: string): string =>
-  `EXISTS (SELECT 1 FROM messages r WHERE r.id = ${id} AND r.chat_id = ${chat} AND ${liveMessage('r')})`;
+  existsByKey('messages r', `r.id = ${id} AND r.chat_id = ${chat} AND ${liveMessage('r')}`);
 
 /**
  * FROM and WHERE of message `s` when it is `id`, live, in a live chat where `userId` is an active
@@ -110,8 +110,7 @@ export const forwardableSql = (id: string, userId: string): string =>
 /** Some id of the int[] `ids` is not an active member of chat `chat`: a mention to refuse. */
 export const strangerMentionedSql = (ids: string, chat: string): string =>
   `EXISTS (SELECT 1 FROM unnest(${ids}) x(user_id)
-            WHERE NOT EXISTS (SELECT 1 FROM chat_members mc
-                               WHERE mc.chat_id = ${chat} AND mc.user_id = x.user_id AND ${activeMember('mc')}))`;
+            WHERE NOT ${existsByKey('chat_members mc', `mc.chat_id = ${chat} AND mc.user_id = x.user_id AND ${activeMember('mc')}`)})`;
 
 /**
  * Run after the send statement refused a request, to say why: the same tests it made, in one

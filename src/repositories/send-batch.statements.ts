@@ -11,7 +11,7 @@ import {
 } from './message-links.repository';
 import { MESSAGE_COLUMNS, MessageRow } from './messages.repository';
 import { blockedPairChatSql } from './blocks.repository';
-import { activeMember, liveChat } from './sql.predicates';
+import { activeMember, existsByKey, liveChat } from './sql.predicates';
 
 /*
  * The group commit's statements (MessageSendBatcher): the chat and attachment locks, the send
@@ -76,10 +76,10 @@ const SENDER_READS = `
  * (if any) not used yet by the sender in the chat.
  */
 const SENDER_MAY_SEND = `(i.client_message_id IS NULL
-        OR NOT EXISTS (
-             SELECT 1 FROM messages e
-              WHERE e.chat_id = i.chat_id AND e.sender_id = i.sender_id
-                AND e.client_message_id = i.client_message_id))`;
+        OR NOT ${existsByKey(
+          'messages e',
+          'e.chat_id = i.chat_id AND e.sender_id = i.sender_id AND e.client_message_id = i.client_message_id',
+        )})`;
 
 /**
  * The steps both send statements share after `accepted`: the seqs (`numbered`), the chats'
@@ -121,7 +121,10 @@ const RECEIPTS = `receipts AS (
  *   to nothing, and named by no earlier request of the same sender in the batch; the others
  *   insert nothing and are told why after the commit. (An earlier request that is refused for
  *   another reason still keeps the upload from a later one: the later one is told 400 and may
- *   retry.) A text message's NULL decides its attachment test without reading anything;
+ *   retry.) A text message's NULL decides its attachment test without reading anything. Each
+ *   test reads by key whatever the statistics (existsByKey; an attachment by its id alone, as a
+ *   scalar subquery: with its other conditions in the WHERE, the partial index of unattached
+ *   uploads would qualify, and on small statistics be planned as a scan of all of them);
  * - `numbered`: the next seqs of each chat, in the order the requests arrived, so they stay
  *   gapless: only accepted requests take one;
  * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
@@ -164,10 +167,10 @@ export const SEND_BATCH_SQL = `
         OR NOT EXISTS (
              SELECT 1 FROM wanted w
               WHERE w.ord = i.ord
-                AND (NOT EXISTS (
-                       SELECT 1 FROM attachments a
-                        WHERE a.id = w.id AND a.uploader_id = w.sender_id AND a.message_id IS NULL
-                          AND a.attached_at IS NULL AND a.deleted_at IS NULL)
+                AND (NOT coalesce((
+                       SELECT a.uploader_id = w.sender_id AND a.message_id IS NULL AND a.attached_at IS NULL
+                              AND a.deleted_at IS NULL
+                         FROM attachments a WHERE a.id = w.id), false)
                      OR EXISTS (SELECT 1 FROM wanted e WHERE e.id = w.id AND e.sender_id = w.sender_id AND e.ord < w.ord))))
        AND (i.forward_id IS NULL OR f.id IS NOT NULL)
        AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
@@ -246,7 +249,7 @@ export interface NewMessage {
 }
 
 /**
- * The body of the send_batch function (migrations/1765700000000-SendTextBatch.ts holds the
+ * The body of the send_batch function (migrations/1766000000000-SendProbes.ts holds the
  * copy PostgreSQL runs; test/integration/send-batch.int-spec.ts checks they are the same):
  * LOCK_CHATS_SQL, LOCK_ATTACHMENTS_SQL when there are attachments, then SEND_BATCH_SQL, under
  * SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL

@@ -3,6 +3,17 @@
  * the surrounding statement.
  */
 
+/**
+ * EXISTS (SELECT 1 FROM `from` WHERE `where`), for a test made by key: planned as a probe of an
+ * index for each row that asks it, whatever the statistics. Written as a scalar subquery, which
+ * PostgreSQL never turns into a hashed subplan; an EXISTS under OR, NOT or CASE may become one
+ * (the whole table read into a hash table on every execution), cheap on paper while the table is
+ * small, and a generic plan made then keeps it as the table grows: the send statement read all
+ * 3,090 client_message_ids of the bench's database to check one (test/integration/send-plans.int-spec.ts).
+ */
+export const existsByKey = (from: string, where: string): string =>
+  `((SELECT true FROM ${from} WHERE ${where} LIMIT 1) IS NOT NULL)`;
+
 /** A chat that is not deleted. */
 export const liveChat = (chat: string): string => `${chat}.deleted_at IS NULL`;
 

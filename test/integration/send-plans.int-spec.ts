@@ -1,0 +1,152 @@
+import type { PoolClient } from 'pg';
+import { poolOf } from '../../src/database/pg-pool.driver';
+import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
+import { NewMessage, sendBatchQuery } from '../../src/repositories/send-batch.statements';
+import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
+import {
+  migratedDatabase,
+  MigratedDatabase,
+  pdfAttachment,
+  Seed,
+} from '../support/integration-database.fixture';
+
+/** A node of an EXPLAIN (FORMAT JSON) plan, with what this test reads of it. */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Subplan Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+const buffersOf = (node: PlanNode): number =>
+  (node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0);
+
+/**
+ * The send functions keep each statement's generic plan for the life of the connection
+ * (plan_cache_mode = force_generic_plan), planned with the statistics of the moment: on a new
+ * deployment, tables of a few rows. An EXISTS under OR, NOT or CASE may then be planned as a
+ * hashed subplan, which reads the whole table into a hash on every call: cheap on paper while the
+ * table is small, and kept while it grows (the bench found one send reading 3,090 rows of
+ * messages' client_message_id index to check one id). Every test of the send statements is a
+ * probe by key that stays one as the tables outgrow the statistics the plan was made with.
+ */
+describe('send functions: their cached plans probe by key as the tables outgrow their statistics (integration)', () => {
+  let m: MigratedDatabase;
+  let seed: Seed;
+  let client: PoolClient;
+  const plans: { query: string; plan: PlanNode }[] = [];
+  let a: number, b: number, c: number;
+  let pair: number, crowd: number, replyTo: number;
+  const GROWN = ['messages', 'user_blocks', 'attachments', 'chat_members', 'users'];
+
+  const batch = (messages: NewMessage[]) => {
+    const { text, values } = sendBatchQuery(messages, RECEIPTS_IN_BATCH_MAX);
+    return client.query(text, values).then((result) => result.rows as { id: number }[]);
+  };
+  const upload = async (uploaderId: number) =>
+    (await new AttachmentsRepository(m.db).insertWithinQuota(pdfAttachment(uploaderId), 1e12))!.id;
+  /** One request of each shape, so each function plans every test it makes. */
+  const requests = async (n: string): Promise<NewMessage[][]> => [
+    [{ chatId: pair, senderId: a, content: `в паре ${n}`, clientMessageId: `pair-${n}` }],
+    [
+      {
+        chatId: pair,
+        senderId: a,
+        content: `с вложением ${n}`,
+        clientMessageId: `full-${n}`,
+        attachmentIds: [await upload(a)],
+        replyToId: replyTo,
+        mentions: [b],
+      },
+    ],
+  ];
+
+  beforeAll(async () => {
+    m = await migratedDatabase('chat_int_send_plans');
+    seed = new Seed(m.db);
+    [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
+    pair = await seed.chat(a, [b]);
+    crowd = await seed.chat(c, []);
+    replyTo = (await seed.send(pair, b, 'ответ на это'))!.id;
+    // Nothing re-plans the connection's statements meanwhile: no autovacuum, no ANALYZE after this.
+    for (const table of GROWN) await m.db.query(`ALTER TABLE ${table} SET (autovacuum_enabled = off)`);
+    await m.db.query('ANALYZE');
+
+    client = await poolOf(m.db)!.connect();
+    for (const request of await requests('before')) expect(await batch(request)).toHaveLength(1);
+
+    // The tables grow far past the statistics the plans were made with.
+    await m.db.query(`INSERT INTO users (username, display_name, password_hash)
+                      SELECT 'grown_' || g, 'G', 'x' FROM generate_series(1, 4000) g`);
+    await m.db.query(`INSERT INTO user_blocks (blocker_id, blocked_id)
+                      SELECT u.id, v.id FROM users u JOIN users v ON v.id = u.id + 1
+                       WHERE u.username LIKE 'grown_%' AND v.username LIKE 'grown_%'`);
+    await m.db.query(
+      `INSERT INTO chat_members (chat_id, user_id, role)
+       SELECT $1, id, 'member' FROM users WHERE username LIKE 'grown_%'`,
+      [crowd],
+    );
+    await m.db.query(
+      `INSERT INTO messages (chat_id, seq, sender_id, sender_name, content, client_message_id)
+       SELECT $1, g, $2, 'C', 'старое ' || g, 'old-' || g FROM generate_series(1, 20000) g`,
+      [crowd, c],
+    );
+    await m.db.query(`UPDATE chats SET last_seq = 20000 WHERE id = $1`, [crowd]);
+    const template = await upload(c);
+    await m.db.query(
+      `INSERT INTO attachments (uploader_id, kind, mime_type, size_bytes, name, storage_key, thumbnail_bytes)
+       SELECT uploader_id, kind, mime_type, size_bytes, name, storage_key || '-' || g, thumbnail_bytes
+         FROM attachments, generate_series(1, 5000) g WHERE id = $1`,
+      [template],
+    );
+
+    await client.query(`LOAD 'auto_explain'`);
+    for (const setting of [
+      'auto_explain.log_min_duration = 0',
+      'auto_explain.log_analyze = on',
+      'auto_explain.log_buffers = on',
+      'auto_explain.log_timing = off',
+      'auto_explain.log_nested_statements = on',
+      'auto_explain.log_format = json',
+      'client_min_messages = log',
+    ]) {
+      await client.query(`SET ${setting}`);
+    }
+    client.on('notice', (notice) => {
+      const json = notice.message?.slice(notice.message.indexOf('{'));
+      if (!json?.startsWith('{')) return;
+      const explained = JSON.parse(json) as { 'Query Text': string; Plan: PlanNode };
+      plans.push({ query: explained['Query Text'].trim(), plan: explained.Plan });
+    });
+    for (const request of await requests('after')) expect(await batch(request)).toHaveLength(1);
+    await client.query('RESET client_min_messages');
+  });
+
+  afterAll(async () => {
+    client?.release(true);
+    await m.drop();
+  });
+
+  it.each([
+    ['send_text_batch', 0],
+    ['send_batch', 1],
+  ])('%s reads a few buffers per node, not the grown tables', (_name, index) => {
+    const sends = plans.filter(({ query }) => query.startsWith('WITH input'));
+    expect(sends).toHaveLength(2);
+    // Each scan of a table or index, as it ran: a probe by key reads the 2-4 pages of one descent
+    // of a btree; a hashed subplan reads all of the grown table (messages' client_message_id
+    // index alone: over 4,000 pages; user_blocks' index: over 30).
+    const scans = nodesOf(sends[index].plan)
+      .filter((node) => node.Plans === undefined && (node['Relation Name'] ?? node['Index Name']))
+      .map((node) => ({ scan: node['Index Name'] ?? node['Relation Name'], buffers: buffersOf(node) }));
+    expect(scans.length).toBeGreaterThanOrEqual(index === 0 ? 5 : 8);
+    expect(scans.filter((scan) => scan.buffers > 10)).toEqual([]);
+  });
+});
