@@ -9,9 +9,16 @@ describe('historyQuery', () => {
   it('reads the newest live messages of the chat by default, one more than the limit', () => {
     const { sql, params } = historyQuery(5, 7, query({}));
     expect(sql).toMatch(
-      /WHERE m\.chat_id = \$1 AND m\.deleted_at IS NULL AND EXISTS \(.*\) ORDER BY m\.seq DESC LIMIT \$3$/s,
+      /WHERE m\.chat_id = \$1 AND m\.deleted_at IS NULL AND EXISTS \(.*\)\s+ORDER BY m\.seq DESC LIMIT 51$/s,
     );
-    expect(params).toEqual([5, 7, 51]);
+    expect(params).toEqual([5, 7]);
+  });
+
+  it("writes a plain page's LIMIT into the text only as a positive integer", () => {
+    expect(historyQuery(5, 7, query({ limit: 100 })).sql).toMatch(/LIMIT 101$/);
+    for (const limit of [0.5, Number.NaN, -3, 2 ** 60]) {
+      expect(() => historyQuery(5, 7, query({ limit }))).toThrow('Not a row count');
+    }
   });
 
   it('reads nothing unless the viewer is an active member of the live chat', () => {

@@ -17,6 +17,8 @@ describe('prepared history statements (integration)', () => {
   let messages: MessagesRepository;
   let chatId: number;
   let viewerId: number;
+  /** A chat of 20,000 messages, analyzed: a size at which the cost of a plan's LIMIT shows. */
+  let longChatId: number;
 
   beforeAll(async () => {
     m = await migratedDatabase('chat_int_prepared');
@@ -33,6 +35,14 @@ describe('prepared history statements (integration)', () => {
         clientMessageId: null,
       })),
     );
+    longChatId = await seed.chat(viewerId, [other]);
+    await m.db.query(
+      `INSERT INTO messages (chat_id, seq, sender_id, sender_name, content)
+       SELECT $1, g, $2, 'OTHER', 'сообщение ' || g FROM generate_series(1, 20000) g`,
+      [longChatId, other],
+    );
+    await m.db.query('UPDATE chats SET last_seq = 20000 WHERE id = $1', [longChatId]);
+    await m.db.query('ANALYZE');
   });
   afterAll(() => m.drop());
 
@@ -63,6 +73,24 @@ describe('prepared history statements (integration)', () => {
     expect(mine).toHaveLength(1);
     // PostgreSQL's first five executions are custom plans; the rest reuse the generic one.
     expect(mine[0]).toMatchObject({ custom_plans: 5, generic_plans: 3 });
+  });
+
+  it.each([
+    ['the newest page', { limit: 50 }],
+    ['a page before a seq', { limit: 50, before: 15000 }],
+    ['a page after a seq, ascending', { limit: 50, after: 200, sort: 'asc' as const }],
+  ])('plans %s once too: its LIMIT is in the text, not a parameter', async (_page, filter) => {
+    // With LIMIT a parameter the generic plan is costed for 10% of the chat's rows (the value
+    // unknown), never cheaper than a custom plan: PostgreSQL planned every page afresh.
+    const prepared = await onOneConnection(async (repo, manager) => {
+      for (let i = 0; i < 8; i++)
+        expect(await repo.history(longChatId, viewerId, filter, manager)).toHaveLength(51);
+    });
+    const { sql } = historyQuery(longChatId, viewerId, filter);
+    expect(sql).toContain('LIMIT 51');
+    expect(prepared.filter((row) => row.statement === sql)).toEqual([
+      { statement: sql, custom_plans: 5, generic_plans: 3 },
+    ]);
   });
 
   it('runs a plain page prepared too, and a search of three words unnamed', async () => {
