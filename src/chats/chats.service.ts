@@ -153,7 +153,7 @@ export class ChatsService {
       if (input.visibility !== undefined) {
         if (
           input.visibility === 'public' &&
-          isPersonal((await this.members.standings(chatId, manager)).length)
+          isPersonal(await this.members.activeCount(chatId, manager))
         ) {
           throw new Forbidden(PERSONAL_NOT_PUBLIC);
         }

@@ -46,7 +46,7 @@ export class InvitesService {
     return this.db.transaction(async (manager) => {
       await this.chats.lock(chatId, manager);
       await this.access.requireMember(chatId, userId, MANAGERS, manager);
-      if (isPersonal((await this.members.standings(chatId, manager)).length)) {
+      if (isPersonal(await this.members.activeCount(chatId, manager))) {
         throw new Forbidden(PERSONAL_NO_INVITES);
       }
       if ((await this.invites.countUsable(chatId, manager)) >= MAX_INVITES_PER_CHAT) {

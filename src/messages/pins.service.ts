@@ -69,7 +69,7 @@ export class PinsService {
 
   private async requirePinner(userId: number, chatId: number, manager: EntityManager): Promise<void> {
     const me = await this.access.requireMember(chatId, userId, undefined, manager);
-    if (!canPin(me.role, (await this.members.standings(chatId, manager)).length)) {
+    if (!canPin(me.role, await this.members.activeCount(chatId, manager))) {
       throw new Forbidden('Only the owner or an admin may pin or unpin messages in this chat');
     }
   }

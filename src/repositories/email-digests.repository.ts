@@ -126,11 +126,13 @@ export class EmailDigestsRepository {
                   SELECT ou.display_name FROM chat_members om JOIN users ou ON ou.id = om.user_id
                    WHERE om.chat_id = c.id AND om.user_id <> $1 AND ${activeMember('om')}
                    ORDER BY om.user_id LIMIT 3) o)) AS title,
-              ${unreadCountSql('c', 'cm')} AS unread_count
+              n.unread_count
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')} AND c.last_seq > cm.last_read_seq
+         -- counted once per chat (OFFSET 0: not pulled up, which would count it again in the WHERE)
+         CROSS JOIN LATERAL (SELECT ${unreadCountSql('c', 'cm')} AS unread_count OFFSET 0) n
         WHERE cm.user_id = $1 AND ${activeMember('cm')} AND ${notificationsOn('cm')}
-          AND ${unreadCountSql('c', 'cm')} > 0
+          AND n.unread_count > 0
         ORDER BY c.updated_at DESC, c.id DESC`,
       [userId],
     );

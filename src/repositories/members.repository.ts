@@ -175,6 +175,19 @@ export class MembersRepository {
     );
   }
 
+  /**
+   * How many active members chat `chatId` has, read from its member key (the sorted ids of its
+   * active members, written in the transaction of every membership change): one row, whatever
+   * the chat's size. 0 for a chat that does not exist.
+   */
+  async activeCount(chatId: number, manager: EntityManager = this.db.manager): Promise<number> {
+    const rows: { count: number }[] = await manager.query(
+      `SELECT cardinality(string_to_array(c.member_key, ','))::int AS count FROM chats c WHERE c.id = $1`,
+      [chatId],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
   /** The members of a new chat: `ownerId` owns it, the others are members. */
   async addAll(
     chatId: number,
