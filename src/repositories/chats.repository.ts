@@ -3,13 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MemberRole, NotifyLevel } from '../database/entities/chat-member.entity';
 import type { ChatType, ChatVisibility } from '../database/entities/chat.entity';
+import { prepared } from '../database/prepared-statements';
 import { blockedBetweenSql } from './blocks.repository';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
 import { reactionColumnSql } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+import { activeMember, literalCount, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A chat as one of its active members sees it. */
 export interface ChatViewRow {
@@ -269,9 +270,11 @@ export class ChatsRepository {
       params.push(filter.after.updatedUs, filter.after.id);
       sql += ` AND (c.updated_at, c.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`;
     }
-    params.push(filter.limit);
-    sql += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT $${params.length}`;
-    return manager.query(sql, params);
+    sql += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT ${literalCount(filter.limit)}`;
+    // A named prepared statement, planned once per connection when PostgreSQL settles on its
+    // generic plan (about 0.6 ms of planning for 1 ms of execution on the bench's list of 100
+    // chats); 4 texts per page size (chat type, cursor).
+    return manager.query(prepared(sql), params);
   }
 
   /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */

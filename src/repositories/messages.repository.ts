@@ -20,7 +20,7 @@ import {
   replyPreviewSql,
   ReplyPreviewRow,
 } from './message-links.repository';
-import { activeMemberSql, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+import { activeMemberSql, literalCount, liveChat, liveMessage, searchPatterns } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
 export interface MessageRow {
@@ -171,12 +171,6 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
         FROM (SELECT * FROM tail UNION ALL SELECT * FROM found UNION ALL SELECT * FROM rest) m ${page}`,
     params,
   };
-}
-
-/** `count` as an SQL literal: a positive safe integer, or an error (never text from outside). */
-function literalCount(count: number): string {
-  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`Not a row count: ${count}`);
-  return String(count);
 }
 
 /** How many blocks the search's window reads for a page of `limit` (SEARCH_WINDOW_PER_ROW). */

@@ -1,3 +1,4 @@
+import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { historyQuery, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
@@ -90,6 +91,24 @@ describe('prepared history statements (integration)', () => {
     expect(sql).toContain('LIMIT 51');
     expect(prepared.filter((row) => row.statement === sql)).toEqual([
       { statement: sql, custom_plans: 5, generic_plans: 3 },
+    ]);
+  });
+
+  it('plans a page of the chat list once too, its LIMIT in the text', async () => {
+    const seed = new Seed(m.db);
+    const reader = await seed.user('lister');
+    for (let i = 0; i < 30; i++) await seed.chat(reader, [await seed.user(`partner_${i}`)]);
+    await m.db.query('ANALYZE');
+    const chats = new ChatsRepository(m.db);
+    let text: string | undefined;
+    const prepared = await onOneConnection(async (_repo, manager) => {
+      const recorder = { query: (sql: string) => ((text = sql), Promise.resolve([])) };
+      await chats.page(reader, { limit: 21 }, recorder as never);
+      for (let i = 0; i < 8; i++) expect(await chats.page(reader, { limit: 21 }, manager)).toHaveLength(21);
+    });
+    expect(text).toMatch(/LIMIT 21$/);
+    expect(prepared.filter((row) => row.statement === text)).toEqual([
+      { statement: text, custom_plans: 5, generic_plans: 3 },
     ]);
   });
 
