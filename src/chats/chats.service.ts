@@ -151,10 +151,7 @@ export class ChatsService {
         manager,
       );
       if (input.visibility !== undefined) {
-        if (
-          input.visibility === 'public' &&
-          isPersonal(await this.members.activeCount(chatId, manager))
-        ) {
+        if (input.visibility === 'public' && isPersonal(await this.members.activeCount(chatId, manager))) {
           throw new Forbidden(PERSONAL_NOT_PUBLIC);
         }
         await this.chats.setVisibility(chatId, input.visibility, manager);
