@@ -5,6 +5,7 @@ import type { AttachmentKind } from '../database/entities/attachment.entity';
 import type { NotifyLevel } from '../database/entities/chat-member.entity';
 import type { Locale } from '../database/entities/user.entity';
 import { activeMember, liveChat, liveMessage, notificationsOn } from './sql.predicates';
+import { prepared } from '../database/prepared-statements';
 
 export interface NewPushSubscription {
   userId: number;
@@ -123,10 +124,12 @@ export class PushRepository {
     chatIds: readonly number[],
     senderIds: readonly number[],
   ): Promise<number[]> {
+    // A named prepared statement: it runs every 20 ms under load, and planning it took ~250 µs
+    // against ~15 µs of execution (pg_stat_statements with track_planning).
     const rows: { chat_id: number }[] = await this.db.query(
-      `SELECT DISTINCT p.chat_id FROM unnest($1::int[], $2::int[]) AS p(chat_id, sender_id)
+      prepared(`SELECT DISTINCT p.chat_id FROM unnest($1::int[], $2::int[]) AS p(chat_id, sender_id)
         WHERE EXISTS (SELECT 1 FROM chat_members m JOIN push_subscriptions s ON s.user_id = m.user_id
-                       WHERE m.chat_id = p.chat_id AND m.user_id <> p.sender_id AND ${activeMember('m')})`,
+                       WHERE m.chat_id = p.chat_id AND m.user_id <> p.sender_id AND ${activeMember('m')})`),
       [chatIds, senderIds],
     );
     return rows.map((row) => row.chat_id);

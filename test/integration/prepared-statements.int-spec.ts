@@ -1,4 +1,7 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source.options';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
+import { PushRepository } from '../../src/repositories/push.repository';
 import { historyQuery, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
@@ -110,6 +113,27 @@ describe('prepared history statements (integration)', () => {
     expect(prepared.filter((row) => row.statement === text)).toEqual([
       { statement: text, custom_plans: 5, generic_plans: 3 },
     ]);
+  });
+
+  it('plans the Web Push subscriber check once: it runs every 20 ms under load', async () => {
+    // One connection, so that the statement and pg_prepared_statements meet on it.
+    const single = new DataSource(dataSourceOptions(m.url, 1));
+    await single.initialize();
+    try {
+      const push = new PushRepository(single);
+      for (let i = 0; i < 8; i++) {
+        expect(await push.chatsWithSubscribedMembers([chatId, longChatId], [viewerId, viewerId])).toEqual([]);
+      }
+      const rows: PreparedRow[] = await single.query(
+        `SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements
+          WHERE statement LIKE '%push_subscriptions%'`,
+      );
+      expect(rows.map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }))).toEqual([
+        { custom_plans: 5, generic_plans: 3 },
+      ]);
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('runs a plain page prepared too, and a search of three words unnamed', async () => {
