@@ -6,6 +6,7 @@ import { unreadMentionsSql } from './message-links.repository';
 import { unreadCountSql } from './read-state.repository';
 import { blockedBetweenSql, blockedPairChatSql } from './blocks.repository';
 import { activeMember, liveChat } from './sql.predicates';
+import { prepared } from '../database/prepared-statements';
 
 /** A member as the contract shows one (chat_members joined with users). */
 export interface MemberRow {
@@ -88,10 +89,10 @@ export class MembersRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<AccessRow | undefined> {
     const rows: AccessRow[] = await manager.query(
-      `SELECT m.user_id, m.role, m.last_read_seq, m.removed_at
+      prepared(`SELECT m.user_id, m.role, m.last_read_seq, m.removed_at
          FROM chats c
          LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
-        WHERE c.id = $1 AND ${liveChat('c')}`,
+        WHERE c.id = $1 AND ${liveChat('c')}`),
       [chatId, userId],
     );
     return rows[0];
@@ -329,7 +330,11 @@ export class MembersRepository {
     upToSeq: number | null,
     manager: EntityManager = this.db.manager,
   ): Promise<MovedCursorRow | undefined> {
-    const rows: MovedCursorRow[] = await manager.query(MOVE_READ_CURSOR_SQL, [chatId, userId, upToSeq]);
+    const rows: MovedCursorRow[] = await manager.query(prepared(MOVE_READ_CURSOR_SQL), [
+      chatId,
+      userId,
+      upToSeq,
+    ]);
     return rows[0];
   }
 

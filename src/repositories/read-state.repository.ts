@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { unreadMentionsSql } from './message-links.repository';
 import { activeMember, liveChat } from './sql.predicates';
+import { prepared } from '../database/prepared-statements';
 
 /** The read state of one membership. */
 export interface UnreadRow {
@@ -57,7 +58,7 @@ export class ReadStateRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<number | undefined> {
     const rows: { to_seq: number }[] = await manager.query(
-      `INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
+      prepared(`INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
        SELECT c.id, $2, cm.last_read_seq + 1, LEAST(COALESCE($3::int, c.last_seq), c.last_seq), now()
          FROM chats c
          JOIN LATERAL (
@@ -67,7 +68,7 @@ export class ReadStateRepository {
         WHERE c.id = $1 AND ${liveChat('c')}
           AND LEAST(COALESCE($3::int, c.last_seq), c.last_seq) > cm.last_read_seq
        ON CONFLICT DO NOTHING
-       RETURNING to_seq`,
+       RETURNING to_seq`),
       [chatId, userId, upToSeq],
     );
     return rows[0]?.to_seq;
@@ -107,10 +108,10 @@ export class ReadStateRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<UnreadRow | undefined> {
     const rows: UnreadRow[] = await manager.query(
-      `SELECT cm.last_read_seq, ${unreadCountSql('c', 'cm')} AS unread_count,
+      prepared(`SELECT cm.last_read_seq, ${unreadCountSql('c', 'cm')} AS unread_count,
               ${unreadMentionsSql('c', 'cm')} AS unread_mentions_count
          FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2 AND ${activeMember('cm')}
-        WHERE c.id = $1 AND ${liveChat('c')}`,
+        WHERE c.id = $1 AND ${liveChat('c')}`),
       [chatId, userId],
     );
     const [row] = rows;

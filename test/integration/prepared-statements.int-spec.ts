@@ -1,7 +1,9 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source.options';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
+import { MembersRepository } from '../../src/repositories/members.repository';
 import { PushRepository } from '../../src/repositories/push.repository';
+import { ReadStateRepository } from '../../src/repositories/read-state.repository';
 import { historyQuery, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
@@ -131,6 +133,44 @@ describe('prepared history statements (integration)', () => {
       expect(rows.map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }))).toEqual([
         { custom_plans: 5, generic_plans: 3 },
       ]);
+    } finally {
+      await single.destroy();
+    }
+  });
+
+  it("plans the access check, the unread count and a mark-read's two statements once", async () => {
+    const single = new DataSource(dataSourceOptions(m.url, 1));
+    await single.initialize();
+    try {
+      const members = new MembersRepository(single);
+      const readState = new ReadStateRepository(single);
+      for (let seq = 1; seq <= 8; seq++) {
+        expect(await members.access(longChatId, viewerId)).toMatchObject({ role: 'owner' });
+        expect(await readState.unread(longChatId, viewerId)).toBeDefined();
+        await single.transaction(async (manager) => {
+          const upTo = await readState.writeReceiptsPastCursor(longChatId, viewerId, seq, manager);
+          expect(upTo).toBe(seq);
+          expect(await members.moveReadCursor(longChatId, viewerId, upTo!, manager)).toBeDefined();
+        });
+      }
+      const rows: PreparedRow[] = await single.query(
+        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
+      );
+      const planned = (fragment: string) =>
+        rows
+          .filter((row) => row.statement.includes(fragment))
+          .map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }));
+      for (const fragment of [
+        'LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2',
+        'FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2',
+        'INSERT INTO message_read_ranges',
+        'UPDATE chat_members cm SET last_read_seq = target.up_to',
+      ]) {
+        expect({ fragment, plans: planned(fragment) }).toEqual({
+          fragment,
+          plans: [{ custom_plans: 5, generic_plans: 3 }],
+        });
+      }
     } finally {
       await single.destroy();
     }
