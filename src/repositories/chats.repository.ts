@@ -10,7 +10,14 @@ import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
 import { reactionColumnSql } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
-import { activeMember, literalCount, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+import {
+  activeMember,
+  literalCount,
+  liveChat,
+  liveMessage,
+  memberCountSql,
+  searchPatterns,
+} from './sql.predicates';
 
 /** A chat as one of its active members sees it. */
 export interface ChatViewRow {
@@ -60,13 +67,6 @@ export interface ChatSummaryRow {
   avatar_id: number | null;
   member_count: number;
 }
-
-/**
- * The active member count of chat `chat`, read from its member key (the sorted ids of its active
- * members, which every membership change keeps in its transaction): no read of chat_members.
- */
-export const memberCountSql = (chat: string): string =>
-  `coalesce(cardinality(string_to_array(nullif(${chat}.member_key, ''), ',')), 0)`;
 
 /** The columns of a ChatSummaryRow, of chat `chat`. */
 export const chatSummaryColumns = (chat: string): string =>

@@ -5,7 +5,7 @@ import type { MemberRole, NotifyLevel } from '../database/entities/chat-member.e
 import { unreadMentionsSql } from './message-links.repository';
 import { unreadCountSql } from './read-state.repository';
 import { blockedBetweenSql, blockedPairChatSql } from './blocks.repository';
-import { activeMember, liveChat } from './sql.predicates';
+import { activeMember, liveChat, memberCountSql } from './sql.predicates';
 import { prepared } from '../database/prepared-statements';
 
 /** A member as the contract shows one (chat_members joined with users). */
@@ -177,13 +177,12 @@ export class MembersRepository {
   }
 
   /**
-   * How many active members chat `chatId` has, read from its member key (the sorted ids of its
-   * active members, written in the transaction of every membership change): one row, whatever
-   * the chat's size. 0 for a chat that does not exist.
+   * How many active members chat `chatId` has (memberCountSql: its member key, one row whatever
+   * the chat's size). 0 for a chat that does not exist.
    */
   async activeCount(chatId: number, manager: EntityManager = this.db.manager): Promise<number> {
     const rows: { count: number }[] = await manager.query(
-      `SELECT cardinality(string_to_array(c.member_key, ','))::int AS count FROM chats c WHERE c.id = $1`,
+      `SELECT ${memberCountSql('c')} AS count FROM chats c WHERE c.id = $1`,
       [chatId],
     );
     return rows[0]?.count ?? 0;

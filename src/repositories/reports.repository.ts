@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ReportReason, ReportStatus } from '../database/entities/report.entity';
-import { activeMemberSql, liveChat, liveMessage } from './sql.predicates';
-import { memberCountSql } from './chats.repository';
+import { activeMemberSql, liveChat, liveMessage, memberCountSql } from './sql.predicates';
 
 /** A report as the contract shows one. */
 export interface ReportRow {

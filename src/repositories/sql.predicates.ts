@@ -27,6 +27,13 @@ export const activeMember = (member: string): string => `${member}.removed_at IS
 export const notificationsOn = (member: string): string =>
   `${member}.notify_level IS DISTINCT FROM 'none' AND (${member}.muted_until IS NULL OR ${member}.muted_until <= now())`;
 
+/**
+ * The active member count of chat `chat`, read from its member key (the sorted ids of its active
+ * members, which every membership change keeps in its transaction): no read of chat_members.
+ */
+export const memberCountSql = (chat: string): string =>
+  `coalesce(cardinality(string_to_array(nullif(${chat}.member_key, ''), ',')), 0)`;
+
 /** A message that is not deleted. */
 export const liveMessage = (message: string): string => `${message}.deleted_at IS NULL`;
 

@@ -66,6 +66,28 @@ describe('prepared history statements (integration)', () => {
     }
   }
 
+  /**
+   * Runs `run` on a data source of one connection (for repositories that query their DataSource,
+   * not a manager), and answers the plans PostgreSQL kept of the statements whose text has
+   * `fragment`, as {custom_plans, generic_plans}.
+   */
+  async function onlyConnection(run: (db: DataSource) => Promise<void>) {
+    const single = new DataSource(dataSourceOptions(m.url, 1));
+    await single.initialize();
+    try {
+      await run(single);
+      const rows: PreparedRow[] = await single.query(
+        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
+      );
+      return (fragment: string) =>
+        rows
+          .filter((row) => row.statement.includes(fragment))
+          .map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }));
+    } finally {
+      await single.destroy();
+    }
+  }
+
   it('runs a search as one prepared statement, planned once it settles on the generic plan', async () => {
     const filter = { limit: 20, query: 'лишайчик' };
     const prepared = await onOneConnection(async (repo, manager) => {
@@ -118,61 +140,39 @@ describe('prepared history statements (integration)', () => {
   });
 
   it('plans the Web Push subscriber check once: it runs every 20 ms under load', async () => {
-    // One connection, so that the statement and pg_prepared_statements meet on it.
-    const single = new DataSource(dataSourceOptions(m.url, 1));
-    await single.initialize();
-    try {
-      const push = new PushRepository(single);
+    const planned = await onlyConnection(async (db) => {
+      const push = new PushRepository(db);
       for (let i = 0; i < 8; i++) {
         expect(await push.chatsWithSubscribedMembers([chatId, longChatId], [viewerId, viewerId])).toEqual([]);
       }
-      const rows: PreparedRow[] = await single.query(
-        `SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements
-          WHERE statement LIKE '%push_subscriptions%'`,
-      );
-      expect(rows.map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }))).toEqual([
-        { custom_plans: 5, generic_plans: 3 },
-      ]);
-    } finally {
-      await single.destroy();
-    }
+    });
+    expect(planned('push_subscriptions')).toEqual([{ custom_plans: 5, generic_plans: 3 }]);
   });
 
   it("plans the access check, the unread count and a mark-read's two statements once", async () => {
-    const single = new DataSource(dataSourceOptions(m.url, 1));
-    await single.initialize();
-    try {
-      const members = new MembersRepository(single);
-      const readState = new ReadStateRepository(single);
+    const planned = await onlyConnection(async (db) => {
+      const members = new MembersRepository(db);
+      const readState = new ReadStateRepository(db);
       for (let seq = 1; seq <= 8; seq++) {
         expect(await members.access(longChatId, viewerId)).toMatchObject({ role: 'owner' });
         expect(await readState.unread(longChatId, viewerId)).toBeDefined();
-        await single.transaction(async (manager) => {
+        await db.transaction(async (manager) => {
           const upTo = await readState.writeReceiptsPastCursor(longChatId, viewerId, seq, manager);
           expect(upTo).toBe(seq);
           expect(await members.moveReadCursor(longChatId, viewerId, upTo!, manager)).toBeDefined();
         });
       }
-      const rows: PreparedRow[] = await single.query(
-        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
-      );
-      const planned = (fragment: string) =>
-        rows
-          .filter((row) => row.statement.includes(fragment))
-          .map(({ custom_plans, generic_plans }) => ({ custom_plans, generic_plans }));
-      for (const fragment of [
-        'LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2',
-        'FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2',
-        'INSERT INTO message_read_ranges',
-        'UPDATE chat_members cm SET last_read_seq = target.up_to',
-      ]) {
-        expect({ fragment, plans: planned(fragment) }).toEqual({
-          fragment,
-          plans: [{ custom_plans: 5, generic_plans: 3 }],
-        });
-      }
-    } finally {
-      await single.destroy();
+    });
+    for (const fragment of [
+      'LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2',
+      'FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = $2',
+      'INSERT INTO message_read_ranges',
+      'UPDATE chat_members cm SET last_read_seq = target.up_to',
+    ]) {
+      expect({ fragment, plans: planned(fragment) }).toEqual({
+        fragment,
+        plans: [{ custom_plans: 5, generic_plans: 3 }],
+      });
     }
   });
 

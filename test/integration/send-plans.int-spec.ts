@@ -9,24 +9,7 @@ import {
   pdfAttachment,
   Seed,
 } from '../support/integration-database.fixture';
-
-/** A node of an EXPLAIN (FORMAT JSON) plan, with what this test reads of it. */
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Subplan Name'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
-
-const buffersOf = (node: PlanNode): number =>
-  (node['Shared Hit Blocks'] ?? 0) + (node['Shared Read Blocks'] ?? 0);
+import { buffersOf, nodesOf, type PlanNode } from '../support/query-plan.helpers';
 
 /**
  * The send functions keep each statement's generic plan for the life of the connection
@@ -143,7 +126,7 @@ describe('send functions: their cached plans probe by key as the tables outgrow 
     // Each scan of a table or index, as it ran: a probe by key reads the 2-4 pages of one descent
     // of a btree; a hashed subplan reads all of the grown table (messages' client_message_id
     // index alone: over 4,000 pages; user_blocks' index: over 30).
-    const scans = nodesOf(sends[index].plan)
+    const scans = [...nodesOf(sends[index].plan)]
       .filter((node) => node.Plans === undefined && (node['Relation Name'] ?? node['Index Name']))
       .map((node) => ({ scan: node['Index Name'] ?? node['Relation Name'], buffers: buffersOf(node) }));
     expect(scans.length).toBeGreaterThanOrEqual(index === 0 ? 5 : 8);

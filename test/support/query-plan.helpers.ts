@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 /** A node of `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`, with the fields the plan tests read. */
 export interface PlanNode {
   'Node Type': string;
+  'Relation Name'?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
   'Actual Loops': number;
