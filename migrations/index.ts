@@ -20,6 +20,7 @@ import { PushNotifications1765810000000 } from './1765810000000-PushNotification
 import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
 import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentities';
 import { SendProbes1766000000000 } from './1766000000000-SendProbes';
+import { SearchRowTops1766100000000 } from './1766100000000-SearchRowTops';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   EmailDigests1765820000000,
   PlatformIdentities1765900000000,
   SendProbes1766000000000,
+  SearchRowTops1766100000000,
 ];

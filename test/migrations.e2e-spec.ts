@@ -82,6 +82,7 @@ describe('migrations (e2e)', () => {
       'EmailDigests1765820000000',
       'PlatformIdentities1765900000000',
       'SendProbes1766000000000',
+      'SearchRowTops1766100000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

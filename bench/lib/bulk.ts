@@ -1,5 +1,9 @@
 import type { Client } from 'pg';
-import { BUILD_ALL_SEGMENTS_SQL, CLEAR_BLOCKS_SQL } from '../../src/repositories/message-search.repository';
+import {
+  BUILD_ALL_SEGMENTS_SQL,
+  CLEAR_BLOCKS_SQL,
+  CLOSE_ALL_TAILS_SQL,
+} from '../../src/repositories/message-search.repository';
 import { BenchUser, register, signToken } from './api';
 import type { BenchContext } from './context';
 
@@ -52,9 +56,12 @@ export async function mirrorToBare(ctx: BenchContext): Promise<void> {
  * jump from 2.6 to 242 ms between repeats), and neither side plans on missing statistics.
  */
 export async function settle(ctx: BenchContext): Promise<void> {
-  // The service's search blocks, afresh: the loads above wrote messages past the send path.
+  // The service's search blocks, afresh: the loads above wrote messages past the send path. Every
+  // chat is quiet after the load, so its tail closed too, as the service's indexer closes a
+  // chat's SEARCH_TAIL_QUIET_MS after its last send.
   await ctx.setup.query(CLEAR_BLOCKS_SQL);
   await ctx.setup.query(BUILD_ALL_SEGMENTS_SQL);
+  await ctx.setup.query(CLOSE_ALL_TAILS_SQL);
   await ctx.both((db) => db.query('VACUUM (ANALYZE)'));
   await ctx.setup.query('CHECKPOINT');
 }

@@ -1,4 +1,8 @@
-import { BUILD_ALL_SEGMENTS_SQL, CLEAR_BLOCKS_SQL } from '../../src/repositories/message-search.repository';
+import {
+  BUILD_ALL_SEGMENTS_SQL,
+  CLEAR_BLOCKS_SQL,
+  CLOSE_ALL_TAILS_SQL,
+} from '../../src/repositories/message-search.repository';
 import { CONTENT_SQL, RARE_WORD } from './bulk';
 
 /** Anything with pg's `query(sql, params)`: a pg Client or a TypeORM DataSource. */
@@ -78,8 +82,9 @@ export async function searchMessages(
 }
 
 /**
- * Both, on the service's schema, then its search blocks rebuilt and the tables analyzed (VACUUM:
- * index-only scans and an empty GIN pending list, as after the bench's settle).
+ * Both, on the service's schema, then its search blocks rebuilt, the chats' tails closed (all of
+ * them quiet, as the indexer leaves them) and the tables analyzed (VACUUM: index-only scans and an
+ * empty GIN pending list, as after the bench's settle).
  */
 export async function populateSearchChats(
   db: Queryable,
@@ -92,6 +97,7 @@ export async function populateSearchChats(
   await searchMessages(db, chatIds, [viewerId, otherId], messages);
   await db.query(CLEAR_BLOCKS_SQL);
   await db.query(BUILD_ALL_SEGMENTS_SQL);
+  await db.query(CLOSE_ALL_TAILS_SQL);
   await db.query('VACUUM (ANALYZE) messages, message_search_segments, chats, chat_members');
   return chatIds;
 }

@@ -44,7 +44,7 @@ const head = `\\set chat random(22, 121)\n\\set sender 2 * :chat - 1 + random(0,
 const base = `${head}${lock}\n${send}\n\\gset\nCOMMIT;\n`;
 fs.writeFileSync(path.join(process.argv[2], 'send.sql'), base);
 if (search) {
-  const build = search.BUILD_SEGMENTS_SQL.replaceAll('$1', ':chat').replace(/\s+/g, ' ').trim();
+  const build = search.BUILD_SEGMENTS_SQL.replaceAll('$1', ':chat').replaceAll('$2', 'false').replace(/\s+/g, ' ').trim();
   fs.writeFileSync(
     path.join(process.argv[2], 'send-build.sql'),
     `${base}\\if :seq % ${search.SEARCH_SEGMENT_SIZE} = 0\n${build};\n\\endif\n`,

@@ -5,7 +5,14 @@ import { MAX_ID } from '../common/http/parse-id.pipe';
 import type { ChatType } from '../database/entities/chat.entity';
 import { MESSAGE_ROW_COLUMNS, MessageRow, SEARCH_WINDOW_PER_ROW, SqlQuery } from './messages.repository';
 import { reactionColumnSql } from './reactions.repository';
-import { activeMember, liveChat, liveMessage, searchPatterns } from './sql.predicates';
+import {
+  activeMember,
+  hasTrigram,
+  liveChat,
+  liveMessage,
+  searchPatterns,
+  searchWords,
+} from './sql.predicates';
 
 /** A page of the search across chats: words, an optional chat type, and where the last page ended. */
 export interface CrossChatSearchFilter {
@@ -42,19 +49,24 @@ export function crossChatWindow(limit: number): number {
  * - `edge`: the window's lowest id, only when the window is full (otherwise it held everything);
  * - only when `found` does not fill the page (`more`: its one-time filter keeps the rest from
  *   starting otherwise), the matches older than the edge, from two disjoint sources:
- *   `segments`, the rows of message_search_segments of member chats whose text has every word
- *   (the trigram index on the content, then a hash semi-join on the chat: the GIN cannot take 500
- *   chat ids at once), and `tails`, per member chat the newest limit + 1 matches among its
- *   messages past its last block (no search row covers them yet), read directly by
- *   messages_chat_seq_key. A segment row's matches (`matches`) are its lines that have the words
- *   (line n is seq first_seq + n - 1) but for messages edited since, whose edit row (current
- *   content) is a candidate of its own; each read by messages_chat_seq_key and filtered by its
- *   own current content, like history's search;
- * - the candidate rows are not all split and read (a rare word has ~1,000 over 500 chats): each
- *   gets `top`, the id of its last message (one probe), and `first` walks them by `top`, newest
- *   first, until it has limit + 1 distinct matches; the lowest of them, `bound`, is at most the
- *   page's last id, and every match at or above it is in a row whose `top` is at or above it, so
- *   `rest` reads only those rows (~50–100 instead of ~1,000), with the tails.
+ *   the rows of message_search_segments (blocks and edit rows) of member chats, and `tails`, per
+ *   member chat the newest limit + 1 matches among its messages past its last block (no search
+ *   row covers them yet; none once the indexer has closed a quiet chat's tail), read directly by
+ *   messages_chat_seq_key;
+ * - `walk` reads the rows newest first, by their `top_id` (the id of a row's last message, the
+ *   highest of its ids): step k asks the trigram GIN for the rows with every word whose top_id is
+ *   at least lo_k = edge - span·2^k (the bound is in the index, so only those rows are rechecked:
+ *   the earlier steps' again, as many at most as the step's own), splits those below the earlier
+ *   step's lo into their matches below the edge (`matches`: a row's lines that have the words,
+ *   line n being seq first_seq + n - 1, but for messages edited since, whose edit row has the
+ *   current content and is a candidate of its own; each read by messages_chat_seq_key and
+ *   filtered by its own current content, like history's search) and adds them to the earlier
+ *   steps'. Every match at or above lo_k is in a row whose top_id is, so after step k the walk
+ *   holds all of them; it stops once it holds limit + 1 of them (the page's) or lo reached 0.
+ *   The first span is the window's density of matches projected to a page (one to 16 windows),
+ *   so a rare word takes one or two steps and splits a few dozen rows, not every candidate row
+ *   of every chat. A query without a trigram makes one pass over every row instead (the index
+ *   cannot narrow the rows by their content);
  * The tail's upper bound `m.seq <= c.last_seq` changes no answer (no message is past its chat's
  * last_seq) but makes the planner estimate a tail as a short range: with only a lower bound it
  * costs each chat's tail at a third of the chat, the statement at ~1,000,000 for 500 chats, past
@@ -79,7 +91,7 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
   const matches = (b: string): string => `(
            SELECT m.id FROM (
              SELECT ${b}.first_seq + l.n::int - 1 AS seq
-               FROM string_to_table(CASE WHEN ${b}.first_seq < ${b}.last_seq THEN ${b}.content END, chr(10))
+               FROM unnest(string_to_array(CASE WHEN ${b}.first_seq < ${b}.last_seq THEN ${b}.content END, chr(10)))
                     WITH ORDINALITY AS l(line, n)
               WHERE ${lowered('l.line').join(' AND ')}
                 AND NOT EXISTS (SELECT FROM message_search_segments e WHERE e.chat_id = ${b}.chat_id
@@ -88,8 +100,37 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
              SELECT ${b}.first_seq WHERE ${b}.first_seq = ${b}.last_seq
            ) c JOIN messages m ON m.chat_id = ${b}.chat_id AND m.seq = c.seq
             WHERE ${older.join(' AND ')} OFFSET 0)`;
+  // The matches of the rows with every word whose top_id is at least `lo` (the GIN's bound) and,
+  // past the first step, below `under`, the earlier step's lo (those rows are split already; a
+  // filter, `IS TRUE` keeping it out of the index: as a GIN key, `<` reads every lower entry).
+  const step = (lo: string, under?: string): string => {
+    const where = [
+      `s.top_id >= ${lo}`,
+      ...(under === undefined ? [] : [`(s.top_id < ${under}) IS TRUE`]),
+      ...lowered('s.content'),
+      '(s.chat_id IN (SELECT id FROM member)) IS TRUE',
+    ];
+    return `ARRAY(SELECT m.id FROM message_search_segments s CROSS JOIN LATERAL ${matches('s')} m
+                   WHERE ${where.join(' AND ')})`;
+  };
+  // The first step's reach below the edge (doubled at every step): as far as the window's density
+  // of matches says the page needs, between one and 16 windows (a guess: too short costs a step,
+  // too long splits rows the page does not need). A query with no trigram (no run of three
+  // letters or digits) cannot narrow the rows by the index: one pass, no further step (planned
+  // as a sequential scan, its steps would also be costed past jit_above_cost).
+  const narrows = hasTrigram(searchWords(filter.query));
+  const span = narrows
+    ? `(SELECT least(greatest(${windowRows} * (${limit} - count(*)) / greatest(count(*), 1), ${windowRows}), 16 * ${windowRows}) FROM found)`
+    : `${MAX_ID}::bigint`;
+  const next = 'greatest(w.edge - 2 * w.span, 0)::int';
+  const further = narrows
+    ? `UNION ALL
+        SELECT w.edge, ${next}, 2 * w.span, w.ids || ${step(next, 'w.lo')}
+          FROM walk w
+         WHERE w.lo > 0 AND (SELECT count(*) FROM unnest(w.ids) i WHERE i >= w.lo) < ${limit}`
+    : '';
   return {
-    sql: `WITH member AS MATERIALIZED (
+    sql: `WITH RECURSIVE member AS MATERIALIZED (
         SELECT c.id, c.title, c.chat_type, c.last_seq FROM chat_members cm JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')}
          WHERE ${['cm.user_id = $1', activeMember('cm'), ...chatType].join(' AND ')}
       ), recent AS MATERIALIZED (
@@ -101,32 +142,24 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
          ORDER BY m.id DESC LIMIT ${limit}
       ), edge AS MATERIALIZED (
         SELECT min(id) AS id FROM recent HAVING count(*) = ${windowRows}
-      ), segments AS MATERIALIZED (
-        SELECT s.chat_id, s.first_seq, s.last_seq, s.content FROM message_search_segments s
-         WHERE ${[more, 's.chat_id IN (SELECT id FROM member)', ...lowered('s.content')].join(' AND ')}
-      ), blocks AS MATERIALIZED (
-        SELECT s.*, coalesce((SELECT t.id FROM messages t WHERE t.chat_id = s.chat_id AND t.seq = s.last_seq),
-                             ${MAX_ID}) AS top
-          FROM segments s
-      ), first AS MATERIALIZED (
-        SELECT m.id FROM (SELECT * FROM blocks ORDER BY top DESC) b
-         CROSS JOIN LATERAL ${matches('b')} m LIMIT ${limit}
-      ), bound AS MATERIALIZED (
-        SELECT CASE WHEN count(*) = ${limit} THEN min(id) ELSE 0 END AS id FROM first
+      ), walk (edge, lo, span, ids) AS (
+        SELECT e.id, greatest(e.id - r.span, 0)::int, r.span, ${step('greatest(e.id - r.span, 0)::int')}
+          FROM edge e, (SELECT ${span} AS span) r WHERE ${more}
+        ${further}
       ), tails AS (
         SELECT t.id FROM member c
          CROSS JOIN LATERAL (
+           SELECT coalesce((SELECT b.last_seq FROM message_search_segments b
+                             WHERE b.chat_id = c.id AND b.first_seq < b.last_seq
+                             ORDER BY b.first_seq DESC LIMIT 1), 0) AS seq OFFSET 0) covered
+         CROSS JOIN LATERAL (
            SELECT m.id FROM messages m
-            WHERE m.chat_id = c.id
-              AND m.seq > coalesce((SELECT b.last_seq FROM message_search_segments b
-                                     WHERE b.chat_id = c.id AND b.first_seq < b.last_seq
-                                     ORDER BY b.first_seq DESC LIMIT 1), 0)
-              AND m.seq <= c.last_seq
+            WHERE covered.seq < c.last_seq AND m.chat_id = c.id AND m.seq > covered.seq AND m.seq <= c.last_seq
               AND ${older.join(' AND ')}
             ORDER BY m.seq DESC LIMIT ${limit}) t
          WHERE ${more}
       ), rest AS MATERIALIZED (
-        SELECT m.id FROM blocks b CROSS JOIN LATERAL ${matches('b')} m WHERE b.top >= (SELECT id FROM bound)
+        SELECT unnest(ids) AS id FROM (SELECT ids FROM walk ORDER BY lo LIMIT 1) w
         UNION
         SELECT id FROM tails
         ORDER BY id DESC LIMIT ${limit}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 /**
  * The search index of messages (issue 12, docs/perf-messages-write.md): instead of a trigram GIN
@@ -22,8 +22,10 @@ import { DataSource, EntityManager } from 'typeorm';
  * Rows are of two kinds:
  * - blocks, first_seq < last_seq, written by buildSegments after the sends that complete them
  *   (never inside the send transaction), in order: a chat's blocks always cover 1..covered, where
- *   covered is their highest last_seq. Messages past covered (the "tail", a block's worth in
- *   steady state, more only while the builder lags) are searched directly in messages;
+ *   covered is their highest last_seq, without overlapping. Messages past covered (the "tail", up
+ *   to a block's worth in steady state, more only while the builder lags) are searched directly
+ *   in messages, until the chat goes quiet and the indexer closes the tail into a shorter block
+ *   (BUILD_SEGMENTS_SQL); the next block then starts after it and ends on the aligned boundary;
  * - edits, first_seq = last_seq = the message's seq: the edit statement writes the new content
  *   here in the same statement as the message itself, so whether or not a builder read the old
  *   content of the message (before or concurrently), the current content is in a row.
@@ -35,41 +37,81 @@ export const SEARCH_SEGMENT_SIZE = 64;
 export const BLOCK_LINE_SQL = `CASE WHEN m.deleted_at IS NULL THEN replace(lower(m.content), E'\\n', ' ') ELSE '' END`;
 
 /**
- * Builds every complete block of chat $1 not built yet (one statement, so a chat's blocks stay
- * contiguous from seq 1): from the chat's highest built block to the last multiple of
- * SEARCH_SEGMENT_SIZE at or below its newest message. Sends commit in seq order (under the chat
- * lock), so the messages this snapshot sees are the chat's seqs 1..max, all of them. Two builders
- * of one chat at once write the same rows; the second waits for the first and skips them.
+ * The last seq of a closed tail whose chat's newest message is `newest` (SQL): newest, but one
+ * less when newest is one short of a boundary (the boundary's block would have one seq).
+ */
+function closedTailEnd(newest: string): string {
+  return `${newest} - CASE WHEN ${newest} % ${SEARCH_SEGMENT_SIZE} = ${SEARCH_SEGMENT_SIZE - 1} THEN 1 ELSE 0 END`;
+}
+
+/**
+ * Chat $1's blocks not built yet, written under the chat's advisory lock (buildSegments), so that a
+ * chat's blocks stay contiguous from seq 1 without overlapping: from `covered` (the highest built
+ * block's last seq) on, one block per aligned range of SEARCH_SEGMENT_SIZE seqs that the chat's
+ * newest message completes (the first of them starts at covered + 1, after a closed tail), and,
+ * when $2 (the chat has gone quiet), a block of the rest (the tail closed: a search then reads no
+ * message of the chat directly). A block has at least two seqs (one seq is an edit row's shape),
+ * so a tail of one message stays open, and a closed tail never ends one seq short of its range
+ * (the range's block would then have one). Sends commit in seq order (under the chat lock), so
+ * the messages this snapshot sees are the chat's seqs 1..newest, all of them. `top_id` is the id
+ * of the block's last message, the highest of its ids.
  */
 export const BUILD_SEGMENTS_SQL = `
-  WITH built AS (
-  INSERT INTO message_search_segments AS s (chat_id, first_seq, last_seq, content)
-  SELECT $1, b.first_seq, b.first_seq + ${SEARCH_SEGMENT_SIZE - 1},
-         (SELECT string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq) FROM messages m
-           WHERE m.chat_id = $1 AND m.seq BETWEEN b.first_seq AND b.first_seq + ${SEARCH_SEGMENT_SIZE - 1})
-    FROM generate_series(
-           coalesce((SELECT s.last_seq FROM message_search_segments s
-                      WHERE s.chat_id = $1 AND s.first_seq < s.last_seq ORDER BY s.first_seq DESC LIMIT 1), 0) + 1,
-           (SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.chat_id = $1) - ${SEARCH_SEGMENT_SIZE - 1},
-           ${SEARCH_SEGMENT_SIZE}) AS b(first_seq)
-  ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING
-  RETURNING 1
+  WITH chat AS (
+    SELECT coalesce((SELECT s.last_seq FROM message_search_segments s
+                      WHERE s.chat_id = $1 AND s.first_seq < s.last_seq ORDER BY s.first_seq DESC LIMIT 1), 0) AS covered,
+           (SELECT coalesce(max(m.seq), 0) FROM messages m WHERE m.chat_id = $1) AS newest
+  ), ranges AS (
+    SELECT greatest(a * ${SEARCH_SEGMENT_SIZE} + 1, c.covered + 1) AS first_seq, a * ${SEARCH_SEGMENT_SIZE} + ${SEARCH_SEGMENT_SIZE} AS last_seq
+      FROM chat c, generate_series(c.covered / ${SEARCH_SEGMENT_SIZE}, c.newest / ${SEARCH_SEGMENT_SIZE} - 1) a
+    UNION ALL
+    SELECT r.first_seq, r.last_seq
+      FROM chat c, LATERAL (SELECT greatest(c.newest / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + 1, c.covered + 1) AS first_seq,
+                                   ${closedTailEnd('c.newest')} AS last_seq) r
+     WHERE $2 AND r.first_seq < r.last_seq
+  ), built AS (
+    INSERT INTO message_search_segments AS s (chat_id, first_seq, last_seq, content, top_id)
+    SELECT $1, r.first_seq, r.last_seq, b.content, b.top_id
+      FROM ranges r
+     CROSS JOIN LATERAL (SELECT string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq) AS content, max(m.id) AS top_id
+                           FROM messages m WHERE m.chat_id = $1 AND m.seq BETWEEN r.first_seq AND r.last_seq) b
+    ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING
+    RETURNING 1
   )
   SELECT count(*)::int AS built FROM built`;
 
+/** Class id of the per-chat advisory lock that serializes a chat's block builds (any constant). */
+const BUILD_LOCK_CLASS = 1_765_000;
+
 /**
  * Every chat's complete blocks at once, for the migration and bulk loads (same rows as
- * BUILD_SEGMENTS_SQL run for every chat on an unsegmented table).
+ * BUILD_SEGMENTS_SQL run for every chat on an unsegmented table, tails left open).
  */
 export const BUILD_ALL_SEGMENTS_SQL = `
-  INSERT INTO message_search_segments (chat_id, first_seq, last_seq, content)
+  INSERT INTO message_search_segments (chat_id, first_seq, last_seq, content, top_id)
   SELECT m.chat_id, (m.seq - 1) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + 1 AS first_seq,
          (m.seq - 1) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + ${SEARCH_SEGMENT_SIZE},
-         string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq)
+         string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq), max(m.id)
     FROM messages m
     JOIN (SELECT chat_id, max(seq) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} AS covered
             FROM messages GROUP BY chat_id) c ON c.chat_id = m.chat_id AND m.seq <= c.covered
    GROUP BY m.chat_id, 2, 3
+  ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING`;
+
+/**
+ * Every chat's tail closed at once, as the indexer closes a chat's once it has gone quiet (same
+ * rows as BUILD_SEGMENTS_SQL with $2 true), for bulk loads right after BUILD_ALL_SEGMENTS_SQL
+ * (which leaves every chat's blocks ending on an aligned boundary).
+ */
+export const CLOSE_ALL_TAILS_SQL = `
+  INSERT INTO message_search_segments (chat_id, first_seq, last_seq, content, top_id)
+  SELECT t.chat_id, t.first_seq, t.last_seq, string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq), max(m.id)
+    FROM (SELECT chat_id, max(seq) / ${SEARCH_SEGMENT_SIZE} * ${SEARCH_SEGMENT_SIZE} + 1 AS first_seq,
+                 ${closedTailEnd('max(seq)')} AS last_seq
+            FROM messages GROUP BY chat_id) t
+    JOIN messages m ON m.chat_id = t.chat_id AND m.seq BETWEEN t.first_seq AND t.last_seq
+   WHERE t.first_seq < t.last_seq
+   GROUP BY t.chat_id, t.first_seq, t.last_seq
   ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING`;
 
 /**
@@ -84,8 +126,8 @@ export const CLEAR_BLOCKS_SQL = `DELETE FROM message_search_segments WHERE first
  * orders two edits of it, so the last one wins here as in messages).
  */
 export function recordEditSql(edited: string): string {
-  return `INSERT INTO message_search_segments AS s (chat_id, first_seq, last_seq, content)
-    SELECT e.chat_id, e.seq, e.seq, lower(e.content) FROM ${edited} e
+  return `INSERT INTO message_search_segments AS s (chat_id, first_seq, last_seq, content, top_id)
+    SELECT e.chat_id, e.seq, e.seq, lower(e.content), e.id FROM ${edited} e
     ON CONFLICT (chat_id, first_seq, last_seq) DO UPDATE SET content = excluded.content`;
 }
 
@@ -168,9 +210,16 @@ export function blockMatchSeqsSql(chat: string, s: string, patterns: string[], c
 export class MessageSearchRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Builds chat `chatId`'s complete blocks not built yet; how many it wrote. */
-  async buildSegments(chatId: number, manager: EntityManager = this.db.manager): Promise<number> {
-    const [row]: { built: number }[] = await manager.query(BUILD_SEGMENTS_SQL, [chatId]);
-    return row.built;
+  /**
+   * Builds chat `chatId`'s blocks not built yet (BUILD_SEGMENTS_SQL), and closes its tail when
+   * `closeTail`; how many it wrote. Under the chat's advisory lock, taken before the statement's
+   * snapshot: a second builder of the chat starts after the first committed and sees its blocks.
+   */
+  buildSegments(chatId: number, closeTail = false): Promise<number> {
+    return this.db.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [BUILD_LOCK_CLASS, chatId]);
+      const [row]: { built: number }[] = await manager.query(BUILD_SEGMENTS_SQL, [chatId, closeTail]);
+      return row.built;
+    });
   }
 }

@@ -64,6 +64,18 @@ export function escapeLike(text: string): string {
 
 /** ILIKE patterns for the words of a search: each must occur, wildcards in them are literal. */
 export function searchPatterns(query: string | undefined): string[] {
-  const words = new Set((query ?? '').split(/\s+/u).filter((word) => word.length > 0));
-  return [...words].map((word) => `%${escapeLike(word)}%`);
+  return searchWords(query).map((word) => `%${escapeLike(word)}%`);
+}
+
+/** The distinct words of a search query (split on whitespace). */
+export function searchWords(query: string | undefined): string[] {
+  return [...new Set((query ?? '').split(/\s+/u).filter((word) => word.length > 0))];
+}
+
+/**
+ * Whether a trigram index can narrow a search for these words: pg_trgm takes trigrams of runs of
+ * letters and digits, so a word needs a run of three (a guess that costs time, never a match).
+ */
+export function hasTrigram(words: string[]): boolean {
+  return words.some((word) => /[\p{L}\p{N}]{3}/u.test(word));
 }

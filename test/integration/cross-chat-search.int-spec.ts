@@ -12,7 +12,7 @@ import { randomTexts, referenceCrossChatPage } from '../support/search-reference
 /**
  * The search across chats (crossChatSearchQuery) against one filtered scan of every message, on
  * random data: messages of nine chats interleaved (so ids of one chat are not contiguous), blocks
- * built at random moments and tails left unbuilt, edits before and after their block's build,
+ * built at random moments (some closing the chat's tail) and tails left unbuilt, edits before and after their block's build,
  * deletes, a chat the viewer left, one they were removed from, a deleted chat and a chat they were
  * never in; words of 1–4 characters over a small alphabet (common and rare), upper and lower case,
  * Cyrillic and Latin, `%` and `_`; every chat type filter, cursor and limit. A page may come from
@@ -74,9 +74,9 @@ describe('search across chats (integration)', () => {
         if (next() < 0.2) await messages.softDelete(row.chat_id, row.id);
         else await messages.edit(row.chat_id, row.id, text());
       }
-      if (next() < 0.5) await search.buildSegments(pick(chats));
+      if (next() < 0.5) await search.buildSegments(pick(chats), next() < 0.3);
     }
-    for (const chatId of chats) if (next() < 0.7) await search.buildSegments(chatId);
+    for (const chatId of chats) if (next() < 0.7) await search.buildSegments(chatId, next() < 0.3);
     // The viewer leaves chat 6, is removed from chat 7 (the same column), chat 5 is deleted.
     await m.db.query('UPDATE chat_members SET removed_at = now() WHERE chat_id = ANY($1) AND user_id = $2', [
       [chats[6], chats[7]],

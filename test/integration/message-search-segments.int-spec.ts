@@ -65,7 +65,9 @@ describe('message search by segments (integration)', () => {
         if (next() < 0.2) await messages.softDelete(chatId, row.id);
         else await messages.edit(chatId, row.id, text());
       }
-      if (next() < 0.5) await search.buildSegments(chatId);
+      // Now and then the tail closed too (as when the chat goes quiet), so that blocks start
+      // past a closed tail and end on the boundary; not after 1,250, to keep a tail below.
+      if (next() < 0.5) await search.buildSegments(chatId, sent < 1250 && next() < 0.4);
     }
     // The last complete block built, the tail (past 1,280) is not.
     await search.buildSegments(chatId);
@@ -74,6 +76,21 @@ describe('message search by segments (integration)', () => {
       [chatId],
     );
     expect(covered.max).toBe(Math.floor(1300 / SEARCH_SEGMENT_SIZE) * SEARCH_SEGMENT_SIZE);
+    // Contiguous from seq 1, no overlap, each inside one aligned range; some end a closed tail.
+    const blocks: { first_seq: number; last_seq: number }[] = await m.db.query(
+      `SELECT first_seq, last_seq FROM message_search_segments
+        WHERE chat_id = $1 AND first_seq < last_seq ORDER BY first_seq`,
+      [chatId],
+    );
+    const range = (seq: number) => Math.ceil(seq / SEARCH_SEGMENT_SIZE);
+    expect(
+      blocks.filter(
+        (block, i) =>
+          block.first_seq !== (i === 0 ? 1 : blocks[i - 1].last_seq + 1) ||
+          range(block.first_seq) !== range(block.last_seq),
+      ),
+    ).toEqual([]);
+    expect(blocks.filter((block) => block.last_seq % SEARCH_SEGMENT_SIZE !== 0).length).toBeGreaterThan(2);
     await m.db.query('ANALYZE messages, message_search_segments');
 
     let compared = 0;
@@ -121,7 +138,7 @@ describe('message search by segments (integration)', () => {
       await builder.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       await builder.query('SELECT count(*) FROM messages WHERE chat_id = $1', [chat]);
       await messages.edit(chat, target.id, 'новый барсучок');
-      await builder.query(BUILD_SEGMENTS_SQL, [chat]);
+      await builder.query(BUILD_SEGMENTS_SQL, [chat, false]);
       await builder.query('COMMIT');
     } finally {
       await builder.release();

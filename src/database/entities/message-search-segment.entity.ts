@@ -9,9 +9,11 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'message_search_segments' })
 @Check('message_search_segments_seq_check', 'first_seq >= 1 AND first_seq <= last_seq')
-// chat_id (btree_gin) and the trigrams of the content (gin_trgm_ops, the migration's: TypeORM
-// cannot express an operator class) in one GIN index: the only index a search reads here.
-@Index('message_search_segments_trgm_idx', ['chatId', 'content'], { type: 'gin' })
+// chat_id and top_id (btree_gin) and the trigrams of the content (gin_trgm_ops, the migration's:
+// TypeORM cannot express an operator class) in one GIN index: the only index a search reads here,
+// by chat and content (a chat's search) or by content and a lower bound on top_id (the search
+// across chats, which so rechecks only the newest candidates).
+@Index('message_search_segments_trgm_idx', ['chatId', 'topId', 'content'], { type: 'gin' })
 // The chat's highest block (what the blocks cover, an index-only scan) and the builder's start;
 // partial, so that no search can use it to read all the chat's rows instead of the trigram index.
 @Index('message_search_segments_chat_blocks_idx', ['chatId', 'firstSeq', 'lastSeq'], {
@@ -33,4 +35,8 @@ export class MessageSearchSegment {
 
   @Column({ type: 'text' })
   content!: string;
+
+  /** The id of the row's last message (a block's last seq, an edit row's message): its highest. */
+  @Column({ name: 'top_id', type: 'integer' })
+  topId!: number;
 }
