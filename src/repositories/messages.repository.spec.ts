@@ -9,9 +9,15 @@ describe('historyQuery', () => {
   it('reads the newest live messages of the chat by default, one more than the limit', () => {
     const { sql, params } = historyQuery(5, 7, query({}));
     expect(sql).toMatch(
-      /WHERE m\.chat_id = \$1 AND m\.deleted_at IS NULL AND EXISTS \(.*\)\s+ORDER BY m\.seq DESC LIMIT 51$/s,
+      /WHERE m\.chat_id = \(SELECT \$1::int\) AND m\.deleted_at IS NULL AND EXISTS \(.*\)\s+ORDER BY m\.seq DESC LIMIT 51$/s,
     );
     expect(params).toEqual([5, 7]);
+  });
+
+  it("keeps a plain page's chat and bounds from the planner, as parameters", () => {
+    const { sql, params } = historyQuery(5, 7, query({ sort: 'asc', before: 90, after: 10 }));
+    expect(sql).toContain('m.seq < (SELECT $3::int) AND m.seq > (SELECT $4::int)');
+    expect(params).toEqual([5, 7, 90, 10]);
   });
 
   it("writes a plain page's LIMIT into the text only as a positive integer", () => {

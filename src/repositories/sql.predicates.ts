@@ -48,6 +48,17 @@ export function activeMemberSql(chat: string, user: string): string {
 }
 
 /**
+ * Integer parameter `param` (`$n`) where the planner cannot see its value, in a custom plan
+ * either (an InitPlan): a prepared statement whose estimates depend on no value then costs the
+ * same planned afresh as generic, and PostgreSQL settles on the generic plan after its first five
+ * (plan_cache_mode auto) instead of planning every call for a plan of the same shape. Only for
+ * statements with one sensible shape whatever the value (a page of a chat by its seq index).
+ */
+export function opaqueInt(param: string): string {
+  return `(SELECT ${param}::int)`;
+}
+
+/**
  * `count` as an SQL literal, for a LIMIT written into a prepared statement's text (as a parameter
  * PostgreSQL costs its generic plan for 10% of the rows, and keeps planning every call): a
  * positive safe integer, or an error, so no text from outside ever reaches the SQL.
