@@ -58,7 +58,7 @@ export async function mirrorToBare(ctx: BenchContext): Promise<void> {
 export async function settle(ctx: BenchContext): Promise<void> {
   // The service's search blocks, afresh: the loads above wrote messages past the send path. Every
   // chat is quiet after the load, so its tail closed too, as the service's indexer closes a
-  // chat's SEARCH_TAIL_QUIET_MS after its last send.
+  // chat's SEARCH_TAIL_QUIET_SECONDS after its last send.
   await ctx.setup.query(CLEAR_BLOCKS_SQL);
   await ctx.setup.query(BUILD_ALL_SEGMENTS_SQL);
   await ctx.setup.query(CLOSE_ALL_TAILS_SQL);

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'rescue-chat',
       presenceInstanceTimeoutSeconds: 30,
       logLevel: 'info',
+      searchTailQuietSeconds: 60,
       maxMembersPerChat: 200,
       maxChatsPerUser: 1000,
       chatCreateRate: { burst: 30, perSecond: 30 / 3600 },
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
         REDIS_KEY_PREFIX: 'chat-staging',
         PRESENCE_INSTANCE_TIMEOUT_SECONDS: '10',
         LOG_LEVEL: 'debug',
+        SEARCH_TAIL_QUIET_SECONDS: '0',
         MIGRATIONS_RUN: 'false',
       },
       '/srv/app',
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'chat-staging',
       presenceInstanceTimeoutSeconds: 10,
       logLevel: 'debug',
+      searchTailQuietSeconds: 0,
       migrationsRun: false,
     });
   });
@@ -103,6 +106,8 @@ describe('loadConfig', () => {
     ],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of development, production, test/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ SEARCH_TAIL_QUIET_SECONDS: '-1' }, /SEARCH_TAIL_QUIET_SECONDS must be an integer from 0 to 86400/],
+    [{ SEARCH_TAIL_QUIET_SECONDS: '86401' }, /SEARCH_TAIL_QUIET_SECONDS must be an integer from 0 to 86400/],
     [{ MIGRATIONS_RUN: 'maybe' }, /MIGRATIONS_RUN must be true or false/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
     [{ JWT_ALGORITHM: 'none' }, /JWT_ALGORITHM must be one of HS256, HS384, HS512/],

@@ -198,6 +198,11 @@ export class AppConfig {
   /** On shutdown, how long jobs in hand may take to finish before the queue closes. */
   readonly jobsShutdownTimeoutMs!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * A chat with no send for this long has its search tail closed into a block (the search then
+   * reads none of its messages directly); 0: never (tails close as their blocks complete).
+   */
+  readonly searchTailQuietSeconds!: number;
   /** Active members one chat may have. */
   readonly maxMembersPerChat!: number;
   /** Live chats one user may have created and still be an active member of. */
@@ -742,6 +747,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     jobsPoolSize: integer(env, 'JOBS_POOL_SIZE', 3, 1, 50),
     jobsShutdownTimeoutMs: integer(env, 'JOBS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
+    searchTailQuietSeconds: integer(env, 'SEARCH_TAIL_QUIET_SECONDS', 60, 0, 86_400),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),
     maxChatsPerUser: integer(env, 'MAX_CHATS_PER_USER', 1000, 1, 100_000),
     chatCreateRate: perWindow(env, 'CHAT_CREATE_RATE_LIMIT', '30,3600'),

@@ -1,19 +1,14 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app.config';
 import { MessageSearchRepository, SEARCH_SEGMENT_SIZE } from '../repositories/message-search.repository';
-
-/** How long a chat goes without a send before the indexer closes its tail (milliseconds). */
-export const SEARCH_TAIL_QUIET_MS = 60_000;
-
-/** Injection token overriding SEARCH_TAIL_QUIET_MS (tests). */
-export const SEARCH_TAIL_QUIET = Symbol('SEARCH_TAIL_QUIET');
 
 /**
  * Builds the search blocks of message_search_segments (MessageSearchRepository) after the sends,
  * outside their transactions: the send statement writes no search index at all.
  *
  * A committed send whose seq completes a block (a multiple of SEARCH_SEGMENT_SIZE) queues its
- * chat; a chat that has had no send for the quiet period is queued to have its tail closed too
- * (a shorter block of the messages past its last one), so that a search reads no message of a
+ * chat; a chat that has had no send for SEARCH_TAIL_QUIET_SECONDS is queued to have its tail closed
+ * too (a shorter block of the messages past its last one), so that a search reads no message of a
  * quiet chat directly (docs/perf-search.md). The queue is built one chat at a time. Nothing here
  * is needed for a search to be right, only for it to be fast: the search reads the messages past
  * a chat's last block directly. A build lost to a crash or a database error is made up by the
@@ -29,17 +24,22 @@ export class MessageSearchIndexer implements OnModuleDestroy {
   private readonly lastSent = new Map<number, number>();
   private running?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  /** 0: tails are never closed for quiet (nor chats tracked). */
+  private readonly quietMs: number;
 
   constructor(
     private readonly search: MessageSearchRepository,
-    @Optional() @Inject(SEARCH_TAIL_QUIET) private readonly quietMs: number = SEARCH_TAIL_QUIET_MS,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.quietMs = config.searchTailQuietSeconds * 1000;
+  }
 
   /** After a send batch committed: queues the chats where a row completed a block. */
   noteSent(rows: readonly { chat_id: number; seq: number }[]): void {
     const now = Date.now();
     for (const row of rows) {
       if (row.seq % SEARCH_SEGMENT_SIZE === 0) this.queue(row.chat_id, false);
+      if (this.quietMs === 0) continue;
       this.lastSent.delete(row.chat_id);
       this.lastSent.set(row.chat_id, now);
     }

@@ -1,3 +1,4 @@
+import type { AppConfig } from '../../src/config/app.config';
 import { MessageSearchIndexer } from '../../src/messages/search-indexer.service';
 import {
   MessageSearchRepository,
@@ -22,7 +23,9 @@ describe('search indexer (integration)', () => {
   beforeAll(async () => {
     m = await migratedDatabase('chat_int_search_indexer');
     seed = new Seed(m.db);
-    indexer = new MessageSearchIndexer(new MessageSearchRepository(m.db), QUIET_MS);
+    indexer = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
+      searchTailQuietSeconds: QUIET_MS / 1000,
+    } as AppConfig);
     senderId = await seed.user();
   });
   afterAll(async () => {
@@ -92,7 +95,9 @@ describe('search indexer (integration)', () => {
 
   it('does not close the tail of a chat that keeps sending', async () => {
     // A quiet period of its own, long against a send, so that a slow machine cannot make a gap.
-    const patient = new MessageSearchIndexer(new MessageSearchRepository(m.db), 1_000);
+    const patient = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
+      searchTailQuietSeconds: 1,
+    } as AppConfig);
     try {
       const chatId = await seed.chat(senderId, [await seed.user()]);
       for (let i = 0; i < 4; i++) {
@@ -110,6 +115,31 @@ describe('search indexer (integration)', () => {
       expect(await blocks(chatId)).toEqual([[1, 12]]);
     } finally {
       patient.onModuleDestroy();
+    }
+  });
+
+  it('never closes a tail with SEARCH_TAIL_QUIET_SECONDS 0, and still builds completed blocks', async () => {
+    const never = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
+      searchTailQuietSeconds: 0,
+    } as AppConfig);
+    try {
+      const chatId = await seed.chat(senderId, [await seed.user()]);
+      never.noteSent(
+        await seed.sendBatch(
+          Array.from({ length: SEARCH_SEGMENT_SIZE + 5 }, () => ({
+            chatId,
+            senderId,
+            content: 'тихо',
+            clientMessageId: null,
+          })),
+        ),
+      );
+      await never.idle();
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS * 2));
+      await never.idle();
+      expect(await blocks(chatId)).toEqual([[1, 64]]);
+    } finally {
+      never.onModuleDestroy();
     }
   });
 

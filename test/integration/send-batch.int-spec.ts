@@ -108,7 +108,7 @@ describe('send_batch: one round trip per batch (integration)', () => {
         events,
       ),
       { databaseQueryTimeoutMs: 10_000 } as AppConfig,
-      new MessageSearchIndexer(new MessageSearchRepository(m.db)),
+      new MessageSearchIndexer(new MessageSearchRepository(m.db), { searchTailQuietSeconds: 0 } as AppConfig),
     );
     const pool = poolOf(m.db)!;
     const sent: string[] = [];
