@@ -64,9 +64,9 @@ export function crossChatWindow(limit: number): number {
  *   steps'. Every match at or above lo_k is in a row whose top_id is, so after step k the walk
  *   holds all of them; it stops once it holds limit + 1 of them (the page's) or lo reached 0.
  *   The first span is twice the window's density of matches projected to a page (one to 32
- *   windows), so a rare word takes one or two steps and splits a few dozen rows, not every candidate row
- *   of every chat. A query without a trigram makes one pass over every row instead (the index
- *   cannot narrow the rows by their content);
+ *   windows), so a rare word takes one or two steps and splits a few dozen rows, not every
+ *   candidate row of every chat. A query without a trigram makes one pass over every row
+ *   instead (the index cannot narrow the rows by their content);
  * The tail's upper bound `m.seq <= c.last_seq` changes no answer (no message is past its chat's
  * last_seq) but makes the planner estimate a tail as a short range: with only a lower bound it
  * costs each chat's tail at a third of the chat, the statement at ~1,000,000 for 500 chats, past
@@ -114,13 +114,16 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
                    WHERE ${where.join(' AND ')})`;
   };
   // The first step's reach below the edge (doubled at every step): twice as far as the window's
-  // density of matches says the page needs (a handful of matches is a rough density), between one
-  // and 32 windows (a guess: too short costs a step, too long splits rows the page does not need). A query with no trigram (no run of three
-  // letters or digits) cannot narrow the rows by the index: one pass, no further step (planned
-  // as a sequential scan, its steps would also be costed past jit_above_cost).
+  // density of matches says the page needs (a handful of matches is a rough density), between
+  // one and 32 windows (a guess: too short costs a step, too long splits rows the page does not
+  // need). A query with no trigram (no run of three letters or digits) cannot narrow the rows by
+  // the index: one pass, no further step (planned as a sequential scan, its steps would also be
+  // costed past jit_above_cost).
   const narrows = hasTrigram(searchWords(filter.query));
   const span = narrows
-    ? `(SELECT least(greatest(2 * ${windowRows} * (${limit} - count(*)) / greatest(count(*), 1), ${windowRows}), 32 * ${windowRows}) FROM found)`
+    ? `(SELECT least(greatest(2 * ${windowRows} * (${limit} - count(*)) / greatest(count(*), 1), ${windowRows}),
+                     32 * ${windowRows})
+          FROM found)`
     : `${MAX_ID}::bigint`;
   const next = 'greatest(w.edge - 2 * w.span, 0)::int';
   const further = narrows
