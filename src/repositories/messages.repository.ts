@@ -25,7 +25,7 @@ import {
   literalCount,
   liveChat,
   liveMessage,
-  opaqueInt,
+  opaque,
   searchPatterns,
 } from './sql.predicates';
 
@@ -135,14 +135,14 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const order = filter.sort === 'asc' ? 'ASC' : 'DESC';
   if (words.length === 0) {
     // The LIMIT in the text (literalCount): a page size has a few values, so a few texts. The
-    // chat and the bounds behind InitPlans (opaqueInt): planned with them, a long chat's page
+    // chat and the bounds behind InitPlans (opaque): planned with them, a long chat's page
     // looked cheaper than the generic plan (an average chat's), and PostgreSQL planned every
     // page afresh (~0.2 ms) for the same walk of messages_chat_seq_key.
     const page = [
-      `m.chat_id = ${opaqueInt('$1')}`,
+      `m.chat_id = ${opaque('$1')}`,
       liveMessage('m'),
       activeMemberSql('$1', '$2'),
-      ...bounds.map(({ op, value }) => `m.seq ${op} ${opaqueInt(value)}`),
+      ...bounds.map(({ op, value }) => `m.seq ${op} ${opaque(value)}`),
     ];
     return {
       sql: `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m WHERE ${page.join(' AND ')}
@@ -192,11 +192,12 @@ export function searchWindowBlocks(limit: number): number {
 }
 
 /**
- * History pages and searches of up to this many words run as prepared statements (prepared()):
- * for searches 2 word counts × 4 combinations of bounds × 2 orders = 16 texts, and for plain
- * pages 8 per page size used (their LIMIT is in the text); past MAX_PREPARED texts the rest run
- * unnamed. A plan, generic after the first five, saves its planning on every later page (a
- * search's ~1 ms, a plain page's ~0.15 ms).
+ * History pages and searches (in a chat and across chats) of up to this many words run as
+ * prepared statements (prepared()): for searches in a chat 2 word counts × 4 combinations of
+ * bounds × 2 orders = 16 texts, across chats 2 word counts × chat type or not × cursor or not ×
+ * trigram or not = 16, and for plain pages 8 per page size used (their LIMIT is in the text);
+ * past MAX_PREPARED texts the rest run unnamed. A plan, generic after the first five, saves its
+ * planning on every later page (a search's ~1 ms, a plain page's ~0.15 ms).
  */
 export const PREPARED_SEARCH_WORDS_MAX = 2;
 

@@ -48,14 +48,15 @@ export function activeMemberSql(chat: string, user: string): string {
 }
 
 /**
- * Integer parameter `param` (`$n`) where the planner cannot see its value, in a custom plan
- * either (an InitPlan): a prepared statement whose estimates depend on no value then costs the
- * same planned afresh as generic, and PostgreSQL settles on the generic plan after its first five
- * (plan_cache_mode auto) instead of planning every call for a plan of the same shape. Only for
- * statements with one sensible shape whatever the value (a page of a chat by its seq index).
+ * Parameter `param` (`$n`, of SQL type `type`) where the planner cannot see its value, in a
+ * custom plan either (an InitPlan): a prepared statement whose estimates depend on no value then
+ * costs the same planned afresh as generic, and PostgreSQL settles on the generic plan after its
+ * first five (plan_cache_mode auto) instead of planning every call for a plan of the same shape.
+ * Only for statements with one sensible shape whatever the values (a page of a chat by its seq
+ * index; the search across chats, whose every path is fixed by its text).
  */
-export function opaqueInt(param: string): string {
-  return `(SELECT ${param}::int)`;
+export function opaque(param: string, type: 'int' | 'bigint' | 'text' = 'int'): string {
+  return `(SELECT ${param}::${type})`;
 }
 
 /**

@@ -4,6 +4,10 @@ import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
 import { PushRepository } from '../../src/repositories/push.repository';
 import { ReadStateRepository } from '../../src/repositories/read-state.repository';
+import {
+  CrossChatSearchRepository,
+  crossChatSearchQuery,
+} from '../../src/repositories/cross-chat-search.repository';
 import { historyQuery, MessagesRepository } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
@@ -212,6 +216,35 @@ describe('prepared history statements (integration)', () => {
         fragment,
         plans: [{ custom_plans: 5, generic_plans: 3 }],
       });
+    }
+  });
+
+  it('runs a search across chats prepared, on its generic plan once settled; three words unnamed', async () => {
+    // Every value behind an InitPlan: a custom plan costs what the generic one does. Different
+    // words and cursors share one text, so one plan: a rare word and a common one alternate.
+    const search = new CrossChatSearchRepository(m.db);
+    const runner = m.db.createQueryRunner();
+    await runner.connect();
+    try {
+      for (let i = 0; i < 4; i++) {
+        for (const query of ['лишайчик', 'кошка']) {
+          const rows = await search.search(viewerId, { query, limit: 5 }, runner.manager);
+          expect(rows.map((row) => row.chat_id)).toContain(chatId);
+        }
+      }
+      await search.search(viewerId, { query: 'кошка у подъезда', limit: 5 }, runner.manager);
+      const rows: PreparedRow[] = await runner.query(
+        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
+      );
+      const { sql } = crossChatSearchQuery(viewerId, { query: 'кошка', limit: 5 });
+      expect(crossChatSearchQuery(viewerId, { query: 'лишайчик', limit: 5 }).sql).toBe(sql);
+      expect(rows.filter((row) => row.statement === sql)).toEqual([
+        { statement: sql, custom_plans: 5, generic_plans: 3 },
+      ]);
+      const three = crossChatSearchQuery(viewerId, { query: 'кошка у подъезда', limit: 5 }).sql;
+      expect(rows.map((row) => row.statement)).not.toContain(three);
+    } finally {
+      await runner.release();
     }
   });
 
