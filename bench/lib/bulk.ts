@@ -50,18 +50,24 @@ export async function mirrorToBare(ctx: BenchContext): Promise<void> {
 }
 
 /**
+ * The service's search blocks afresh, on its database: the loads wrote messages past the send
+ * path. Every chat is quiet after a load, so its tail is closed too, as the service's indexer
+ * closes a chat's SEARCH_TAIL_QUIET_SECONDS after its last send.
+ */
+export async function rebuildSearchBlocks(db: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await db.query(CLEAR_BLOCKS_SQL);
+  await db.query(BUILD_ALL_SEGMENTS_SQL);
+  await db.query(CLOSE_ALL_TAILS_SQL);
+}
+
+/**
  * After a bulk load: the service's search blocks (message_search_segments) rebuilt; in both databases: statistics, the visibility map (index-only scans) and a
  * checkpoint, so that neither autovacuum nor the checkpoint the load provoked runs in the middle
  * of a measurement (both servers share the cluster; a run once saw the bare baseline's unread p99
  * jump from 2.6 to 242 ms between repeats), and neither side plans on missing statistics.
  */
 export async function settle(ctx: BenchContext): Promise<void> {
-  // The service's search blocks, afresh: the loads above wrote messages past the send path. Every
-  // chat is quiet after the load, so its tail closed too, as the service's indexer closes a
-  // chat's SEARCH_TAIL_QUIET_SECONDS after its last send.
-  await ctx.setup.query(CLEAR_BLOCKS_SQL);
-  await ctx.setup.query(BUILD_ALL_SEGMENTS_SQL);
-  await ctx.setup.query(CLOSE_ALL_TAILS_SQL);
+  await rebuildSearchBlocks(ctx.setup);
   await ctx.both((db) => db.query('VACUUM (ANALYZE)'));
   await ctx.setup.query('CHECKPOINT');
 }

@@ -1,9 +1,4 @@
-import {
-  BUILD_ALL_SEGMENTS_SQL,
-  CLEAR_BLOCKS_SQL,
-  CLOSE_ALL_TAILS_SQL,
-} from '../../src/repositories/message-search.repository';
-import { CONTENT_SQL, RARE_WORD } from './bulk';
+import { CONTENT_SQL, RARE_WORD, rebuildSearchBlocks } from './bulk';
 
 /** Anything with pg's `query(sql, params)`: a pg Client or a TypeORM DataSource. */
 interface Queryable {
@@ -95,9 +90,7 @@ export async function populateSearchChats(
 ): Promise<number[]> {
   const chatIds = await searchChats(db, viewerId, otherId, chats);
   await searchMessages(db, chatIds, [viewerId, otherId], messages);
-  await db.query(CLEAR_BLOCKS_SQL);
-  await db.query(BUILD_ALL_SEGMENTS_SQL);
-  await db.query(CLOSE_ALL_TAILS_SQL);
+  await rebuildSearchBlocks(db);
   await db.query('VACUUM (ANALYZE) messages, message_search_segments, chats, chat_members');
   return chatIds;
 }

@@ -3,12 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MAX_ID } from '../common/http/parse-id.pipe';
 import type { ChatType } from '../database/entities/chat.entity';
-import { prepared } from '../database/prepared-statements';
 import {
   MESSAGE_ROW_COLUMNS,
   MessageRow,
-  PREPARED_SEARCH_WORDS_MAX,
   SEARCH_WINDOW_PER_ROW,
+  searchStatement,
   SqlQuery,
 } from './messages.repository';
 import { reactionColumnSql } from './reactions.repository';
@@ -200,7 +199,6 @@ export class CrossChatSearchRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<CrossChatSearchRow[]> {
     const { sql, params } = crossChatSearchQuery(viewerId, filter);
-    const words = searchPatterns(filter.query).length;
-    return manager.query(words <= PREPARED_SEARCH_WORDS_MAX ? prepared(sql) : sql, params);
+    return manager.query(searchStatement(sql, filter.query), params);
   }
 }

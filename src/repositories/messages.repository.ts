@@ -124,12 +124,18 @@ export const SEARCH_WINDOW_PER_ROW = 40;
  */
 export function historyQuery(chatId: number, viewerId: number, filter: HistoryFilter): SqlQuery {
   const params: unknown[] = [chatId, viewerId];
-  const range = ['m.chat_id = $1', liveMessage('m'), activeMemberSql('$1', '$2')];
   const param = (value: unknown): string => `$${params.push(value)}`;
   const bounds: SeqBound[] = [];
   if (filter.before !== undefined) bounds.push({ op: '<', value: param(filter.before) });
   if (filter.after !== undefined) bounds.push({ op: '>', value: param(filter.after) });
-  range.push(...bounds.map(({ op, value }) => `m.seq ${op} ${value}`));
+  // The page's range: the chat's live messages within the bounds, none without access; `value`
+  // writes the chat id and the bounds (as they are, or opaque).
+  const rangeWith = (value: (param: string) => string): string[] => [
+    `m.chat_id = ${value('$1')}`,
+    liveMessage('m'),
+    activeMemberSql('$1', '$2'),
+    ...bounds.map(({ op, value: bound }) => `m.seq ${op} ${value(bound)}`),
+  ];
   const patterns = searchPatterns(filter.query).map(param);
   const words = patterns.map((pattern) => `m.content ILIKE ${pattern}`);
   const order = filter.sort === 'asc' ? 'ASC' : 'DESC';
@@ -138,18 +144,14 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
     // chat and the bounds behind InitPlans (opaque): planned with them, a long chat's page
     // looked cheaper than the generic plan (an average chat's), and PostgreSQL planned every
     // page afresh (~0.2 ms) for the same walk of messages_chat_seq_key.
-    const page = [
-      `m.chat_id = ${opaque('$1')}`,
-      liveMessage('m'),
-      activeMemberSql('$1', '$2'),
-      ...bounds.map(({ op, value }) => `m.seq ${op} ${opaque(value)}`),
-    ];
+    const page = rangeWith(opaque);
     return {
       sql: `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m WHERE ${page.join(' AND ')}
        ORDER BY m.seq ${order} LIMIT ${literalCount(filter.limit + 1)}`,
       params,
     };
   }
+  const range = rangeWith((value) => value);
   const limit = param(filter.limit + 1);
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
   // The candidates carry attachment_count and reaction_count; only the page's rows fold theirs in.
@@ -200,6 +202,11 @@ export function searchWindowBlocks(limit: number): number {
  * planning on every later page (a search's ~1 ms, a plain page's ~0.15 ms).
  */
 export const PREPARED_SEARCH_WORDS_MAX = 2;
+
+/** `sql`, a page of `query`'s search: registered to run prepared when the query has few words. */
+export function searchStatement(sql: string, query: string | undefined): string {
+  return searchPatterns(query).length <= PREPARED_SEARCH_WORDS_MAX ? prepared(sql) : sql;
+}
 
 /** messages: history and search, edits and soft deletes. Sends go through sendBatchStatements. */
 @Injectable()
@@ -291,8 +298,7 @@ export class MessagesRepository {
     manager: EntityManager = this.db.manager,
   ): Promise<MessageRow[]> {
     const { sql, params } = historyQuery(chatId, viewerId, filter);
-    const words = searchPatterns(filter.query).length;
-    return manager.query(words <= PREPARED_SEARCH_WORDS_MAX ? prepared(sql) : sql, params);
+    return manager.query(searchStatement(sql, filter.query), params);
   }
 
   /** The message the sender sent under `clientMessageId` in this chat, deleted or not. */

@@ -223,29 +223,22 @@ describe('prepared history statements (integration)', () => {
     // Every value behind an InitPlan: a custom plan costs what the generic one does. Different
     // words and cursors share one text, so one plan: a rare word and a common one alternate.
     const search = new CrossChatSearchRepository(m.db);
-    const runner = m.db.createQueryRunner();
-    await runner.connect();
-    try {
+    const rows = await onOneConnection(async (_repo, manager) => {
       for (let i = 0; i < 4; i++) {
         for (const query of ['лишайчик', 'кошка']) {
-          const rows = await search.search(viewerId, { query, limit: 5 }, runner.manager);
-          expect(rows.map((row) => row.chat_id)).toContain(chatId);
+          const found = await search.search(viewerId, { query, limit: 5 }, manager);
+          expect(found.map((row) => row.chat_id)).toContain(chatId);
         }
       }
-      await search.search(viewerId, { query: 'кошка у подъезда', limit: 5 }, runner.manager);
-      const rows: PreparedRow[] = await runner.query(
-        'SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements',
-      );
-      const { sql } = crossChatSearchQuery(viewerId, { query: 'кошка', limit: 5 });
-      expect(crossChatSearchQuery(viewerId, { query: 'лишайчик', limit: 5 }).sql).toBe(sql);
-      expect(rows.filter((row) => row.statement === sql)).toEqual([
-        { statement: sql, custom_plans: 5, generic_plans: 3 },
-      ]);
-      const three = crossChatSearchQuery(viewerId, { query: 'кошка у подъезда', limit: 5 }).sql;
-      expect(rows.map((row) => row.statement)).not.toContain(three);
-    } finally {
-      await runner.release();
-    }
+      await search.search(viewerId, { query: 'кошка у подъезда', limit: 5 }, manager);
+    });
+    const { sql } = crossChatSearchQuery(viewerId, { query: 'кошка', limit: 5 });
+    expect(crossChatSearchQuery(viewerId, { query: 'лишайчик', limit: 5 }).sql).toBe(sql);
+    expect(rows.filter((row) => row.statement === sql)).toEqual([
+      { statement: sql, custom_plans: 5, generic_plans: 3 },
+    ]);
+    const three = crossChatSearchQuery(viewerId, { query: 'кошка у подъезда', limit: 5 }).sql;
+    expect(rows.map((row) => row.statement)).not.toContain(three);
   });
 
   it('runs a plain page prepared too, and a search of three words unnamed', async () => {

@@ -19,21 +19,30 @@ describe('search indexer (integration)', () => {
   let seed: Seed;
   let indexer: MessageSearchIndexer;
   let senderId: number;
+  const indexers: MessageSearchIndexer[] = [];
+
+  /** An indexer with SEARCH_TAIL_QUIET_SECONDS `seconds`, stopped after the suite. */
+  function indexerQuietFor(seconds: number): MessageSearchIndexer {
+    const made = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
+      searchTailQuietSeconds: seconds,
+    } as AppConfig);
+    indexers.push(made);
+    return made;
+  }
 
   beforeAll(async () => {
     m = await migratedDatabase('chat_int_search_indexer');
     seed = new Seed(m.db);
-    indexer = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
-      searchTailQuietSeconds: QUIET_MS / 1000,
-    } as AppConfig);
+    indexer = indexerQuietFor(QUIET_MS / 1000);
     senderId = await seed.user();
   });
   afterAll(async () => {
-    indexer.onModuleDestroy();
+    for (const made of indexers) made.onModuleDestroy();
     await m.drop();
   });
 
-  async function send(chatId: number, count: number): Promise<void> {
+  /** Sends `count` messages to chat `chatId` and tells indexer `to` of them. */
+  async function send(chatId: number, count: number, to = indexer): Promise<void> {
     const rows = await seed.sendBatch(
       Array.from({ length: count }, (_, i) => ({
         chatId,
@@ -42,7 +51,7 @@ describe('search indexer (integration)', () => {
         clientMessageId: null,
       })),
     );
-    indexer.noteSent(rows);
+    to.noteSent(rows);
   }
 
   async function blocks(chatId: number): Promise<[number, number][]> {
@@ -95,52 +104,27 @@ describe('search indexer (integration)', () => {
 
   it('does not close the tail of a chat that keeps sending', async () => {
     // A quiet period of its own, long against a send, so that a slow machine cannot make a gap.
-    const patient = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
-      searchTailQuietSeconds: 1,
-    } as AppConfig);
-    try {
-      const chatId = await seed.chat(senderId, [await seed.user()]);
-      for (let i = 0; i < 4; i++) {
-        patient.noteSent(
-          await seed.sendBatch(
-            Array.from({ length: 3 }, () => ({ chatId, senderId, content: 'ещё', clientMessageId: null })),
-          ),
-        );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-      await patient.idle();
-      expect(await blocks(chatId)).toEqual([]);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await patient.idle();
-      expect(await blocks(chatId)).toEqual([[1, 12]]);
-    } finally {
-      patient.onModuleDestroy();
+    const patient = indexerQuietFor(1);
+    const chatId = await seed.chat(senderId, [await seed.user()]);
+    for (let i = 0; i < 4; i++) {
+      await send(chatId, 3, patient);
+      await new Promise((resolve) => setTimeout(resolve, 300));
     }
+    await patient.idle();
+    expect(await blocks(chatId)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await patient.idle();
+    expect(await blocks(chatId)).toEqual([[1, 12]]);
   });
 
   it('never closes a tail with SEARCH_TAIL_QUIET_SECONDS 0, and still builds completed blocks', async () => {
-    const never = new MessageSearchIndexer(new MessageSearchRepository(m.db), {
-      searchTailQuietSeconds: 0,
-    } as AppConfig);
-    try {
-      const chatId = await seed.chat(senderId, [await seed.user()]);
-      never.noteSent(
-        await seed.sendBatch(
-          Array.from({ length: SEARCH_SEGMENT_SIZE + 5 }, () => ({
-            chatId,
-            senderId,
-            content: 'тихо',
-            clientMessageId: null,
-          })),
-        ),
-      );
-      await never.idle();
-      await new Promise((resolve) => setTimeout(resolve, QUIET_MS * 2));
-      await never.idle();
-      expect(await blocks(chatId)).toEqual([[1, 64]]);
-    } finally {
-      never.onModuleDestroy();
-    }
+    const never = indexerQuietFor(0);
+    const chatId = await seed.chat(senderId, [await seed.user()]);
+    await send(chatId, SEARCH_SEGMENT_SIZE + 5, never);
+    await never.idle();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS * 2));
+    await never.idle();
+    expect(await blocks(chatId)).toEqual([[1, 64]]);
   });
 
   it('writes each block once when two builders of a chat race', async () => {
