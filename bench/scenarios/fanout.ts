@@ -6,6 +6,14 @@ import { ChatGroup, fanoutPopulation } from '../lib/population';
 import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { median } from '../lib/stats';
 import { closeAll, connectAll } from '../lib/sockets';
+import { addBreakdown, describeBreakdown, walBreakdown, WalBreakdown } from '../lib/wal-breakdown';
+import {
+  addStatements,
+  describeStatements,
+  readStatements,
+  resetStatements,
+  StatementBreakdown,
+} from '../lib/statement-breakdown';
 
 /** The knee: the highest rate whose p99 end-to-end is within this bound with nothing lost. */
 export const KNEE_P99_MS = 100;
@@ -194,14 +202,33 @@ async function halfKnee(
     'index',
   );
   let invalid = 0;
+  // Where each server's WAL went, by relation and record type, over all repeats (pg_waldump).
+  const wal = { bare: new Map(), service: new Map() } as Record<'bare' | 'service', WalBreakdown>;
+  const sent = { bare: 0, service: 0 };
+  let walUnavailable: string | undefined;
+  // And where its PostgreSQL time went, by top-level statement (pg_stat_statements, if loaded).
+  const statements = { bare: new Map(), service: new Map() } as Record<
+    'bare' | 'service',
+    StatementBreakdown
+  >;
   for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
     for (const kind of ctx.order(repeat)) {
       await loads[kind].step(chats, rate, 500, 2000); // every pooled connection open before counting
       // Only this server runs between the two snapshots: the WAL they see is its own (and that of
       // whatever else writes to the cluster meanwhile: see walPosition).
+      const counting = await resetStatements(ctx.db(kind));
       const before = await cpuSnapshot(ctx, kind);
       const step = await loads[kind].step(chats, rate, holdMs, 3000);
       const after = await cpuSnapshot(ctx, kind);
+      sent[kind] += step.sent;
+      if (counting) addStatements(statements[kind], await readStatements(ctx.db(kind)));
+      if (walUnavailable === undefined) {
+        try {
+          addBreakdown(wal[kind], await walBreakdown(ctx.db(kind), before.wal, after.wal));
+        } catch (error) {
+          walUnavailable = (error as Error).message;
+        }
+      }
       ctx.log(`  ${kind} ${group.members} members at half the bare knee ${describe(step)}`);
       ctx.detail(`fanout.half.${group.members}.${kind}`, step);
       if (!stepPassed(step, Number.POSITIVE_INFINITY)) invalid++;
@@ -254,4 +281,18 @@ async function halfKnee(
       `${extra(figures.index).toFixed(0)} index bytes, ${extra(figures.table).toFixed(0)} table bytes, ` +
       `${extra(figures.pgCpu).toFixed(0)} µs of PostgreSQL CPU more than the bare schema's (medians)`,
   );
+  for (const kind of ['bare', 'service'] as const) {
+    ctx.notes.push(
+      walUnavailable === undefined
+        ? `fanout ${at}: ${kind}'s WAL per message by relation and record type (pg_waldump, all repeats): ` +
+            describeBreakdown(wal[kind], sent[kind])
+        : `fanout ${at}: no WAL breakdown for ${kind} (${walUnavailable})`,
+    );
+    if (statements[kind].size > 0) {
+      ctx.notes.push(
+        `fanout ${at}: ${kind}'s PostgreSQL time per message by top-level statement (pg_stat_statements, all repeats): ` +
+          describeStatements(statements[kind], sent[kind]),
+      );
+    }
+  }
 }
