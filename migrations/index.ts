@@ -21,6 +21,7 @@ import { EmailDigests1765820000000 } from './1765820000000-EmailDigests';
 import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentities';
 import { SendProbes1766000000000 } from './1766000000000-SendProbes';
 import { SearchRowTops1766100000000 } from './1766100000000-SearchRowTops';
+import { SendPathDomains1766200000000 } from './1766200000000-SendPathDomains';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   PlatformIdentities1765900000000,
   SendProbes1766000000000,
   SearchRowTops1766100000000,
+  SendPathDomains1766200000000,
 ];

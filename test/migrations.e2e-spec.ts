@@ -83,6 +83,7 @@ describe('migrations (e2e)', () => {
       'PlatformIdentities1765900000000',
       'SendProbes1766000000000',
       'SearchRowTops1766100000000',
+      'SendPathDomains1766200000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -101,11 +101,17 @@ const NUMBERED_AND_CURSORS = `numbered AS (
      WHERE cm.chat_id = mv.chat_id AND cm.user_id = mv.user_id AND cm.chat_id = ANY($1::int[])
   )`;
 
-/** The receipts of the cursor moves, the last step both send statements share. */
+/**
+ * The receipts of the cursor moves, the last step both send statements share. A plain insert, no
+ * ON CONFLICT (a speculative insertion: its confirm record, 48 WAL bytes a message, and the extra
+ * index probe): a member's ranges are keyed by the seq they end at, and this one ends at a seq
+ * the batch has just taken under the chat's lock, past the chat's last_seq, which no earlier range
+ * can end at (each ends at or below the last_seq it was written under, and a mark-read that runs
+ * meanwhile sees the last_seq before this batch).
+ */
 const RECEIPTS = `receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
     SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
-    ON CONFLICT DO NOTHING
   )`;
 
 /**
@@ -249,7 +255,7 @@ export interface NewMessage {
 }
 
 /**
- * The body of the send_batch function (migrations/1766000000000-SendProbes.ts holds the
+ * The body of the send_batch function (migrations/1766200000000-SendPathDomains.ts holds the
  * copy PostgreSQL runs; test/integration/send-batch.int-spec.ts checks they are the same):
  * LOCK_CHATS_SQL, LOCK_ATTACHMENTS_SQL when there are attachments, then SEND_BATCH_SQL, under
  * SEND_BATCH_SETTINGS. In READ COMMITTED a PL/pgSQL

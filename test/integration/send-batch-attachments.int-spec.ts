@@ -136,8 +136,15 @@ describe('send_batch with attachments (integration)', () => {
     await new SendBatchFunction1764950000000().up({
       query: (sql: string) => captured.push(sql),
     } as unknown as QueryRunner);
+    // Its result columns retyped to the domains those columns have since taken (migration
+    // 1766200000000): RETURN QUERY wants the columns' own types.
     await m.db.query(
-      captured[0].replace('CREATE FUNCTION send_batch(', 'CREATE FUNCTION send_batch_before('),
+      captured[0]
+        .replace('CREATE FUNCTION send_batch(', 'CREATE FUNCTION send_batch_before(')
+        .replace(' seq integer,', ' seq message_seq,')
+        .replace(' content text,', ' content message_content,')
+        .replace(' client_message_id varchar,', ' client_message_id client_message_id,')
+        .replace(' previous_read_seq integer', ' previous_read_seq message_seq_or_zero'),
     );
     const [a, b] = [await seed.user(), await seed.user()];
     // A block between two other people: user_blocks' key has a root page, as in any deployment.

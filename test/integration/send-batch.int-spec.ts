@@ -230,6 +230,45 @@ describe('send_batch: one round trip per batch (integration)', () => {
     const all = Array.from({ length: 2 * rounds }, (_, i) => i + 1);
     for (const chatId of chats) expect(await seqsOf(chatId)).toEqual(all);
   });
+  it("writes a send's receipts beside the same member's mark-reads: no send refused, no message unpassed", async () => {
+    // The receipts insert has no ON CONFLICT: a send's range ends at the seq it has just taken,
+    // which no mark-read can end at. Each round b sends, then a marks the chat read (its own
+    // connection, as ReadStateService does it) while a sends on another.
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chatId = await seed.chat(a, [b]);
+    const members = new MembersRepository(m.db);
+    const readState = new ReadStateService(
+      m.db,
+      new MembersAccessService(members),
+      members,
+      new MessagesRepository(m.db),
+      new ReadStateRepository(m.db),
+      new DomainEventBus(),
+    );
+    const [x, y] = [await connection(), await connection()];
+    const rounds = 40;
+    for (let i = 0; i < rounds; i++) {
+      await sendBatchStatements.send(y.client, [send(chatId, b)], RECEIPTS_IN_BATCH_MAX);
+      const [, sent] = await Promise.all([
+        readState.markRead(a, chatId),
+        sendBatchStatements.send(x.client, [send(chatId, a)], RECEIPTS_IN_BATCH_MAX),
+      ]);
+      expect(sent).toHaveLength(1);
+    }
+    expect(await seqsOf(chatId)).toEqual(Array.from({ length: 2 * rounds }, (_, i) => i + 1));
+    // Every send of a wrote its range (a's cursor was behind b's message or a mark-read's end),
+    // and together a's ranges pass every message.
+    const ranges = await m.db.query<{ from_seq: number; to_seq: number }[]>(
+      'SELECT from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1 AND user_id = $2',
+      [chatId, a],
+    );
+    const ends = new Set(ranges.map((range) => range.to_seq));
+    for (let seq = 2; seq <= 2 * rounds; seq += 2) expect(ends.has(seq)).toBe(true);
+    for (let seq = 1; seq <= 2 * rounds; seq++) {
+      expect(ranges.some((range) => range.from_seq <= seq && seq <= range.to_seq)).toBe(true);
+    }
+  });
+
   it('sends text alone through send_text_batch and anything more through send_batch, rows alike', async () => {
     const [a, b] = [await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b]);

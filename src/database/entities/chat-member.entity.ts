@@ -9,10 +9,10 @@ export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 
 /** Membership with soft removal: a removed member keeps the row (and read cursor) with removed_at set. */
 @Entity({ name: 'chat_members' })
-@Check('chat_members_role_check', `role IN ('owner', 'admin', 'member')`)
-@Check('chat_members_last_read_seq_check', 'last_read_seq >= 0')
+// Single-column rules are in the columns' domains, member_role, notify_level and message_seq_or_zero
+// (migration 1766200000000, SendPathDomains):
+// PostgreSQL re-reads a table's CHECKs on every statement that writes a row, a domain's once.
 @Check('chat_members_removed_by_manager_check', 'NOT removed_by_manager OR removed_at IS NOT NULL')
-@Check('chat_members_notify_level_check', `notify_level IN ('all', 'mentions', 'none')`)
 // The chat list: a user's memberships (whole, not partial: see migration 1764700000000).
 @Index('chat_members_user_idx', ['userId', 'chatId'])
 // At most one active owner per chat (the services keep it at exactly one).

@@ -18,10 +18,10 @@ export const CHAT_VISIBILITIES = ['private', 'public'] as const;
 export type ChatVisibility = (typeof CHAT_VISIBILITIES)[number];
 
 @Entity({ name: 'chats' })
-@Check('chats_chat_type_check', `chat_type IN ('keeper', 'seeker', 'vet', 'response', 'other')`)
+// Single-column rules are in the columns' domains, chat_type, chat_visibility and message_seq_or_zero
+// (migration 1766200000000, SendPathDomains):
+// PostgreSQL re-reads a table's CHECKs on every statement that writes a row, a domain's once.
 @Check('chats_post_id_check', `(chat_type = 'response') = (post_id IS NOT NULL)`)
-@Check('chats_last_seq_check', 'last_seq >= 0')
-@Check('chats_visibility_check', `visibility IN ('private', 'public')`)
 // "Is there already a live chat of this type with exactly these members?"
 @Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'])
 // Whose avatar an attachment is: the read rule of avatars, and the SET NULL when its row goes.

@@ -10,7 +10,8 @@ import { User } from './user.entity';
  * member row is held) nor to messages (no row per message any more).
  */
 @Entity({ name: 'message_read_ranges' })
-@Check('message_read_ranges_seq_check', 'from_seq >= 1 AND from_seq <= to_seq')
+// from_seq and to_seq are message_seq (>= 1, a domain: see message.entity.ts).
+@Check('message_read_ranges_seq_check', 'from_seq <= to_seq')
 export class MessageReadRange {
   @PrimaryColumn({ name: 'chat_id', type: 'integer' })
   chatId!: number;
