@@ -10,8 +10,8 @@ export type NotifyLevel = (typeof NOTIFY_LEVELS)[number];
 /** Membership with soft removal: a removed member keeps the row (and read cursor) with removed_at set. */
 @Entity({ name: 'chat_members' })
 // Single-column rules are in the columns' domains, member_role, notify_level and message_seq_or_zero
-// (migration 1766200000000, SendPathDomains):
-// PostgreSQL re-reads a table's CHECKs on every statement that writes a row, a domain's once.
+// (migration 1766200000000, SendPathDomains): PostgreSQL rebuilds a table's CHECKs for every
+// statement that writes to it, a domain's rules once a session.
 @Check('chat_members_removed_by_manager_check', 'NOT removed_by_manager OR removed_at IS NOT NULL')
 // The chat list: a user's memberships (whole, not partial: see migration 1764700000000).
 @Index('chat_members_user_idx', ['userId', 'chatId'])

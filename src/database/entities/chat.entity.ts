@@ -19,8 +19,8 @@ export type ChatVisibility = (typeof CHAT_VISIBILITIES)[number];
 
 @Entity({ name: 'chats' })
 // Single-column rules are in the columns' domains, chat_type, chat_visibility and message_seq_or_zero
-// (migration 1766200000000, SendPathDomains):
-// PostgreSQL re-reads a table's CHECKs on every statement that writes a row, a domain's once.
+// (migration 1766200000000, SendPathDomains): PostgreSQL rebuilds a table's CHECKs for every
+// statement that writes to it, a domain's rules once a session.
 @Check('chats_post_id_check', `(chat_type = 'response') = (post_id IS NOT NULL)`)
 // "Is there already a live chat of this type with exactly these members?"
 @Index('chats_member_key_idx', ['memberKey', 'chatType', 'postId'])

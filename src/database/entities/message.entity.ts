@@ -17,8 +17,8 @@ import { User } from './user.entity';
 @Unique('messages_chat_seq_key', ['chatId', 'seq'])
 @Unique('messages_client_message_id_key', ['chatId', 'senderId', 'clientMessageId'])
 // Single-column rules are in the columns' domains, message_seq, message_content, client_message_id,
-// attachment_count and reaction_count (migration 1766200000000, SendPathDomains):
-// PostgreSQL re-reads a table's CHECKs on every statement that writes a row, a domain's once.
+// attachment_count and reaction_count (migration 1766200000000, SendPathDomains): PostgreSQL rebuilds a table's CHECKs for every
+// statement that writes to it, a domain's rules once a session.
 @Check(
   'messages_content_check',
   'char_length(content) >= 1 OR attachment_count IS NOT NULL OR location IS NOT NULL',
