@@ -11,12 +11,17 @@
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/bench-cpu
  *   DATABASE_URL=postgres://... node /tmp/bench-cpu/bench/http-cpu.js --app <main build> --app dist
- *     [--requests 2000] [--block 200] [--warmup 500]
+ *     [--requests 2000] [--block 200] [--warmup 500] [--services]
+ *
+ * With `--services`, each build also serves the same two pages from a bare node:http handler in
+ * the same process, calling the app's own services (TokenService, MessagesService, ChatsService)
+ * and JSON.stringify, with none of the HTTP chain (Fastify's hooks, Nest's router, guards, pipes
+ * and reply): the difference is what that chain costs a read (the bodies are checked equal first).
  *
  * The database must be migrated (MIGRATIONS_RUN is not set here); users get unique names per run.
  */
 import type { INestApplication } from '@nestjs/common';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -29,6 +34,7 @@ interface Args {
   requests: number;
   block: number;
   warmup: number;
+  services: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -42,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     requests: Number(value('requests') ?? 2000),
     block: Number(value('block') ?? 200),
     warmup: Number(value('warmup') ?? 500),
+    services: argv.includes('--services'),
   };
 }
 
@@ -92,17 +99,79 @@ async function ok(
   return res.body;
 }
 
+type Page = 'history' | 'chatlist';
+
+/** Where a page is read: through the app, or (`--services`) from its services alone. */
+type Route = 'app' | 'services';
+
 /** One build, started and seeded: its pages and the CPU they used so far. */
 interface Subject {
   dir: string;
   app: INestApplication;
-  origin: string;
+  /** The bare handler of `--services`. */
+  services?: Server;
+  origins: Partial<Record<Route, string>>;
   token: string;
-  pages: Record<'history' | 'chatlist', string>;
-  used: Record<'history' | 'chatlist', number>;
+  pages: Record<Route, Record<Page, string>>;
+  used: Record<string, number>;
 }
 
-async function start(dir: string): Promise<Subject> {
+/** The services a page is made of, from the build's own modules (`app.get` wants its classes). */
+interface PageServices {
+  authenticate(token: string): { id: number } | Promise<{ id: number }>;
+  history(userId: number, chatId: number): Promise<unknown>;
+  chatList(userId: number): Promise<unknown>;
+}
+
+function servicesOf(dir: string, app: INestApplication): PageServices {
+  const classOf = (file: string, name: string) =>
+    (load(join(dir, file)) as Record<string, new () => unknown>)[name];
+  const tokens = app.get<unknown, { authenticate(token: string): { id: number } | Promise<{ id: number }> }>(
+    classOf('src/auth/token.service.js', 'TokenService'),
+  );
+  const messages = app.get<
+    unknown,
+    { list(userId: number, chatId: number, query: { sort: string; limit: number }): Promise<unknown> }
+  >(classOf('src/messages/messages.service.js', 'MessagesService'));
+  const chats = app.get<unknown, { list(userId: number, query: { limit: number }): Promise<unknown> }>(
+    classOf('src/chats/chats.service.js', 'ChatsService'),
+  );
+  return {
+    authenticate: (token) => tokens.authenticate(token),
+    history: (userId, chatId) => messages.list(userId, chatId, { sort: 'desc', limit: 50 }),
+    chatList: (userId) => chats.list(userId, { limit: 20 }),
+  };
+}
+
+/**
+ * The two pages from the services alone: token, page, JSON.stringify, written with a length;
+ * `/history/<chat id>` and `/chatlist`.
+ */
+async function serveBare(services: PageServices): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const user = await services.authenticate((req.headers.authorization ?? '').slice('Bearer '.length));
+      const [, page, chatId] = (req.url ?? '').split('/');
+      const body =
+        page === 'history'
+          ? await services.history(user.id, Number(chatId))
+          : await services.chatList(user.id);
+      const text = JSON.stringify(body);
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    })().catch((error: unknown) => {
+      res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function start(dir: string, withServices: boolean): Promise<Subject> {
   const { createApp } = load(join(dir, 'src/app.factory.js')) as {
     createApp: (config: unknown) => Promise<INestApplication>;
   };
@@ -150,43 +219,72 @@ async function start(dir: string): Promise<Subject> {
       content: `message ${n} of the history page, of an ordinary length for a chat`,
     });
   }
-  return {
+  const subject: Subject = {
     dir,
     app,
-    origin,
+    origins: { app: origin },
     token: alice.access_token,
-    pages: { history: `/api/v1/chats/${chatIds[0]}/messages?limit=50`, chatlist: '/api/v1/chats?limit=20' },
-    used: { history: 0, chatlist: 0 },
+    pages: {
+      app: { history: `/api/v1/chats/${chatIds[0]}/messages?limit=50`, chatlist: '/api/v1/chats?limit=20' },
+      services: { history: `/history/${chatIds[0]}`, chatlist: '/chatlist' },
+    },
+    used: {},
   };
+  if (withServices) {
+    const bare = await serveBare(servicesOf(dir, app));
+    subject.services = bare.server;
+    subject.origins.services = bare.origin;
+    // The comparison holds only if both answer the same.
+    for (const page of ['history', 'chatlist'] as const) {
+      const [viaApp, viaServices] = [
+        await ok(origin, 'GET', subject.pages.app[page], subject.token),
+        await ok(bare.origin, 'GET', subject.pages.services[page], subject.token),
+      ];
+      if (JSON.stringify(viaApp) !== JSON.stringify(viaServices))
+        throw new Error(`${page}: the bodies differ`);
+    }
+  }
+  return subject;
 }
 
-async function run(subject: Subject, page: 'history' | 'chatlist', count: number): Promise<number> {
+async function run(subject: Subject, route: Route, page: Page, count: number): Promise<number> {
+  const origin = subject.origins[route]!;
   const before = process.cpuUsage();
-  for (let n = 0; n < count; n += 1) await ok(subject.origin, 'GET', subject.pages[page], subject.token);
+  for (let n = 0; n < count; n += 1) await ok(origin, 'GET', subject.pages[route][page], subject.token);
   const used = process.cpuUsage(before);
   return used.user + used.system;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const routes: Route[] = args.services ? ['app', 'services'] : ['app'];
   const subjects: Subject[] = [];
   try {
-    for (const dir of args.apps) subjects.push(await start(dir));
+    for (const dir of args.apps) subjects.push(await start(dir, args.services));
     for (const page of ['history', 'chatlist'] as const) {
-      for (const subject of subjects) await run(subject, page, args.warmup);
+      for (const subject of subjects)
+        for (const route of routes) await run(subject, route, page, args.warmup);
       for (let done = 0; done < args.requests; done += args.block) {
-        for (const subject of subjects) subject.used[page] += await run(subject, page, args.block);
+        for (const subject of subjects) {
+          for (const route of routes) {
+            const key = route === 'app' ? `${page}_us` : `${page}_services_us`;
+            subject.used[key] = (subject.used[key] ?? 0) + (await run(subject, route, page, args.block));
+          }
+        }
       }
     }
     for (const subject of subjects) {
-      const per = (page: 'history' | 'chatlist') => Math.round(subject.used[page] / args.requests);
-      process.stdout.write(
-        `${JSON.stringify({ app: subject.dir, requests: args.requests, history_us: per('history'), chatlist_us: per('chatlist') })}\n`,
+      const per = Object.fromEntries(
+        Object.entries(subject.used).map(([key, used]) => [key, Math.round(used / args.requests)]),
       );
+      process.stdout.write(`${JSON.stringify({ app: subject.dir, requests: args.requests, ...per })}\n`);
     }
   } finally {
     agent.destroy();
-    for (const subject of subjects) await subject.app.close();
+    for (const subject of subjects) {
+      subject.services?.close();
+      await subject.app.close();
+    }
   }
 }
 
