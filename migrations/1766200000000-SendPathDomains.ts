@@ -143,13 +143,19 @@ function alterTable(
   ].join(', ')}`;
 }
 
-const DROP_FUNCTIONS = [
-  'DROP FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])',
-  'DROP FUNCTION send_text_batch(int[], int[], text[], text[], int)',
-];
+/** The two send functions, by signature. */
+const SEND_BATCH = 'send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])';
+const SEND_TEXT_BATCH = 'send_text_batch(int[], int[], text[], text[], int)';
 
-const SEND_BATCH_DDL = `
-      CREATE FUNCTION send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])
+const DROP_FUNCTIONS = [SEND_BATCH, SEND_TEXT_BATCH].map((signature) => `DROP FUNCTION ${signature}`);
+
+/**
+ * A send function's definition: its result columns take the domains of the columns they return
+ * (seq, content, client_message_id, previous_read_seq), its settings are SEND_BATCH_SETTINGS.
+ */
+function sendFunctionDdl(signature: string, body: string): string {
+  return `
+      CREATE FUNCTION ${signature}
       RETURNS TABLE (
         id integer, chat_id integer, seq message_seq, sender_id integer, sender_name varchar,
         content message_content, client_message_id client_message_id, created_at timestamptz, edited_at timestamptz,
@@ -159,7 +165,11 @@ const SEND_BATCH_DDL = `
       LANGUAGE plpgsql VOLATILE
       SET plan_cache_mode = force_generic_plan
       SET enable_seqscan = off
-      AS $body$
+      AS $body$${body}$body$`;
+}
+
+/** SEND_BATCH_FUNCTION_BODY as of this migration. */
+const SEND_BATCH_BODY = `
 #variable_conflict use_column
 BEGIN
   PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;
@@ -278,19 +288,10 @@ BEGIN
          FROM messages f WHERE f.id = m.forwarded_from_id) fo) END AS forwarded_from
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq;
-END$body$`;
-const SEND_TEXT_BATCH_DDL = `
-      CREATE FUNCTION send_text_batch(int[], int[], text[], text[], int)
-      RETURNS TABLE (
-        id integer, chat_id integer, seq message_seq, sender_id integer, sender_name varchar,
-        content message_content, client_message_id client_message_id, created_at timestamptz, edited_at timestamptz,
-        location jsonb, mentions integer[], reply_to_id integer, forwarded_from_id integer,
-        ord integer, previous_read_seq message_seq_or_zero, attachments json, reply_to json, forwarded_from json
-      )
-      LANGUAGE plpgsql VOLATILE
-      SET plan_cache_mode = force_generic_plan
-      SET enable_seqscan = off
-      AS $body$
+END`;
+
+/** SEND_TEXT_BATCH_FUNCTION_BODY as of this migration. */
+const SEND_TEXT_BATCH_BODY = `
 #variable_conflict use_column
 BEGIN
   PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;
@@ -338,7 +339,7 @@ BEGIN
          NULL::json AS attachments, NULL::json AS reply_to, NULL::json AS forwarded_from
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq;
-END$body$`;
+END`;
 
 export class SendPathDomains1766200000000 implements MigrationInterface {
   name = 'SendPathDomains1766200000000';
@@ -359,8 +360,8 @@ export class SendPathDomains1766200000000 implements MigrationInterface {
       await db.query(`ALTER DOMAIN ${domain} ADD CONSTRAINT ${constraint} CHECK (${check})`);
     }
     for (const sql of DROP_FUNCTIONS) await db.query(sql);
-    await db.query(SEND_BATCH_DDL);
-    await db.query(SEND_TEXT_BATCH_DDL);
+    await db.query(sendFunctionDdl(SEND_BATCH, SEND_BATCH_BODY));
+    await db.query(sendFunctionDdl(SEND_TEXT_BATCH, SEND_TEXT_BATCH_BODY));
   }
 
   async down(db: QueryRunner): Promise<void> {

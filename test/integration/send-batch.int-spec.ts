@@ -62,6 +62,19 @@ describe('send_batch: one round trip per batch (integration)', () => {
         },
       );
 
+  /** ReadStateService on the suite's database, its events told to `events`. */
+  const readStateService = (events = new DomainEventBus()): ReadStateService => {
+    const members = new MembersRepository(m.db);
+    return new ReadStateService(
+      m.db,
+      new MembersAccessService(members),
+      members,
+      new MessagesRepository(m.db),
+      new ReadStateRepository(m.db),
+      events,
+    );
+  };
+
   async function seqsOf(chatId: number): Promise<number[]> {
     const rows = await m.db.query<{ seq: number }[]>(
       'SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq',
@@ -96,17 +109,9 @@ describe('send_batch: one round trip per batch (integration)', () => {
     const [a, b] = [await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b]);
     const events = new DomainEventBus();
-    const members = new MembersRepository(m.db);
     const batcher = new MessageSendBatcher(
       m.db,
-      new ReadStateService(
-        m.db,
-        new MembersAccessService(members),
-        members,
-        new MessagesRepository(m.db),
-        new ReadStateRepository(m.db),
-        events,
-      ),
+      readStateService(events),
       { databaseQueryTimeoutMs: 10_000 } as AppConfig,
       new MessageSearchIndexer(new MessageSearchRepository(m.db), { searchTailQuietSeconds: 0 } as AppConfig),
     );
@@ -236,15 +241,7 @@ describe('send_batch: one round trip per batch (integration)', () => {
     // connection, as ReadStateService does it) while a sends on another.
     const [a, b] = [await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b]);
-    const members = new MembersRepository(m.db);
-    const readState = new ReadStateService(
-      m.db,
-      new MembersAccessService(members),
-      members,
-      new MessagesRepository(m.db),
-      new ReadStateRepository(m.db),
-      new DomainEventBus(),
-    );
+    const readState = readStateService();
     const [x, y] = [await connection(), await connection()];
     const rounds = 40;
     for (let i = 0; i < rounds; i++) {
