@@ -11,7 +11,10 @@
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/bench-cpu
  *   DATABASE_URL=postgres://... node /tmp/bench-cpu/bench/http-cpu.js --app <main build> --app dist
- *     [--requests 2000] [--block 200] [--warmup 500] [--services]
+ *     [--requests 2000] [--block 200] [--warmup 500] [--services] [--rate 100]
+ *
+ * With `--rate`, the requests are paced at that many a second (the read scenarios' rate) instead
+ * of back to back: a request then finds the process idle, its caches cold, and costs more.
  *
  * With `--services`, each build also serves the same two pages from a bare node:http handler in
  * the same process, calling the app's own services (TokenService, MessagesService, ChatsService)
@@ -35,6 +38,8 @@ interface Args {
   block: number;
   warmup: number;
   services: boolean;
+  /** Requests a second, paced (`--rate`); back to back without it. */
+  rate?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     block: Number(value('block') ?? 200),
     warmup: Number(value('warmup') ?? 500),
     services: argv.includes('--services'),
+    rate: value('rate') === undefined ? undefined : Number(value('rate')),
   };
 }
 
@@ -247,10 +253,23 @@ async function start(dir: string, withServices: boolean): Promise<Subject> {
   return subject;
 }
 
-async function run(subject: Subject, route: Route, page: Page, count: number): Promise<number> {
+async function run(
+  subject: Subject,
+  route: Route,
+  page: Page,
+  count: number,
+  rate?: number,
+): Promise<number> {
   const origin = subject.origins[route]!;
+  const started = performance.now();
   const before = process.cpuUsage();
-  for (let n = 0; n < count; n += 1) await ok(origin, 'GET', subject.pages[route][page], subject.token);
+  for (let n = 0; n < count; n += 1) {
+    if (rate) {
+      const wait = started + (n * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await ok(origin, 'GET', subject.pages[route][page], subject.token);
+  }
   const used = process.cpuUsage(before);
   return used.user + used.system;
 }
@@ -268,7 +287,8 @@ async function main(): Promise<void> {
         for (const subject of subjects) {
           for (const route of routes) {
             const key = route === 'app' ? `${page}_us` : `${page}_services_us`;
-            subject.used[key] = (subject.used[key] ?? 0) + (await run(subject, route, page, args.block));
+            subject.used[key] =
+              (subject.used[key] ?? 0) + (await run(subject, route, page, args.block, args.rate));
           }
         }
       }

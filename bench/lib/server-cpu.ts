@@ -9,14 +9,18 @@ import { cpuMs, ServerProcess } from './processes';
  */
 export interface CpuSnapshot {
   node: number;
+  /** Milliseconds of garbage-collection pauses of the Node.js process so far. */
+  gc: { youngMs: number; oldMs: number };
   pg: Map<number, number>;
   wal: bigint;
   storage: { table: number; index: number };
 }
 
 export async function cpuSnapshot(ctx: BenchContext, kind: Kind): Promise<CpuSnapshot> {
+  const probe = await ctx.server(kind).probe();
   return {
-    node: cpuMs(await ctx.server(kind).probe()),
+    node: cpuMs(probe),
+    gc: { youngMs: probe.gcYoungMs, oldMs: probe.gcOldMs },
     pg: await backendCpu(ctx.setup, ctx.databaseOf(kind), ctx.application(kind)),
     wal: await walPosition(ctx.setup),
     storage: await storageBytes(ctx.db(kind)),
@@ -28,6 +32,8 @@ export interface PerEvent {
   nodeUs: number;
   pgUs: number;
   totalUs: number;
+  /** Microseconds of the process' garbage-collection pauses per event (in nodeUs too). */
+  gcUs: number;
   /** Bytes of WAL, table and index growth per event. */
   walBytes: number;
   tableBytes: number;
@@ -42,6 +48,7 @@ export function cpuPerEvent(before: CpuSnapshot, after: CpuSnapshot, events: num
     nodeUs,
     pgUs,
     totalUs: nodeUs + pgUs,
+    gcUs: ((after.gc.youngMs - before.gc.youngMs + after.gc.oldMs - before.gc.oldMs) * 1000) / events,
     walBytes: Number(after.wal - before.wal) / events,
     tableBytes: (after.storage.table - before.storage.table) / events,
     indexBytes: (after.storage.index - before.storage.index) / events,

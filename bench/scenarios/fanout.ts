@@ -196,6 +196,7 @@ async function halfKnee(
     'e2eP99',
     'nodeCpu',
     'pgCpu',
+    'gc',
     'cpu',
     'wal',
     'table',
@@ -232,13 +233,14 @@ async function halfKnee(
       ctx.log(`  ${kind} ${group.members} members at half the bare knee ${describe(step)}`);
       ctx.detail(`fanout.half.${group.members}.${kind}`, step);
       if (!stepPassed(step, Number.POSITIVE_INFINITY)) invalid++;
-      const { nodeUs, pgUs, walBytes, tableBytes, indexBytes } = cpuPerEvent(before, after, step.sent);
+      const { nodeUs, pgUs, gcUs, walBytes, tableBytes, indexBytes } = cpuPerEvent(before, after, step.sent);
       figures.ackP50[kind].push(step.ack.p50);
       figures.ackP99[kind].push(step.ack.p99);
       figures.e2eP50[kind].push(step.e2e.p50);
       figures.e2eP99[kind].push(step.e2e.p99);
       figures.nodeCpu[kind].push(nodeUs);
       figures.pgCpu[kind].push(pgUs);
+      figures.gc[kind].push(gcUs);
       figures.cpu[kind].push(nodeUs + pgUs);
       figures.wal[kind].push(walBytes);
       figures.table[kind].push(tableBytes);
@@ -271,6 +273,7 @@ async function halfKnee(
   );
   row('  of which the Node.js process', 'µs', figures.nodeCpu);
   row('  of which PostgreSQL backends', 'µs', figures.pgCpu, group.members <= 10 ? 1.3 : undefined);
+  row('garbage-collection pauses per message (Node.js process)', 'µs', figures.gc);
   row('WAL per message (cluster-wide, one server running)', 'bytes', figures.wal, 1.5);
   row('table growth per message (heap + TOAST)', 'bytes', figures.table);
   row('index growth per message', 'bytes', figures.index);

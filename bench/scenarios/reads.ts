@@ -32,7 +32,7 @@ async function compare(
   const durationMs = ctx.options.quick ? 1500 : 5000;
   const p99s: number[][] = [];
   for (const item of cases) {
-    const { values, cpu, pgCpu, wal } = perServer('values', 'cpu', 'pgCpu', 'wal');
+    const { values, cpu, pgCpu, gc, wal } = perServer('values', 'cpu', 'pgCpu', 'gc', 'wal');
     const errors: string[] = [];
     // Warm-up: JIT, plans, buffers. Two seconds: with 0.5 s the service's first case (the newest
     // history page) still paid for optimizing its longer code path (p99 4x its later cases').
@@ -61,6 +61,7 @@ async function compare(
         const cost = cpuPerEvent(before, after, result.sent);
         cpu[kind].push(cost.totalUs);
         pgCpu[kind].push(cost.pgUs);
+        gc[kind].push(cost.gcUs);
         wal[kind].push(cost.walBytes);
         ctx.detail(`${scenario}.${item.metric}.${kind}`, result);
         ctx.log(
@@ -87,6 +88,12 @@ async function compare(
       ...cpu,
     });
     ctx.rows.push({ scenario, metric: `${item.metric}: PostgreSQL CPU per request`, unit: 'µs', ...pgCpu });
+    ctx.rows.push({
+      scenario,
+      metric: `${item.metric}: garbage-collection pauses per request (Node.js process)`,
+      unit: 'µs',
+      ...gc,
+    });
     ctx.rows.push({
       scenario,
       metric: `${item.metric}: WAL per request (cluster-wide, one server running)`,
