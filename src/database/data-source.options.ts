@@ -97,7 +97,8 @@ function boundedWaits({ connectMs, queryMs }: DatabaseTimeouts): Record<string, 
     connectionTimeoutMillis: connectMs,
     statement_timeout: queryMs,
     idle_in_transaction_session_timeout: 2 * queryMs,
-    query_timeout: queryMs + CLIENT_TIMEOUT_GRACE_MS,
+    // DroppingClient's own read timeout, not node-postgres' query_timeout (see DroppingClient).
+    readTimeoutMillis: queryMs + CLIENT_TIMEOUT_GRACE_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   };

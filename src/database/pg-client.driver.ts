@@ -1,50 +1,106 @@
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { preparedName } from './prepared-statements';
 
-/** node-postgres' error when `query_timeout` passes without an answer from the server. */
+/** The error of a statement whose answer did not come within the read timeout. */
 export const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
+/** The pool option (passed on to each client) that bounds the wait for an answer. */
+export interface DroppingClientConfig extends ClientConfig {
+  /** Milliseconds from query() to the answer, after which the connection is dropped; none when unset. */
+  readTimeoutMillis?: number;
+}
+
+/** One statement in flight: whom to answer (until answered), and its read timer. */
+interface Pending {
+  callback?: Callback;
+  timer?: NodeJS.Timeout;
+}
+
+/** Answers a statement once: its answer, or the read timeout, whichever comes first. */
+function answer(pending: Pending, error: Error | null, result?: unknown): void {
+  const { callback, timer } = pending;
+  if (!callback) return;
+  pending.callback = undefined;
+  clearTimeout(timer);
+  callback(error, result);
+}
+
 /**
- * node-postgres' client, except that a statement whose answer never came in `query_timeout` (the
- * server frozen, or the connection half-open after a failover or a lost NAT entry) drops the
- * connection. node-postgres rejects the statement but keeps the connection, the statement still
- * active on the server: what the pool hands out next would queue behind it (TypeORM's ROLLBACK
- * times out unsent in that queue) and run, after a thaw, inside its open transaction; and a
- * half-open connection never answers again. Dropped, the pool opens a fresh one when needed.
- * Used as the pool's `Client` (node-postgres' documented `Client` pool option).
+ * node-postgres' client, except that a statement whose answer never came within
+ * `readTimeoutMillis` (the server frozen, or the connection half-open after a failover or a lost
+ * NAT entry) fails with {@link QUERY_READ_TIMEOUT} and drops the connection. Kept, the
+ * connection would still have the statement active on the server: what the pool hands out next
+ * would queue behind it (TypeORM's ROLLBACK times out unsent in that queue) and run, after a
+ * thaw, inside its open transaction; and a half-open connection never answers again. Dropped,
+ * the pool opens a fresh one when needed. Used as the pool's `Client` (node-postgres' documented
+ * `Client` pool option).
+ *
+ * Every statement runs through node-postgres' callback API, also when the caller (TypeORM) wants
+ * a promise, and the read timer holds the client and the statement's answer state, never the
+ * statement: node-postgres' promise API, and its own `query_timeout`, answer through closures
+ * that hold the Query (and so its rows), and with them every page read survived the young
+ * generation's collections and was promoted to the old one (scavenges of 6–15 ms instead of
+ * under 1, and the old generation growing by the rows of every page until a full collection;
+ * docs/perf-messages-write.md, "Rows promoted by the promise API").
  *
  * It also runs the texts registered with prepared() as named prepared statements (node-postgres'
  * `name` query option), since TypeORM's query() has no way to ask for one.
  */
 export class DroppingClient extends Client {
-  // The signature of every overload of Client.query: this only adds a step on rejection.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override query(...args: any[]): any {
-    // A registered text (prepared()) with its values, as TypeORM passes them: a named statement.
-    const name = typeof args[0] === 'string' ? preparedName(args[0]) : undefined;
-    if (name && args.length === 2 && Array.isArray(args[1])) {
-      args = [{ name, text: args[0] as string, values: args[1] as unknown[] }];
-    }
-    const last: unknown = args[args.length - 1];
-    if (typeof last === 'function') {
-      args[args.length - 1] = (error: Error | null, result?: unknown): void => {
-        if (error) this.dropIfTimedOut(error);
-        (last as Callback)(error, result);
-      };
-    }
-    const result: unknown = (super.query as (...params: unknown[]) => unknown).apply(this, args);
-    if (result instanceof Promise) {
-      return result.catch((error: unknown) => {
-        this.dropIfTimedOut(error);
-        throw error;
-      });
-    }
-    return result;
+  private readonly readTimeoutMillis: number | undefined;
+
+  constructor(config?: DroppingClientConfig | string) {
+    super(config);
+    this.readTimeoutMillis = typeof config === 'object' ? config.readTimeoutMillis : undefined;
   }
 
-  private dropIfTimedOut(error: unknown): void {
-    if (error instanceof Error && error.message === QUERY_READ_TIMEOUT) this.connection.stream.destroy();
+  // The signature of every overload of Client.query.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    // A Submittable (a cursor or a stream) answers through its own events: as node-postgres has it.
+    if (typeof (args[0] as { submit?: unknown } | null)?.submit === 'function') {
+      return (super.query as (...params: unknown[]) => unknown).apply(this, args);
+    }
+    const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
+    let [config, values] = args as [unknown, unknown];
+    // A registered text (prepared()) with its values, as TypeORM passes them: a named statement.
+    const name = typeof config === 'string' ? preparedName(config) : undefined;
+    if (name && Array.isArray(values)) {
+      config = { name, text: config, values };
+      values = undefined;
+    }
+    if (callback) {
+      this.send(config, values, callback);
+      return undefined;
+    }
+    return new Promise((resolve, reject) =>
+      this.send(config, values, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  }
+
+  private send(config: unknown, values: unknown, callback: Callback): void {
+    const pending: Pending = { callback };
+    if (this.readTimeoutMillis) {
+      pending.timer = setTimeout(DroppingClient.readTimedOut, this.readTimeoutMillis, this, pending);
+    }
+    try {
+      (super.query as (...params: unknown[]) => unknown).call(
+        this,
+        config,
+        values,
+        (error: Error | null, result?: unknown) => answer(pending, error, result),
+      );
+    } catch (error) {
+      clearTimeout(pending.timer);
+      throw error;
+    }
+  }
+
+  /** The read timeout of a statement: it fails, and the connection goes (its later answer is dropped). */
+  private static readTimedOut(this: void, client: DroppingClient, pending: Pending): void {
+    answer(pending, new Error(QUERY_READ_TIMEOUT));
+    client.connection.stream.destroy();
   }
 }

@@ -44,7 +44,7 @@ describe('toErrorBody: PostgreSQL away is 503 with a retry hint, other unknown e
       'connection terminated by a connect timeout',
       new Error('Connection terminated due to connection timeout'),
     ],
-    ['no answer within query_timeout', new Error('Query read timeout')],
+    ['no answer within the read timeout', new Error('Query read timeout')],
     ['no free pool connection in time', new Error('timeout exceeded when trying to connect')],
     [
       'a client after a connection error',
