@@ -59,7 +59,8 @@ export class DroppingClient extends Client {
   // The signature of every overload of Client.query.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
-    // A Submittable (a cursor or a stream) answers through its own events: as node-postgres has it.
+    // A Submittable (a cursor or a stream) answers through its own events: handed to node-postgres
+    // as it is, without the read timeout (the service runs none).
     if (typeof (args[0] as { submit?: unknown } | null)?.submit === 'function') {
       return (super.query as (...params: unknown[]) => unknown).apply(this, args);
     }
