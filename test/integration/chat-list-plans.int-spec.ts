@@ -60,6 +60,20 @@ describe('The chat list without statistics (integration)', () => {
     expect(wholeIndexScans).toEqual([]);
   });
 
+  it('reads the views of the page’s chats only, whatever the planner thinks of their subqueries', async () => {
+    // message_mentions is empty and known to be: its subquery looks free, and PostgreSQL ran it
+    // before the sort for each of the viewer's 200 chats. Every per-chat subquery now runs once
+    // per row of the page.
+    const [mentions]: { n: number }[] = await m.db.query('SELECT count(*)::int AS n FROM message_mentions');
+    expect(mentions.n).toBe(0);
+    // Known to be empty (autovacuum's view of a deployment where nobody was mentioned yet).
+    await m.db.query('VACUUM ANALYZE message_mentions');
+    const plan = await explainPage();
+    const subPlans = [...nodesOf(plan)].filter((node) => node['Parent Relationship'] === 'SubPlan');
+    expect(subPlans.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...subPlans.map((node) => node['Actual Loops']))).toBeLessThanOrEqual(21);
+  });
+
   it("looks up each chat's members by the primary key", async () => {
     const plan = await explainPage();
     // Index lookups by chat alone (the viewer's own membership is looked up by user and chat).

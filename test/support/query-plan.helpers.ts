@@ -7,6 +7,8 @@ export interface PlanNode {
   'Index Name'?: string;
   'Index Cond'?: string;
   'Actual Loops': number;
+  /** 'SubPlan' for a subquery evaluated per row of its parent. */
+  'Parent Relationship'?: string;
   'Shared Hit Blocks': number;
   'Shared Read Blocks': number;
   Plans?: PlanNode[];
