@@ -10,7 +10,7 @@ import { cpuMs, ServerProcess } from './processes';
 export interface CpuSnapshot {
   node: number;
   /** Milliseconds of garbage-collection pauses of the Node.js process so far. */
-  gc: { youngMs: number; oldMs: number };
+  gcMs: number;
   pg: Map<number, number>;
   wal: bigint;
   storage: { table: number; index: number };
@@ -20,7 +20,7 @@ export async function cpuSnapshot(ctx: BenchContext, kind: Kind): Promise<CpuSna
   const probe = await ctx.server(kind).probe();
   return {
     node: cpuMs(probe),
-    gc: { youngMs: probe.gcYoungMs, oldMs: probe.gcOldMs },
+    gcMs: probe.gcYoungMs + probe.gcOldMs,
     pg: await backendCpu(ctx.setup, ctx.databaseOf(kind), ctx.application(kind)),
     wal: await walPosition(ctx.setup),
     storage: await storageBytes(ctx.db(kind)),
@@ -48,7 +48,7 @@ export function cpuPerEvent(before: CpuSnapshot, after: CpuSnapshot, events: num
     nodeUs,
     pgUs,
     totalUs: nodeUs + pgUs,
-    gcUs: ((after.gc.youngMs - before.gc.youngMs + after.gc.oldMs - before.gc.oldMs) * 1000) / events,
+    gcUs: ((after.gcMs - before.gcMs) * 1000) / events,
     walBytes: Number(after.wal - before.wal) / events,
     tableBytes: (after.storage.table - before.storage.table) / events,
     indexBytes: (after.storage.index - before.storage.index) / events,

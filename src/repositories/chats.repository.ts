@@ -133,6 +133,9 @@ const CHAT_VIEW_SOURCE = `
 /** Chats as their members see them, in one statement whatever the number of chats. */
 const CHAT_VIEW_SELECT = `${CHAT_VIEW_COLUMNS}${CHAT_VIEW_SOURCE}`;
 
+/** The chat list's order, newest activity first (its cursor is the same pair). */
+const CHAT_LIST_ORDER = 'ORDER BY c.updated_at DESC, c.id DESC';
+
 /** chats, and the chat views read across chats, members, messages and users. */
 @Injectable()
 export class ChatsRepository {
@@ -276,7 +279,7 @@ export class ChatsRepository {
       params.push(filter.after.updatedUs, filter.after.id);
       page += ` AND (c.updated_at, c.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`;
     }
-    page += ` ORDER BY c.updated_at DESC, c.id DESC LIMIT ${literalCount(filter.limit)}`;
+    page += ` ${CHAT_LIST_ORDER} LIMIT ${literalCount(filter.limit)}`;
     // The page's chats are chosen first, and only their views are read: PostgreSQL postpones a
     // view's subqueries past the sort only when it thinks them expensive, and with an empty or
     // fresh message_mentions it evaluated the unread mentions for every chat of the user (500
@@ -287,7 +290,7 @@ export class ChatsRepository {
       FROM (${page}) p
       JOIN chat_members v ON v.chat_id = p.chat_id AND v.user_id = p.user_id
       JOIN chats c ON c.id = p.chat_id
-     ORDER BY c.updated_at DESC, c.id DESC`;
+     ${CHAT_LIST_ORDER}`;
     return manager.query(prepared(sql), params);
   }
 
