@@ -12,6 +12,7 @@
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/bench-cpu
  *   DATABASE_URL=postgres://... node /tmp/bench-cpu/bench/http-cpu.js --app <main build> --app dist
  *     [--requests 2000] [--block 200] [--warmup 500] [--services] [--rate 100]
+ *     [--pages history,chatlist]
  *
  * With `--rate`, the requests are paced at that many a second (the read scenarios' rate) instead
  * of back to back: a request then finds the process idle, its caches cold, and costs more.
@@ -40,6 +41,8 @@ interface Args {
   services: boolean;
   /** Requests a second, paced (`--rate`); back to back without it. */
   rate?: number;
+  /** The pages measured (`--pages history,chatlist`, the default). */
+  pages: Page[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,6 +58,10 @@ function parseArgs(argv: string[]): Args {
     warmup: Number(value('warmup') ?? 500),
     services: argv.includes('--services'),
     rate: value('rate') === undefined ? undefined : Number(value('rate')),
+    pages: (value('pages') ?? 'history,chatlist').split(',').map((page) => {
+      if (page !== 'history' && page !== 'chatlist') throw new Error(`--pages: no page ${page}`);
+      return page;
+    }),
   };
 }
 
@@ -280,7 +287,7 @@ async function main(): Promise<void> {
   const subjects: Subject[] = [];
   try {
     for (const dir of args.apps) subjects.push(await start(dir, args.services));
-    for (const page of ['history', 'chatlist'] as const) {
+    for (const page of args.pages) {
       for (const subject of subjects)
         for (const route of routes) await run(subject, route, page, args.warmup);
       for (let done = 0; done < args.requests; done += args.block) {
