@@ -10,6 +10,7 @@ import {
   searchStatement,
   SqlQuery,
 } from './messages.repository';
+import { containsAllSql, loweredWordSql } from './message-search.repository';
 import { reactionColumnSql } from './reactions.repository';
 import {
   activeMember,
@@ -92,6 +93,13 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
   if (patterns.length === 0) throw new Error('crossChatSearchQuery needs at least one word');
   const words = (text: string): string[] => patterns.map((pattern) => `${text} ILIKE ${pattern}`);
   const lowered = (text: string): string[] => patterns.map((pattern) => `${text} LIKE lower(${pattern})`);
+  // The words, lower-cased once, for the lines' test (containsAllSql; the rows' is the GIN's LIKE).
+  // strpos alone: every value here is opaque, so a custom plan costs what the generic one does
+  // whatever the estimates, and the lines' scan has no other condition to be ordered against.
+  const terms = searchWords(filter.query).map((word, at) => ({
+    word: loweredWordSql(`$${params.push(word)}`),
+    pattern: patterns[at],
+  }));
   const limit = param(filter.limit + 1, 'bigint');
   const windowRows = param(crossChatWindow(filter.limit), 'bigint');
   const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
@@ -104,7 +112,7 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
              SELECT ${b}.first_seq + l.n::int - 1 AS seq
                FROM unnest(string_to_array(CASE WHEN ${b}.first_seq < ${b}.last_seq THEN ${b}.content END, chr(10)))
                     WITH ORDINALITY AS l(line, n)
-              WHERE ${lowered('l.line').join(' AND ')}
+              WHERE ${containsAllSql('l.line', terms)}
                 AND NOT EXISTS (SELECT FROM message_search_segments e WHERE e.chat_id = ${b}.chat_id
                                    AND e.first_seq = e.last_seq AND e.first_seq = ${b}.first_seq + l.n::int - 1)
              UNION ALL

@@ -185,24 +185,68 @@ export function segmentCtes(chat: string, more: string, patterns: string[], boun
 
 /**
  * The seqs of segment row `s` (first_seq, last_seq, content) of chat `chat` (SQL) whose messages
- * may contain every word (the patterns, `$n`), in no order: for a block, the seqs of its lines
- * that contain them (unless `checked`, only when the block's text does: one LIKE on the whole
- * text first, since most blocks a window reads have no match), and those of the edit rows inside it that do (the block's line
- * holds the content it was built with, the edit row the newer one; message_search_segments_chat_edits_idx);
- * for an edit row, its seq. A candidate, filtered by the message's current content like any other.
+ * may contain every word (`terms`), in no order: for a block, the seqs of its lines that contain
+ * them (matchingLinesSql; unless `checked`, only when the block's text does: one strpos on the
+ * whole text first, since most blocks a window reads have no match), and those of the edit rows
+ * inside it that do (the block's line holds the content it was built with, the edit row the
+ * newer one; message_search_segments_chat_edits_idx); for an edit row, its seq. A candidate,
+ * filtered by the message's current content like any other.
  */
-export function blockMatchSeqsSql(chat: string, s: string, patterns: string[], checked: boolean): string {
-  const has = (text: string): string =>
-    patterns.map((pattern) => `${text} LIKE lower(${pattern})`).join(' AND ');
-  const block = [`${s}.first_seq < ${s}.last_seq`, ...(checked ? [] : [has(`${s}.content`)])];
-  return `(SELECT ${s}.first_seq + l.n::int - 1 AS seq
-             FROM string_to_table(CASE WHEN ${block.join(' AND ')}
-                                       THEN ${s}.content END, chr(10)) WITH ORDINALITY AS l(line, n)
-            WHERE ${has('l.line')}
+export function blockMatchSeqsSql(chat: string, s: string, terms: SearchTermSql[], checked: boolean): string {
+  const block = [
+    `${s}.first_seq < ${s}.last_seq`,
+    ...(checked ? [] : [containsAllSql(`${s}.content`, terms)]),
+  ];
+  const lines = `string_to_table(CASE WHEN ${block.join(' AND ')} THEN ${s}.content END, chr(10))
+                   WITH ORDINALITY AS l(line, n)`;
+  return `(SELECT ${s}.first_seq + l.n::int - 1 AS seq FROM ${matchingLinesSql(lines, terms)}
            UNION
            SELECT e.first_seq FROM message_search_segments e
             WHERE e.chat_id = ${chat} AND e.first_seq = e.last_seq AND e.first_seq BETWEEN ${s}.first_seq AND ${s}.last_seq
-              AND ${has('e.content')})`;
+              AND ${likeAllSql('e.content', terms)})`;
+}
+
+/** A search word as SQL: itself, lower-cased (loweredWordSql), and its LIKE pattern (`$n`). */
+export interface SearchTermSql {
+  word: string;
+  pattern: string;
+}
+
+/**
+ * Whether lower-cased text `text` (SQL: a block or a line) contains every word: `strpos(text,
+ * word) > 0` for each, what `text LIKE lower(pattern)` answers (the text is lower-cased already,
+ * and strpos has no wildcards), for the tests that read text, never an index (the trigram index
+ * wants LIKE). PostgreSQL's LIKE matcher tries a match at every character whose first byte is the
+ * pattern's, and in Cyrillic text that is about every other character; strpos skips ahead
+ * (docs/perf-search.md, "Reading the blocks' text": a block ~22 → ~9 µs, a line 0.35 → 0.09 µs).
+ * An expression for a CASE or a scan of its own (matchingLinesSql), not a condition beside others:
+ * the planner costs it as a third of the rows passing, where a LIKE costs 0.5%, and puts it
+ * after a LIKE, which it costs cheaper.
+ */
+export function containsAllSql(text: string, terms: SearchTermSql[]): string {
+  return terms.map(({ word }) => `strpos(${text}, ${word}) > 0`).join(' AND ');
+}
+
+/** `text LIKE lower(pattern)` for every term: the test the planner estimates (and an index takes). */
+export function likeAllSql(text: string, terms: SearchTermSql[]): string {
+  return terms.map(({ pattern }) => `${text} LIKE lower(${pattern})`).join(' AND ');
+}
+
+/**
+ * The lines of set-returning `lines` (SQL, `… AS l(line, n)`) that contain every word, as a FROM
+ * item `l`: strpos in a scan of its own (OFFSET 0 keeps it one), so that it runs first whatever
+ * the costs; then the LIKEs, which then always hold, for the planner's estimates: with strpos
+ * alone a search's generic plan looked ten times dearer than a custom one, and PostgreSQL planned
+ * every search afresh (~1.8 ms).
+ */
+export function matchingLinesSql(lines: string, terms: SearchTermSql[]): string {
+  return `(SELECT l.line, l.n FROM ${lines} WHERE ${containsAllSql('l.line', terms)} OFFSET 0) l
+           WHERE ${likeAllSql('l.line', terms)}`;
+}
+
+/** Word `param` (`$n`, text) lower-cased once per statement (an InitPlan), not once per row. */
+export function loweredWordSql(param: string): string {
+  return `(SELECT lower(${param}::text))`;
 }
 
 /** message_search_segments: the blocks' builder (the search and the edits are in messages'). */

@@ -44,9 +44,26 @@ describe('historyQuery', () => {
     expect(sql).toContain(
       'm.content ILIKE $5 AND m.content ILIKE $6 AND m.content ILIKE $7 AND m.content ILIKE $8',
     );
-    expect(sql).toMatch(/ORDER BY m\.seq ASC LIMIT \$9$/);
+    // The words themselves, for the tests of the blocks' text (strpos).
+    expect(sql).toContain('strpos(l.line, (SELECT lower($9::text))) > 0');
+    expect(sql).toMatch(/ORDER BY m\.seq ASC LIMIT \$13$/);
     expect(sql).not.toMatch(/DROP|'/);
     // The page's size (limit + 1), then the window's blocks: ⌈40 × 21 / 64⌉.
-    expect(params).toEqual([5, 7, 90, 10, '%кот%', '%50\\%%', "%';%", '%DROP%', 21, 14]);
+    expect(params).toEqual([
+      5,
+      7,
+      90,
+      10,
+      '%кот%',
+      '%50\\%%',
+      "%';%",
+      '%DROP%',
+      'кот',
+      '50%',
+      "';",
+      'DROP',
+      21,
+      14,
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { reactionColumnSql, ReactionRow } from './reactions.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
+  loweredWordSql,
   recordEditSql,
   SEARCH_SEGMENT_SIZE,
   SeqBound,
@@ -27,6 +28,7 @@ import {
   liveMessage,
   opaque,
   searchPatterns,
+  searchWords,
 } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -152,6 +154,11 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
     };
   }
   const range = rangeWith((value) => value);
+  // The words and their patterns, for the tests of the blocks' text (blockMatchSeqsSql).
+  const terms = searchWords(filter.query).map((word, at) => ({
+    word: loweredWordSql(param(word)),
+    pattern: patterns[at],
+  }));
   const limit = param(filter.limit + 1);
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
   // The candidates carry attachment_count and reaction_count; only the page's rows fold theirs in.
@@ -167,7 +174,7 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
   // The candidates of segment row `s` (`checked`: its text is known to have the words).
   const candidates = (checked: boolean): string => `CROSS JOIN LATERAL (
-           SELECT ${columns} FROM ${blockMatchSeqsSql('$1', 's', patterns, checked)} c JOIN messages m ON m.seq = c.seq
+           SELECT ${columns} FROM ${blockMatchSeqsSql('$1', 's', terms, checked)} c JOIN messages m ON m.seq = c.seq
             WHERE ${[...range, ...words].join(' AND ')} ORDER BY m.seq ${order} OFFSET 0) m`;
   return {
     sql: `WITH ${coveredCte('$1')}, tail AS MATERIALIZED (
