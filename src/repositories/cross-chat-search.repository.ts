@@ -10,7 +10,7 @@ import {
   searchStatement,
   SqlQuery,
 } from './messages.repository';
-import { containsAllSql, loweredWordSql } from './message-search.repository';
+import { containsAllSql, likeAllSql, searchTermsSql } from './message-search.repository';
 import { reactionColumnSql } from './reactions.repository';
 import {
   activeMember,
@@ -92,14 +92,10 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
   const patterns = searchPatterns(filter.query).map((pattern) => param(pattern, 'text'));
   if (patterns.length === 0) throw new Error('crossChatSearchQuery needs at least one word');
   const words = (text: string): string[] => patterns.map((pattern) => `${text} ILIKE ${pattern}`);
-  const lowered = (text: string): string[] => patterns.map((pattern) => `${text} LIKE lower(${pattern})`);
-  // The words, lower-cased once, for the lines' test (containsAllSql; the rows' is the GIN's LIKE).
-  // strpos alone: every value here is opaque, so a custom plan costs what the generic one does
-  // whatever the estimates, and the lines' scan has no other condition to be ordered against.
-  const terms = searchWords(filter.query).map((word, at) => ({
-    word: loweredWordSql(`$${params.push(word)}`),
-    pattern: patterns[at],
-  }));
+  // The rows' test is the GIN's LIKE (likeAllSql); the lines' is strpos alone (containsAllSql):
+  // every value here is opaque, so a custom plan costs what the generic one does whatever the
+  // estimates, and the lines' scan has no other condition to be ordered against.
+  const terms = searchTermsSql(filter.query, patterns, (word) => `$${params.push(word)}`);
   const limit = param(filter.limit + 1, 'bigint');
   const windowRows = param(crossChatWindow(filter.limit), 'bigint');
   const more = `(SELECT count(*) FROM found) < ${limit} AND EXISTS (SELECT FROM edge)`;
@@ -126,7 +122,7 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
     const where = [
       `s.top_id >= ${lo}`,
       ...(under === undefined ? [] : [`(s.top_id < ${under}) IS TRUE`]),
-      ...lowered('s.content'),
+      likeAllSql('s.content', terms),
       '(s.chat_id IN (SELECT id FROM member)) IS TRUE',
     ];
     return `ARRAY(SELECT m.id FROM message_search_segments s CROSS JOIN LATERAL ${matches('s')} m

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { searchWords } from './sql.predicates';
 
 /**
  * The search index of messages (issue 12, docs/perf-messages-write.md): instead of a trigram GIN
@@ -155,7 +156,7 @@ export function segmentBounds(s: string, bounds: SeqBound[]): string[] {
 
 /**
  * The CTEs of historyQuery's step beyond its window, for chat `chat` (SQL), run only when `more`
- * (SQL) holds, with the words as their ILIKE pattern parameters (`$n`) and the bounds on seq
+ * (SQL) holds, with the search's words (`terms`, searchTermsSql) and the bounds on seq
  * (applied to the segment rows, so that only overlapping ones are read); `covered` (coveredCte)
  * comes before them:
  * - `segments`: the chat's segment rows (blocks up to covered, edit rows) whose content has every
@@ -165,11 +166,11 @@ export function segmentBounds(s: string, bounds: SeqBound[]): string[] {
  *   see blockMatchSeqsSql): disjoint ranges, so that walking them in page order yields the
  *   messages in page order, and the walk stops at the page's last row.
  */
-export function segmentCtes(chat: string, more: string, patterns: string[], bounds: SeqBound[]): string {
+export function segmentCtes(chat: string, more: string, terms: SearchTermSql[], bounds: SeqBound[]): string {
   const where = [
     more,
     `s.chat_id = ${chat}`,
-    ...patterns.map((pattern) => `s.content LIKE lower(${pattern})`),
+    likeAllSql('s.content', terms),
     ...segmentBounds('s', bounds),
     's.first_seq <= (SELECT seq FROM covered)',
   ];
@@ -206,7 +207,7 @@ export function blockMatchSeqsSql(chat: string, s: string, terms: SearchTermSql[
               AND ${likeAllSql('e.content', terms)})`;
 }
 
-/** A search word as SQL: itself, lower-cased (loweredWordSql), and its LIKE pattern (`$n`). */
+/** A search word as SQL: itself, lower-cased (searchTermsSql), and its LIKE pattern (`$n`). */
 export interface SearchTermSql {
   word: string;
   pattern: string;
@@ -244,9 +245,20 @@ export function matchingLinesSql(lines: string, terms: SearchTermSql[]): string 
            WHERE ${likeAllSql('l.line', terms)}`;
 }
 
-/** Word `param` (`$n`, text) lower-cased once per statement (an InitPlan), not once per row. */
-export function loweredWordSql(param: string): string {
-  return `(SELECT lower(${param}::text))`;
+/**
+ * The words of search `query` as terms: each with its pattern (`patterns`, SQL of
+ * searchPatterns(query), in its order) and the word itself as a parameter (`param` adds it),
+ * lower-cased once per statement in an InitPlan, not once per row.
+ */
+export function searchTermsSql(
+  query: string | undefined,
+  patterns: string[],
+  param: (word: string) => string,
+): SearchTermSql[] {
+  return searchWords(query).map((word, at) => ({
+    word: `(SELECT lower(${param(word)}::text))`,
+    pattern: patterns[at],
+  }));
 }
 
 /** message_search_segments: the blocks' builder (the search and the edits are in messages'). */

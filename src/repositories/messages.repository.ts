@@ -7,11 +7,11 @@ import { reactionColumnSql, ReactionRow } from './reactions.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
-  loweredWordSql,
   recordEditSql,
   SEARCH_SEGMENT_SIZE,
   SeqBound,
   segmentBounds,
+  searchTermsSql,
   segmentCtes,
 } from './message-search.repository';
 import {
@@ -28,7 +28,6 @@ import {
   liveMessage,
   opaque,
   searchPatterns,
-  searchWords,
 } from './sql.predicates';
 
 /** A messages row as the contract shows it (JSON-built rows carry the timestamps as strings). */
@@ -154,11 +153,8 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
     };
   }
   const range = rangeWith((value) => value);
-  // The words and their patterns, for the tests of the blocks' text (blockMatchSeqsSql).
-  const terms = searchWords(filter.query).map((word, at) => ({
-    word: loweredWordSql(param(word)),
-    pattern: patterns[at],
-  }));
+  // The words and their patterns, for the blocks (segmentCtes, blockMatchSeqsSql).
+  const terms = searchTermsSql(filter.query, patterns, param);
   const limit = param(filter.limit + 1);
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
   // The candidates carry attachment_count and reaction_count; only the page's rows fold theirs in.
@@ -185,7 +181,7 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
         ${candidates(false)} LIMIT ${limit}
       ), edge AS MATERIALIZED (
         SELECT s.first_seq, s.last_seq ${blocks} OFFSET ${windowBlocks} - 1 LIMIT 1
-      ), ${segmentCtes('$1', more, patterns, [...bounds, beyond])}, rest AS MATERIALIZED (
+      ), ${segmentCtes('$1', more, terms, [...bounds, beyond])}, rest AS MATERIALIZED (
         SELECT m.* FROM (SELECT * FROM ranges ORDER BY first_seq ${order}) s ${candidates(true)}
          WHERE ${more} LIMIT ${limit}
       )
