@@ -1,10 +1,16 @@
-import { Client, type ClientConfig } from 'pg';
-import { preparedName } from './prepared-statements';
+import { Client, type ClientConfig, type CustomTypesConfig, types } from 'pg';
+import { isoFromPostgres } from '../common/time.util';
+import { preparedStatement } from './prepared-statements';
 
 /** The error of a statement whose answer did not come within the read timeout. */
 export const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 type Callback = (error: Error | null, result?: unknown) => void;
+
+type TextParser = (text: string) => unknown;
+
+/** The type oid of timestamptz. */
+const TIMESTAMPTZ: number = types.builtins.TIMESTAMPTZ;
 
 /** The pool option (passed on to each client) that bounds the wait for an answer. */
 export interface DroppingClientConfig extends ClientConfig {
@@ -46,10 +52,26 @@ function answer(pending: Pending, error: Error | null, result?: unknown): void {
  * docs/perf-messages-write.md, "Rows promoted by the promise API").
  *
  * It also runs the texts registered with prepared() as named prepared statements (node-postgres'
- * `name` query option), since TypeORM's query() has no way to ask for one.
+ * `name` query option), since TypeORM's query() has no way to ask for one, and reads the
+ * timestamps of those registered with `isoTimestamps` as text (its `types` query option).
  */
 export class DroppingClient extends Client {
   private readonly readTimeoutMillis: number | undefined;
+
+  /**
+   * The client's own parsers, except that timestamptz values come as the contract's text
+   * (isoFromPostgres; any other text as the client parses it): for the statements registered
+   * with `isoTimestamps` (prepared()).
+   */
+  private readonly isoTimestampTypes: CustomTypesConfig = {
+    getTypeParser: ((oid: number, format = 'text') =>
+      oid === TIMESTAMPTZ && format === 'text'
+        ? this.parseIsoTimestamp
+        : this.parserOf(oid, format)) as CustomTypesConfig['getTypeParser'],
+  };
+
+  private readonly parseIsoTimestamp = (text: string): unknown =>
+    isoFromPostgres(text) ?? this.parserOf(TIMESTAMPTZ, 'text')(text);
 
   constructor(config?: DroppingClientConfig | string) {
     super(config);
@@ -67,9 +89,11 @@ export class DroppingClient extends Client {
     const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
     let [config, values] = args as [unknown, unknown];
     // A registered text (prepared()) with its values, as TypeORM passes them: a named statement.
-    const name = typeof config === 'string' ? preparedName(config) : undefined;
-    if (name && Array.isArray(values)) {
-      config = { name, text: config, values };
+    const statement = typeof config === 'string' ? preparedStatement(config) : undefined;
+    if (statement && Array.isArray(values)) {
+      config = statement.isoTimestamps
+        ? { name: statement.name, text: config, values, types: this.isoTimestampTypes }
+        : { name: statement.name, text: config, values };
       values = undefined;
     }
     if (callback) {
@@ -97,6 +121,14 @@ export class DroppingClient extends Client {
       clearTimeout(pending.timer);
       throw error;
     }
+  }
+
+  /** The client's parser of a type (node-postgres' Client.getTypeParser, which its types leave out). */
+  private parserOf(oid: number, format: string): TextParser {
+    return (this as unknown as { getTypeParser(oid: number, format: string): TextParser }).getTypeParser(
+      oid,
+      format,
+    );
   }
 
   /** The read timeout of a statement: it fails, and the connection goes (its later answer is dropped). */

@@ -20,17 +20,38 @@ import { createHash } from 'node:crypto';
  */
 const MAX_PREPARED = 64;
 
-const names = new Map<string, string>();
+/** How a registered statement runs and how its rows are read. */
+export interface PreparedStatement {
+  name: string;
+  /** Its timestamptz values read as the contract's text (isoFromPostgres), not as Dates. */
+  isoTimestamps: boolean;
+}
+
+/** What a caller asks of a registered statement beyond its name. */
+export interface PreparedOptions {
+  /**
+   * Read its timestamptz values as the contract's ISO text instead of Dates, for rows that go
+   * out through iso() (MessageRow: `Date | string`), where parsing a Date only to format it back
+   * costs more than the rest of the row. Only an optimization: a text that runs unregistered (past
+   * MAX_PREPARED) gives Dates, and iso() takes either.
+   */
+  isoTimestamps?: boolean;
+}
+
+const statements = new Map<string, PreparedStatement>();
 
 /** `sql`, registered to run as a named prepared statement (while there is room); returns it. */
-export function prepared(sql: string): string {
-  if (!names.has(sql) && names.size < MAX_PREPARED) {
-    names.set(sql, `p_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`);
+export function prepared(sql: string, options: PreparedOptions = {}): string {
+  if (!statements.has(sql) && statements.size < MAX_PREPARED) {
+    statements.set(sql, {
+      name: `p_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`,
+      isoTimestamps: options.isoTimestamps === true,
+    });
   }
   return sql;
 }
 
-/** The statement name of a registered text; undefined for any other. */
-export function preparedName(sql: string): string | undefined {
-  return names.get(sql);
+/** The statement of a registered text; undefined for any other. */
+export function preparedStatement(sql: string): PreparedStatement | undefined {
+  return statements.get(sql);
 }

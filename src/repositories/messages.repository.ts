@@ -98,6 +98,12 @@ export interface SqlQuery {
  */
 export const SEARCH_WINDOW_PER_ROW = 40;
 
+/** How many texts of plain pages historyQuery keeps: 2 orders × 4 sets of bounds × page sizes 1–100. */
+const PLAIN_PAGE_SHAPES = 800;
+
+/** The texts of plain pages (no words) by shape: order, bounds and size. */
+const plainPageTexts = new Map<string, string>();
+
 /**
  * One page of a chat's live messages, fetching limit + 1 rows to tell whether there is more, and
  * none unless `viewerId` is an active member of the live chat (checked once, in the same statement).
@@ -145,12 +151,16 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
     // chat and the bounds behind InitPlans (opaque): planned with them, a long chat's page
     // looked cheaper than the generic plan (an average chat's), and PostgreSQL planned every
     // page afresh (~0.2 ms) for the same walk of messages_chat_seq_key.
-    const page = rangeWith(opaque);
-    return {
-      sql: `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m WHERE ${page.join(' AND ')}
-       ORDER BY m.seq ${order} LIMIT ${literalCount(filter.limit + 1)}`,
-      params,
-    };
+    // The text depends only on the page's shape: built once per shape, and the same string
+    // every time after (its hash kept, for prepared()'s lookups of it).
+    const shape = `${order} ${bounds.map(({ op }) => op).join('')} ${filter.limit}`;
+    let sql = plainPageTexts.get(shape);
+    if (sql === undefined) {
+      sql = `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')} FROM messages m WHERE ${rangeWith(opaque).join(' AND ')}
+       ORDER BY m.seq ${order} LIMIT ${literalCount(filter.limit + 1)}`;
+      if (plainPageTexts.size < PLAIN_PAGE_SHAPES) plainPageTexts.set(shape, sql);
+    }
+    return { sql, params };
   }
   const range = rangeWith((value) => value);
   // The words and their patterns, for the blocks (segmentCtes, blockMatchSeqsSql).
@@ -206,9 +216,14 @@ export function searchWindowBlocks(limit: number): number {
  */
 export const PREPARED_SEARCH_WORDS_MAX = 2;
 
-/** `sql`, a page of `query`'s search: registered to run prepared when the query has few words. */
+/**
+ * `sql`, a page of `query`'s search (or of history): registered to run prepared when the query
+ * has few words, its rows' timestamps read as the contract's text (MessageRow takes either).
+ */
 export function searchStatement(sql: string, query: string | undefined): string {
-  return searchPatterns(query).length <= PREPARED_SEARCH_WORDS_MAX ? prepared(sql) : sql;
+  return searchPatterns(query).length <= PREPARED_SEARCH_WORDS_MAX
+    ? prepared(sql, { isoTimestamps: true })
+    : sql;
 }
 
 /** messages: history and search, edits and soft deletes. Sends go through sendBatchStatements. */

@@ -1,4 +1,5 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { iso } from '../../src/common/time.util';
 import { dataSourceOptions } from '../../src/database/data-source.options';
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MembersRepository } from '../../src/repositories/members.repository';
@@ -105,6 +106,50 @@ describe('prepared history statements (integration)', () => {
     expect(mine).toHaveLength(1);
     // PostgreSQL's first five executions are custom plans; the rest reuse the generic one.
     expect(mine[0]).toMatchObject({ custom_plans: 5, generic_plans: 3 });
+  });
+
+  it("reads history and search rows' timestamps as the contract's text, the instants Dates give", async () => {
+    const dates = async (manager: EntityManager, seqs: number[]): Promise<string[]> => {
+      // Unregistered: node-postgres' Dates.
+      const rows: { created_at: Date }[] = await manager.query(
+        'SELECT created_at FROM messages WHERE chat_id = $1 AND seq = ANY($2) ORDER BY seq DESC',
+        [chatId, seqs],
+      );
+      return rows.map((row) => row.created_at.toISOString());
+    };
+    await onOneConnection(async (repo, manager: EntityManager) => {
+      await manager.query('UPDATE messages SET edited_at = now() WHERE chat_id = $1 AND seq = 158', [chatId]);
+      for (const filter of [{ limit: 3 }, { limit: 3, query: 'лишайчик' }]) {
+        const rows = await repo.history(chatId, viewerId, filter, manager);
+        expect(rows.map((row) => typeof row.created_at)).toEqual(['string', 'string', 'string', 'string']);
+        expect(rows.map((row) => row.created_at)).toEqual(
+          await dates(
+            manager,
+            rows.map((row) => row.seq),
+          ),
+        );
+        expect(rows.every((row) => iso(row.created_at) === row.created_at)).toBe(true);
+      }
+      const [edited] = await repo.history(chatId, viewerId, { limit: 1, query: 'лишайчик' }, manager);
+      const [{ edited_at }]: { edited_at: Date }[] = await manager.query(
+        'SELECT edited_at FROM messages WHERE chat_id = $1 AND seq = 158',
+        [chatId],
+      );
+      expect(edited.edited_at).toBe(edited_at.toISOString());
+      // A session in another zone gives other texts: parsed into Dates as before, the same instants.
+      const utc = await repo.history(chatId, viewerId, { limit: 3 }, manager);
+      await manager.query("SET TimeZone = 'Asia/Kolkata'");
+      try {
+        const zoned = await repo.history(chatId, viewerId, { limit: 3 }, manager);
+        expect(zoned.map((row) => row.created_at instanceof Date)).toEqual([true, true, true, true]);
+        expect(zoned.map((row) => iso(row.created_at))).toEqual(utc.map((row) => row.created_at));
+      } finally {
+        await manager.query('RESET TimeZone');
+        await manager.query('UPDATE messages SET edited_at = NULL WHERE chat_id = $1 AND seq = 158', [
+          chatId,
+        ]);
+      }
+    });
   });
 
   it.each([
