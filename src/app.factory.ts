@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger as ContextLogger } from 'nestjs-pino';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
@@ -76,8 +76,12 @@ function matchesLiterally(pattern: string, url: string): boolean {
 function createInstance(
   config: AppConfig,
   routes: ServedRoute[],
-): { instance: FastifyInstance; trackWith: (tracker: RequestTracker) => void } {
+): {
+  instance: FastifyInstance;
+  trackWith: (tracker: RequestTracker, requestLog: HttpRequestLog) => void;
+} {
   let track: RequestTracker | undefined;
+  let requestLog: HttpRequestLog | undefined;
   // helmet's headers, on the Node response: Fastify keeps them in every answer it sends.
   const securityHeaders = helmet();
   const instance = fastify({
@@ -122,13 +126,16 @@ function createInstance(
     track?.(request.raw, reply.raw, request.id, () =>
       literal && parsed.has(request.raw) ? pattern : undefined,
     );
-    // The request's logger (HttpRequestLog), where middie copies it onto the Node request
-    // (`req.log`) for nestjs-pino's binding of Nest's Logger calls to the request.
-    const { log } = request.raw as LoggedRequest;
-    if (log) request.log = log;
-    dropInvalidContentType(request);
-    if (literal) done();
-    else reply.callNotFound();
+    const serve = (): void => {
+      // The request's logger (HttpRequestLog.serve binds it for Nest's Logger calls), for Fastify too.
+      const { log } = request.raw as LoggedRequest;
+      if (log) request.log = log;
+      dropInvalidContentType(request);
+      if (literal) done();
+      else reply.callNotFound();
+    };
+    if (requestLog) requestLog.serve(request.raw, serve);
+    else serve();
   });
   const parsed = new WeakSet<object>();
   instance.addHook('preValidation', (request, _reply, done) => {
@@ -148,7 +155,13 @@ function createInstance(
   // Express left it: the route sees no body and its validation refuses it.
   instance.addContentTypeParser('multipart/form-data', leaveBodyUnread);
   instance.addContentTypeParser('*', leaveBodyUnread);
-  return { instance, trackWith: (tracker) => (track = tracker) };
+  return {
+    instance,
+    trackWith: (tracker, log) => {
+      track = tracker;
+      requestLog = log;
+    },
+  };
 }
 
 /** Builds the application exactly as it serves, for main.ts and for the e2e tests alike. */
@@ -166,8 +179,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   // Runs in the first of the instance's hooks, so that refused bodies (400, 413), preflights and
   // 404s are timed and logged too.
-  const requestLog = new HttpRequestLog(app.get<PinoLogger>(ROOT_LOGGER));
-  trackWith(trackHttpRequests(app.get(MetricsService), app.get(LifecycleService), requestLog));
+  const requestLog = new HttpRequestLog(app.get<PinoLogger>(ROOT_LOGGER), await app.resolve(ContextLogger));
+  trackWith(trackHttpRequests(app.get(MetricsService), app.get(LifecycleService), requestLog), requestLog);
   app.enableCors({
     origin: config.corsOrigins,
     credentials: true,

@@ -46,7 +46,8 @@ export function trackHttpRequests(
     let closed = false;
     // Also keeps a failed response from being an unhandled 'error' event.
     res.on('error', (error: Error) => {
-      if (closed) (req as LoggedRequest).log?.error({ err: error }, 'Response failed after it ended');
+      if (closed)
+        requestLog.loggerOf(req as LoggedRequest).error({ err: error }, 'Response failed after it ended');
       else failure = error;
     });
     res.once('close', () => {

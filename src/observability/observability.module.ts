@@ -19,8 +19,8 @@ class RootLoggerModule {}
 /**
  * Logs and metrics, and the count of work in flight (against ServingState, which the lifecycle
  * module provides). The HTTP logger itself is mounted by app.factory.ts ahead of the body parser
- * (so refused bodies are logged too); nestjs-pino then only binds each request's logger for
- * `Logger` calls made while serving it (`useExisting`).
+ * (so refused bodies are logged too), and binds each request's logger for `Logger` calls made
+ * while serving it (HttpRequestLog.serve); nestjs-pino adds no middleware of its own.
  */
 @Global()
 @Module({
@@ -29,7 +29,8 @@ class RootLoggerModule {}
     LoggerModule.forRootAsync({
       imports: [RootLoggerModule],
       inject: [ROOT_LOGGER],
-      useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
+      // No middleware (forRoutes: none): HttpRequestLog.serve binds each request's logger.
+      useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }),
     }),
   ],
   controllers: [MetricsController],
