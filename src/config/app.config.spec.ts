@@ -411,6 +411,15 @@ describe('loadConfig', () => {
     );
     expect(problem({ ATTACHMENT_URL_SECRET: 'short' })).toMatch(/ATTACHMENT_URL_SECRET must be at least 32/);
   });
+  it('reads the job queue settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      jobsPoolSize: 3,
+      jobsShutdownTimeoutMs: 5000,
+      jobsListenNotify: true,
+    });
+    expect(loadConfig({ JOBS_LISTEN_NOTIFY: 'false' }).jobsListenNotify).toBe(false);
+    expect(problem({ JOBS_LISTEN_NOTIFY: 'sometimes' })).toMatch(/JOBS_LISTEN_NOTIFY must be true or false/);
+  });
   it('reads who the moderators are and the report and ban settings', () => {
     const defaults = loadConfig({});
     expect(defaults).toMatchObject({

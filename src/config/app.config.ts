@@ -197,6 +197,11 @@ export class AppConfig {
   readonly jobsPoolSize!: number;
   /** On shutdown, how long jobs in hand may take to finish before the queue closes. */
   readonly jobsShutdownTimeoutMs!: number;
+  /**
+   * Whether the job queue holds a LISTEN connection, so that workers of queues that ask for it
+   * (notify) are woken the moment a job is queued instead of at their next poll.
+   */
+  readonly jobsListenNotify!: boolean;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /**
    * A chat with no send for this long has its search tail closed into a block (the search then
@@ -746,6 +751,7 @@ export function loadConfig(env: Env = process.env, projectRoot = process.cwd()):
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
     jobsPoolSize: integer(env, 'JOBS_POOL_SIZE', 3, 1, 50),
     jobsShutdownTimeoutMs: integer(env, 'JOBS_SHUTDOWN_TIMEOUT_MS', 5000, 0, 600_000),
+    jobsListenNotify: boolean(env, 'JOBS_LISTEN_NOTIFY', true),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'info'),
     searchTailQuietSeconds: integer(env, 'SEARCH_TAIL_QUIET_SECONDS', 60, 0, 86_400),
     maxMembersPerChat: integer(env, 'MAX_MEMBERS_PER_CHAT', 200, 2, 10_000),

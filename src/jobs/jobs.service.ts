@@ -22,7 +22,10 @@ interface Registration {
  * built (a provider's constructor or onModuleInit); pg-boss starts on bootstrap, creates the
  * queues, and starts the workers. `send` waits for the start. Shutdown stops fetching new jobs
  * and lets the ones in hand finish (within JOBS_SHUTDOWN_TIMEOUT_MS); a job cut off by a crash
- * is retried after its queue's expiry.
+ * is retried after its queue's expiry. Workers poll their queue (pollingIntervalSeconds); a queue
+ * registered with `notify` is also woken by PostgreSQL's NOTIFY when a job due now is queued
+ * (JOBS_LISTEN_NOTIFY), and while that works its workers poll only every
+ * notifyPollingIntervalSeconds, for jobs that come due later (retries, startAfter).
  */
 @Injectable()
 export class JobsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,9 +40,16 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       schema: 'pgboss',
       max: config.jobsPoolSize,
       application_name: 'rescue-chat-jobs',
+      // One more connection, listening: a job queued on a queue with `notify` wakes its workers
+      // at once (any instance's), and their polls become a slow backstop. Where it cannot be held
+      // (JOBS_LISTEN_NOTIFY=false, PgBouncer in transaction mode) the workers poll as before.
+      useListenNotify: config.jobsListenNotify,
     });
     // pg-boss reports its own failures (a lost connection, a maintenance error) here and retries.
     this.boss.on('error', (error: Error) => this.logger.warn(`Job queue: ${error.message}`));
+    // And what it found amiss but works around: a LISTEN it could not hold (polling then), a slow
+    // query, a backlog, clock skew.
+    this.boss.on('warning', ({ message }) => this.logger.warn(`Job queue: ${message}`));
   }
 
   /** Declares queue `name` and this instance's worker for it (before bootstrap). */
@@ -68,6 +78,10 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       await this.boss.start();
       for (const [name, { queue, work, handler }] of this.registrations) {
         await this.boss.createQueue(name, queue);
+        // createQueue leaves a queue that exists as it was created: the options this code asks
+        // for (retries, expiry, notify) are applied to it too; its policy cannot change.
+        const options = Object.fromEntries(Object.entries(queue).filter(([key]) => key !== 'policy'));
+        if (Object.keys(options).length > 0) await this.boss.updateQueue(name, options);
         await this.boss.work(name, work, handler as JobHandler<unknown>);
       }
     })();

@@ -16,11 +16,12 @@ describe('JobsService (integration)', () => {
   let m: MigratedDatabase;
   const instances: JobsService[] = [];
 
-  const instance = (): JobsService => {
+  const instance = (jobsListenNotify = true): JobsService => {
     const jobs = new JobsService({
       databaseUrl: m.url,
       jobsPoolSize: 2,
       jobsShutdownTimeoutMs: 2000,
+      jobsListenNotify,
     } as AppConfig);
     instances.push(jobs);
     return jobs;
@@ -125,5 +126,73 @@ describe('JobsService (integration)', () => {
     await until(() => ran.length >= 3);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(ran.sort()).toEqual([1, 2, 3]);
+  });
+
+  it.each([
+    ['send', (jobs: JobsService, n: number) => jobs.send('test-notify-send', { n })],
+    ['insert', (jobs: JobsService, n: number) => jobs.insert('test-notify-insert', [{ data: { n } }])],
+  ])(
+    "wakes a notify queue's workers when a job is queued (%s), though they poll once a minute",
+    async (how, queue) => {
+      const ran: number[] = [];
+      const [a, b] = [instance(), instance()];
+      for (const jobs of [a, b]) {
+        jobs.register<{ n: number }>(
+          `test-notify-${how}`,
+          (batch) => {
+            for (const job of batch) ran.push(job.data.n);
+            return Promise.resolve();
+          },
+          { queue: { notify: true }, work: { pollingIntervalSeconds: 60, notifyPollingIntervalSeconds: 60 } },
+        );
+      }
+      await Promise.all([a.onApplicationBootstrap(), b.onApplicationBootstrap()]);
+      // Every worker's first poll, at its start, found nothing; the next is a minute away.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const queuedAt = Date.now();
+      await queue(b, 1);
+      await until(() => ran.length === 1, 5000);
+      expect(Date.now() - queuedAt).toBeLessThan(5000);
+      expect(ran).toEqual([1]);
+    },
+  );
+
+  it('polls as before without LISTEN (JOBS_LISTEN_NOTIFY=false)', async () => {
+    const ran: number[] = [];
+    const jobs = instance(false);
+    jobs.register<{ n: number }>(
+      'test-notify',
+      (batch) => {
+        for (const job of batch) ran.push(job.data.n);
+        return Promise.resolve();
+      },
+      { queue: { notify: true }, work: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 60 } },
+    );
+    await jobs.onApplicationBootstrap();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await jobs.send('test-notify', { n: 2 });
+    await until(() => ran.length === 1, 5000);
+    expect(ran).toEqual([2]);
+  });
+
+  it('applies the options a queue is registered with to a queue that exists', async () => {
+    const first = instance();
+    first.register('test-options', () => Promise.resolve(), { queue: { retryLimit: 0 } });
+    await first.onApplicationBootstrap();
+    await first.onApplicationShutdown();
+    instances.splice(0);
+    const options = async () => {
+      const rows: { retry_limit: number; notify: boolean }[] = await m.db.query(
+        'SELECT retry_limit, notify FROM pgboss.queue WHERE name = $1',
+        ['test-options'],
+      );
+      return rows[0];
+    };
+    expect(await options()).toEqual({ retry_limit: 0, notify: false });
+
+    const next = instance();
+    next.register('test-options', () => Promise.resolve(), { queue: { retryLimit: 4, notify: true } });
+    await next.onApplicationBootstrap();
+    expect(await options()).toEqual({ retry_limit: 4, notify: true });
   });
 });
