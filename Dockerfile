@@ -50,4 +50,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # The service applies pending migrations itself at start (MIGRATIONS_RUN), under an advisory
 # lock, then serves; it needs DATABASE_URL and JWT_SECRET. By hand:
 #   node node_modules/typeorm/cli.js -d dist/ormconfig.js migration:run
-CMD ["node", "dist/src/main.js"]
+# Node options as in src/node-flags.ts (V8 takes them only on the command line).
+CMD ["node", "--min-semi-space-size=16", "dist/src/main.js"]

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client } from 'pg';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags';
 import { ServerProcess, startServer } from './processes';
 import type { Row } from './report';
 
@@ -91,7 +92,7 @@ export class BenchContext {
 
   /** An instance of the service as it runs in production, on the bench database. */
   startService(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    return this.start(name, 'dist/src/main.js', '/health/ready', {
+    return this.start(name, 'dist/src/main.js', '/health/ready', SERVICE_NODE_FLAGS, {
       NODE_ENV: 'production',
       // Production requires a VAPID key pair (Web Push); this one is the bench's own.
       VAPID_PUBLIC_KEY:
@@ -107,7 +108,7 @@ export class BenchContext {
 
   /** The bare baseline, on its own database. */
   startBare(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-    return this.start(name, 'dist/bench/bare/server.js', '/ready', {
+    return this.start(name, 'dist/bench/bare/server.js', '/ready', [], {
       DATABASE_URL: this.bareDatabaseUrl,
       ...env,
     });
@@ -117,12 +118,14 @@ export class BenchContext {
     name: string,
     script: string,
     readyPath: string,
+    nodeFlags: readonly string[],
     env: Record<string, string>,
   ): Promise<ServerProcess> {
     const server = await startServer({
       name,
       script,
       readyPath,
+      nodeFlags,
       logDir: this.logDir,
       cpuProfileDir: this.options.profile ? join(this.resultsDir, 'profiles') : undefined,
       env: { DATABASE_URL: this.databaseUrl, DATABASE_POOL_SIZE: '10', JWT_SECRET: this.secret, ...env },

@@ -27,6 +27,8 @@ export interface StartOptions {
   logDir: string;
   /** Write a V8 CPU profile (`--cpu-prof`) into this folder on exit. */
   cpuProfileDir?: string;
+  /** Node options the server runs with (the service's: SERVICE_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
 }
 
 /** A free loopback port (the servers are told their port: the service logs the one it was given). */
@@ -76,7 +78,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   // The child writes its log straight into the file: piping it through the bench would cost the
   // load generator a read and a write per log line.
   const log = openSync(logPath, 'w');
-  const nodeArgs = ['--expose-gc', '--require', PROBE];
+  const nodeArgs = ['--expose-gc', ...(options.nodeFlags ?? []), '--require', PROBE];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     nodeArgs.push(

@@ -2,6 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags';
 import { TEST_JWT_SECRET } from './app.fixture';
 
 const ROOT = join(__dirname, '../..');
@@ -54,13 +55,14 @@ export async function removeBuild(outDir: string | undefined): Promise<void> {
 }
 
 /**
- * Starts `node <build>/src/main.js` on the run's test database and a free port, and resolves
- * once it logs that it listens. The caller stops it (signal) and awaits `exited`.
+ * Starts `node <SERVICE_NODE_FLAGS> <build>/src/main.js` (as the image does) on the run's test
+ * database and a free port, and resolves once it logs that it listens. The caller stops it
+ * (signal) and awaits `exited`.
  */
 export function startService(outDir: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run the e2e tests through jest');
-  const child = spawn(process.execPath, [join(outDir, 'src/main.js')], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, join(outDir, 'src/main.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
