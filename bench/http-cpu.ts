@@ -19,8 +19,9 @@
  *
  * With `--services`, each build also serves the same two pages from a bare node:http handler in
  * the same process, calling the app's own services (TokenService, once per token as the app's
- * guard does; MessagesService, ChatsService) and JSON.stringify, with none of the HTTP chain (Fastify's hooks, Nest's router, guards, pipes
- * and reply): the difference is what that chain costs a read (the bodies are checked equal first).
+ * guard does; MessagesService, ChatsService) and JSON.stringify, with none of the HTTP chain
+ * (Fastify's hooks, Nest's router, guards, pipes and reply): the difference is what that chain
+ * costs a read (the bodies are checked equal first).
  *
  * The database must be migrated (MIGRATIONS_RUN is not set here); users get unique names per run.
  */

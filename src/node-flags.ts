@@ -1,7 +1,7 @@
 /**
  * The Node.js options the service runs with, given on the command line that starts it (the
  * Dockerfile's CMD, `npm start`, the bench's service): V8 takes them there, and Node refuses
- * them in NODE_OPTIONS. test/node-flags.e2e-spec.ts holds the launchers to this list.
+ * them in NODE_OPTIONS. src/node-flags.spec.ts holds the launchers to this list.
  *
  * `--min-semi-space-size=16`: V8's memory reducer shrinks the young generation after an idle
  * spell (~51 MB to ~2 MB) and, objects of a request dying young, does not grow it back under a

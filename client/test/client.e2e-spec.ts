@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { Readable } from 'node:stream';
 import { png } from '../../test/support/media.fixtures.ts';
 import { useApp } from '../../test/support/app.fixture.ts';
@@ -403,9 +404,7 @@ describe('client SDK with short-lived tokens', () => {
 
     // The other user's token has expired too (issued after a's, it may outlive a's reconnection by
     // a second or so: waited for): their REST call refreshes on the 401 and goes through.
-    const payload = b.user.access_token.split('.')[1];
-    const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp: number };
-    const left = exp * 1000 + 100 - Date.now();
+    const left = decodeJwt(b.user.access_token).exp! * 1000 + 100 - Date.now();
     if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
     const { data: sent } = await b.client.api.POST('/api/v1/chats/{chat_id}/messages', {
       params: { path: { chat_id: chat.id } },
