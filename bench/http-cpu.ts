@@ -4,15 +4,21 @@
  * that main's build and a branch's can be compared), seeds in each one chat with a page of 50
  * messages and a list of 20 chats, then sends sequential GETs of each page over one keep-alive
  * connection, in blocks of `--block` requests that alternate between the builds, and reports
- * `process.cpuUsage()` (user + system, client included; PostgreSQL's CPU is not in it) per
- * request and build. Sequential requests and alternating blocks make the figure steady on a
- * shared machine: it counts the CPU the process used, not the time it waited for a core, and
- * a busy spell of the machine lands on every build alike.
+ * `process.cpuUsage()` of the serving process (user + system; PostgreSQL's CPU is not in it) per
+ * request and build. The requests are sent by a child process of this script, as the bench's load
+ * generator is a process of its own: the client's work (writing requests, parsing the answers'
+ * headers and bodies) is not counted, so a build that answers with fewer headers is not credited
+ * with its client's savings. Sequential requests and alternating blocks make the figure steady
+ * on a shared machine: it counts the CPU the process used, not the time it waited for a core,
+ * and a busy spell of the machine lands on every build alike.
  *
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/bench-cpu
  *   DATABASE_URL=postgres://... node /tmp/bench-cpu/bench/http-cpu.js --app <main build> --app dist
  *     [--requests 2000] [--block 200] [--warmup 500] [--services] [--rate 100]
- *     [--pages history,chatlist]
+ *     [--pages history,chatlist] [--log-level info]
+ *
+ * With `--log-level info` the apps log as the service does by default, a line per request, on
+ * this process' stdout beside the results (`| grep '^{"app"'`); `warn` (the default) logs none.
  *
  * With `--rate`, the requests are paced at that many a second (the read scenarios' rate) instead
  * of back to back: a request then finds the process idle, its caches cold, and costs more.
@@ -26,6 +32,7 @@
  * The database must be migrated (MIGRATIONS_RUN is not set here); users get unique names per run.
  */
 import type { INestApplication } from '@nestjs/common';
+import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -44,6 +51,8 @@ interface Args {
   rate?: number;
   /** The pages measured (`--pages history,chatlist`, the default). */
   pages: Page[];
+  /** The apps' LOG_LEVEL (`--log-level`, `warn` by default: no request lines). */
+  logLevel: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -63,6 +72,7 @@ function parseArgs(argv: string[]): Args {
       if (page !== 'history' && page !== 'chatlist') throw new Error(`--pages: no page ${page}`);
       return page;
     }),
+    logLevel: value('log-level') ?? 'warn',
   };
 }
 
@@ -190,7 +200,7 @@ async function serveBare(services: PageServices): Promise<{ server: Server; orig
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function start(dir: string, withServices: boolean): Promise<Subject> {
+async function start(dir: string, withServices: boolean, logLevel: string): Promise<Subject> {
   const { createApp } = load(join(dir, 'src/app.factory.js')) as {
     createApp: (config: unknown) => Promise<INestApplication>;
   };
@@ -206,7 +216,7 @@ async function start(dir: string, withServices: boolean): Promise<Subject> {
     VAPID_SUBJECT: 'mailto:bench@rescue-chat.invalid',
     DATABASE_URL: process.env.DATABASE_URL ?? '',
     JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: logLevel,
     RATE_LIMIT_MAX: '10000000',
     AUTH_RATE_LIMIT_MAX: '10000000',
     AUTH_USERNAME_RATE_LIMIT_MAX: '10000000',
@@ -266,23 +276,79 @@ async function start(dir: string, withServices: boolean): Promise<Subject> {
   return subject;
 }
 
+/** One block of sequential GETs, sent by the client process. */
+interface Block {
+  origin: string;
+  path: string;
+  token: string;
+  count: number;
+  rate?: number;
+}
+
+/** Sends a block's requests one after the other, paced at `rate` a second when it is set. */
+async function send(block: Block): Promise<void> {
+  const started = performance.now();
+  for (let n = 0; n < block.count; n += 1) {
+    if (block.rate) {
+      const wait = started + (n * 1000) / block.rate - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await ok(block.origin, 'GET', block.path, block.token);
+  }
+}
+
+/** The client: a child process of this script (`--client`) that sends the blocks it is given. */
+function serveBlocks(): void {
+  process.on('message', (block: Block) => {
+    send(block).then(
+      () => process.send?.({ ok: true }),
+      (error: unknown) => process.send?.({ ok: false, error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => {
+    agent.destroy();
+    process.exit(0);
+  });
+}
+
+/** The client process: a block sent through it, awaited; and its end. */
+interface Client {
+  send(block: Block): Promise<void>;
+  close(): void;
+}
+
+function startClient(): Client {
+  const child: ChildProcess = fork(__filename, ['--client'], { stdio: 'inherit' });
+  let pending: { done: () => void; fail: (error: Error) => void } | undefined;
+  child.on('message', (reply: { ok: boolean; error?: string }) => {
+    const waiting = pending;
+    pending = undefined;
+    if (reply.ok) waiting?.done();
+    else waiting?.fail(new Error(`client: ${reply.error}`));
+  });
+  child.on('exit', (code) => pending?.fail(new Error(`client exited with ${code}`)));
+  return {
+    send: (block) =>
+      new Promise<void>((done, fail) => {
+        pending = { done, fail };
+        child.send(block);
+      }),
+    close: () => child.disconnect(),
+  };
+}
+
+/** CPU (µs, user + system) this process used while the client sent one block to `route`. */
 async function run(
+  client: Client,
   subject: Subject,
   route: Route,
   page: Page,
   count: number,
   rate?: number,
 ): Promise<number> {
-  const origin = subject.origins[route]!;
-  const started = performance.now();
+  const block = { origin: subject.origins[route]!, path: subject.pages[route][page], token: subject.token };
   const before = process.cpuUsage();
-  for (let n = 0; n < count; n += 1) {
-    if (rate) {
-      const wait = started + (n * 1000) / rate - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    await ok(origin, 'GET', subject.pages[route][page], subject.token);
-  }
+  await client.send({ ...block, count, rate });
   const used = process.cpuUsage(before);
   return used.user + used.system;
 }
@@ -291,17 +357,18 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const routes: Route[] = args.services ? ['app', 'services'] : ['app'];
   const subjects: Subject[] = [];
+  const client = startClient();
   try {
-    for (const dir of args.apps) subjects.push(await start(dir, args.services));
+    for (const dir of args.apps) subjects.push(await start(dir, args.services, args.logLevel));
     for (const page of args.pages) {
       for (const subject of subjects)
-        for (const route of routes) await run(subject, route, page, args.warmup);
+        for (const route of routes) await run(client, subject, route, page, args.warmup);
       for (let done = 0; done < args.requests; done += args.block) {
         for (const subject of subjects) {
           for (const route of routes) {
             const key = route === 'app' ? `${page}_us` : `${page}_services_us`;
             subject.used[key] =
-              (subject.used[key] ?? 0) + (await run(subject, route, page, args.block, args.rate));
+              (subject.used[key] ?? 0) + (await run(client, subject, route, page, args.block, args.rate));
           }
         }
       }
@@ -313,6 +380,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ app: subject.dir, requests: args.requests, ...per })}\n`);
     }
   } finally {
+    client.close();
     agent.destroy();
     for (const subject of subjects) {
       subject.services?.close();
@@ -321,7 +389,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+if (process.argv.includes('--client')) {
+  serveBlocks();
+} else {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
