@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PinoLogger } from 'nestjs-pino';
 import pino, { Logger, LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app.config';
+import { LogBatching } from './log-batching';
 import { redactLine, redactSecrets } from './secret.redaction';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -20,18 +21,28 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** Log lines are written out in batches of up to this many bytes (sonic-boom's `minLength`)... */
+export const LOG_BATCH_BYTES = 8 * 1024;
+/** ...or this long (ms) after the first line of a batch, whichever comes first. */
+export const LOG_BATCH_DELAY_MS = 100;
+
 let stdout: ReturnType<typeof pino.destination> | undefined;
+let batching: LogBatching | undefined;
 
 /**
- * Where every JSON line goes: stdout, written asynchronously (lines are buffered and handed to
- * libuv, several at a time under load) instead of a blocking write per line. One stream for the
- * whole process, so lines from every logger keep their order. Whatever is still buffered is
- * written out synchronously on `process.exit`, on an uncaught exception and when the process
- * ends by itself (pino registers that); {@link flushLogs} does it on demand.
+ * Where every JSON line goes: stdout, written asynchronously in batches (LogBatching: up to
+ * {@link LOG_BATCH_BYTES}, at most {@link LOG_BATCH_DELAY_MS} after a batch's first line) instead
+ * of a write per line. One stream for the whole process, so lines from every logger keep their
+ * order. Whatever is still buffered is written out synchronously on `process.exit`, on an uncaught
+ * exception and when the process ends by itself (pino registers that); {@link flushLogs} does it
+ * on demand. A process killed outright (SIGKILL) loses at most the last batch's lines.
  */
-function stdoutDestination(): ReturnType<typeof pino.destination> {
-  stdout ??= pino.destination({ dest: 1, sync: false });
-  return stdout;
+function stdoutDestination(): { destination: ReturnType<typeof pino.destination>; batching: LogBatching } {
+  if (!stdout || !batching) {
+    stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES });
+    batching = new LogBatching(stdout, LOG_BATCH_DELAY_MS);
+  }
+  return { destination: stdout, batching };
 }
 
 /**
@@ -42,6 +53,7 @@ function stdoutDestination(): ReturnType<typeof pino.destination> {
 export function flushLogs(): void {
   try {
     stdout?.flushSync();
+    batching?.flushedSync();
   } catch {
     // Not open yet, or stdout is gone: nothing more can be written.
   }
@@ -96,7 +108,15 @@ export function createRootLogger(config: AppConfig): Logger {
       },
     });
   }
-  return pino({ ...options, formatters: { level: (label) => ({ level: label }), log } }, stdoutDestination());
+  const { destination, batching } = stdoutDestination();
+  return pino(
+    {
+      ...options,
+      formatters: { level: (label) => ({ level: label }), log },
+      hooks: { streamWrite: (line) => batching.lineWritten(redactLine(line)) },
+    },
+    destination,
+  );
 }
 
 /** The incoming `X-Request-Id` when it looks like one, else a new UUID (the HTTP server's request id). */
