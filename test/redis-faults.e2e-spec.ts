@@ -162,6 +162,7 @@ describe('Redis killed and restarted (e2e)', () => {
     expect(synced).toEqual(expect.arrayContaining(missed.map((m) => m.id)));
 
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
+    await a.logged((line) => line.msg.startsWith('Redis is back'));
     const logs = a.logs();
     expect(logs.filter((line) => /Unhandled|Uncaught/.test(line.msg))).toEqual([]);
     expect(logs.some((line) => line.msg.startsWith('Redis publish failed'))).toBe(true);

@@ -25,6 +25,11 @@ export interface ServiceProcess {
   stderr: string[];
   /** The stdout lines parsed as JSON (throws on a line that is not). */
   logs(): LogLine[];
+  /**
+   * The first line that passes `test`, once it is printed: the service writes its lines in
+   * batches, up to ~100 ms after they were logged. Rejects after `timeoutMs`.
+   */
+  logged(test: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -108,6 +113,15 @@ export function startService(outDir: string, env: Record<string, string> = {}): 
       stderr,
       exited,
       logs: () => stdout.map((line) => JSON.parse(line) as LogLine),
+      logged: async (test, timeoutMs = 2000) => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const line = service.logs().find(test);
+          if (line) return line;
+          if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
     };
     child.stdout.on(
       'data',
