@@ -2,7 +2,6 @@ import { INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import helmet from 'helmet';
 import { Logger, PinoLogger as ContextLogger } from 'nestjs-pino';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger as PinoLogger } from 'pino';
@@ -10,6 +9,7 @@ import { AppModule } from './app.module';
 import { toErrorBody } from './common/errors/error-body.mapper';
 import { handleClientError } from './common/http/client-errors.middleware';
 import { dropInvalidContentType, jsonBodyParser, leaveBodyUnread } from './common/http/body.parsers';
+import { securityHeaders } from './common/http/security-headers';
 import { trustFunction } from './common/http/trust-proxy.util';
 import { AppConfig } from './config/app.config';
 import { setupOpenApi } from './docs/openapi.document';
@@ -83,7 +83,7 @@ function createInstance(
   let track: RequestTracker | undefined;
   let requestLog: HttpRequestLog | undefined;
   // helmet's headers, on the Node response: Fastify keeps them in every answer it sends.
-  const securityHeaders = helmet();
+  const setSecurityHeaders = securityHeaders();
   const instance = fastify({
     // Express' `trust proxy` semantics for request.ip (see trust-proxy.util.ts).
     trustProxy: trustFunction(config.trustProxy),
@@ -113,7 +113,7 @@ function createInstance(
     // headers and the log line of every other request: the request hooks do not run for them.
     frameworkErrors: (error, request, reply) => {
       track?.(request.raw, reply.raw, request.id, () => undefined);
-      securityHeaders(request.raw, reply.raw, () => undefined);
+      setSecurityHeaders(reply.raw);
       const body = toErrorBody(error);
       void (reply as unknown as FastifyReply).code(body.status).send(body);
     },
@@ -145,8 +145,9 @@ function createInstance(
   instance.addHook('onRoute', ({ method, url }) => {
     for (const one of Array.isArray(method) ? method : [method]) routes.push({ method: one, path: url });
   });
-  instance.addHook('onRequest', (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  instance.addHook('onRequest', (_request, reply, done) => {
+    setSecurityHeaders(reply.raw);
+    done();
   });
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(JSON_BODY_LIMIT));
