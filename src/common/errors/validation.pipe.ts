@@ -10,13 +10,36 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+/**
+ * A query class that reads its own plain input when that input certainly passes its rules
+ * (ListMessagesQuery.fromPlainQuery), and answers undefined for anything else.
+ */
+interface ReadsPlainQuery {
+  fromPlainQuery(raw: Record<string, unknown>): object | undefined;
+}
+
+function readsPlainQuery(metatype: unknown): metatype is ReadsPlainQuery {
+  return typeof (metatype as Partial<ReadsPlainQuery> | undefined)?.fromPlainQuery === 'function';
+}
+
 class AppValidationPipe extends ValidationPipe {
   /**
    * Before any DTO rule, every string of the input (body, query, path, socket payload; any
    * field, present or future) is checked for what PostgreSQL cannot store, and nesting is
-   * bounded, so that neither reaches class-transformer or the database.
+   * bounded, so that neither reaches class-transformer or the database. A query whose class
+   * reads it directly (ReadsPlainQuery) skips both when that reading accepts it: it accepts only
+   * values that pass every rule, storable among them.
    */
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (
+      metadata.type === 'query' &&
+      readsPlainQuery(metadata.metatype) &&
+      typeof value === 'object' &&
+      value
+    ) {
+      const read = metadata.metatype.fromPlainQuery(value as Record<string, unknown>);
+      if (read) return read;
+    }
     if (this.isInput(metadata)) {
       const errors = unstorableFields(value, metadata.data);
       if (errors.length > 0) throw new ValidationFailed(errors);
