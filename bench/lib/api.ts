@@ -72,6 +72,48 @@ export function get<T>(origin: string, path: string, token: string): Promise<T> 
   return call<T>(origin, 'GET', path, token);
 }
 
+/** Sends a message over REST (`body`: the contract's send fields); the message's id. */
+export async function sendMessage(
+  origin: string,
+  user: BenchUser,
+  chatId: number,
+  body: Record<string, unknown>,
+): Promise<number> {
+  return (await call<{ id: number }>(origin, 'POST', `/chats/${chatId}/messages`, user.token, body)).id;
+}
+
+/** Puts `user`'s reaction `emoji` on a message. */
+export async function react(
+  origin: string,
+  user: BenchUser,
+  chatId: number,
+  messageId: number,
+  emoji: string,
+): Promise<void> {
+  const path = `/chats/${chatId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;
+  await call(origin, 'PUT', path, user.token);
+}
+
+/** Uploads one file as `POST /attachments` (multipart); the attachment's id. */
+export async function uploadAttachment(
+  origin: string,
+  token: string,
+  body: Buffer,
+  name: string,
+  type: string,
+): Promise<number> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(body)], { type }), name);
+  const response = await fetch(`${origin}/api/v1/attachments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`upload ${name}: ${response.status} ${text.slice(0, 200)}`);
+  return (JSON.parse(text) as { id: number }).id;
+}
+
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
 /**

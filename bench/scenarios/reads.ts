@@ -1,4 +1,5 @@
-import { BenchUser, createChat, register } from '../lib/api';
+import sharp from 'sharp';
+import { BenchUser, createChat, get, react, register, sendMessage, uploadAttachment } from '../lib/api';
 import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
 import { bulkMessages, bulkUsers, mirrorToBare, plantRareWord, RARE_WORD, settle } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
@@ -110,6 +111,55 @@ const items = (body: string) => (JSON.parse(body) as { items: unknown[] }).items
 /** A cursor near `around`, varied per request so that no two requests read the same page. */
 const near = (around: number, i: number) => around + ((i * 7919) % 1000);
 
+/** Messages of the rich chat: more than a page, so the page read is full. */
+const RICH_MESSAGES = 60;
+
+/**
+ * A group chat of `a`, `b` and a third user in which every message (RICH_MESSAGES, sent by `a`
+ * over REST) is a reply to the one before, carries a photo (a small JPEG, uploaded, so with its
+ * thumbnail) and has two reactions (`b`'s and the third user's). Returns the chat's id.
+ */
+async function richChat(ctx: BenchContext, a: BenchUser, b: BenchUser): Promise<number> {
+  const origin = ctx.service.origin;
+  const c = await register(origin, `h${ctx.runTag}_c`);
+  const chatId = await createChat(origin, a, [b.id, c.id], 'rich history');
+  const photo = await sharp({
+    create: {
+      width: 640,
+      height: 480,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 30 },
+    },
+  })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  let previous: number | undefined;
+  for (let n = 0; n < RICH_MESSAGES; n += 1) {
+    const attachment = await uploadAttachment(origin, a.token, photo, `cat-${n}.jpg`, 'image/jpeg');
+    previous = await sendMessage(origin, a, chatId, {
+      content: `the cat was last seen near the shelter, photo ${n}`,
+      attachment_ids: [attachment],
+      ...(previous === undefined ? {} : { reply_to_id: previous }),
+    });
+    await react(origin, b, chatId, previous, '👍');
+    await react(origin, c, chatId, previous, '❤️');
+  }
+  return chatId;
+}
+
+interface RichPage {
+  items: { reply_to: unknown; attachments: unknown[]; reactions: unknown[] }[];
+}
+
+/** Whether a page's messages all carry a reply, a photo and two reactions (the newest 50 of 60 do). */
+function isRich(page: RichPage): boolean {
+  return (
+    page.items.length === 50 &&
+    page.items.every((m) => m.reply_to !== null && m.attachments.length === 1 && m.reactions.length === 2)
+  );
+}
+
 export async function history(ctx: BenchContext): Promise<void> {
   const count = ctx.options.quick ? 100_000 : 1_000_000;
   const [a, b] = [
@@ -127,6 +177,13 @@ export async function history(ctx: BenchContext): Promise<void> {
   await ctx.both((db) => bulkMessages(db, chatId, senders, count));
   await settle(ctx);
   ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const richChatId = await richChat(ctx, a, b);
+  const richSample = await get<RichPage>(
+    ctx.service.origin,
+    `/chats/${richChatId}/messages?limit=50`,
+    a.token,
+  );
+  if (!isRich(richSample)) throw new Error("the rich chat's page lacks replies, photos or reactions");
   const page = (body: string) => items(body).length === 50;
   const svc = (query: string) => `/api/v1/chats/${chatId}/messages?limit=50${query}`;
   const bare = (query: string) => `/history?chat_id=${chatId}&limit=50${query}`;
@@ -159,6 +216,15 @@ export async function history(ctx: BenchContext): Promise<void> {
       metric: `after ≈ ${middle}, ascending`,
       service: (i) => svc(`&sort=asc&after=${near(middle, i)}`),
       bare: (i) => bare(`&sort=asc&after=${near(middle, i)}`),
+      check: page,
+      target,
+    },
+    {
+      // Issue 14: "a history page with replies, reactions and attachments ... within 1.5x the
+      // bare history figure". The bare baseline has none of them: its plain newest page.
+      metric: 'newest page, every message a reply with a photo and two reactions (bare: plain page)',
+      service: () => `/api/v1/chats/${richChatId}/messages?limit=50`,
+      bare: () => bare(''),
       check: page,
       target,
     },

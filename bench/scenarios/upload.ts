@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { register } from '../lib/api';
+import { register, uploadAttachment } from '../lib/api';
 import type { BenchContext } from '../lib/context';
 import type { ServerProcess } from '../lib/processes';
 import type { Row } from '../lib/report';
@@ -38,15 +38,7 @@ function bigFile(bytes: number): Buffer {
 }
 
 async function post(origin: string, token: string, body: Buffer, name: string, type: string): Promise<void> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(body)], { type }), name);
-  const response = await fetch(`${origin}/api/v1/attachments`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  const text = await response.text();
-  if (response.status !== 201) throw new Error(`upload ${name}: ${response.status} ${text.slice(0, 200)}`);
+  await uploadAttachment(origin, token, body, name, type);
 }
 
 function rssKb(pid: number): number {
