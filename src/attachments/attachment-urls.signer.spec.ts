@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { loadConfig } from '../config/app.config';
 import { AttachmentUrlSigner, SignedRequest } from './attachment-urls.signer';
 
@@ -17,6 +18,14 @@ function parts(url: string): SignedRequest {
 }
 
 describe('AttachmentUrlSigner', () => {
+  it('signs base64url(HMAC-SHA256(secret, "<id>:<variant>:<expires>")), as the README documents', () => {
+    const { expires, signature } = parts(signer.url(42, 'original', NOW));
+    const expected = createHmac('sha256', 'x'.repeat(40))
+      .update(`42:original:${expires}`)
+      .digest('base64url');
+    expect(signature).toBe(expected);
+  });
+
   it('signs a URL that verifies for its id and variant until it expires, 10 minutes on', () => {
     const url = signer.url(42, 'thumbnail', NOW);
     expect(url).toMatch(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app.config';
 
 /** The path under the API's public origin where a digest's unsubscribe link points. */
@@ -13,11 +13,12 @@ export const UNSUBSCRIBE_PATH = '/api/v1/email/unsubscribe';
  */
 @Injectable()
 export class UnsubscribeTokens {
-  private readonly key: Buffer;
+  /** A KeyObject, made once (AttachmentUrlSigner says why). */
+  private readonly key: KeyObject;
   private readonly base: string;
 
   constructor(config: AppConfig) {
-    this.key = Buffer.from(config.email.unsubscribeSecret, 'utf8');
+    this.key = createSecretKey(Buffer.from(config.email.unsubscribeSecret, 'utf8'));
     this.base = config.email.publicApiUrl;
   }
 
