@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
-import { AttachmentUrlSigner } from '../src/attachments/attachment-urls.signer';
+import { AttachmentUrlSigner, EXPIRY_STEP_SECONDS } from '../src/attachments/attachment-urls.signer';
 import type { AttachmentDto } from '../src/attachments/dto/attachment.dto';
 import { useApp } from './support/app.fixture';
 import { fetchSigned, upload, uploaded } from './support/attachments.helpers';
@@ -366,10 +366,11 @@ describe('attachments: upload, read, signed content (e2e)', () => {
       }
 
       const signer = t.app.get(AttachmentUrlSigner);
+      // Signed longer ago than the TTL and the minute its expiry is rounded up to.
       const expired = signer.url(
         a.id,
         'original',
-        Date.now() - (t.config.attachments.urlTtlSeconds + 1) * 1000,
+        Date.now() - (t.config.attachments.urlTtlSeconds + EXPIRY_STEP_SECONDS + 1) * 1000,
       );
       expect((await fetchSigned(t, expired)).status).toBe(403);
       const stillValid = signer.url(

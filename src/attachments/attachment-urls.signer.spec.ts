@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '../config/app.config';
-import { AttachmentUrlSigner, SignedRequest } from './attachment-urls.signer';
+import { AttachmentUrlSigner, EXPIRY_STEP_SECONDS, SignedRequest } from './attachment-urls.signer';
 
 const config = loadConfig({ ATTACHMENT_URL_SECRET: 'x'.repeat(40), ATTACHMENT_URL_TTL_SECONDS: '600' });
 const signer = new AttachmentUrlSigner(config);
@@ -36,6 +36,24 @@ describe('AttachmentUrlSigner', () => {
     expect(signer.verify(request, NOW)).toBe('thumbnail');
     expect(signer.verify(request, NOW + 599_000)).toBe('thumbnail');
     expect(signer.verify(request, NOW + 600_000)).toBeUndefined();
+  });
+
+  it('expires on a whole minute, at least the TTL on, and gives one URL per minute', () => {
+    for (const offset of [1, 29_999, 59_999]) {
+      const at = NOW + offset;
+      const { expires } = parts(signer.url(7, 'original', at));
+      expect(Number(expires) % EXPIRY_STEP_SECONDS).toBe(0);
+      expect(Number(expires) * 1000 - at).toBeGreaterThanOrEqual(600_000);
+      expect(Number(expires) * 1000 - at).toBeLessThan(600_000 + EXPIRY_STEP_SECONDS * 1000);
+    }
+    // Within the minute the same URL (a browser keeps the photo); the next minute a new one.
+    expect(signer.url(7, 'original', NOW + 1)).toBe(signer.url(7, 'original', NOW + 59_999));
+    expect(signer.url(7, 'original', NOW + 60_001)).not.toBe(signer.url(7, 'original', NOW + 1));
+    // Kept URLs are per attachment and variant.
+    expect(signer.url(8, 'original', NOW + 1)).not.toBe(signer.url(7, 'original', NOW + 1));
+    expect(signer.url(7, 'thumbnail', NOW + 1)).toMatch(/variant=thumbnail/);
+    const kept = parts(signer.url(7, 'thumbnail', NOW + 2));
+    expect(signer.verify({ ...kept, id: 7 }, NOW + 2)).toBe('thumbnail');
   });
 
   it('refuses a tampered id, variant, expiry or signature, and a foreign key', () => {

@@ -22,6 +22,11 @@ export interface SignedRequest {
  * base64url(HMAC-SHA256(key, "<id>:<variant>:<expires>")) and expires is a Unix time in seconds.
  * They work without an Authorization header (for `<img src>`), for the TTL only.
  */
+/** Signed URLs expire on whole minutes (at least the TTL after they are given). */
+export const EXPIRY_STEP_SECONDS = 60;
+/** At most this many URLs of the current expiry are kept for reuse (~100 bytes each, and a key). */
+const SIGNED_URLS_KEPT = 20_000;
+
 @Injectable()
 export class AttachmentUrlSigner implements AvatarUrls {
   /**
@@ -38,15 +43,37 @@ export class AttachmentUrlSigner implements AvatarUrls {
     this.base = config.attachments.urlBase ?? '';
   }
 
+  /** The URLs signed for the current expiry (`expires` of {@link url}): `<id>:<variant>` → URL. */
+  private signed = new Map<string, string>();
+  private signedExpires = 0;
+
   private mac(id: number, variant: AttachmentVariant, expires: number): Buffer {
     return createHmac('sha256', this.key).update(`${id}:${variant}:${expires}`).digest();
   }
 
-  /** A fresh URL (ATTACHMENT_URL_BASE, path and query) valid for the configured TTL from `now`. */
+  /**
+   * A fresh URL (ATTACHMENT_URL_BASE, path and query) valid for at least the configured TTL from
+   * `now`: its expiry is rounded up to the next whole minute (EXPIRY_STEP_SECONDS), so that every
+   * read within a minute gives the same URL. Browsers then keep a photo they have fetched
+   * instead of fetching it again under a new URL after each history read, and a page of 50
+   * photos re-read within the minute signs nothing (the URLs of the current expiry are kept,
+   * at most SIGNED_URLS_KEPT of them).
+   */
   url(id: number, variant: AttachmentVariant, now = Date.now()): string {
-    const expires = Math.floor(now / 1000) + this.ttlSeconds;
-    const signature = this.mac(id, variant, expires).toString('base64url');
-    return `${this.base}${CONTENT_PATH(id)}?variant=${variant}&expires=${expires}&signature=${signature}`;
+    const least = Math.ceil(now / 1000) + this.ttlSeconds;
+    const expires = Math.ceil(least / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
+    if (expires !== this.signedExpires || this.signed.size >= SIGNED_URLS_KEPT) {
+      this.signed = new Map();
+      this.signedExpires = expires;
+    }
+    const key = `${id}:${variant}`;
+    let url = this.signed.get(key);
+    if (url === undefined) {
+      const signature = this.mac(id, variant, expires).toString('base64url');
+      url = `${this.base}${CONTENT_PATH(id)}?variant=${variant}&expires=${expires}&signature=${signature}`;
+      this.signed.set(key, url);
+    }
+    return url;
   }
 
   /** An avatar is shown by its thumbnail (every avatar is an image, which has one). */
