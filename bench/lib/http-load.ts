@@ -55,9 +55,17 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
       get(options.origin, options.path(i), options.headers ?? {}).then(
         ([status, body]) => {
           latency.add(performance.now() - scheduled);
-          if (status !== 200 || (options.check && !options.check(body))) {
+          // A check that throws is a wrong answer too: thrown here, the rejection would stay
+          // unhandled until Promise.all below and end the bench, its servers left running.
+          let failure: string | undefined;
+          try {
+            if (status !== 200 || (options.check && !options.check(body))) failure = '';
+          } catch (error) {
+            failure = ` (check: ${error instanceof Error ? error.message : String(error)})`;
+          }
+          if (failure !== undefined) {
             errors++;
-            firstError ??= `${status} ${body.slice(0, 300)}`;
+            firstError ??= `${status}${failure} ${body.slice(0, 300)}`;
           }
         },
         (error: Error) => {
