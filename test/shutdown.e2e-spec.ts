@@ -279,10 +279,7 @@ describe('graceful shutdown of the real process (e2e)', () => {
 
     child.kill('SIGTERM');
     const drained = 'Drained: no request or socket event in flight';
-    for (let tries = 0; !service.logs().some((line) => line.msg === drained); tries += 1) {
-      if (tries > 400) throw new Error('the service never drained');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await service.logged((line) => line.msg === drained, 10_000);
     // The connections are being closed now (the client cannot see it while it does not read);
     // it reads again well within the 2 s the server gives queued output.
     await new Promise((resolve) => setTimeout(resolve, 300));

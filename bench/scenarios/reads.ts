@@ -1,6 +1,6 @@
-import sharp from 'sharp';
 import { BenchUser, createChat, get, react, register, sendMessage, uploadAttachment } from '../lib/api';
 import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
+import { noiseJpeg } from '../lib/images';
 import { bulkMessages, bulkUsers, mirrorToBare, plantRareWord, RARE_WORD, settle } from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
@@ -123,17 +123,7 @@ async function richChat(ctx: BenchContext, a: BenchUser, b: BenchUser): Promise<
   const origin = ctx.service.origin;
   const c = await register(origin, `h${ctx.runTag}_c`);
   const chatId = await createChat(origin, a, [b.id, c.id], 'rich history');
-  const photo = await sharp({
-    create: {
-      width: 640,
-      height: 480,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 30 },
-    },
-  })
-    .jpeg({ quality: 80 })
-    .toBuffer();
+  const photo = await noiseJpeg(640, 480, 80);
   let previous: number | undefined;
   for (let n = 0; n < RICH_MESSAGES; n += 1) {
     const attachment = await uploadAttachment(origin, a.token, photo, `cat-${n}.jpg`, 'image/jpeg');

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { register, uploadAttachment } from '../lib/api';
+import { noiseJpeg } from '../lib/images';
 import type { BenchContext } from '../lib/context';
 import type { ServerProcess } from '../lib/processes';
 import type { Row } from '../lib/report';
@@ -17,28 +17,9 @@ import type { Row } from '../lib/report';
 const NO_BARE = 'service only (the bare baseline has no uploads)';
 const MB = 1024 * 1024;
 
-/** A photo-like JPEG of noise (noise keeps the JPEG about as large as a real camera's). */
-async function noiseJpeg(width: number, height: number, quality: number): Promise<Buffer> {
-  return sharp({
-    create: {
-      width,
-      height,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 30 },
-    },
-  })
-    .jpeg({ quality })
-    .toBuffer();
-}
-
 /** A 20 MB "PDF": a PDF header and random bytes (stored as a file, not processed). */
 function bigFile(bytes: number): Buffer {
   return Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(bytes - 9)]);
-}
-
-async function post(origin: string, token: string, body: Buffer, name: string, type: string): Promise<void> {
-  await uploadAttachment(origin, token, body, name, type);
 }
 
 function rssKb(pid: number): number {
@@ -96,7 +77,7 @@ export async function upload(ctx: BenchContext): Promise<void> {
 
     const service = await start('upload');
     const user = await register(service.origin, `up${ctx.runTag}`);
-    const photo = (body: Buffer) => post(service.origin, user.token, body, 'p.jpg', 'image/jpeg');
+    const photo = (body: Buffer) => uploadAttachment(service.origin, user.token, body, 'p.jpg', 'image/jpeg');
     await photo(photo1); // warm-up
 
     const figures = {
@@ -143,7 +124,7 @@ export async function upload(ctx: BenchContext): Promise<void> {
       for (const kind of ['files', 'photos'] as const) {
         const server = await start(`upload-${kind}-${repeat + 1}`);
         const who = await register(server.origin, `up${ctx.runTag}${kind[0]}${repeat}`);
-        await post(server.origin, who.token, photo1, 'w.jpg', 'image/jpeg'); // warm-up: sharp loaded
+        await uploadAttachment(server.origin, who.token, photo1, 'w.jpg', 'image/jpeg'); // warm-up: sharp loaded
         await sleep(500);
         const idle = rssKb(server.pid);
         const t0 = performance.now();
@@ -151,8 +132,8 @@ export async function upload(ctx: BenchContext): Promise<void> {
           Promise.all(
             Array.from({ length: burst }, (_, i) =>
               kind === 'files'
-                ? post(server.origin, who.token, file20, `f${i}.pdf`, 'application/pdf')
-                : post(server.origin, who.token, photo12, `p${i}.jpg`, 'image/jpeg'),
+                ? uploadAttachment(server.origin, who.token, file20, `f${i}.pdf`, 'application/pdf')
+                : uploadAttachment(server.origin, who.token, photo12, `p${i}.jpg`, 'image/jpeg'),
             ),
           ),
         );

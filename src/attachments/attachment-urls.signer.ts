@@ -17,16 +17,17 @@ export interface SignedRequest {
   signature?: string;
 }
 
-/**
- * Signed, expiring attachment URLs: `<path>?variant=&expires=&signature=` where signature is
- * base64url(HMAC-SHA256(key, "<id>:<variant>:<expires>")) and expires is a Unix time in seconds.
- * They work without an Authorization header (for `<img src>`), for the TTL only.
- */
 /** Signed URLs expire on whole minutes (at least the TTL after they are given). */
 export const EXPIRY_STEP_SECONDS = 60;
 /** At most this many URLs of the current expiry are kept for reuse (~100 bytes each, and a key). */
 const SIGNED_URLS_KEPT = 20_000;
 
+/**
+ * Signed, expiring attachment URLs: `<path>?variant=&expires=&signature=` where signature is
+ * base64url(HMAC-SHA256(key, "<id>:<variant>:<expires>")) and expires is a Unix time in seconds.
+ * They work without an Authorization header (for `<img src>`), for the TTL (its end rounded up to
+ * a whole minute) only.
+ */
 @Injectable()
 export class AttachmentUrlSigner implements AvatarUrls {
   /**
@@ -36,16 +37,15 @@ export class AttachmentUrlSigner implements AvatarUrls {
   private readonly key: KeyObject;
   private readonly ttlSeconds: number;
   private readonly base: string;
+  /** The URLs signed for the current expiry (`expires` of {@link url}): `<id>:<variant>` → URL. */
+  private signed = new Map<string, string>();
+  private signedExpires = 0;
 
   constructor(config: AppConfig) {
     this.key = createSecretKey(Buffer.from(config.attachments.urlSecret, 'utf8'));
     this.ttlSeconds = config.attachments.urlTtlSeconds;
     this.base = config.attachments.urlBase ?? '';
   }
-
-  /** The URLs signed for the current expiry (`expires` of {@link url}): `<id>:<variant>` → URL. */
-  private signed = new Map<string, string>();
-  private signedExpires = 0;
 
   private mac(id: number, variant: AttachmentVariant, expires: number): Buffer {
     return createHmac('sha256', this.key).update(`${id}:${variant}:${expires}`).digest();

@@ -22,9 +22,9 @@ function pathOf(url: string | undefined): string {
 }
 
 /** Log lines are written out in batches of up to this many bytes (sonic-boom's `minLength`)... */
-export const LOG_BATCH_BYTES = 8 * 1024;
+const LOG_BATCH_BYTES = 8 * 1024;
 /** ...or this long (ms) after the first line of a batch, whichever comes first. */
-export const LOG_BATCH_DELAY_MS = 100;
+const LOG_BATCH_DELAY_MS = 100;
 
 let stdout: ReturnType<typeof pino.destination> | undefined;
 let batching: LogBatching | undefined;

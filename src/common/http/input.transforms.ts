@@ -9,11 +9,14 @@ export const LowerCaseTrim = (): PropertyDecorator =>
     typeof value === 'string' ? value.trim().toLowerCase() : value,
   );
 
+/** A query-string integer as QueryInt reads it: optional minus, up to ten decimal digits. */
+export const QUERY_INT = /^-?\d{1,10}$/;
+
 /**
  * Query-string integers: "20" → 20; anything that is not a plain integer stays a string so that
  * @IsInt rejects it (a bare `Number()` would turn "" into 0 and "1e3" into 1000).
  */
 export const QueryInt = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : value,
+    typeof value === 'string' && QUERY_INT.test(value) ? Number(value) : value,
   );

@@ -13,7 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
-import { QueryInt, Trim } from '../../common/http/input.transforms';
+import { QUERY_INT, QueryInt, Trim } from '../../common/http/input.transforms';
 import { IdList, TextLength } from '../../common/http/input.validators';
 import { LocationInput } from './location.dto';
 
@@ -176,7 +176,7 @@ export class ListMessagesQuery {
 
   /**
    * The query exactly as the validation pipe would make it, read directly when it certainly
-   * passes: only `sort`, `before`, `after` and `limit`, each given once, as plain digits in range
+   * passes: only `sort`, `before`, `after` and `limit`, each given once, as integers in range
    * or `asc`/`desc` (a history page's query). Anything else, a search included, is undefined here,
    * and the pipe validates it in full and names its errors. The full path is class-transformer
    * and class-validator over this class' metadata: ~8 µs warm, but ~140 µs when a request finds
@@ -192,9 +192,10 @@ export class ListMessagesQuery {
         if (value !== 'asc' && value !== 'desc') return undefined;
         query.sort = value;
       } else if (key === 'before' || key === 'after' || key === 'limit') {
-        const number = plainQueryInt(value);
+        if (!QUERY_INT.test(value)) return undefined;
+        const number = Number(value);
         const [min, max] = key === 'limit' ? [PAGE_LIMIT.min, PAGE_LIMIT.max] : [0, MAX_ID];
-        if (number === undefined || number < min || number > max) return undefined;
+        if (number < min || number > max) return undefined;
         query[key] = number;
       } else {
         return undefined;
@@ -202,9 +203,4 @@ export class ListMessagesQuery {
     }
     return query;
   }
-}
-
-/** Plain decimal digits (what QueryInt turns into a number and IsInt accepts), else undefined. */
-function plainQueryInt(value: string): number | undefined {
-  return /^\d{1,10}$/.test(value) ? Number(value) : undefined;
 }
