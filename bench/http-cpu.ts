@@ -2,7 +2,7 @@
  * CPU per read request of the service's HTTP pipeline, in one process: builds the app from one
  * or more compiled trees (`--app <dir>`, repeated; the folder holding src/app.factory.js, so
  * that main's build and a branch's can be compared), seeds in each one chat with a page of 50
- * messages and a list of 20 chats, then sends sequential GETs of each page over one keep-alive
+ * messages, a list of 20 chats and a group chat whose page is rich (replies, photos, reactions), then sends sequential GETs of each page over one keep-alive
  * connection, in blocks of `--block` requests that alternate between the builds, and reports
  * `process.cpuUsage()` of the serving process (user + system; PostgreSQL's CPU is not in it) per
  * request and build. The requests are sent by a child process of this script, as the bench's load
@@ -15,7 +15,7 @@
  *   npx tsc -p bench/tsconfig.json --outDir /tmp/bench-cpu
  *   DATABASE_URL=postgres://... node /tmp/bench-cpu/bench/http-cpu.js --app <main build> --app dist
  *     [--requests 2000] [--block 200] [--warmup 500] [--services] [--rate 100]
- *     [--pages history,chatlist] [--log-level info]
+ *     [--pages history,chatlist,rich] [--log-level info]
  *
  * With `--log-level info` the apps log as the service does by default, a line per request, on
  * this process' stdout beside the results (`| grep '^{"app"'`); `warn` (the default) logs none.
@@ -37,6 +37,8 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { react, register as registerUser, sendMessage, uploadAttachment, type BenchUser } from './lib/api';
+import { noiseJpeg } from './lib/images';
 
 /** Loads a compiled build by path, whichever build it is. */
 const load = createRequire(__filename);
@@ -49,7 +51,7 @@ interface Args {
   services: boolean;
   /** Requests a second, paced (`--rate`); back to back without it. */
   rate?: number;
-  /** The pages measured (`--pages history,chatlist`, the default). */
+  /** The pages measured (`--pages history,chatlist,rich`; history and chatlist by default). */
   pages: Page[];
   /** The apps' LOG_LEVEL (`--log-level`, `warn` by default: no request lines). */
   logLevel: string;
@@ -69,8 +71,8 @@ function parseArgs(argv: string[]): Args {
     services: argv.includes('--services'),
     rate: value('rate') === undefined ? undefined : Number(value('rate')),
     pages: (value('pages') ?? 'history,chatlist').split(',').map((page) => {
-      if (page !== 'history' && page !== 'chatlist') throw new Error(`--pages: no page ${page}`);
-      return page;
+      if (!(PAGES as readonly string[]).includes(page)) throw new Error(`--pages: no page ${page}`);
+      return page as Page;
     }),
     logLevel: value('log-level') ?? 'warn',
   };
@@ -123,7 +125,12 @@ async function ok(
   return res.body;
 }
 
-type Page = 'history' | 'chatlist';
+/**
+ * The pages: a plain history page of 50 messages, a list of 20 chats, and a rich history page
+ * (50 of 60 messages, each a reply with a photo and two reactions, as the bench's history step).
+ */
+const PAGES = ['history', 'chatlist', 'rich'] as const;
+type Page = (typeof PAGES)[number];
 
 /** Where a page is read: through the app, or (`--services`) from its services alone. */
 type Route = 'app' | 'services';
@@ -168,8 +175,8 @@ function servicesOf(dir: string, app: INestApplication): PageServices {
 }
 
 /**
- * The two pages from the services alone: token, page, JSON.stringify, written with a length;
- * `/history/<chat id>` and `/chatlist`.
+ * The pages from the services alone: token, page, JSON.stringify, written with a length;
+ * `/history/<chat id>` (the rich page too) and `/chatlist`.
  */
 async function serveBare(services: PageServices): Promise<{ server: Server; origin: string }> {
   // The token verified once, as the app's guard remembers verified tokens (JwtAuthGuard):
@@ -198,6 +205,31 @@ async function serveBare(services: PageServices): Promise<{ server: Server; orig
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * A group chat of `alice` and two new users with 60 messages from alice, each a reply to the one
+ * before with a photo (uploaded: with its thumbnail), and the others' two reactions; its id.
+ */
+async function seedRichChat(origin: string, tag: string, alice: BenchUser): Promise<number> {
+  const [b, c] = [await registerUser(origin, `rb${tag}`), await registerUser(origin, `rc${tag}`)];
+  const chat = (await ok(origin, 'POST', '/api/v1/chats', alice.token, {
+    member_ids: [b.id, c.id],
+    title: 'rich history',
+  })) as { id: number };
+  const photo = await noiseJpeg(640, 480, 80);
+  let previous: number | undefined;
+  for (let n = 0; n < 60; n += 1) {
+    const attachment = await uploadAttachment(origin, alice.token, photo, `cat-${n}.jpg`, 'image/jpeg');
+    previous = await sendMessage(origin, alice, chat.id, {
+      content: `the cat was last seen near the shelter, photo ${n}`,
+      attachment_ids: [attachment],
+      ...(previous === undefined ? {} : { reply_to_id: previous }),
+    });
+    await react(origin, b, chat.id, previous, '👍');
+    await react(origin, c, chat.id, previous, '❤️');
+  }
+  return chat.id;
 }
 
 async function start(dir: string, withServices: boolean, logLevel: string): Promise<Subject> {
@@ -248,14 +280,23 @@ async function start(dir: string, withServices: boolean, logLevel: string): Prom
       content: `message ${n} of the history page, of an ordinary length for a chat`,
     });
   }
+  const richChatId = await seedRichChat(origin, tag, {
+    id: alice.user.id,
+    username: `a${tag}`,
+    token: alice.access_token,
+  });
   const subject: Subject = {
     dir,
     app,
     origins: { app: origin },
     token: alice.access_token,
     pages: {
-      app: { history: `/api/v1/chats/${chatIds[0]}/messages?limit=50`, chatlist: '/api/v1/chats?limit=20' },
-      services: { history: `/history/${chatIds[0]}`, chatlist: '/chatlist' },
+      app: {
+        history: `/api/v1/chats/${chatIds[0]}/messages?limit=50`,
+        chatlist: '/api/v1/chats?limit=20',
+        rich: `/api/v1/chats/${richChatId}/messages?limit=50`,
+      },
+      services: { history: `/history/${chatIds[0]}`, chatlist: '/chatlist', rich: `/history/${richChatId}` },
     },
     used: {},
   };
@@ -264,7 +305,7 @@ async function start(dir: string, withServices: boolean, logLevel: string): Prom
     subject.services = bare.server;
     subject.origins.services = bare.origin;
     // The comparison holds only if both answer the same.
-    for (const page of ['history', 'chatlist'] as const) {
+    for (const page of PAGES) {
       const [viaApp, viaServices] = [
         await ok(origin, 'GET', subject.pages.app[page], subject.token),
         await ok(bare.origin, 'GET', subject.pages.services[page], subject.token),

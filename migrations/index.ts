@@ -22,6 +22,7 @@ import { PlatformIdentities1765900000000 } from './1765900000000-PlatformIdentit
 import { SendProbes1766000000000 } from './1766000000000-SendProbes';
 import { SearchRowTops1766100000000 } from './1766100000000-SearchRowTops';
 import { SendPathDomains1766200000000 } from './1766200000000-SendPathDomains';
+import { StoredReactions1766300000000 } from './1766300000000-StoredReactions';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   SendProbes1766000000000,
   SearchRowTops1766100000000,
   SendPathDomains1766200000000,
+  StoredReactions1766300000000,
 ];

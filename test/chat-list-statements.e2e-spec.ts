@@ -74,10 +74,13 @@ describe('chat list and history statement count (e2e)', () => {
        INSERT INTO message_mentions (user_id, chat_id, seq) SELECT $1, chat_id, seq FROM m`,
       [user.id],
     );
-    // The same message carries reactions: 👍 by both, 🐕 by the partner.
+    // The same message carries reactions: 👍 by both, 🐕 by the partner (and their summary,
+    // as ReactionsRepository.summarize stores it).
     await t.db.query(
       `WITH m AS (
-         UPDATE messages m SET reaction_count = 3
+         UPDATE messages m SET reaction_count = 3, reactions = json_build_array(
+                  json_build_object('emoji', '👍', 'count', 2, 'users', ARRAY[least($1::int, $2::int), greatest($1::int, $2::int)]),
+                  json_build_object('emoji', '🐕', 'count', 1, 'users', ARRAY[$2::int]))
            FROM chat_members cm
           WHERE cm.user_id = $1 AND m.chat_id = cm.chat_id AND m.seq = 2 AND m.reaction_count IS NULL
          RETURNING m.id

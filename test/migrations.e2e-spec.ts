@@ -84,6 +84,7 @@ describe('migrations (e2e)', () => {
       'SendProbes1766000000000',
       'SearchRowTops1766100000000',
       'SendPathDomains1766200000000',
+      'StoredReactions1766300000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

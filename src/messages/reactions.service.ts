@@ -51,7 +51,7 @@ export class ReactionsService {
       } else {
         changed = await this.reactions.remove(messageId, emoji, userId, manager);
       }
-      return { changed, rows: await this.reactions.list(messageId, userId, manager) };
+      return { changed, rows: await this.reactions.summarize(messageId, userId, changed, manager) };
     });
     const reactions = rows.map(toReactionDto);
     if (changed) {

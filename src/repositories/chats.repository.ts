@@ -8,7 +8,7 @@ import { blockedBetweenSql } from './blocks.repository';
 import { MEMBER_ORDER, MemberRow } from './members.repository';
 import { unreadMentionsSql } from './message-links.repository';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
-import { reactionColumnSql } from './reactions.repository';
+import { reactionColumnSql, readerReactions } from './reactions.repository';
 import { unreadCountSql } from './read-state.repository';
 import {
   activeMember,
@@ -264,7 +264,7 @@ export class ChatsRepository {
    * A page of `userId`'s chat list, newest activity first: `limit` rows after `after` (which the
    * caller fetches one more than it shows, to tell whether there is more).
    */
-  page(
+  async page(
     userId: number,
     filter: { chatType?: ChatType; limit: number; after?: ChatListPosition },
     manager: EntityManager = this.db.manager,
@@ -291,7 +291,7 @@ export class ChatsRepository {
       JOIN chat_members v ON v.chat_id = p.chat_id AND v.user_id = p.user_id
       JOIN chats c ON c.id = p.chat_id
      ${CHAT_LIST_ORDER}`;
-    return manager.query(prepared(sql), params);
+    return asViewers(await manager.query(prepared(sql), params));
   }
 
   /** One chat as `userId` sees it; undefined unless the chat is live and the user an active member. */
@@ -304,11 +304,17 @@ export class ChatsRepository {
       chatId,
       userId,
     ]);
-    return rows[0];
+    return asViewers(rows)[0];
   }
 
   /** The chat as each of its active members sees it; none when the chat is deleted. */
-  viewsOfAllMembers(chatId: number, manager: EntityManager = this.db.manager): Promise<ChatViewRow[]> {
-    return manager.query(`${CHAT_VIEW_SELECT} AND c.id = $1`, [chatId]);
+  async viewsOfAllMembers(chatId: number, manager: EntityManager = this.db.manager): Promise<ChatViewRow[]> {
+    return asViewers(await manager.query(`${CHAT_VIEW_SELECT} AND c.id = $1`, [chatId]));
   }
+}
+
+/** Chat views with their last message's reactions as each row's viewer sees them (readerReactions). */
+function asViewers(rows: ChatViewRow[]): ChatViewRow[] {
+  for (const row of rows) if (row.last_message) readerReactions(row.last_message, row.viewer_id);
+  return rows;
 }

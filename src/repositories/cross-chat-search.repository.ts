@@ -11,7 +11,7 @@ import {
   SqlQuery,
 } from './messages.repository';
 import { containsAllSql, likeAllSql, searchTermsSql } from './message-search.repository';
-import { reactionColumnSql } from './reactions.repository';
+import { reactionColumnSql, readerReactions } from './reactions.repository';
 import {
   activeMember,
   hasTrigram,
@@ -197,12 +197,13 @@ export class CrossChatSearchRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** A page of crossChatSearchQuery: limit + 1 rows at most, newest first. */
-  search(
+  async search(
     viewerId: number,
     filter: CrossChatSearchFilter,
     manager: EntityManager = this.db.manager,
   ): Promise<CrossChatSearchRow[]> {
     const { sql, params } = crossChatSearchQuery(viewerId, filter);
-    return manager.query(searchStatement(sql, filter.query), params);
+    const rows: CrossChatSearchRow[] = await manager.query(searchStatement(sql, filter.query), params);
+    return rows.map((row) => readerReactions(row, viewerId));
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { prepared } from '../database/prepared-statements';
 import { AttachmentRow, messageAttachmentsSql } from './attachments.repository';
-import { reactionColumnSql, ReactionRow } from './reactions.repository';
+import { reactionColumnSql, ReactionRow, readerReactions } from './reactions.repository';
 import {
   blockMatchSeqsSql,
   coveredCte,
@@ -50,8 +50,13 @@ export interface MessageRow {
   location: LocationValue | null;
   /** Ids of the users mentioned; null when none. */
   mentions: number[] | null;
-  /** As the reader sees them (reactionColumnSql); null or absent when none, or not read. */
+  /**
+   * As the reader sees them (read by reactionColumnSql, then readerReactions); null or absent
+   * when none, or not read.
+   */
   reactions?: ReactionRow[] | null;
+  /** The reader's own emoji, where reactionColumnSql reads them (readerReactions). */
+  reader_emoji?: string[] | null;
 }
 
 /**
@@ -167,8 +172,8 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const terms = searchTermsSql(filter.query, patterns, param);
   const limit = param(filter.limit + 1);
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
-  // The candidates carry attachment_count and reaction_count; only the page's rows fold theirs in.
-  const columns = `${MESSAGE_COLUMNS}, m.attachment_count, m.reaction_count`;
+  // The candidates carry attachment_count and their reactions; only the page's rows fold theirs in.
+  const columns = `${MESSAGE_COLUMNS}, m.attachment_count, m.reaction_count, m.reactions`;
   const windowBlocks = param(searchWindowBlocks(filter.limit));
   const blocks = `FROM message_search_segments s
          WHERE ${[`s.chat_id = $1`, 's.first_seq < s.last_seq', ...segmentBounds('s', bounds)].join(' AND ')}
@@ -275,7 +280,7 @@ export class MessagesRepository {
        SELECT * FROM m`,
       [chatId, messageId, content],
     );
-    return rows[0];
+    return rows[0] && readerReactions(rows[0], rows[0].sender_id);
   }
 
   /**
@@ -309,14 +314,15 @@ export class MessagesRepository {
   }
 
   /** A page of history (see historyQuery): empty also when the viewer has no access. */
-  history(
+  async history(
     chatId: number,
     viewerId: number,
     filter: HistoryFilter,
     manager: EntityManager = this.db.manager,
   ): Promise<MessageRow[]> {
     const { sql, params } = historyQuery(chatId, viewerId, filter);
-    return manager.query(searchStatement(sql, filter.query), params);
+    const rows: MessageRow[] = await manager.query(searchStatement(sql, filter.query), params);
+    return rows.map((row) => readerReactions(row, viewerId));
   }
 
   /** The message the sender sent under `clientMessageId` in this chat, deleted or not. */
@@ -331,6 +337,6 @@ export class MessagesRepository {
         WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
       [chatId, senderId, clientMessageId],
     );
-    return rows[0];
+    return rows[0] && readerReactions(rows[0], senderId);
   }
 }

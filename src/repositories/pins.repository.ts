@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { MESSAGE_ROW_COLUMNS, MessageRow } from './messages.repository';
-import { reactionColumnSql } from './reactions.repository';
+import { reactionColumnSql, readerReactions } from './reactions.repository';
 import { liveMessage } from './sql.predicates';
 
 /** Class id of the per-chat advisory lock that serializes pinning (any constant). */
@@ -68,13 +68,18 @@ export class PinsRepository {
   }
 
   /** The chat's pinned live messages, newest pin first, as `viewerId` sees them (by message_pins_chat_idx). */
-  list(chatId: number, viewerId: number, manager: EntityManager = this.db.manager): Promise<MessageRow[]> {
-    return manager.query(
+  async list(
+    chatId: number,
+    viewerId: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<MessageRow[]> {
+    const rows: MessageRow[] = await manager.query(
       `SELECT ${MESSAGE_ROW_COLUMNS}, ${reactionColumnSql('$2')}
          FROM message_pins p JOIN messages m ON m.id = p.message_id AND ${liveMessage('m')}
         WHERE p.chat_id = $1
         ORDER BY p.pinned_at DESC, p.message_id DESC`,
       [chatId, viewerId],
     );
+    return rows.map((row) => readerReactions(row, viewerId));
   }
 }

@@ -1,6 +1,6 @@
 import { MessagesRepository } from '../../src/repositories/messages.repository';
 import { PinsRepository } from '../../src/repositories/pins.repository';
-import { ReactionsRepository } from '../../src/repositories/reactions.repository';
+import { LISTED_REACTORS, ReactionsRepository } from '../../src/repositories/reactions.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
 describe('ReactionsRepository and PinsRepository (integration)', () => {
@@ -23,18 +23,29 @@ describe('ReactionsRepository and PinsRepository (integration)', () => {
   });
   afterAll(() => m.drop());
 
-  const reactionCount = async (messageId: number): Promise<number | null> => {
-    const rows = await m.db.query<{ reaction_count: number | null }[]>(
-      'SELECT reaction_count FROM messages WHERE id = $1',
-      [messageId],
-    );
-    return rows[0].reaction_count;
-  };
+  const stored = async (messageId: number) =>
+    (
+      await m.db.query<{ reaction_count: number | null; reactions: unknown }[]>(
+        'SELECT reaction_count, reactions FROM messages WHERE id = $1',
+        [messageId],
+      )
+    )[0];
+  const reactionCount = async (messageId: number): Promise<number | null> =>
+    (await stored(messageId)).reaction_count;
 
-  const react = (messageId: number, emoji: string, userId: number, max = 20) =>
+  /** As ReactionsService does it: lock, add, and summarize what changed. */
+  const react = (messageId: number, emoji: string, userId: number, max = 20, chat = chatId) =>
     m.db.transaction(async (manager) => {
-      expect(await reactions.lockLive(chatId, messageId, manager)).toBe(true);
-      return reactions.add(messageId, emoji, userId, max, manager);
+      expect(await reactions.lockLive(chat, messageId, manager)).toBe(true);
+      const outcome = await reactions.add(messageId, emoji, userId, max, manager);
+      await reactions.summarize(messageId, userId, outcome === 'added', manager);
+      return outcome;
+    });
+  const unreact = (messageId: number, emoji: string, userId: number) =>
+    m.db.transaction(async (manager) => {
+      const removed = await reactions.remove(messageId, emoji, userId, manager);
+      await reactions.summarize(messageId, userId, removed, manager);
+      return removed;
     });
 
   it('keeps reaction_count equal to the rows, NULL at none; add is idempotent and refuses a new emoji past the limit', async () => {
@@ -47,7 +58,7 @@ describe('ReactionsRepository and PinsRepository (integration)', () => {
     expect(await react(message.id, '🐈', users[2], 2)).toBe('full');
     expect(await react(message.id, '🐕', users[2], 2)).toBe('added');
     expect(await reactionCount(message.id)).toBe(4);
-    expect(await reactions.list(message.id, users[2])).toEqual([
+    expect(await reactions.summarize(message.id, users[2], false)).toEqual([
       { emoji: '👍', count: 2, me: false },
       { emoji: '🐕', count: 2, me: true },
     ]);
@@ -57,30 +68,101 @@ describe('ReactionsRepository and PinsRepository (integration)', () => {
       ['👍', users[1]],
       ['🐕', users[1]],
     ] as const) {
-      expect(await m.db.transaction((manager) => reactions.remove(message.id, emoji, userId, manager))).toBe(
-        true,
-      );
+      expect(await unreact(message.id, emoji, userId)).toBe(true);
     }
-    expect(await m.db.transaction((manager) => reactions.remove(message.id, '👍', users[0], manager))).toBe(
-      false,
-    );
-    expect(await reactionCount(message.id)).toBe(1);
-    await m.db.transaction((manager) => reactions.remove(message.id, '🐕', users[2], manager));
-    expect(await reactionCount(message.id)).toBeNull();
+    expect(await unreact(message.id, '👍', users[0])).toBe(false);
+    expect(await stored(message.id)).toEqual({
+      reaction_count: 1,
+      reactions: [{ emoji: '🐕', count: 1, users: [users[2]] }],
+    });
+    await unreact(message.id, '🐕', users[2]);
+    expect(await stored(message.id)).toEqual({ reaction_count: null, reactions: null });
   });
 
-  it('folds reactions into history only for rows whose reaction_count is set (the gate)', async () => {
+  it('stores the summary in the order every Message shows, listing the reactors', async () => {
+    const message = (await seed.send(chatId, users[0]))!;
+    await react(message.id, '🐕', users[0]);
+    await react(message.id, '👍', users[1]);
+    await react(message.id, '👍', users[2]);
+    await react(message.id, '🐈', users[2]);
+    expect((await stored(message.id)).reactions).toEqual([
+      { emoji: '👍', count: 2, users: [users[1], users[2]].sort((x, y) => x - y) },
+      { emoji: '🐕', count: 1, users: [users[0]] },
+      { emoji: '🐈', count: 1, users: [users[2]] },
+    ]);
+    // An unchanged call (an idempotent repeat) leaves the row as it is.
+    await m.db.query(`UPDATE messages SET reactions = '[]' WHERE id = $1`, [message.id]);
+    expect(await react(message.id, '🐕', users[0])).toBe('present');
+    expect((await stored(message.id)).reactions).toEqual([]);
+  });
+
+  it('reads history from the stored summary, `me` per reader', async () => {
     const message = (await seed.send(chatId, users[0]))!;
     await react(message.id, '🎉', users[1]);
     const page = async (viewer: number) =>
       (await messages.history(chatId, viewer, { limit: 50 })).find((row) => row.id === message.id)!;
-    expect((await page(users[1])).reactions).toEqual([
-      expect.objectContaining({ emoji: '🎉', count: 1, me: true }),
+    expect((await page(users[1])).reactions).toEqual([{ emoji: '🎉', count: 1, me: true }]);
+    expect((await page(users[0])).reactions).toEqual([{ emoji: '🎉', count: 1, me: false }]);
+    // The page shows the row's summary: message_reactions is not read for it.
+    await m.db.query(
+      `UPDATE messages SET reactions = '[{"emoji":"🐾","count":7,"users":[]}]' WHERE id = $1`,
+      [message.id],
+    );
+    expect((await page(users[1])).reactions).toEqual([{ emoji: '🐾', count: 7, me: false }]);
+  });
+
+  it(`past ${LISTED_REACTORS} reactions lists no reactors and reads each reader's own emoji`, async () => {
+    const crowd = [...users];
+    while (crowd.length < LISTED_REACTORS + 1) crowd.push(await seed.user());
+    const group = await seed.chat(crowd[0], crowd.slice(1));
+    const message = (await seed.send(group, crowd[0]))!;
+    for (const userId of crowd.slice(0, LISTED_REACTORS)) await react(message.id, '👍', userId, 20, group);
+    expect((await stored(message.id)).reactions).toEqual([
+      { emoji: '👍', count: LISTED_REACTORS, users: crowd.slice(0, LISTED_REACTORS).sort((x, y) => x - y) },
     ]);
-    expect((await page(users[0])).reactions).toEqual([expect.objectContaining({ me: false })]);
-    // With the flag cleared, the rows are not read at all.
-    await m.db.query('UPDATE messages SET reaction_count = NULL WHERE id = $1', [message.id]);
-    expect((await page(users[1])).reactions).toBeNull();
+    const last = crowd[LISTED_REACTORS];
+    await react(message.id, '🐈', last, 20, group);
+    expect((await stored(message.id)).reactions).toEqual([
+      { emoji: '👍', count: LISTED_REACTORS },
+      { emoji: '🐈', count: 1 },
+    ]);
+    const page = async (viewer: number) =>
+      (await messages.history(group, viewer, { limit: 50 })).find((row) => row.id === message.id)!;
+    expect((await page(last)).reactions).toEqual([
+      { emoji: '👍', count: LISTED_REACTORS, me: false },
+      { emoji: '🐈', count: 1, me: true },
+    ]);
+    expect((await page(crowd[0])).reactions).toEqual([
+      { emoji: '👍', count: LISTED_REACTORS, me: true },
+      { emoji: '🐈', count: 1, me: false },
+    ]);
+    // Back to 32: the reactors are listed again.
+    await unreact(message.id, '🐈', last);
+    expect((await stored(message.id)).reactions).toEqual([
+      expect.objectContaining({ emoji: '👍', users: expect.any(Array) }),
+    ]);
+  });
+
+  it('summarizes the reactions a database already has when it migrates', async () => {
+    const crowd = [...users];
+    while (crowd.length < LISTED_REACTORS + 1) crowd.push(await seed.user());
+    const group = await seed.chat(crowd[0], crowd.slice(1));
+    const [few, many, none] = [
+      (await seed.send(group, crowd[0]))!,
+      (await seed.send(group, crowd[0]))!,
+      (await seed.send(group, crowd[0]))!,
+    ];
+    for (const userId of crowd.slice(0, 3)) await react(few.id, '🐕', userId, 20, group);
+    await react(few.id, '❤️', crowd[3], 20, group);
+    for (const userId of crowd) await react(many.id, userId % 2 ? '👍' : '🐈', userId, 20, group);
+    const written = await Promise.all([few, many, none].map((message) => stored(message.id)));
+
+    const applied = async (): Promise<string[]> =>
+      (await m.db.query<{ name: string }[]>('SELECT name FROM migrations')).map((row) => row.name);
+    while ((await applied()).includes('StoredReactions1766300000000')) await m.db.undoLastMigration();
+    await m.db.runMigrations();
+    expect(await Promise.all([few, many, none].map((message) => stored(message.id)))).toEqual(written);
+    expect(written[2]).toEqual({ reaction_count: null, reactions: null });
   });
 
   it('does not find a deleted message or one of another chat', async () => {

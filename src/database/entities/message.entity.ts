@@ -92,4 +92,11 @@ export class Message {
   /** How many reactions (rows of message_reactions) the message has; NULL (no byte in the row) when none. */
   @Column({ name: 'reaction_count', type: 'integer', nullable: true })
   reactionCount!: number | null;
+
+  /**
+   * The reactions' summary every Message shows (ReactionsRepository.summarize, StoredReaction):
+   * per emoji how many, and who when the message has few reactions; NULL when none.
+   */
+  @Column({ type: 'json', nullable: true })
+  reactions!: { emoji: string; count: number; users?: number[] }[] | null;
 }
