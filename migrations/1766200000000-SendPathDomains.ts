@@ -144,7 +144,8 @@ function alterTable(
 }
 
 /** The two send functions, by signature. */
-const SEND_BATCH = 'send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])';
+export const SEND_BATCH =
+  'send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])';
 const SEND_TEXT_BATCH = 'send_text_batch(int[], int[], text[], text[], int)';
 
 const DROP_FUNCTIONS = [SEND_BATCH, SEND_TEXT_BATCH].map((signature) => `DROP FUNCTION ${signature}`);
@@ -153,7 +154,7 @@ const DROP_FUNCTIONS = [SEND_BATCH, SEND_TEXT_BATCH].map((signature) => `DROP FU
  * A send function's definition: its result columns take the domains of the columns they return
  * (seq, content, client_message_id, previous_read_seq), its settings are SEND_BATCH_SETTINGS.
  */
-function sendFunctionDdl(signature: string, body: string): string {
+export function sendFunctionDdl(signature: string, body: string): string {
   return `
       CREATE FUNCTION ${signature}
       RETURNS TABLE (
@@ -169,7 +170,7 @@ function sendFunctionDdl(signature: string, body: string): string {
 }
 
 /** SEND_BATCH_FUNCTION_BODY as of this migration. */
-const SEND_BATCH_BODY = `
+export const SEND_BATCH_BODY = `
 #variable_conflict use_column
 BEGIN
   PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;

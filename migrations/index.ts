@@ -23,6 +23,7 @@ import { SendProbes1766000000000 } from './1766000000000-SendProbes';
 import { SearchRowTops1766100000000 } from './1766100000000-SearchRowTops';
 import { SendPathDomains1766200000000 } from './1766200000000-SendPathDomains';
 import { StoredReactions1766300000000 } from './1766300000000-StoredReactions';
+import { StoredAttachments1766400000000 } from './1766400000000-StoredAttachments';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   SearchRowTops1766100000000,
   SendPathDomains1766200000000,
   StoredReactions1766300000000,
+  StoredAttachments1766400000000,
 ];

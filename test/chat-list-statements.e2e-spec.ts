@@ -1,4 +1,5 @@
 import type { QueryRunner } from 'typeorm';
+import { attachmentColumnsSql } from '../src/repositories/attachments.repository';
 import { startApp, TestApp } from './support/app.fixture';
 import { registerUser, TestUser } from './support/users.helpers';
 
@@ -59,6 +60,15 @@ describe('chat list and history statement count (e2e)', () => {
               'attachments/' || gen_random_uuid() || '/original', m.id, p, now()
          FROM m CROSS JOIN generate_series(1, 2) p`,
       [user.id, partner.id],
+    );
+    // And shows them, as the send statement stores them on the message (messages.attachments).
+    await t.db.query(
+      `UPDATE messages m SET attachments = (
+         SELECT json_agg(fa ORDER BY fa.position) FROM (SELECT ${attachmentColumnsSql('a')}, a.position
+                                                          FROM attachments a WHERE a.message_id = m.id) fa)
+         FROM chat_members cm
+        WHERE cm.user_id = $1 AND m.chat_id = cm.chat_id AND m.seq = 2 AND m.attachments IS NULL`,
+      [user.id],
     );
     // And answers seq 1, forwards it, is a location and mentions the user (issue 14).
     await t.db.query(

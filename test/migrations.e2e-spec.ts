@@ -85,6 +85,7 @@ describe('migrations (e2e)', () => {
       'SearchRowTops1766100000000',
       'SendPathDomains1766200000000',
       'StoredReactions1766300000000',
+      'StoredAttachments1766400000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

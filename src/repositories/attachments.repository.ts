@@ -19,23 +19,19 @@ type ShownColumns =
 
 export type NewAttachment = Pick<Attachment, ShownColumns | 'uploaderId' | 'storageKey' | 'thumbnailBytes'>;
 
-/** An attachment as a message shows it: the entity, or the JSON reads fold into a message. */
+/** An attachment as a message shows it: the entity, or the JSON a message stores. */
 export type AttachmentRow = Pick<Attachment, 'id' | ShownColumns> & { createdAt: Date | string };
 
-/** The columns of attachment `a` named as AttachmentRow's keys (a row of them is one as JSON). */
+/**
+ * The columns of attachment `a` named as AttachmentRow's keys (a row of them is one as JSON, as
+ * messages.attachments stores it), createdAt already as the contract writes it
+ * (`2026-12-06T04:58:09.123Z`: iso() returns it as it is; JSON's own form of a timestamptz would
+ * be parsed into a Date and formatted back for every attachment of every page).
+ */
 export const attachmentColumnsSql = (a: string): string =>
   `${a}.id, ${a}.kind, ${a}.mime_type AS "mimeType", ${a}.size_bytes AS "sizeBytes", ${a}.name, ${a}.width,
    ${a}.height, ${a}.duration_ms AS "durationMs", ${a}.waveform, ${a}.thumbnail_key AS "thumbnailKey",
-   ${a}.placeholder, ${a}.created_at AS "createdAt"`;
-
-/**
- * The attachments of message `m` in order, a JSON array of AttachmentRow (with their position);
- * NULL for a message without any (attachment_count NULL): such a row costs no read of attachments.
- */
-export const messageAttachmentsSql = (m: string): string =>
-  `CASE WHEN ${m}.attachment_count IS NOT NULL THEN (
-     SELECT json_agg(fa ORDER BY fa.position) FROM (
-       SELECT ${attachmentColumnsSql('a')}, a.position FROM attachments a WHERE a.message_id = ${m}.id) fa) END`;
+   ${a}.placeholder, to_char(${a}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
 
 /**
  * Whether user $2 may read attachment $1 as a chat member: a live message of a live chat holds

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { attachmentColumnsSql } from './attachments.repository';
 import { activeMember, existsByKey, liveChat, liveMessage } from './sql.predicates';
 
 /** A reply's preview of its original: content NULL once the original is deleted. */
@@ -55,21 +54,34 @@ export const forwardOriginSql = (m: string): string =>
 export const REPLY_PREVIEW_LENGTH = 200;
 
 /**
- * In the send statement (aliases `numbered` n and `m`, its inserted rows): a forward's
- * attachments, copied as new rows of the forwarded message, in their order, naming the same
- * stored bytes (storage_key, thumbnail_key: the sweep deletes those only once no row names them).
- * The forwarder is their uploader. A message that forwards nothing with attachments reads none.
+ * In the send statement (alias `numbered` n): a forward's attachments as new rows of the
+ * forwarding message, in their order, naming the same stored bytes (storage_key, thumbnail_key:
+ * the sweep deletes those only once no row names them), the forwarder their uploader. Their ids
+ * are taken here, from the sequence of attachments.id, in the order of the messages and positions,
+ * so that the message row, inserted before them, shows them (messages.attachments). A message that
+ * forwards nothing with attachments reads none.
+ */
+export const FORWARD_COPIES_SQL = `SELECT nextval(pg_get_serial_sequence('attachments', 'id'))::int AS id, s.*
+      FROM (SELECT n.ord, n.sender_id AS uploader_id, s.kind, s.mime_type, s.size_bytes, s.name, s.width,
+                   s.height, s.duration_ms, s.waveform, s.storage_key, s.thumbnail_key, s.thumbnail_bytes,
+                   s.placeholder, s.position, now() AS created_at
+              FROM numbered n JOIN attachments s ON s.message_id = n.forward_id AND s.deleted_at IS NULL
+             WHERE n.forwarded_attachments IS NOT NULL
+             ORDER BY n.ord, s.position) s`;
+
+/**
+ * Then the copies themselves (aliases `copies`, FORWARD_COPIES_SQL's rows, `numbered` n and `m`,
+ * the inserted messages), with the ids taken.
  */
 export const COPY_FORWARDED_ATTACHMENTS_SQL = `INSERT INTO attachments AS a (
-      uploader_id, kind, mime_type, size_bytes, name, width, height, duration_ms, waveform,
-      storage_key, thumbnail_key, thumbnail_bytes, placeholder, message_id, position, attached_at)
-    SELECT n.sender_id, s.kind, s.mime_type, s.size_bytes, s.name, s.width, s.height, s.duration_ms, s.waveform,
-           s.storage_key, s.thumbnail_key, s.thumbnail_bytes, s.placeholder, m.id, s.position, now()
-      FROM numbered n JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
-      JOIN attachments s ON s.message_id = n.forward_id AND s.deleted_at IS NULL
-     WHERE n.forwarded_attachments IS NOT NULL
-    ORDER BY m.id, s.position
-    RETURNING a.message_id, a.position, ${attachmentColumnsSql('a')}`;
+      id, uploader_id, kind, mime_type, size_bytes, name, width, height, duration_ms, waveform,
+      storage_key, thumbnail_key, thumbnail_bytes, placeholder, created_at, message_id, position, attached_at)
+    OVERRIDING SYSTEM VALUE
+    SELECT c.id, c.uploader_id, c.kind, c.mime_type, c.size_bytes, c.name, c.width, c.height, c.duration_ms,
+           c.waveform, c.storage_key, c.thumbnail_key, c.thumbnail_bytes, c.placeholder, c.created_at, m.id,
+           c.position, now()
+      FROM copies c JOIN numbered n ON n.ord = c.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
+     ORDER BY c.id`;
 
 /**
  * Unread messages of chat `chat` that mention member `member` (aliases in the surrounding

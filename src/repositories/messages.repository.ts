@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { prepared } from '../database/prepared-statements';
-import { AttachmentRow, messageAttachmentsSql } from './attachments.repository';
+import { AttachmentRow } from './attachments.repository';
 import { reactionColumnSql, ReactionRow, readerReactions } from './reactions.repository';
 import {
   blockMatchSeqsSql,
@@ -41,7 +41,7 @@ export interface MessageRow {
   client_message_id: string | null;
   created_at: Date | string;
   edited_at: Date | string | null;
-  /** In order; null for a message without attachments. */
+  /** In order (messages.attachments, stored at send); null for a message without attachments. */
   attachments: AttachmentRow[] | null;
   /** The message it answers, read now (its current content, whether deleted); null when none. */
   reply_to: ReplyPreviewRow | null;
@@ -60,17 +60,21 @@ export interface MessageRow {
 }
 
 /**
- * The stored columns of MessageRow, for SELECT lists (alias `m`): the attachments, reply_to and
- * forwarded_from are folded from them (reply_to_id, forwarded_from_id) by messageFoldsSql.
+ * The stored columns of MessageRow, for SELECT lists (alias `m`), but the attachments: reply_to
+ * and forwarded_from are folded from them (reply_to_id, forwarded_from_id) by messageFoldsSql.
  */
 export const MESSAGE_COLUMNS =
   'm.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at, m.edited_at, m.location, m.mentions, m.reply_to_id, m.forwarded_from_id';
 
-/** The folds of MessageRow from MESSAGE_COLUMNS of `m`, each read only when its column is set. */
+/**
+ * The rest of MessageRow from the row `m`: its attachments as stored at send (a JSON array of
+ * AttachmentRow, with their positions), and the reply and origin folds, each read only when its
+ * column is set.
+ */
 export const messageFoldsSql = (m: string): string =>
-  `${messageAttachmentsSql(m)} AS attachments, ${replyPreviewSql(m)} AS reply_to, ${forwardOriginSql(m)} AS forwarded_from`;
+  `${m}.attachments, ${replyPreviewSql(m)} AS reply_to, ${forwardOriginSql(m)} AS forwarded_from`;
 
-/** Every column of MessageRow, the attachments, reply and origin folded in (read only for rows that have some). */
+/** Every column of MessageRow, the reply and origin folded in (read only for rows that have some). */
 export const MESSAGE_ROW_COLUMNS = `${MESSAGE_COLUMNS}, ${messageFoldsSql('m')}`;
 
 /** What the edit and delete rules look at. */
@@ -172,8 +176,8 @@ export function historyQuery(chatId: number, viewerId: number, filter: HistoryFi
   const terms = searchTermsSql(filter.query, patterns, param);
   const limit = param(filter.limit + 1);
   const page = `ORDER BY m.seq ${order} LIMIT ${limit}`;
-  // The candidates carry attachment_count and their reactions; only the page's rows fold theirs in.
-  const columns = `${MESSAGE_COLUMNS}, m.attachment_count, m.reaction_count, m.reactions`;
+  // The candidates carry their attachments and reactions; only the page's rows fold in the rest.
+  const columns = `${MESSAGE_COLUMNS}, m.attachments, m.reaction_count, m.reactions`;
   const windowBlocks = param(searchWindowBlocks(filter.limit));
   const blocks = `FROM message_search_segments s
          WHERE ${[`s.chat_id = $1`, 's.first_seq < s.last_seq', ...segmentBounds('s', bounds)].join(' AND ')}

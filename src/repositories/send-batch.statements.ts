@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import { attachmentColumnsSql } from './attachments.repository';
 import {
   COPY_FORWARDED_ATTACHMENTS_SQL,
+  FORWARD_COPIES_SQL,
   forwardableSql,
   forwardOriginSql,
   LocationValue,
@@ -133,9 +134,12 @@ const RECEIPTS = `receipts AS (
  *   uploads would qualify, and on small statistics be planned as a scan of all of them);
  * - `numbered`: the next seqs of each chat, in the order the requests arrived, so they stay
  *   gapless: only accepted requests take one;
+ * - `copies`: a forward's attachments as new rows, their ids taken (FORWARD_COPIES_SQL); `shown`:
+ *   each message's attachments as it shows them (its uploads, or the copies), which the message
+ *   row stores (messages.attachments, so that reads take them from the row);
  * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
- *   the sender's newest message), the messages, and `claimed`, the attachments they took (message
- *   id, position, attached_at), are written together;
+ *   the sender's newest message), the messages, `claimed`, the uploads they took (message id,
+ *   position, attached_at), and `copied`, the copies, are written together;
  * - `receipts`: one message_read_ranges row per cursor move, (chat, sender, the cursor before + 1,
  *   the sender's newest seq): the receipts of every message the move passes, whatever their
  *   number. Rows are per (chat, user), written under the chat locks taken in id order, so two
@@ -181,19 +185,28 @@ export const SEND_BATCH_SQL = `
        AND (i.forward_id IS NULL OR f.id IS NOT NULL)
        AND (i.reply_to_id IS NULL OR ${replyTargetSql('i.reply_to_id', 'i.chat_id')})
        AND (i.mentions IS NULL OR NOT ${strangerMentionedSql(`string_to_array(i.mentions, ',')::int[]`, 'i.chat_id')})
-  ), ${NUMBERED_AND_CURSORS}, m AS (
+  ), ${NUMBERED_AND_CURSORS}, copies AS MATERIALIZED (
+    ${FORWARD_COPIES_SQL}
+  ), shown AS (
+    SELECT w.ord, w.position, to_json(x) AS attachment
+      FROM numbered n JOIN wanted w ON w.ord = n.ord JOIN attachments a ON a.id = w.id
+     CROSS JOIN LATERAL (SELECT ${attachmentColumnsSql('a')}, w.position) x
+    UNION ALL
+    SELECT c.ord, c.position, to_json(x) FROM copies c CROSS JOIN LATERAL (SELECT ${attachmentColumnsSql('c')}, c.position) x
+  ), m AS (
     INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id, attachment_count,
-                               reply_to_id, forwarded_from_id, location, mentions)
-    SELECT chat_id, seq, sender_id, display_name, content, client_message_id,
-           coalesce(forwarded_attachments, cardinality(string_to_array(attachment_ids, ','))),
-           reply_to_id, origin_id, location, mentions
-      FROM numbered ORDER BY chat_id, seq
-    RETURNING ${MESSAGE_COLUMNS}
+                               attachments, reply_to_id, forwarded_from_id, location, mentions)
+    SELECT n.chat_id, n.seq, n.sender_id, n.display_name, n.content, n.client_message_id,
+           coalesce(n.forwarded_attachments, cardinality(string_to_array(n.attachment_ids, ','))),
+           CASE WHEN n.attachment_ids IS NOT NULL OR n.forwarded_attachments IS NOT NULL THEN (
+             SELECT json_agg(s.attachment ORDER BY s.position) FROM shown s WHERE s.ord = n.ord) END,
+           n.reply_to_id, n.origin_id, n.location, n.mentions
+      FROM numbered n ORDER BY n.chat_id, n.seq
+    RETURNING ${MESSAGE_COLUMNS}, m.attachments
   ), claimed AS (
     UPDATE attachments a SET message_id = m.id, position = w.position, attached_at = now()
       FROM wanted w JOIN numbered n ON n.ord = w.ord JOIN m ON m.chat_id = n.chat_id AND m.seq = n.seq
      WHERE a.id = w.id
-    RETURNING a.message_id, a.position, ${attachmentColumnsSql('a')}
   ), copied AS (
     ${COPY_FORWARDED_ATTACHMENTS_SQL}
   ), mentioned AS (
@@ -201,11 +214,7 @@ export const SEND_BATCH_SQL = `
     SELECT x.user_id, n.chat_id, n.seq FROM numbered n CROSS JOIN LATERAL unnest(n.mentions) x(user_id)
      WHERE n.mentions IS NOT NULL
   ), ${RECEIPTS}
-  SELECT m.*, n.ord::int AS ord, n.last_read_seq AS previous_read_seq,
-         CASE WHEN n.attachment_ids IS NOT NULL THEN (
-                SELECT json_agg(c ORDER BY c.position) FROM claimed c WHERE c.message_id = m.id)
-              WHEN n.forwarded_attachments IS NOT NULL THEN (
-                SELECT json_agg(c ORDER BY c.position) FROM copied c WHERE c.message_id = m.id) END AS attachments,
+  SELECT ${MESSAGE_COLUMNS}, n.ord::int AS ord, n.last_read_seq AS previous_read_seq, m.attachments,
          ${replyPreviewSql('m')} AS reply_to, ${forwardOriginSql('m')} AS forwarded_from
     FROM m JOIN numbered n ON n.chat_id = m.chat_id AND n.seq = m.seq
    ORDER BY m.chat_id, m.seq`;

@@ -1,7 +1,7 @@
 import type { QueryRunner } from 'typeorm';
 import { SendBatchFunction1764950000000 } from '../../migrations/1764950000000-SendBatchFunction';
 import { RECEIPTS_IN_BATCH_MAX, SendRequest } from '../../src/messages/send-batch.planner';
-import { AttachmentsRepository } from '../../src/repositories/attachments.repository';
+import { AttachmentsRepository, attachmentColumnsSql } from '../../src/repositories/attachments.repository';
 import {
   sendBatchQuery,
   sendBatchStatements,
@@ -89,6 +89,60 @@ describe('send_batch with attachments (integration)', () => {
     expect(message.attachment_count).toBe(2);
     // Attached once: a later batch cannot take them again.
     expect(await seed.sendBatch([send(chatId, a, [x])])).toEqual([]);
+  });
+
+  it('stores on the message the attachments reads show: its uploads, or a forward’s copies with ids of their own', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const [chatId, other] = [await seed.chat(a, [b]), await seed.chat(b, [a])];
+    const [x, y] = [await upload(a), await upload(a)];
+    const [original] = await seed.sendBatch([send(chatId, a, [y, x])]);
+    const [forward] = await seed.sendBatch([{ ...send(other, b), forwardMessageId: original.id }]);
+    // What a read of the attachment rows gives, for each message.
+    const fromRows = async (messageId: number): Promise<unknown> =>
+      (
+        await m.db.query<{ shown: unknown }[]>(
+          `SELECT json_agg(fa ORDER BY fa.position) AS shown FROM (
+             SELECT ${attachmentColumnsSql('a')}, a.position FROM attachments a WHERE a.message_id = $1) fa`,
+          [messageId],
+        )
+      )[0].shown;
+    const stored = async (messageId: number): Promise<unknown> =>
+      (
+        await m.db.query<{ attachments: unknown }[]>('SELECT attachments FROM messages WHERE id = $1', [
+          messageId,
+        ])
+      )[0].attachments;
+    for (const row of [original, forward]) {
+      expect(await stored(row.id)).toEqual(await fromRows(row.id));
+      expect(row.attachments).toEqual(await stored(row.id));
+    }
+    // The upload time stored as the contract writes it, the instant of the row's own.
+    const [{ created_at: uploaded }] = await m.db.query<{ created_at: Date }[]>(
+      'SELECT created_at FROM attachments WHERE id = $1',
+      [y],
+    );
+    expect(original.attachments![0].createdAt).toBe(uploaded.toISOString());
+    const copies = forward.attachments!.map((attachment) => attachment.id);
+    expect(copies).toHaveLength(2);
+    expect(copies[0]).toBeLessThan(copies[1]);
+    expect(copies).not.toContain(x);
+    expect(copies).not.toContain(y);
+    const keys = async (ids: number[]): Promise<string[]> =>
+      (
+        await m.db.query<{ storage_key: string }[]>(
+          'SELECT storage_key FROM attachments WHERE id = ANY($1) ORDER BY position',
+          [ids],
+        )
+      ).map((row) => row.storage_key);
+    expect(await keys(copies)).toEqual(await keys([y, x]));
+
+    // The migration gives the messages that were sent before it the same column.
+    const written = [await stored(original.id), await stored(forward.id)];
+    const applied = async (): Promise<string[]> =>
+      (await m.db.query<{ name: string }[]>('SELECT name FROM migrations')).map((row) => row.name);
+    while ((await applied()).includes('StoredAttachments1766400000000')) await m.db.undoLastMigration();
+    await m.db.runMigrations();
+    expect([await stored(original.id), await stored(forward.id)]).toEqual(written);
   });
 
   it('lets one of two batches in different chats take an upload: the other waits on its lock, then sees it taken', async () => {

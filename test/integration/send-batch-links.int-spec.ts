@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import { SendRequest } from '../../src/messages/send-batch.planner';
-import { messageAttachmentsSql } from '../../src/repositories/attachments.repository';
 import { unreadMentionsSql } from '../../src/repositories/message-links.repository';
 import { historyQuery, MESSAGE_ROW_COLUMNS } from '../../src/repositories/messages.repository';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
@@ -92,7 +91,7 @@ describe('send_batch with replies, forwards, locations, mentions (integration)',
     const before = sql.replace(
       MESSAGE_ROW_COLUMNS,
       `m.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at,
-       m.edited_at, ${messageAttachmentsSql('m')} AS attachments`,
+       m.edited_at, m.attachments`,
     );
     expect(before).not.toBe(sql);
     const buffers = async (statement: string): Promise<number> => {

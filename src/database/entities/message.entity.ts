@@ -73,6 +73,13 @@ export class Message {
   @Column({ name: 'attachment_count', type: 'smallint', nullable: true })
   attachmentCount!: number | null;
 
+  /**
+   * The attachments as every Message shows them (a JSON array of AttachmentRow with positions),
+   * written by the send statement with the message; NULL when none.
+   */
+  @Column({ type: 'json', nullable: true })
+  attachments!: Record<string, unknown>[] | null;
+
   /** The message of the same chat this one answers; its preview is read with it. NULL when none. */
   @Column({ name: 'reply_to_id', type: 'integer', nullable: true })
   replyToId!: number | null;
