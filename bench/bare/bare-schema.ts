@@ -55,3 +55,38 @@ export const BARE_SEARCH_INDEX_SQL = `
   ANALYZE messages`;
 
 export const DROP_BARE_SEARCH_INDEX_SQL = `DROP INDEX IF EXISTS messages_content_trgm`;
+
+/**
+ * What a hand-written chat needs for the rich history page (a reply, a photo and reactions on
+ * every message), made for that step only: a message's reply by seq, its attachments and its
+ * reactions, each keyed by the message's (chat_id, seq). The reply column is NULL on every other
+ * row (no byte: the row has a null bitmap already).
+ */
+export const BARE_RICH_SCHEMA_SQL = `
+  ALTER TABLE messages ADD COLUMN IF NOT EXISTS reply_to_seq int;
+  CREATE TABLE IF NOT EXISTS attachments (
+    id int PRIMARY KEY,
+    chat_id int NOT NULL,
+    seq int NOT NULL,
+    position smallint NOT NULL,
+    kind text NOT NULL,
+    mime_type text NOT NULL,
+    size_bytes int NOT NULL,
+    name text,
+    width int,
+    height int,
+    duration_ms int,
+    waveform jsonb,
+    thumbnail_key text,
+    placeholder text,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS attachments_message ON attachments (chat_id, seq, position);
+  CREATE TABLE IF NOT EXISTS reactions (
+    chat_id int NOT NULL,
+    seq int NOT NULL,
+    emoji text NOT NULL,
+    user_id int NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (chat_id, seq, emoji, user_id)
+  )`;

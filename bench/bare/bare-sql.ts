@@ -42,6 +42,30 @@ export function pageSql(query: PageQuery): { sql: string; params: unknown[] } {
 }
 
 /**
+ * The rich history page as a hand-written chat would read it (BARE_RICH_SCHEMA_SQL), newest
+ * first: each message with its reply's preview (the original read now, so that it follows edits
+ * and deletion), its attachments in order and its reactions counted with the reader's own, each
+ * folded by a subquery on the message's key, as the service read them before it stored them on
+ * the message. The attachments' URLs are signed by the server.
+ */
+export const RICH_PAGE_SQL = `
+  SELECT ${MESSAGE_COLUMNS},
+         (SELECT row_to_json(rp) FROM (
+            SELECT r.seq, r.sender_id, r.sender_name, CASE WHEN r.deleted_at IS NULL THEN left(r.content, 200) END AS content,
+                   r.deleted_at IS NOT NULL AS deleted
+              FROM messages r WHERE r.chat_id = m.chat_id AND r.seq = m.reply_to_seq) rp) AS reply_to,
+         (SELECT json_agg(fa ORDER BY fa.position) FROM (
+            SELECT a.id, a.kind, a.mime_type, a.size_bytes, a.name, a.width, a.height, a.duration_ms, a.waveform,
+                   a.thumbnail_key IS NOT NULL AS thumbnail, a.placeholder, a.created_at, a.position
+              FROM attachments a WHERE a.chat_id = m.chat_id AND a.seq = m.seq) fa) AS attachments,
+         (SELECT json_agg(x ORDER BY x.count DESC, x.first_at, x.emoji) FROM (
+            SELECT r.emoji, count(*)::int AS count, bool_or(r.user_id = $2) AS me, min(r.created_at) AS first_at
+              FROM reactions r WHERE r.chat_id = m.chat_id AND r.seq = m.seq GROUP BY r.emoji) x) AS reactions
+    FROM messages m
+   WHERE m.chat_id = $1 AND m.deleted_at IS NULL
+   ORDER BY m.seq DESC LIMIT $3`;
+
+/**
  * The search across a user's chats on the bare schema: what one statement over a per-message
  * trigram index (BARE_SEARCH_INDEX_SQL, present while the search scenarios run) gives, newest
  * first (created_at: the bare messages have no id), no cursor.

@@ -1,17 +1,20 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, PoolClient } from 'pg';
 import { Server, Socket } from 'socket.io';
 import { unreadCountSql } from '../../src/repositories/read-state.repository';
 import { verifyToken } from '../lib/api';
-import { BARE_SQL, crossChatSql, pageSql } from './bare-sql';
+import { BARE_SQL, crossChatSql, pageSql, RICH_PAGE_SQL } from './bare-sql';
 
 /**
  * The bare baseline: a plain socket.io server on plain `pg`, written only to be measured against.
  * Per message it does the least a durable messenger must: one transaction that takes the next
  * seq of the chat and inserts the row, commit, then ack and broadcast to the chat's room. For the
- * read scenarios it runs the service's SQL (bare-sql.ts) behind a plain node:http handler.
+ * read scenarios it runs the service's SQL (bare-sql.ts) behind a plain node:http handler; for
+ * the rich history page (`/rich`), the statement a hand-written chat would run (RICH_PAGE_SQL),
+ * signing each attachment's URLs as the service does.
  * No framework, no validation beyond types, no authorization beyond the handshake token.
  */
 
@@ -109,6 +112,32 @@ io.on('connection', (socket: Socket) => {
 
 const int = (value: string | null): number | null => (value === null ? null : Number(value));
 
+/** The key the attachments' URLs are signed with (HMAC-SHA256, as the service signs them). */
+const urlKey = createSecretKey(Buffer.from(`${secret}:attachments`));
+
+/** How long a signed URL is valid, as the service's default ATTACHMENT_URL_TTL_SECONDS. */
+const URL_TTL_SECONDS = 3600;
+
+function signedUrl(id: number, variant: string, expires: number): string {
+  const signature = createHmac('sha256', urlKey).update(`${id}:${variant}:${expires}`).digest('base64url');
+  return `/api/v1/attachments/${id}/content?variant=${variant}&expires=${expires}&signature=${signature}`;
+}
+
+/** An attachment of RICH_PAGE_SQL, as the contract shows it: its URLs signed now. */
+interface RichAttachment {
+  id: number;
+  thumbnail: boolean;
+  [column: string]: unknown;
+}
+
+function withUrls({ thumbnail, ...attachment }: RichAttachment, expires: number): Record<string, unknown> {
+  return {
+    ...attachment,
+    url: signedUrl(attachment.id, 'original', expires),
+    thumbnail_url: thumbnail ? signedUrl(attachment.id, 'thumbnail', expires) : null,
+  };
+}
+
 async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://bare');
   const query = (name: string) => url.searchParams.get(name);
@@ -131,6 +160,25 @@ async function route(request: IncomingMessage, response: ServerResponse): Promis
       });
       const { rows } = await pool.query(sql, params);
       body = { items: rows.slice(0, limit), has_more: rows.length > limit };
+      break;
+    }
+    case '/rich': {
+      const limit = Number(query('limit') ?? 50);
+      // Named: planned once per connection, as the service's pages are (a plan of this
+      // statement each time would cost the floor more than its execution).
+      const { rows } = await pool.query<{ attachments: RichAttachment[] | null }>({
+        name: 'rich-page',
+        text: RICH_PAGE_SQL,
+        values: [Number(query('chat_id')), int(query('user_id')), limit + 1],
+      });
+      const expires = Math.floor(Date.now() / 1000) + URL_TTL_SECONDS;
+      body = {
+        items: rows.slice(0, limit).map((row) => ({
+          ...row,
+          attachments: (row.attachments ?? []).map((attachment) => withUrls(attachment, expires)),
+        })),
+        has_more: rows.length > limit,
+      };
       break;
     }
     case '/xsearch': {

@@ -4,6 +4,7 @@ import {
   CLEAR_BLOCKS_SQL,
   CLOSE_ALL_TAILS_SQL,
 } from '../../src/repositories/message-search.repository';
+import { BARE_RICH_SCHEMA_SQL } from '../bare/bare-schema';
 import { BenchUser, register, signToken } from './api';
 import type { BenchContext } from './context';
 
@@ -47,6 +48,69 @@ export async function mirrorToBare(ctx: BenchContext): Promise<void> {
       [rows[0].rows],
     );
   }
+}
+
+/**
+ * Copies one chat's messages, their attachments and reactions from the service's database into
+ * the bare baseline's rich-page tables (BARE_RICH_SCHEMA_SQL, made here if missing), keyed by
+ * (chat_id, seq) as the bare schema keys messages; a reply names its original's seq. For a chat
+ * made over REST on the service (the history scenario's rich chat), after mirrorToBare.
+ *
+ * The tables also get the attachments and reactions of a deployment's other chats, made up on
+ * the messages of `fillerChatId` (a photo on every 10th, two reactions on every 5th): with only
+ * the rich chat's hundred rows, PostgreSQL reads them with a sequential scan per message of the
+ * page (cheaper on paper for so small a table, ~2x the PostgreSQL CPU of the index probes a real
+ * deployment's tables get). The service does not read these tables for a page.
+ */
+export async function mirrorRichChat(ctx: BenchContext, chatId: number, fillerChatId: number): Promise<void> {
+  await ctx.bareSetup.query(BARE_RICH_SCHEMA_SQL);
+  await ctx.bareSetup.query(
+    `INSERT INTO attachments (id, chat_id, seq, position, kind, mime_type, size_bytes, name, width, height,
+                              thumbnail_key, placeholder, created_at)
+     SELECT -m.seq, m.chat_id, m.seq, 1, 'image', 'image/jpeg', 130000, 'photo.jpg', 640, 480,
+            'attachments/' || m.seq || '/thumbnail', 'IPgBBYB6KbwYtAku1JV2qPPecfvW', m.created_at
+       FROM messages m WHERE m.chat_id = $1 AND m.seq % 10 = 0`,
+    [fillerChatId],
+  );
+  await ctx.bareSetup.query(
+    `INSERT INTO reactions (chat_id, seq, emoji, user_id, created_at)
+     SELECT m.chat_id, m.seq, e.emoji, m.sender_id, m.created_at
+       FROM messages m CROSS JOIN (VALUES ('👍'), ('❤️')) e(emoji) WHERE m.chat_id = $1 AND m.seq % 5 = 0`,
+    [fillerChatId],
+  );
+  const copies: [table: string, columns: string, select: string][] = [
+    [
+      'messages',
+      'chat_id, seq, sender_id, sender_name, content, client_message_id, created_at, reply_to_seq',
+      `SELECT m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.client_message_id, m.created_at,
+              (SELECT r.seq FROM messages r WHERE r.id = m.reply_to_id) AS reply_to_seq
+         FROM messages m WHERE m.chat_id = $1 AND m.deleted_at IS NULL`,
+    ],
+    [
+      'attachments',
+      'id, chat_id, seq, position, kind, mime_type, size_bytes, name, width, height, duration_ms, waveform, thumbnail_key, placeholder, created_at',
+      `SELECT a.id, m.chat_id, m.seq, a.position, a.kind, a.mime_type, a.size_bytes, a.name, a.width, a.height,
+              a.duration_ms, a.waveform, a.thumbnail_key, a.placeholder, a.created_at
+         FROM messages m JOIN attachments a ON a.message_id = m.id WHERE m.chat_id = $1`,
+    ],
+    [
+      'reactions',
+      'chat_id, seq, emoji, user_id, created_at',
+      `SELECT m.chat_id, m.seq, r.emoji, r.user_id, r.created_at
+         FROM messages m JOIN message_reactions r ON r.message_id = m.id WHERE m.chat_id = $1`,
+    ],
+  ];
+  for (const [table, columns, select] of copies) {
+    const { rows } = await ctx.setup.query<{ rows: string }>(
+      `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM (${select}) t`,
+      [chatId],
+    );
+    await ctx.bareSetup.query(
+      `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)`,
+      [rows[0].rows],
+    );
+  }
+  await ctx.bareSetup.query('ANALYZE messages; ANALYZE attachments; ANALYZE reactions');
 }
 
 /**

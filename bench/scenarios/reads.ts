@@ -1,7 +1,15 @@
 import { BenchUser, createChat, get, react, register, sendMessage, uploadAttachment } from '../lib/api';
 import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
 import { noiseJpeg } from '../lib/images';
-import { bulkMessages, bulkUsers, mirrorToBare, plantRareWord, RARE_WORD, settle } from '../lib/bulk';
+import {
+  bulkMessages,
+  bulkUsers,
+  mirrorRichChat,
+  mirrorToBare,
+  plantRareWord,
+  RARE_WORD,
+  settle,
+} from '../lib/bulk';
 import type { BenchContext } from '../lib/context';
 import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { httpLoad } from '../lib/http-load';
@@ -142,11 +150,20 @@ interface RichPage {
   items: { reply_to: unknown; attachments: unknown[]; reactions: unknown[] }[];
 }
 
-/** Whether a page's messages all carry a reply, a photo and two reactions (the newest 50 of 60 do). */
+/**
+ * Whether a page's messages all carry a reply, a photo (with its URLs) and two reactions (the
+ * newest 50 of 60 do).
+ */
 function isRich(page: RichPage): boolean {
   return (
     page.items.length === 50 &&
-    page.items.every((m) => m.reply_to !== null && m.attachments.length === 1 && m.reactions.length === 2)
+    page.items.every(
+      (m) =>
+        m.reply_to !== null &&
+        m.attachments.length === 1 &&
+        typeof (m.attachments[0] as { thumbnail_url?: unknown }).thumbnail_url === 'string' &&
+        m.reactions.length === 2,
+    )
   );
 }
 
@@ -174,6 +191,12 @@ export async function history(ctx: BenchContext): Promise<void> {
     a.token,
   );
   if (!isRich(richSample)) throw new Error("the rich chat's page lacks replies, photos or reactions");
+  await mirrorToBare(ctx);
+  await mirrorRichChat(ctx, richChatId, chatId);
+  const bareRich = `/rich?chat_id=${richChatId}&user_id=${a.id}&limit=50`;
+  const bareSample = (await (await fetch(`${ctx.bare.origin}${bareRich}`)).json()) as RichPage;
+  if (!isRich(bareSample))
+    throw new Error("the bare baseline's rich page lacks replies, photos or reactions");
   const page = (body: string) => items(body).length === 50;
   const svc = (query: string) => `/api/v1/chats/${chatId}/messages?limit=50${query}`;
   const bare = (query: string) => `/history?chat_id=${chatId}&limit=50${query}`;
@@ -211,10 +234,20 @@ export async function history(ctx: BenchContext): Promise<void> {
     },
     {
       // Issue 14: "a history page with replies, reactions and attachments ... within 1.5x the
-      // bare history figure". The bare baseline has none of them: its plain newest page.
+      // bare history figure". Against the bare baseline's plain newest page (a third of the
+      // bytes, none of the folds)...
       metric: 'newest page, every message a reply with a photo and two reactions (bare: plain page)',
       service: () => `/api/v1/chats/${richChatId}/messages?limit=50`,
       bare: () => bare(''),
+      check: page,
+      target,
+    },
+    {
+      // ... and against the same page as a hand-written chat serves it (the bench's rule for
+      // every other figure: the floor is what a hand-written server needs for the scenario).
+      metric: 'newest page, every message a reply with a photo and two reactions (bare: the same page)',
+      service: () => `/api/v1/chats/${richChatId}/messages?limit=50`,
+      bare: () => bareRich,
       check: page,
       target,
     },
