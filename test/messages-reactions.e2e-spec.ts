@@ -131,6 +131,71 @@ describe('reactions (e2e)', () => {
     expect((await updated).reactions).toEqual([{ emoji: '❤️', count: 2, me: false }]);
   });
 
+  it('says `me` right for every reader past 32 reactions and back: history, search, last_message, pins', async () => {
+    // The service lists who reacted only while a message has at most 32 reactions, and looks up
+    // the reader's own emoji past that: both ways must show the same thing.
+    const crowd = await Promise.all(Array.from({ length: 34 }, (_, i) => registerUser(t, `crowd${i}`)));
+    const [host, loner, ...others] = crowd;
+    const group = await createChat(t, host, crowd.slice(1), { chat_type: 'other' });
+    const message = await send(t, host, group.id, 'crowded otter');
+    await t.http().put(`${API}/chats/${group.id}/pins/${message.id}`).set(host.auth).expect(204);
+    const react = (user: TestUser, emoji: string) => put(user, message.id, emoji, group.id).expect(200);
+    // Every way a reader sees the message, each as that reader.
+    const seen = async (user: TestUser): Promise<Reaction[][]> => {
+      const pages = await Promise.all(
+        [{}, { query: 'otter' }].map((query) =>
+          t.http().get(`${API}/chats/${group.id}/messages`).query(query).set(user.auth).expect(200),
+        ),
+      );
+      const view = await t.http().get(`${API}/chats/${group.id}`).set(user.auth).expect(200);
+      const pins = await t.http().get(`${API}/chats/${group.id}/pins`).set(user.auth).expect(200);
+      return [
+        ...pages.map(
+          (page) => (page.body.items as MessageBody[]).find((m) => m.id === message.id)!.reactions,
+        ),
+        view.body.last_message.reactions,
+        pins.body.items[0].reactions,
+      ] as Reaction[][];
+    };
+    const everywhere = (reactions: Reaction[]) => [reactions, reactions, reactions, reactions];
+
+    for (const user of others) await react(user, '👍');
+    await react(loner, '🐈');
+    // 33 reactions in all: past the listed reactors.
+    expect(await seen(others[0])).toEqual(
+      everywhere([
+        { emoji: '👍', count: 32, me: true },
+        { emoji: '🐈', count: 1, me: false },
+      ]),
+    );
+    expect(await seen(loner)).toEqual(
+      everywhere([
+        { emoji: '👍', count: 32, me: false },
+        { emoji: '🐈', count: 1, me: true },
+      ]),
+    );
+    expect(await seen(host)).toEqual(
+      everywhere([
+        { emoji: '👍', count: 32, me: false },
+        { emoji: '🐈', count: 1, me: false },
+      ]),
+    );
+    // Back to 32: listed again, the same answers.
+    await del(others[0], message.id, '👍', group.id).expect(200);
+    expect(await seen(others[0])).toEqual(
+      everywhere([
+        { emoji: '👍', count: 31, me: false },
+        { emoji: '🐈', count: 1, me: false },
+      ]),
+    );
+    expect(await seen(others[1])).toEqual(
+      everywhere([
+        { emoji: '👍', count: 31, me: true },
+        { emoji: '🐈', count: 1, me: false },
+      ]),
+    );
+  });
+
   it('sends message:new with no reactions, and message:reactions to the room only', async () => {
     const outsider = await registerUser(t, 'outsider');
     const [inRoom, outside] = [await connectAs(t, third), await connectAs(t, outsider)];
