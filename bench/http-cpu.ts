@@ -37,8 +37,8 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { react, register as registerUser, sendMessage, uploadAttachment, type BenchUser } from './lib/api';
-import { noiseJpeg } from './lib/images';
+import { register as registerUser } from './lib/api';
+import { richChat } from './lib/rich-chat';
 
 /** Loads a compiled build by path, whichever build it is. */
 const load = createRequire(__filename);
@@ -207,31 +207,6 @@ async function serveBare(services: PageServices): Promise<{ server: Server; orig
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/**
- * A group chat of `alice` and two new users with 60 messages from alice, each a reply to the one
- * before with a photo (uploaded: with its thumbnail), and the others' two reactions; its id.
- */
-async function seedRichChat(origin: string, tag: string, alice: BenchUser): Promise<number> {
-  const [b, c] = [await registerUser(origin, `rb${tag}`), await registerUser(origin, `rc${tag}`)];
-  const chat = (await ok(origin, 'POST', '/api/v1/chats', alice.token, {
-    member_ids: [b.id, c.id],
-    title: 'rich history',
-  })) as { id: number };
-  const photo = await noiseJpeg(640, 480, 80);
-  let previous: number | undefined;
-  for (let n = 0; n < 60; n += 1) {
-    const attachment = await uploadAttachment(origin, alice.token, photo, `cat-${n}.jpg`, 'image/jpeg');
-    previous = await sendMessage(origin, alice, chat.id, {
-      content: `the cat was last seen near the shelter, photo ${n}`,
-      attachment_ids: [attachment],
-      ...(previous === undefined ? {} : { reply_to_id: previous }),
-    });
-    await react(origin, b, chat.id, previous, '👍');
-    await react(origin, c, chat.id, previous, '❤️');
-  }
-  return chat.id;
-}
-
 async function start(dir: string, withServices: boolean, logLevel: string): Promise<Subject> {
   const { createApp } = load(join(dir, 'src/app.factory.js')) as {
     createApp: (config: unknown) => Promise<INestApplication>;
@@ -280,11 +255,11 @@ async function start(dir: string, withServices: boolean, logLevel: string): Prom
       content: `message ${n} of the history page, of an ordinary length for a chat`,
     });
   }
-  const richChatId = await seedRichChat(origin, tag, {
-    id: alice.user.id,
-    username: `a${tag}`,
-    token: alice.access_token,
-  });
+  const richChatId = await richChat(
+    origin,
+    { id: alice.user.id, username: `a${tag}`, token: alice.access_token },
+    [await registerUser(origin, `rb${tag}`), await registerUser(origin, `rc${tag}`)],
+  );
   const subject: Subject = {
     dir,
     app,

@@ -39,15 +39,31 @@ const MIRRORED: { table: string; columns: string[]; live: string }[] = [
 export async function mirrorToBare(ctx: BenchContext): Promise<void> {
   for (const { table, columns, live } of MIRRORED) {
     const list = columns.join(', ');
-    const { rows } = await ctx.setup.query<{ rows: string }>(
-      `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM (SELECT ${list} FROM ${table} WHERE ${live}) t`,
-    );
-    await ctx.bareSetup.query(
-      `INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, $1::json)
-       ON CONFLICT DO NOTHING`,
-      [rows[0].rows],
-    );
+    await copyToBare(ctx, `SELECT ${list} FROM ${table} WHERE ${live}`, [], table, list);
   }
+}
+
+/**
+ * The rows `select` ($1… `params`) reads from the service's database, inserted into the bare
+ * baseline's `table` by the names of `columns` (one round trip each way, as JSON); rows the bare
+ * table already has stay as they are.
+ */
+async function copyToBare(
+  ctx: BenchContext,
+  select: string,
+  params: unknown[],
+  table: string,
+  columns: string,
+): Promise<void> {
+  const { rows } = await ctx.setup.query<{ rows: string }>(
+    `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM (${select}) t`,
+    params,
+  );
+  await ctx.bareSetup.query(
+    `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)
+     ON CONFLICT DO NOTHING`,
+    [rows[0].rows],
+  );
 }
 
 /**
@@ -100,16 +116,7 @@ export async function mirrorRichChat(ctx: BenchContext, chatId: number, fillerCh
          FROM messages m JOIN message_reactions r ON r.message_id = m.id WHERE m.chat_id = $1`,
     ],
   ];
-  for (const [table, columns, select] of copies) {
-    const { rows } = await ctx.setup.query<{ rows: string }>(
-      `SELECT coalesce(json_agg(t), '[]')::text AS rows FROM (${select}) t`,
-      [chatId],
-    );
-    await ctx.bareSetup.query(
-      `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)`,
-      [rows[0].rows],
-    );
-  }
+  for (const [table, columns, select] of copies) await copyToBare(ctx, select, [chatId], table, columns);
   await ctx.bareSetup.query('ANALYZE messages; ANALYZE attachments; ANALYZE reactions');
 }
 

@@ -1,6 +1,5 @@
-import { BenchUser, createChat, get, react, register, sendMessage, uploadAttachment } from '../lib/api';
+import { BenchUser, createChat, get, register } from '../lib/api';
 import { BARE_SEARCH_INDEX_SQL, DROP_BARE_SEARCH_INDEX_SQL } from '../bare/bare-schema';
-import { noiseJpeg } from '../lib/images';
 import {
   bulkMessages,
   bulkUsers,
@@ -13,6 +12,7 @@ import {
 import type { BenchContext } from '../lib/context';
 import { cpuPerEvent, cpuSnapshot } from '../lib/server-cpu';
 import { httpLoad } from '../lib/http-load';
+import { richChat } from '../lib/rich-chat';
 import { perServer, type Target } from '../lib/report';
 
 /**
@@ -119,40 +119,13 @@ const items = (body: string) => (JSON.parse(body) as { items: unknown[] }).items
 /** A cursor near `around`, varied per request so that no two requests read the same page. */
 const near = (around: number, i: number) => around + ((i * 7919) % 1000);
 
-/** Messages of the rich chat: more than a page, so the page read is full. */
-const RICH_MESSAGES = 60;
-
-/**
- * A group chat of `a`, `b` and a third user in which every message (RICH_MESSAGES, sent by `a`
- * over REST) is a reply to the one before, carries a photo (a small JPEG, uploaded, so with its
- * thumbnail) and has two reactions (`b`'s and the third user's). Returns the chat's id.
- */
-async function richChat(ctx: BenchContext, a: BenchUser, b: BenchUser): Promise<number> {
-  const origin = ctx.service.origin;
-  const c = await register(origin, `h${ctx.runTag}_c`);
-  const chatId = await createChat(origin, a, [b.id, c.id], 'rich history');
-  const photo = await noiseJpeg(640, 480, 80);
-  let previous: number | undefined;
-  for (let n = 0; n < RICH_MESSAGES; n += 1) {
-    const attachment = await uploadAttachment(origin, a.token, photo, `cat-${n}.jpg`, 'image/jpeg');
-    previous = await sendMessage(origin, a, chatId, {
-      content: `the cat was last seen near the shelter, photo ${n}`,
-      attachment_ids: [attachment],
-      ...(previous === undefined ? {} : { reply_to_id: previous }),
-    });
-    await react(origin, b, chatId, previous, '👍');
-    await react(origin, c, chatId, previous, '❤️');
-  }
-  return chatId;
-}
-
 interface RichPage {
   items: { reply_to: unknown; attachments: unknown[]; reactions: unknown[] }[];
 }
 
 /**
  * Whether a page's messages all carry a reply, a photo (with its URLs) and two reactions (the
- * newest 50 of 60 do).
+ * newest 50 of RICH_MESSAGES do).
  */
 function isRich(page: RichPage): boolean {
   return (
@@ -184,7 +157,10 @@ export async function history(ctx: BenchContext): Promise<void> {
   await ctx.both((db) => bulkMessages(db, chatId, senders, count));
   await settle(ctx);
   ctx.log(`  took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  const richChatId = await richChat(ctx, a, b);
+  const richChatId = await richChat(ctx.service.origin, a, [
+    b,
+    await register(ctx.service.origin, `h${ctx.runTag}_c`),
+  ]);
   const richSample = await get<RichPage>(
     ctx.service.origin,
     `/chats/${richChatId}/messages?limit=50`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Message } from '../database/entities/message.entity';
 import { liveMessage } from './sql.predicates';
 
 /** One emoji of a message's reactions as reader `me` sees it. */
@@ -14,11 +15,7 @@ export interface ReactionRow {
  * One emoji of messages.reactions, the stored summary a Message shows: how many, and who (user
  * ids) when the message has at most LISTED_REACTORS reactions in all.
  */
-export interface StoredReaction {
-  emoji: string;
-  count: number;
-  users?: number[];
-}
+export type StoredReaction = NonNullable<Message['reactions']>[number];
 
 /**
  * A message with at most this many reactions in all lists its reactors in messages.reactions, so
