@@ -10,13 +10,15 @@ import { ROOT } from './lib/processes';
 import { markdownTable } from './lib/report';
 import { SCENARIOS, ScenarioName } from './scenarios';
 
-const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--profile] [--keep-db] [--private-pg]
+const USAGE = `Usage: npm run bench -- <scenario...|all> [--quick] [--repeats N] [--sizes 2,10] [--fanout-rate R] [--profile] [--keep-db] [--private-pg]
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}
   explain        not a load: EXPLAIN (ANALYZE, BUFFERS, WAL) of each server's statements for one
                  message and WAL per message, N messages each side (issue 12, item 1)
   --quick        a smoke run of a couple of minutes (smaller data sets, shorter steps, 1 repeat)
   --repeats N    interleaved repeats of every figure (default 3; 1 with --quick)
   --sizes 2,10   fanout: only chats of these member counts (of 2, 10, 50)
+  --fanout-rate R  fanout: no knee searches, both servers at R msg/s only (the half-knee step's
+                 figures at a rate you choose: an A/B of two builds at the same rate)
   --profile      write V8 CPU profiles of the servers into bench/results/profiles
   --keep-db      keep the bench databases afterwards (for EXPLAIN)
   --server-url   PostgreSQL server (default ${DEFAULT_SERVER_URL}); two fresh databases are made on it,
@@ -66,6 +68,7 @@ function parse(argv: string[]): {
   let profile = false;
   let keepDb = false;
   let privatePg = false;
+  let fanoutRate: number | undefined;
   let serverUrl = process.env.BENCH_SERVER_URL ?? DEFAULT_SERVER_URL;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -75,6 +78,7 @@ function parse(argv: string[]): {
     else if (arg === '--private-pg') privatePg = true;
     else if (arg === '--repeats') repeats = Number(argv[++i]);
     else if (arg === '--sizes') sizes = argv[++i].split(',').map(Number);
+    else if (arg === '--fanout-rate') fanoutRate = Number(argv[++i]);
     else if (arg === '--server-url') serverUrl = argv[++i];
     else if (arg === 'all') scenarios.push(...(Object.keys(SCENARIOS) as ScenarioName[]));
     else if (arg in SCENARIOS) scenarios.push(arg as ScenarioName);
@@ -87,10 +91,11 @@ function parse(argv: string[]): {
   }
   repeats ??= quick ? 1 : 3;
   if (!Number.isInteger(repeats) || repeats < 1) throw new Error('--repeats must be a positive integer');
+  if (fanoutRate !== undefined && !(fanoutRate > 0)) throw new Error('--fanout-rate must be a positive rate');
   if (!sizes.every((size) => [2, 10, 50].includes(size))) throw new Error('--sizes takes 2, 10 and/or 50');
   return {
     scenarios: [...new Set(scenarios)],
-    options: { quick, repeats, sizes, profile, serverUrl },
+    options: { quick, repeats, sizes, profile, serverUrl, fanoutRate },
     keepDb,
     privatePg,
   };

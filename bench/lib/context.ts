@@ -16,6 +16,11 @@ export interface BenchOptions {
   /** Write V8 CPU profiles of every server into bench/results/profiles. */
   profile: boolean;
   serverUrl: string;
+  /**
+   * fanout: skip the knee searches and compare the servers at this rate only (msg/s), as the
+   * half-knee step does: an A/B of two builds at one rate, whatever the knees of the day.
+   */
+  fanoutRate?: number;
 }
 
 export type Kind = 'bare' | 'service';

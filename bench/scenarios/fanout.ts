@@ -142,6 +142,10 @@ export async function fanout(ctx: BenchContext): Promise<void> {
       for (const kind of ['bare', 'service'] as const) {
         await loads[kind].step(chats, 100, 1000, 2000); // warm-up, not reported
       }
+      if (ctx.options.fanoutRate !== undefined) {
+        await halfKnee(ctx, loads, chats, group, ctx.options.fanoutRate);
+        continue;
+      }
       const knees: Record<'bare' | 'service', number[]> = { bare: [], service: [] };
       const stops: string[] = [];
       // Chats of 50 deliver 50 events per message: start lower to find a knee there at all.
