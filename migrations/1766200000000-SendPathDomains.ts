@@ -146,7 +146,7 @@ function alterTable(
 /** The two send functions, by signature. */
 export const SEND_BATCH =
   'send_batch(int[], int[], text[], text[], int, text[], int[], int[], jsonb[], text[])';
-const SEND_TEXT_BATCH = 'send_text_batch(int[], int[], text[], text[], int)';
+export const SEND_TEXT_BATCH = 'send_text_batch(int[], int[], text[], text[], int)';
 
 const DROP_FUNCTIONS = [SEND_BATCH, SEND_TEXT_BATCH].map((signature) => `DROP FUNCTION ${signature}`);
 
@@ -292,7 +292,7 @@ BEGIN
 END`;
 
 /** SEND_TEXT_BATCH_FUNCTION_BODY as of this migration. */
-const SEND_TEXT_BATCH_BODY = `
+export const SEND_TEXT_BATCH_BODY = `
 #variable_conflict use_column
 BEGIN
   PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;

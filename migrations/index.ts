@@ -24,6 +24,7 @@ import { SearchRowTops1766100000000 } from './1766100000000-SearchRowTops';
 import { SendPathDomains1766200000000 } from './1766200000000-SendPathDomains';
 import { StoredReactions1766300000000 } from './1766300000000-StoredReactions';
 import { StoredAttachments1766400000000 } from './1766400000000-StoredAttachments';
+import { LoneTextSend1766500000000 } from './1766500000000-LoneTextSend';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   SendPathDomains1766200000000,
   StoredReactions1766300000000,
   StoredAttachments1766400000000,
+  LoneTextSend1766500000000,
 ];

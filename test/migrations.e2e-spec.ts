@@ -86,6 +86,7 @@ describe('migrations (e2e)', () => {
       'SendPathDomains1766200000000',
       'StoredReactions1766300000000',
       'StoredAttachments1766400000000',
+      'LoneTextSend1766500000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -290,13 +290,59 @@ export const SEND_BATCH_CALL_SQL =
   'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
 
 /**
+ * A batch of one text message (what nearly every batch is below the knee: a batch forms only
+ * while four are in flight), as SEND_TEXT_BATCH_SQL does it for one request, in statements of one
+ * row each: the same reads (SENDER_READS, SENDER_MAY_SEND), then the chat's last_seq, the
+ * sender's cursor and its receipt when the move is within $5, and the message, whose row is the
+ * answer. PostgreSQL sets up and shuts down every node of a statement's plan on each execution,
+ * and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each (backend CPU per send 387
+ * → ~200 µs, docs/perf-messages-write.md). Each statement takes its own snapshot after the chat
+ * lock, which serializes every writer of what they read (sends, membership changes); a block or
+ * a mark-read committed between two of them is one committed before or after the statement
+ * would have been. Variables are `v_` names: the function's output columns are named like the
+ * columns (`#variable_conflict use_column`).
+ */
+const SEND_ONE_TEXT = `
+  IF cardinality($1) = 1 THEN
+    SELECT c.last_seq INTO v_last_seq FROM chats c
+     WHERE c.id = $1[1] AND ${liveChat('c')} AND NOT ${blockedPairChatSql('c')};
+    IF NOT FOUND THEN RETURN; END IF;
+    SELECT cm.last_read_seq INTO v_read_seq FROM chat_members cm
+     WHERE cm.chat_id = $1[1] AND cm.user_id = $2[1] AND ${activeMember('cm')};
+    IF NOT FOUND THEN RETURN; END IF;
+    SELECT u.display_name INTO v_name FROM users u WHERE u.id = $2[1];
+    IF NOT FOUND OR ($4[1] IS NOT NULL AND ${existsByKey(
+      'messages e',
+      'e.chat_id = $1[1] AND e.sender_id = $2[1] AND e.client_message_id = $4[1]',
+    )}) THEN
+      RETURN;
+    END IF;
+    UPDATE chats c SET last_seq = v_last_seq + 1, updated_at = now() WHERE c.id = $1[1];
+    IF v_last_seq + 1 - v_read_seq <= $5 THEN
+      UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, v_last_seq + 1), last_read_at = now()
+       WHERE cm.chat_id = $1[1] AND cm.user_id = $2[1];
+      INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
+      VALUES ($1[1], $2[1], v_read_seq + 1, v_last_seq + 1, now());
+    END IF;
+    RETURN QUERY INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
+    VALUES ($1[1], v_last_seq + 1, $2[1], v_name, $3[1], $4[1])
+    RETURNING ${MESSAGE_COLUMNS}, 1, v_read_seq, NULL::json, NULL::json, NULL::json;
+    RETURN;
+  END IF;`;
+
+/**
  * The body of the send_text_batch function (frozen in the same migration, checked by the same
- * test): LOCK_CHATS_SQL, then SEND_TEXT_BATCH_SQL, under SEND_BATCH_SETTINGS.
+ * test): LOCK_CHATS_SQL, then SEND_ONE_TEXT for a lone message and SEND_TEXT_BATCH_SQL for more,
+ * under SEND_BATCH_SETTINGS.
  */
 export const SEND_TEXT_BATCH_FUNCTION_BODY = `
 #variable_conflict use_column
+DECLARE
+  v_last_seq message_seq_or_zero;
+  v_read_seq message_seq_or_zero;
+  v_name varchar;
 BEGIN
-  ${LOCK_CHATS_SQL.replace(/^SELECT /, 'PERFORM ')};
+  ${LOCK_CHATS_SQL.replace(/^SELECT /, 'PERFORM ')};${SEND_ONE_TEXT}
   RETURN QUERY ${SEND_TEXT_BATCH_SQL.trim()};
 END`;
 

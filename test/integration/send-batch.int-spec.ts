@@ -328,6 +328,179 @@ describe('send_batch: one round trip per batch (integration)', () => {
     ).toEqual([]);
   });
 
+  describe('a lone text message (statements of one row) against the batch statement', () => {
+    /** A case: what is done to a chat of a and b (c too, when `group`) before `request` is sent. */
+    interface LoneCase {
+      group?: boolean;
+      receiptsMax?: number;
+      prepare(chatId: number, users: { a: number; b: number; c: number }): Promise<void>;
+      request(chatId: number, users: { a: number; b: number; c: number }): NewMessage;
+    }
+    const none = () => Promise.resolve();
+    const cases: [string, LoneCase][] = [
+      ['the first message of a chat', { prepare: none, request: (chat, { a }) => send(chat, a, 'k-1') }],
+      [
+        "a message after the other member's two",
+        {
+          prepare: async (chat, { b }) => void (await seed.sendBatch([send(chat, b), send(chat, b)])),
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+      [
+        'a cursor move longer than the receipts allowed in the batch',
+        {
+          receiptsMax: 2,
+          prepare: async (chat, { b }) => void (await seed.sendBatch([send(chat, b), send(chat, b)])),
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+      [
+        'a client_message_id the sender used in the chat',
+        {
+          prepare: async (chat, { a }) => void (await seed.sendBatch([send(chat, a, 'k-1')])),
+          request: (chat, { a }) => send(chat, a, 'k-1'),
+        },
+      ],
+      [
+        'a client_message_id another member used',
+        {
+          prepare: async (chat, { b }) => void (await seed.sendBatch([send(chat, b, 'k-1')])),
+          request: (chat, { a }) => send(chat, a, 'k-1'),
+        },
+      ],
+      [
+        'a removed member',
+        {
+          group: true,
+          prepare: async (chat, { c }) => {
+            await m.db.query(
+              'UPDATE chat_members SET removed_at = now() WHERE chat_id = $1 AND user_id = $2',
+              [chat, c],
+            );
+            await seed.members.touch(chat);
+          },
+          request: (chat, { c }) => send(chat, c),
+        },
+      ],
+      ['someone who never was a member', { prepare: none, request: (chat, { c }) => send(chat, c) }],
+      [
+        'a deleted chat',
+        {
+          prepare: async (chat) =>
+            void (await m.db.query('UPDATE chats SET deleted_at = now() WHERE id = $1', [chat])),
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+      [
+        'a two-person chat whose other member blocked the sender',
+        {
+          prepare: async (_chat, { a, b }) =>
+            void (await m.db.query('INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)', [
+              b,
+              a,
+            ])),
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+      [
+        'a group of three with a block between two members',
+        {
+          group: true,
+          prepare: async (_chat, { a, b }) =>
+            void (await m.db.query('INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)', [
+              b,
+              a,
+            ])),
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+    ];
+
+    /** Everything a send writes to its chat, and its answer, without ids and times. */
+    async function outcome(chatId: number, rows: SentRow[], users: Record<string, number>) {
+      const name = (id: number) => Object.keys(users).find((key) => users[key] === id) ?? id;
+      const [messages, chat, members, receipts] = await Promise.all([
+        m.db.query<
+          {
+            seq: number;
+            sender_id: number;
+            sender_name: string;
+            content: string;
+            client_message_id: string;
+          }[]
+        >(
+          'SELECT seq, sender_id, sender_name, content, client_message_id FROM messages WHERE chat_id = $1 ORDER BY seq',
+          [chatId],
+        ),
+        m.db.query<{ last_seq: number }[]>('SELECT last_seq FROM chats WHERE id = $1', [chatId]),
+        m.db.query<{ user_id: number; last_read_seq: number; read: boolean }[]>(
+          `SELECT user_id, last_read_seq, last_read_at IS NOT NULL AS read
+             FROM chat_members WHERE chat_id = $1 ORDER BY user_id`,
+          [chatId],
+        ),
+        m.db.query<{ user_id: number; from_seq: number; to_seq: number }[]>(
+          'SELECT user_id, from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1 ORDER BY user_id, to_seq',
+          [chatId],
+        ),
+      ]);
+      return {
+        answered: rows.map(({ id, chat_id, created_at, sender_id, sender_name, ...row }) => {
+          expect([typeof id, chat_id, created_at instanceof Date]).toEqual(['number', chatId, true]);
+          return { ...row, sender: name(sender_id), senderNamed: sender_name.length > 0 };
+        }),
+        messages: messages.map(({ sender_id, sender_name, ...row }) => ({
+          ...row,
+          sender: name(sender_id),
+          senderNamed: sender_name.length > 0,
+        })),
+        lastSeq: chat[0].last_seq,
+        members: members.map(({ user_id, ...row }) => ({ ...row, user: name(user_id) })),
+        receipts: receipts.map(({ user_id, ...row }) => ({ ...row, user: name(user_id) })),
+      };
+    }
+
+    it.each(cases)('%s: the same rows, writes and refusal either way', async (_name, lone) => {
+      const run = async (alone: boolean) => {
+        const users = { a: await seed.user(), b: await seed.user(), c: await seed.user() };
+        const chatId = await seed.chat(users.a, lone.group ? [users.b, users.c] : [users.b]);
+        // The second message of the batch goes to a group of its own, which nothing here touches.
+        const other = await seed.chat(await seed.user(), [users.a]);
+        await lone.prepare(chatId, users);
+        const request = lone.request(chatId, users);
+        const batch = alone ? [request] : [request, send(other, users.a)];
+        const client = await connection();
+        const rows = await sendBatchStatements.send(
+          client.client,
+          batch,
+          lone.receiptsMax ?? RECEIPTS_IN_BATCH_MAX,
+        );
+        expect(sendBatchQuery(batch, RECEIPTS_IN_BATCH_MAX).name).toBe('send_text_batch');
+        if (!alone) expect(rows.filter((row) => row.chat_id === other)).toHaveLength(1);
+        return outcome(
+          chatId,
+          rows.filter((row) => row.chat_id === chatId),
+          users,
+        );
+      };
+      const [viaLonePath, viaBatch] = [await run(true), await run(false)];
+      expect(viaLonePath).toEqual(viaBatch);
+    });
+
+    it('answers the lone message in the columns and order the batch statement does', async () => {
+      const [a, b] = [await seed.user(), await seed.user()];
+      const chatId = await seed.chat(a, [b]);
+      const client = await connection();
+      const [lone] = await sendBatchStatements.send(client.client, [send(chatId, a)], RECEIPTS_IN_BATCH_MAX);
+      const [batched] = await sendBatchStatements.send(
+        client.client,
+        [send(chatId, b), send(chatId, b)],
+        RECEIPTS_IN_BATCH_MAX,
+      );
+      expect(Object.keys(lone)).toEqual(Object.keys(batched));
+      expect(lone).toMatchObject({ seq: 1, ord: 1, previous_read_seq: 0, sender_id: a, content: 'текст' });
+    });
+  });
+
   it('refuses a send in a two-person chat when either member blocks the other, in both statements', async () => {
     const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
     const pair = await seed.chat(a, [b]);
