@@ -11,35 +11,36 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
 }
 
 /**
- * A query class that reads its own plain input when that input certainly passes its rules
- * (ListMessagesQuery.fromPlainQuery), and answers undefined for anything else.
+ * An input class that reads its own plain input when that input certainly passes its rules
+ * (ListMessagesQuery.fromPlainQuery, SendMessageDto.fromPlainBody), and answers undefined for
+ * anything else.
  */
-interface ReadsPlainQuery {
-  fromPlainQuery(raw: Record<string, unknown>): object | undefined;
+interface ReadsPlainInput {
+  fromPlainQuery?(raw: Record<string, unknown>): object | undefined;
+  fromPlainBody?(raw: Record<string, unknown>): object | undefined;
 }
 
-function readsPlainQuery(metatype: unknown): metatype is ReadsPlainQuery {
-  return typeof (metatype as Partial<ReadsPlainQuery> | undefined)?.fromPlainQuery === 'function';
+/** The input read directly by its class, when the class reads this kind of input and accepts it. */
+function readDirectly(value: unknown, { type, metatype }: ArgumentMetadata): object | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const reader = metatype as ReadsPlainInput | undefined;
+  const raw = value as Record<string, unknown>;
+  if (type === 'query') return reader?.fromPlainQuery?.(raw);
+  if (type === 'body') return reader?.fromPlainBody?.(raw);
+  return undefined;
 }
 
 class AppValidationPipe extends ValidationPipe {
   /**
    * Before any DTO rule, every string of the input (body, query, path, socket payload; any
    * field, present or future) is checked for what PostgreSQL cannot store, and nesting is
-   * bounded, so that neither reaches class-transformer or the database. A query whose class
-   * reads it directly (ReadsPlainQuery) skips both when that reading accepts it: it accepts only
-   * values that pass every rule, storable among them.
+   * bounded, so that neither reaches class-transformer or the database. A query or body whose
+   * class reads it directly (ReadsPlainInput) skips both when that reading accepts it: it accepts
+   * only values that pass every rule, storable among them.
    */
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (
-      metadata.type === 'query' &&
-      readsPlainQuery(metadata.metatype) &&
-      typeof value === 'object' &&
-      value
-    ) {
-      const read = metadata.metatype.fromPlainQuery(value as Record<string, unknown>);
-      if (read) return read;
-    }
+    const read = readDirectly(value, metadata);
+    if (read) return read;
     if (this.isInput(metadata)) {
       const errors = unstorableFields(value, metadata.data);
       if (errors.length > 0) throw new ValidationFailed(errors);

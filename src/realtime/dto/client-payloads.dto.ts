@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
-import { EditMessageDto, PAGE_LIMIT, SendMessageDto } from '../../messages/dto/message-input.dto';
+import {
+  EditMessageDto,
+  PAGE_LIMIT,
+  readPlainTextMessage,
+  SendMessageDto,
+} from '../../messages/dto/message-input.dto';
 import { MarkReadDto } from '../../messages/dto/read-state.dto';
 import { EMOJI_MAX_BYTES } from '../../messages/emoji.rules';
 
@@ -27,7 +32,13 @@ export class MessageRef extends ChatRef {
   message_id!: number;
 }
 
-export class SendMessageSocketDto extends IntersectionType(ChatRef, SendMessageDto) {}
+export class SendMessageSocketDto extends IntersectionType(ChatRef, SendMessageDto) {
+  /** SendMessageDto.fromPlainBody with the chat_id: a text message's payload read directly. */
+  static fromPlainBody(raw: Record<string, unknown>): SendMessageSocketDto | undefined {
+    const payload = new SendMessageSocketDto();
+    return readPlainTextMessage(raw, payload, true) ? payload : undefined;
+  }
+}
 
 export class EditMessageSocketDto extends IntersectionType(MessageRef, EditMessageDto) {}
 
