@@ -55,6 +55,49 @@ describe('rate limits (e2e)', () => {
     expectErrorShape(res.body, 429, 'rate_limited');
   });
 
+  describe("the budgets' headers (as @nestjs/throttler sets them)", () => {
+    let app: TestApp;
+
+    beforeAll(async () => {
+      app = await startApp({
+        AUTH_RATE_LIMIT_MAX: '3',
+        RATE_LIMIT_MAX: '4',
+        RATE_LIMIT_WINDOW_SECONDS: '60',
+      });
+    });
+    afterAll(() => app.close());
+
+    const budget = (headers: Record<string, string>, suffix = '') => ({
+      limit: headers[`x-ratelimit-limit${suffix}`],
+      remaining: headers[`x-ratelimit-remaining${suffix}`],
+      reset: Number(headers[`x-ratelimit-reset${suffix}`]),
+    });
+
+    it('counts every route on the default budget, and login on the auth budget too', async () => {
+      const first = await app.http().get(`${API}/chats`).expect(401);
+      const second = await app.http().get(`${API}/chats`).expect(401);
+      expect(budget(first.headers)).toEqual({ limit: '4', remaining: '3', reset: expect.any(Number) });
+      expect(budget(second.headers)).toMatchObject({ limit: '4', remaining: '2' });
+      expect(budget(first.headers).reset).toBeGreaterThan(0);
+      expect(budget(first.headers).reset).toBeLessThanOrEqual(60);
+      expect(first.headers['x-ratelimit-limit-auth']).toBeUndefined();
+
+      const login = await app
+        .http()
+        .post(`${API}/auth/login`)
+        .send({ username: 'nobody_here', password: 'wrong password' })
+        .expect(401);
+      // Its own route: a fresh default budget, and the stricter one beside it.
+      expect(budget(login.headers)).toMatchObject({ limit: '4', remaining: '3' });
+      expect(budget(login.headers, '-auth')).toMatchObject({ limit: '3', remaining: '2' });
+    });
+
+    it('sets none on the routes no budget counts', async () => {
+      const res = await app.http().get('/health/live').expect(200);
+      expect(Object.keys(res.headers).filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
+    });
+  });
+
   describe('behind a trusted proxy', () => {
     let proxied: TestApp;
 
