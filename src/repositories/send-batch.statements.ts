@@ -292,11 +292,12 @@ export const SEND_BATCH_CALL_SQL =
 /**
  * A batch of one text message (what nearly every batch is below the knee: a batch forms only
  * while four are in flight), as SEND_TEXT_BATCH_SQL does it for one request, in statements of one
- * row each: the same reads (SENDER_READS, SENDER_MAY_SEND), then the chat's last_seq, the
- * sender's cursor and its receipt when the move is within $5, and the message, whose row is the
- * answer. PostgreSQL sets up and shuts down every node of a statement's plan on each execution,
- * and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each (backend CPU per send 387
- * → ~200 µs, docs/perf-messages-write.md). Each statement takes its own snapshot after the chat
+ * row each: the reads of SENDER_READS and SENDER_MAY_SEND one by one, then the chat's last_seq,
+ * the sender's cursor and its receipt when the move is within $5, and the message, whose row is
+ * the answer. PostgreSQL sets up and shuts down every node of a statement's plan on each
+ * execution, and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each (backend CPU per
+ * lone send ≈ 370 → ≈ 280 µs, docs/perf-messages-write.md, "The lone text message in statements
+ * of one row"; send-batch.int-spec.ts holds both paths to the same rows, writes and refusals). Each statement takes its own snapshot after the chat
  * lock, which serializes every writer of what they read (sends, membership changes); a block or
  * a mark-read committed between two of them is one committed before or after the statement
  * would have been. Variables are `v_` names: the function's output columns are named like the
