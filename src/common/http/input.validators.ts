@@ -2,6 +2,16 @@ import { ValidateBy, type ValidationArguments } from 'class-validator';
 import { MAX_ID } from './parse-id.pipe';
 import { codePointLength } from './text-input.util';
 
+/** A string of `min`..`max` characters counted as PostgreSQL counts them (code points). */
+export function withinTextLength(text: string, min: number, max: number): boolean {
+  const length = codePointLength(text, max);
+  return length >= min && length <= max;
+}
+
+/** An id as the API takes it: an integer 1..MAX_ID (a JSON number, never a string). */
+export const isId = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_ID;
+
 /**
  * A string of `min`..`max` characters counted as PostgreSQL counts them (code points). It replaces
  * class-validator's Length and MaxLength, which count a surrogate pair as one but a variation
@@ -15,9 +25,7 @@ export function TextLength(min: number | ((object: object) => number), max: numb
     constraints: [min, max],
     validator: {
       validate: (value: unknown, args?: ValidationArguments) => {
-        if (typeof value !== 'string') return false;
-        const length = codePointLength(value, max);
-        return length >= minOf(args?.object ?? {}) && length <= max;
+        return typeof value === 'string' && withinTextLength(value, minOf(args?.object ?? {}), max);
       },
       defaultMessage: ({ property, object }: ValidationArguments) => {
         const least = minOf(object);
@@ -36,7 +44,7 @@ function idListProblem(value: unknown, max: number, min: number, noun: string): 
   if (value.length < min) return `must hold at least ${min} id${min === 1 ? '' : 's'}`;
   const seen = new Set<number>();
   for (const id of value as unknown[]) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) {
+    if (!isId(id)) {
       return `must hold positive integer ids up to ${MAX_ID}`;
     }
     if (seen.has(id)) return `must not repeat an id (${id} is there twice)`;

@@ -14,8 +14,8 @@ import {
 } from 'class-validator';
 import { MAX_ID } from '../../common/http/parse-id.pipe';
 import { QUERY_INT, QueryInt, Trim } from '../../common/http/input.transforms';
-import { IdList, TextLength } from '../../common/http/input.validators';
-import { codePointLength, unstorableProblem } from '../../common/http/text-input.util';
+import { IdList, isId, TextLength, withinTextLength } from '../../common/http/input.validators';
+import { unstorableProblem } from '../../common/http/text-input.util';
 import { LocationInput } from './location.dto';
 
 export const CONTENT_MAX = 4000;
@@ -53,11 +53,8 @@ const Deduplicate = (): PropertyDecorator =>
   );
 
 /** A string the text rules of a message accept as it is: storable, `min`–`max` code points. */
-const plainText = (value: unknown, min: number, max: number): value is string => {
-  if (typeof value !== 'string' || unstorableProblem(value) !== undefined) return false;
-  const length = codePointLength(value, max);
-  return length >= min && length <= max;
-};
+const plainText = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && unstorableProblem(value) === undefined && withinTextLength(value, min, max);
 
 /**
  * A text message's body (`content`, `client_message_id`, and with `withChat` a `chat_id`) read
@@ -75,14 +72,15 @@ export function readPlainTextMessage(
   for (const key of Object.keys(raw)) {
     const value = raw[key];
     if (key === 'content') {
-      if (typeof value !== 'string' || !plainText(value.trim(), 1, CONTENT_MAX)) return false;
-      target.content = value.trim();
+      const trimmed = typeof value === 'string' ? value.trim() : undefined;
+      if (!plainText(trimmed, 1, CONTENT_MAX)) return false;
+      target.content = trimmed;
       content = true;
     } else if (key === 'client_message_id') {
       if (!plainText(value, 1, CLIENT_MESSAGE_ID_MAX)) return false;
       target.client_message_id = value;
     } else if (key === 'chat_id' && withChat) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_ID) return false;
+      if (!isId(value)) return false;
       target.chat_id = value;
     } else {
       return false;
