@@ -75,6 +75,15 @@ describe('send_batch: one round trip per batch (integration)', () => {
     );
   };
 
+  /** The group commit on the suite's database, as the app builds it. */
+  const sendBatcher = (): MessageSendBatcher =>
+    new MessageSendBatcher(
+      m.db,
+      readStateService(),
+      { databaseQueryTimeoutMs: 10_000 } as AppConfig,
+      new MessageSearchIndexer(new MessageSearchRepository(m.db), { searchTailQuietSeconds: 0 } as AppConfig),
+    );
+
   async function seqsOf(chatId: number): Promise<number[]> {
     const rows = await m.db.query<{ seq: number }[]>(
       'SELECT seq FROM messages WHERE chat_id = $1 ORDER BY seq',
@@ -108,13 +117,7 @@ describe('send_batch: one round trip per batch (integration)', () => {
   it('sends a batch in one round trip, committed when it answers', async () => {
     const [a, b] = [await seed.user(), await seed.user()];
     const chatId = await seed.chat(a, [b]);
-    const events = new DomainEventBus();
-    const batcher = new MessageSendBatcher(
-      m.db,
-      readStateService(events),
-      { databaseQueryTimeoutMs: 10_000 } as AppConfig,
-      new MessageSearchIndexer(new MessageSearchRepository(m.db), { searchTailQuietSeconds: 0 } as AppConfig),
-    );
+    const batcher = sendBatcher();
     const pool = poolOf(m.db)!;
     const sent: string[] = [];
     const counted = new WeakSet<PoolClient>();
