@@ -44,14 +44,25 @@ interface Batch {
 
 /** Requests per transaction at most; more wait for the next one. */
 export const BATCH_MAX = 256;
-/** Transactions in flight at once: while they commit, new requests gather into the next one. */
+/** Transactions in flight at once at most: while they commit, new requests gather into the next one. */
 export const BATCHES_IN_FLIGHT = 4;
+/**
+ * Transactions in flight while fewer than BACKLOG_FOR_MORE requests wait: a send that finds as
+ * many in flight waits for one of them, and shares the next transaction (and its commit) with
+ * the sends that arrived meanwhile.
+ */
+export const QUIET_BATCHES_IN_FLIGHT = 2;
+/** Requests waiting at which transactions in flight go up from QUIET_BATCHES_IN_FLIGHT to BATCHES_IN_FLIGHT. */
+export const BACKLOG_FOR_MORE = 4;
 
 /**
- * Group commit for sends. A request that finds fewer than BATCHES_IN_FLIGHT transactions in
- * flight goes at once, alone (no added delay when it is quiet); the requests that arrive while
+ * Group commit for sends. A request that finds fewer than QUIET_BATCHES_IN_FLIGHT transactions
+ * in flight goes at once, alone (no added delay when it is quiet); the requests that arrive while
  * they commit go together in the next transaction, so under load many messages share one commit
- * and one WAL flush. Every caller is answered only after its transaction committed, and seqs
+ * and one WAL flush. Once BACKLOG_FOR_MORE requests wait, up to BATCHES_IN_FLIGHT transactions
+ * run (two cannot keep up with a high rate while each waits for its WAL flush; four at every
+ * rate sent most messages alone, each with its own commit: docs/bench-results.md, "Two send
+ * transactions in flight, four once a backlog builds"). Every caller is answered only after its transaction committed, and seqs
  * stay gapless per chat (the send statement numbers only the requests it accepts).
  *
  * Transactions in flight never share a chat: a request for a chat that one of them holds waits
@@ -118,7 +129,7 @@ export class MessageSendBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < BATCHES_IN_FLIGHT) {
+    while (this.inFlight < this.slots()) {
       const taken = this.takeBatch();
       if (taken.length === 0) return;
       const batch: Batch = {
@@ -132,6 +143,11 @@ export class MessageSendBatcher {
       this.inFlight++;
       void this.flush(batch, taken).finally(() => this.finish(batch));
     }
+  }
+
+  /** How many transactions may be in flight now: few while the queue is short, more as it grows. */
+  private slots(): number {
+    return this.queue.length >= BACKLOG_FOR_MORE ? BATCHES_IN_FLIGHT : QUIET_BATCHES_IN_FLIGHT;
   }
 
   /** Frees the batch's chats and slot, once. */

@@ -290,9 +290,9 @@ export const SEND_BATCH_CALL_SQL =
   'SELECT * FROM send_batch($1::int[], $2::int[], $3::text[], $4::text[], $5::int, $6::text[], $7::int[], $8::int[], $9::jsonb[], $10::text[])';
 
 /**
- * A batch of one text message (what nearly every batch is below the knee: a batch forms only
- * while four are in flight), as SEND_TEXT_BATCH_SQL does it for one request, in statements of one
- * row each: the reads of SENDER_READS and SENDER_MAY_SEND one by one, then the chat's last_seq,
+ * A batch of one text message (what most batches are below the knee: a batch forms only while
+ * the send transactions in flight take every slot), as SEND_TEXT_BATCH_SQL does it for one
+ * request, in statements of one row each: the reads of SENDER_READS and SENDER_MAY_SEND one by one, then the chat's last_seq,
  * the sender's cursor and its receipt when the move is within $5, and the message, whose row is
  * the answer. PostgreSQL sets up and shuts down every node of a statement's plan on each
  * execution, and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each (backend CPU per

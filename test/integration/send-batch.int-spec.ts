@@ -1,11 +1,15 @@
-import type { PoolClient } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import type { AppConfig } from '../../src/config/app.config';
 import { poolOf } from '../../src/database/pg-pool.driver';
 import { DomainEventBus } from '../../src/events/domain-events.bus';
 import { MembersAccessService } from '../../src/members/members-access.service';
 import { MessageSearchIndexer } from '../../src/messages/search-indexer.service';
 import { RECEIPTS_IN_BATCH_MAX } from '../../src/messages/send-batch.planner';
-import { MessageSendBatcher } from '../../src/messages/send-batcher.service';
+import {
+  BACKLOG_FOR_MORE,
+  MessageSendBatcher,
+  QUIET_BATCHES_IN_FLIGHT,
+} from '../../src/messages/send-batcher.service';
 import { ReadStateService } from '../../src/messages/read-state.service';
 import { MembersRepository } from '../../src/repositories/members.repository';
 import { MessageSearchRepository } from '../../src/repositories/message-search.repository';
@@ -149,6 +153,55 @@ describe('send_batch: one round trip per batch (integration)', () => {
     expect(sent).toEqual([expect.stringMatching(/^SELECT \* FROM send_text_batch\(/), sent[0]]);
     expect(outcomes.map((outcome) => outcome?.created)).toEqual([true, true, true]);
     expect(await seqsOf(chatId)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps two transactions in flight while few sends wait, and opens more once a backlog builds', async () => {
+    const [a, b] = [await seed.user(), await seed.user()];
+    const chats: number[] = [];
+    for (let i = 0; i < QUIET_BATCHES_IN_FLIGHT + BACKLOG_FOR_MORE + 1; i++)
+      chats.push(await seed.chat(a, [b]));
+    // Every transaction waits in PostgreSQL for this one's locks until it commits.
+    const holder = await connection();
+    await holder.client.query('BEGIN');
+    await holder.client.query('SELECT 1 FROM chats WHERE id = ANY($1) FOR UPDATE', [chats]);
+    // Watched from outside the suite's pool of 4: the holder and three transactions fill it.
+    const watcher = new Client({ connectionString: m.url });
+    await watcher.connect();
+    const waitingSends = async (count: number): Promise<void> => {
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM send_text_batch(%'`,
+        );
+        if (rows[0].n === count) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`never ${count} send transactions waiting`);
+    };
+    const batcher = sendBatcher();
+    let outcomes;
+    try {
+      const sends = chats.slice(0, QUIET_BATCHES_IN_FLIGHT).map((chatId) => batcher.send(send(chatId, a)));
+      await waitingSends(QUIET_BATCHES_IN_FLIGHT);
+      // One short of a backlog: queued behind the two, then one more makes it, and a third
+      // transaction takes all of them.
+      const backlog = chats.slice(QUIET_BATCHES_IN_FLIGHT, QUIET_BATCHES_IN_FLIGHT + BACKLOG_FOR_MORE);
+      for (const chatId of backlog) sends.push(batcher.send(send(chatId, a)));
+      await waitingSends(QUIET_BATCHES_IN_FLIGHT + 1);
+      // The queue is short again: the next send waits for a transaction to end.
+      const last = chats[QUIET_BATCHES_IN_FLIGHT + BACKLOG_FOR_MORE];
+      sends.push(batcher.send(send(last, a)));
+      await holder.client.query('COMMIT');
+      outcomes = await Promise.all(sends);
+    } finally {
+      await watcher.end();
+    }
+    expect(outcomes.map((outcome) => outcome?.row.seq)).toEqual(chats.map(() => 1));
+    expect(batcher.committed).toEqual({
+      batches: QUIET_BATCHES_IN_FLIGHT + 2,
+      messages: chats.length,
+      retried: 0,
+    });
   });
 
   it('locks the chats in id order: holding the lower one while it waits for the higher', async () => {
