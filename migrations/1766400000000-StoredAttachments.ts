@@ -45,7 +45,7 @@ export class StoredAttachments1766400000000 implements MigrationInterface {
 }
 
 /** SEND_BATCH_FUNCTION_BODY as of this migration. */
-const SEND_BATCH_WITH_STORED_ATTACHMENTS = `
+export const SEND_BATCH_WITH_STORED_ATTACHMENTS = `
 #variable_conflict use_column
 BEGIN
   PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;

@@ -63,7 +63,7 @@ const LOCK =
   '  PERFORM 1 FROM chats c WHERE c.id = ANY($1::int[]) AND c.deleted_at IS NULL ORDER BY c.id FOR UPDATE;\n';
 
 /** SEND_TEXT_BATCH_FUNCTION_BODY as of this migration: SEND_TEXT_BATCH_BODY with the lone path. */
-const SEND_TEXT_BATCH_WITH_LONE_PATH = (() => {
+export const SEND_TEXT_BATCH_WITH_LONE_PATH = (() => {
   const before = `BEGIN\n${LOCK}`;
   if (!SEND_TEXT_BATCH_BODY.includes(before)) throw new Error('send_text_batch: the lock line has moved');
   return SEND_TEXT_BATCH_BODY.replace(before, `${DECLARATIONS}${before}${LONE_TEXT_PATH}`);

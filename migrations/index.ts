@@ -25,6 +25,7 @@ import { SendPathDomains1766200000000 } from './1766200000000-SendPathDomains';
 import { StoredReactions1766300000000 } from './1766300000000-StoredReactions';
 import { StoredAttachments1766400000000 } from './1766400000000-StoredAttachments';
 import { LoneTextSend1766500000000 } from './1766500000000-LoneTextSend';
+import { ReceiptsPastOthers1766600000000 } from './1766600000000-ReceiptsPastOthers';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   StoredReactions1766300000000,
   StoredAttachments1766400000000,
   LoneTextSend1766500000000,
+  ReceiptsPastOthers1766600000000,
 ];

@@ -87,6 +87,7 @@ describe('migrations (e2e)', () => {
       'StoredReactions1766300000000',
       'StoredAttachments1766400000000',
       'LoneTextSend1766500000000',
+      'ReceiptsPastOthers1766600000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

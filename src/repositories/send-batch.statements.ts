@@ -93,7 +93,8 @@ const NUMBERED_AND_CURSORS = `numbered AS (
       FROM (SELECT chat_id, max(seq) AS seq FROM numbered GROUP BY chat_id) n
      WHERE c.id = n.chat_id AND c.id = ANY($1::int[])
   ), moves AS (
-    SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq
+    SELECT chat_id, sender_id AS user_id, min(last_read_seq) AS after_seq, max(seq) AS up_to_seq,
+           min(last_seq) AS last_seq
       FROM numbered GROUP BY chat_id, sender_id
     HAVING max(seq) - min(last_read_seq) <= $5
   ), cursor AS (
@@ -103,7 +104,14 @@ const NUMBERED_AND_CURSORS = `numbered AS (
   )`;
 
 /**
- * The receipts of the cursor moves, the last step both send statements share. A plain insert, no
+ * The receipts of the cursor moves that pass a message of someone else, the last step both send
+ * statements share: one whose range holds only the sender's own messages (the sender had read
+ * the chat up to its last_seq, and no one else's message of the batch comes before the sender's
+ * newest) writes none, since no one is ever shown as a reader of their own message (the reads
+ * list leaves the sender out). That is the usual send of a client that marks a chat read while it
+ * is on screen (the web client does): about 150 WAL bytes, a heap row and an index entry a message
+ * less. The messages past the cursor up to last_seq are others' (sending moves the sender's cursor
+ * to the sender's message), so a move that starts below last_seq always writes. A plain insert, no
  * ON CONFLICT (a speculative insertion: its confirm record, 48 WAL bytes a message, and the extra
  * index probe): a member's ranges are keyed by the seq they end at, and this one ends at a seq
  * the batch has just taken under the chat's lock, past the chat's last_seq, which no earlier range
@@ -112,7 +120,10 @@ const NUMBERED_AND_CURSORS = `numbered AS (
  */
 const RECEIPTS = `receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
-    SELECT chat_id, user_id, after_seq + 1, up_to_seq, now() FROM moves ORDER BY chat_id, user_id
+    SELECT mv.chat_id, mv.user_id, mv.after_seq + 1, mv.up_to_seq, now() FROM moves mv
+     WHERE mv.after_seq < mv.last_seq
+        OR EXISTS (SELECT 1 FROM numbered o WHERE o.chat_id = mv.chat_id AND o.sender_id <> mv.user_id AND o.seq <= mv.up_to_seq)
+     ORDER BY mv.chat_id, mv.user_id
   )`;
 
 /**
@@ -140,9 +151,9 @@ const RECEIPTS = `receipts AS (
  * - the chat's last_seq and updated_at, each sender's read cursor (sending reads the chat up to
  *   the sender's newest message), the messages, `claimed`, the uploads they took (message id,
  *   position, attached_at), and `copied`, the copies, are written together;
- * - `receipts`: one message_read_ranges row per cursor move, (chat, sender, the cursor before + 1,
- *   the sender's newest seq): the receipts of every message the move passes, whatever their
- *   number. Rows are per (chat, user), written under the chat locks taken in id order, so two
+ * - `receipts`: one message_read_ranges row per cursor move that passes someone else's message
+ *   (RECEIPTS), (chat, sender, the cursor before + 1, the sender's newest seq): the receipts of
+ *   every message the move passes, whatever their number. Rows are per (chat, user), written under the chat locks taken in id order, so two
  *   writers never wait on each other in a cycle: a mark-read (ReadStateRepository) locks only the
  *   member row, and its receipt row carries no foreign key to chats. The cursor read before the
  *   member row's lock may be stale when a mark-read moved it meanwhile: the range then starts
@@ -292,16 +303,18 @@ export const SEND_BATCH_CALL_SQL =
 /**
  * A batch of one text message (what most batches are below the knee: a batch forms only while
  * the send transactions in flight take every slot), as SEND_TEXT_BATCH_SQL does it for one
- * request, in statements of one row each: the reads of SENDER_READS and SENDER_MAY_SEND one by one, then the chat's last_seq,
- * the sender's cursor and its receipt when the move is within $5, and the message, whose row is
- * the answer. PostgreSQL sets up and shuts down every node of a statement's plan on each
- * execution, and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each (backend CPU per
- * lone send ≈ 370 → ≈ 280 µs, docs/perf-messages-write.md, "The lone text message in statements
- * of one row"; send-batch.int-spec.ts holds both paths to the same rows, writes and refusals). Each statement takes its own snapshot after the chat
- * lock, which serializes every writer of what they read (sends, membership changes); a block or
- * a mark-read committed between two of them is one committed before or after the statement
- * would have been. Variables are `v_` names: the function's output columns are named like the
- * columns (`#variable_conflict use_column`).
+ * request, in statements of one row each: the reads of SENDER_READS and SENDER_MAY_SEND one by
+ * one, then the chat's last_seq, the sender's cursor when the move is within $5 and its receipt
+ * when the move passes someone else's message (RECEIPTS: the cursor was below last_seq), and the
+ * message, whose row is the answer. PostgreSQL sets up and shuts down every node of a statement's
+ * plan on each execution, and SEND_TEXT_BATCH_SQL's is some forty nodes; these are a few each
+ * (backend CPU per lone send ≈ 370 → ≈ 280 µs, docs/perf-messages-write.md, "The lone text
+ * message in statements of one row"; send-batch.int-spec.ts holds both paths to the same rows,
+ * writes and refusals). Each statement takes its own snapshot after the chat lock, which
+ * serializes every writer of what they read (sends, membership changes); a block or a mark-read
+ * committed between two of them is one committed before or after the statement would have been.
+ * Variables are `v_` names: the function's output columns are named like the columns
+ * (`#variable_conflict use_column`).
  */
 const SEND_ONE_TEXT = `
   IF cardinality($1) = 1 THEN
@@ -322,8 +335,10 @@ const SEND_ONE_TEXT = `
     IF v_last_seq + 1 - v_read_seq <= $5 THEN
       UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, v_last_seq + 1), last_read_at = now()
        WHERE cm.chat_id = $1[1] AND cm.user_id = $2[1];
-      INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
-      VALUES ($1[1], $2[1], v_read_seq + 1, v_last_seq + 1, now());
+      IF v_read_seq < v_last_seq THEN
+        INSERT INTO message_read_ranges (chat_id, user_id, from_seq, to_seq, read_at)
+        VALUES ($1[1], $2[1], v_read_seq + 1, v_last_seq + 1, now());
+      END IF;
     END IF;
     RETURN QUERY INSERT INTO messages AS m (chat_id, seq, sender_id, sender_name, content, client_message_id)
     VALUES ($1[1], v_last_seq + 1, $2[1], v_name, $3[1], $4[1])

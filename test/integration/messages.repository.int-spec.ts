@@ -1,5 +1,6 @@
 import { ChatsRepository } from '../../src/repositories/chats.repository';
 import { MessagesRepository } from '../../src/repositories/messages.repository';
+import { ReadStateRepository } from '../../src/repositories/read-state.repository';
 import { SEND_BATCH_CALL_SQL } from '../../src/repositories/send-batch.statements';
 import { migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
 
@@ -129,7 +130,7 @@ describe('MessagesRepository and the send batch (integration)', () => {
       ]);
     });
 
-    it('writes one receipt range per (chat, sender) cursor move, whatever the messages passed', async () => {
+    it("writes one receipt range per (chat, sender) cursor move that passes someone else's message", async () => {
       const [a, b, c] = [await seed.user(), await seed.user(), await seed.user()];
       const chatId = await seed.chat(a, [b, c]);
       await seed.sendBatch([send(chatId, a), send(chatId, a), send(chatId, a)]);
@@ -139,12 +140,33 @@ describe('MessagesRepository and the send batch (integration)', () => {
           ORDER BY to_seq, user_id`,
         [chatId],
       );
+      // a's first move passed a's own three messages only: no range (no one reads their own).
       expect(rows).toEqual([
-        { user_id: a, from_seq: 1, to_seq: 3 },
         { user_id: c, from_seq: 1, to_seq: 5 },
         { user_id: b, from_seq: 1, to_seq: 6 },
         { user_id: a, from_seq: 4, to_seq: 7 },
       ]);
+    });
+
+    it("writes no range for a move over the sender's own messages, whoever sends after them in the batch", async () => {
+      const [a, b] = [await seed.user(), await seed.user()];
+      const chatId = await seed.chat(a, [b]);
+      await seed.sendBatch([send(chatId, b)]);
+      // a marks the chat read (ReadStateService.readUpTo's two steps): a range for b's message.
+      await new ReadStateRepository(m.db).writeReceiptsPastCursor(chatId, a, 1);
+      await seed.members.advanceReadCursor(chatId, a, 1);
+      // a had read up to last_seq: its move passes its own message only; b's passes a's.
+      await seed.sendBatch([send(chatId, a), send(chatId, b)]);
+      const rows: unknown[] = await m.db.query(
+        `SELECT user_id, from_seq, to_seq FROM message_read_ranges WHERE chat_id = $1 ORDER BY to_seq, user_id`,
+        [chatId],
+      );
+      expect(rows).toEqual([
+        { user_id: a, from_seq: 1, to_seq: 1 },
+        { user_id: b, from_seq: 2, to_seq: 3 },
+      ]);
+      expect(await cursor(chatId, a)).toBe(2);
+      expect(await cursor(chatId, b)).toBe(3);
     });
 
     it('leaves a cursor move longer than $5 (and its receipts) out of the statement', async () => {

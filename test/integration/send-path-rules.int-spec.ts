@@ -23,6 +23,8 @@ describe('the send path’s rules (integration)', () => {
     chatId = await seed.chat(a, [b]);
     userId = a;
     messageId = (await seed.send(chatId, a))!.id;
+    // b's send passes a's message: a receipt range (a's own send wrote none).
+    await seed.send(chatId, b);
   });
   afterAll(() => m.drop());
 
