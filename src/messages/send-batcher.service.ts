@@ -44,7 +44,7 @@ interface Batch {
 
 /** Requests per transaction at most; more wait for the next one. */
 export const BATCH_MAX = 256;
-/** Transactions in flight at once at most: while they commit, new requests gather into the next one. */
+/** Transactions in flight at most: while they commit, new requests gather into the next one. */
 export const BATCHES_IN_FLIGHT = 4;
 /**
  * Transactions in flight while fewer than BACKLOG_FOR_MORE requests wait: a send that finds as
@@ -52,7 +52,7 @@ export const BATCHES_IN_FLIGHT = 4;
  * the sends that arrived meanwhile.
  */
 export const QUIET_BATCHES_IN_FLIGHT = 2;
-/** Requests waiting at which transactions in flight go up from QUIET_BATCHES_IN_FLIGHT to BATCHES_IN_FLIGHT. */
+/** Requests waiting at which up to BATCHES_IN_FLIGHT transactions run instead of QUIET_BATCHES_IN_FLIGHT. */
 export const BACKLOG_FOR_MORE = 4;
 
 /**
@@ -61,9 +61,10 @@ export const BACKLOG_FOR_MORE = 4;
  * they commit go together in the next transaction, so under load many messages share one commit
  * and one WAL flush. Once BACKLOG_FOR_MORE requests wait, up to BATCHES_IN_FLIGHT transactions
  * run (two cannot keep up with a high rate while each waits for its WAL flush; four at every
- * rate sent most messages alone, each with its own commit: docs/bench-results.md, "Two send
- * transactions in flight, four once a backlog builds"). Every caller is answered only after its transaction committed, and seqs
- * stay gapless per chat (the send statement numbers only the requests it accepts).
+ * rate sent most messages alone, each with its own commit: docs/bench-results.md, "Sends: two
+ * transactions in flight, four once a backlog builds"). Every caller is answered only after its
+ * transaction committed, and seqs stay gapless per chat (the send statement numbers only the
+ * requests it accepts).
  *
  * Transactions in flight never share a chat: a request for a chat that one of them holds waits
  * for it, with the others of that chat, in arrival order. So they never queue on each other's
