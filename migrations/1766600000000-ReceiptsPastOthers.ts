@@ -8,7 +8,7 @@ import { SEND_TEXT_BATCH_WITH_LONE_PATH } from './1766500000000-LoneTextSend';
  * passes a message of someone else. A move over the sender's own messages alone (the sender had
  * read the chat up to its last_seq: the usual send of a client that marks the chat read while it
  * is on screen) wrote a range that no reads list ever shows, the sender being left out of the
- * readers of their own message: about 150 WAL bytes, a heap row and an index entry a message. The
+ * readers of their own message: 200–300 WAL bytes, a heap row and an index entry a message. The
  * cursor still moves. Same signatures, same rows out; the bodies are SEND_BATCH_FUNCTION_BODY and
  * SEND_TEXT_BATCH_FUNCTION_BODY (src/repositories/send-batch.statements.ts, RECEIPTS), frozen here
  * (test/integration/send-batch.int-spec.ts). Rows written before stay as they are.

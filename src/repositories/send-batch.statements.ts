@@ -105,18 +105,18 @@ const NUMBERED_AND_CURSORS = `numbered AS (
 
 /**
  * The receipts of the cursor moves that pass a message of someone else, the last step both send
- * statements share: one whose range holds only the sender's own messages (the sender had read
- * the chat up to its last_seq, and no one else's message of the batch comes before the sender's
- * newest) writes none, since no one is ever shown as a reader of their own message (the reads
- * list leaves the sender out). That is the usual send of a client that marks a chat read while it
- * is on screen (the web client does): about 150 WAL bytes, a heap row and an index entry a message
- * less. The messages past the cursor up to last_seq are others' (sending moves the sender's cursor
- * to the sender's message), so a move that starts below last_seq always writes. A plain insert, no
- * ON CONFLICT (a speculative insertion: its confirm record, 48 WAL bytes a message, and the extra
- * index probe): a member's ranges are keyed by the seq they end at, and this one ends at a seq
- * the batch has just taken under the chat's lock, past the chat's last_seq, which no earlier range
- * can end at (each ends at or below the last_seq it was written under, and a mark-read that runs
- * meanwhile sees the last_seq before this batch).
+ * statements share: one whose range holds only the sender's own messages (the sender had read the
+ * chat up to its last_seq, and no one else's message of the batch comes before the sender's
+ * newest) writes none, since no one is ever shown as a reader of their own message (the reads list
+ * leaves the sender out). That is the usual send of a client that marks a chat read while it is on
+ * screen (the web client does): 200–300 WAL bytes, a heap row and an index entry a message less
+ * (docs/perf-messages-write.md). The messages past the cursor up to last_seq are others' (sending
+ * moves the sender's cursor to the sender's message), so a move that starts below last_seq always
+ * writes. A plain insert, no ON CONFLICT (a speculative insertion: its confirm record, 48 WAL
+ * bytes a message, and the extra index probe): a member's ranges are keyed by the seq they end at,
+ * and this one ends at a seq the batch has just taken under the chat's lock, past the chat's
+ * last_seq, which no earlier range can end at (each ends at or below the last_seq it was written
+ * under, and a mark-read that runs meanwhile sees the last_seq before this batch).
  */
 const RECEIPTS = `receipts AS (
     INSERT INTO message_read_ranges AS r (chat_id, user_id, from_seq, to_seq, read_at)
@@ -153,15 +153,15 @@ const RECEIPTS = `receipts AS (
  *   position, attached_at), and `copied`, the copies, are written together;
  * - `receipts`: one message_read_ranges row per cursor move that passes someone else's message
  *   (RECEIPTS), (chat, sender, the cursor before + 1, the sender's newest seq): the receipts of
- *   every message the move passes, whatever their number. Rows are per (chat, user), written under the chat locks taken in id order, so two
- *   writers never wait on each other in a cycle: a mark-read (ReadStateRepository) locks only the
- *   member row, and its receipt row carries no foreign key to chats. The cursor read before the
- *   member row's lock may be stale when a mark-read moved it meanwhile: the range then starts
- *   lower than the move and overlaps the mark-read's, harmless to the reads query, which takes
- *   each member's first range ending at or after the seq. A cursor that would move more than $5
- *   messages is left out of `moves`: it moves with its receipts in a transaction of its own after
- *   the commit (ReadStateService.readUpTo), and the cursor never passes messages that have no
- *   receipt.
+ *   every message the move passes, whatever their number. Rows are per (chat, user), written under
+ *   the chat locks taken in id order, so two writers never wait on each other in a cycle: a
+ *   mark-read (ReadStateRepository) locks only the member row, and its receipt row carries no
+ *   foreign key to chats. The cursor read before the member row's lock may be stale when a
+ *   mark-read moved it meanwhile: the range then starts lower than the move and overlaps the
+ *   mark-read's, harmless to the reads query, which takes each member's first range ending at or
+ *   after the seq. A cursor that would move more than $5 messages is left out of `moves`: it moves
+ *   with its receipts in a transaction of its own after the commit (ReadStateService.readUpTo),
+ *   and the cursor never passes messages that have no receipt.
  * The batch holds no two requests with the same client_message_id (see groupBatch).
  */
 export const SEND_BATCH_SQL = `

@@ -24,7 +24,13 @@ import {
   SentRow,
 } from '../../src/repositories/send-batch.statements';
 import { ReadStateRepository } from '../../src/repositories/read-state.repository';
-import { lockWatch, migratedDatabase, MigratedDatabase, Seed } from '../support/integration-database.fixture';
+import {
+  lockWatch,
+  migratedDatabase,
+  MigratedDatabase,
+  pollUntil,
+  Seed,
+} from '../support/integration-database.fixture';
 
 const send = (chatId: number, senderId: number, clientMessageId: string | null = null): NewMessage => ({
   chatId,
@@ -164,20 +170,19 @@ describe('send_batch: one round trip per batch (integration)', () => {
     const holder = await connection();
     await holder.client.query('BEGIN');
     await holder.client.query('SELECT 1 FROM chats WHERE id = ANY($1) FOR UPDATE', [chats]);
-    // Watched from outside the suite's pool of 4: the holder and three transactions fill it.
+    // Watched from outside the suite's pool of 4 (the holder and three transactions fill it), in
+    // this suite's database only: other suites run sends on the same server.
     const watcher = new Client({ connectionString: m.url });
     await watcher.connect();
-    const waitingSends = async (count: number): Promise<void> => {
-      for (let i = 0; i < 500; i++) {
+    const waitingSends = (count: number): Promise<void> =>
+      pollUntil(async () => {
         const { rows } = await watcher.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT * FROM send_text_batch(%'`,
+            WHERE datname = current_database() AND wait_event_type = 'Lock'
+              AND query LIKE 'SELECT * FROM send_text_batch(%'`,
         );
-        if (rows[0].n === count) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`never ${count} send transactions waiting`);
-    };
+        return rows[0].n === count;
+      }, `never ${count} send transactions waiting`);
     const batcher = sendBatcher();
     let outcomes;
     try {

@@ -135,15 +135,22 @@ export function lockWatch(m: () => MigratedDatabase) {
       for (const client of clients.splice(0)) client.release();
     },
     async waitingForLock(pid: number): Promise<void> {
-      for (let i = 0; i < 500; i++) {
+      await pollUntil(async () => {
         const rows: unknown[] = await m().db.query(
           `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
           [pid],
         );
-        if (rows.length > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`backend ${pid} never waited for a lock`);
+        return rows.length > 0;
+      }, `backend ${pid} never waited for a lock`);
     },
   };
+}
+
+/** Resolves once `check` answers true (asked every 10 ms, for 5 s at most); throws `failure` then. */
+export async function pollUntil(check: () => Promise<boolean>, failure: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(failure);
 }
