@@ -416,6 +416,17 @@ describe('send_batch: one round trip per batch (integration)', () => {
         },
       ],
       [
+        "a reply after reading the other member's two (a move over the sender's own message only)",
+        {
+          prepare: async (chat, { a, b }) => {
+            await seed.sendBatch([send(chat, b), send(chat, b)]);
+            await new ReadStateRepository(m.db).writeReceiptsPastCursor(chat, a, 2);
+            await seed.members.advanceReadCursor(chat, a, 2);
+          },
+          request: (chat, { a }) => send(chat, a),
+        },
+      ],
+      [
         'a client_message_id the sender used in the chat',
         {
           prepare: async (chat, { a }) => void (await seed.sendBatch([send(chat, a, 'k-1')])),
