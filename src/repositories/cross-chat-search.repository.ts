@@ -51,9 +51,12 @@ export function crossChatWindow(limit: number): number {
  * - `member`: the viewer's chats (chat_members_user_active_idx), with the title and type shown;
  * - `recent`: the window, the newest crossChatWindow(limit) messages of the whole table below the
  *   cursor (messages_pkey backward, no filter: its lowest id is a bound that holds for every
- *   chat), and `found`, its live messages of member chats that have every word (ILIKE only on
- *   them; membership by a hashed subplan), newest first, limit + 1 at most. A common word fills
- *   the page here and nothing else runs;
+ *   chat), and `found`, its live messages of member chats that have every word, newest first,
+ *   limit + 1 at most: membership first (a hashed subplan; the window holds every chat's
+ *   messages, most of them not the viewer's), then each word by strpos in the lower-cased
+ *   content, what `ILIKE '%word%'` answers (for UTF-8 it is `lower(content) LIKE lower(pattern)`)
+ *   without PostgreSQL's LIKE matcher (docs/perf-search.md, "The window's test"). A common word
+ *   fills the page here and nothing else runs;
  * - `edge`: the window's lowest id, only when the window is full (otherwise it held everything);
  * - only when `found` does not fill the page (`more`: its one-time filter keeps the rest from
  *   starting otherwise), the matches older than the edge, from two disjoint sources:
@@ -156,7 +159,7 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
          ${below.length ? `WHERE ${below.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ${windowRows}
       ), found AS MATERIALIZED (
         SELECT m.id FROM recent m
-         WHERE ${[liveMessage('m'), ...words('m.content'), '(m.chat_id IN (SELECT id FROM member)) IS TRUE'].join(' AND ')}
+         WHERE ${[liveMessage('m'), '(m.chat_id IN (SELECT id FROM member)) IS TRUE', containsAllSql('lower(m.content)', terms)].join(' AND ')}
          ORDER BY m.id DESC LIMIT ${limit}
       ), edge AS MATERIALIZED (
         SELECT min(id) AS id FROM recent HAVING count(*) = ${windowRows}
