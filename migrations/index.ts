@@ -26,6 +26,7 @@ import { StoredReactions1766300000000 } from './1766300000000-StoredReactions';
 import { StoredAttachments1766400000000 } from './1766400000000-StoredAttachments';
 import { LoneTextSend1766500000000 } from './1766500000000-LoneTextSend';
 import { ReceiptsPastOthers1766600000000 } from './1766600000000-ReceiptsPastOthers';
+import { SearchCoveredSeq1766700000000 } from './1766700000000-SearchCoveredSeq';
 
 /** Every migration, oldest first. A new migration is added here as well as in its own file. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   StoredAttachments1766400000000,
   LoneTextSend1766500000000,
   ReceiptsPastOthers1766600000000,
+  SearchCoveredSeq1766700000000,
 ];

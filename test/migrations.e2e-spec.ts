@@ -88,6 +88,7 @@ describe('migrations (e2e)', () => {
       'StoredAttachments1766400000000',
       'LoneTextSend1766500000000',
       'ReceiptsPastOthers1766600000000',
+      'SearchCoveredSeq1766700000000',
     ]);
     expect(await tables(db)).toEqual(TABLES);
 

@@ -3,6 +3,7 @@ import {
   BUILD_ALL_SEGMENTS_SQL,
   CLEAR_BLOCKS_SQL,
   CLOSE_ALL_TAILS_SQL,
+  RECORD_ALL_COVERED_SQL,
 } from '../../src/repositories/message-search.repository';
 import { BARE_RICH_SCHEMA_SQL } from '../bare/bare-schema';
 import { BenchUser, register, signToken } from './api';
@@ -123,12 +124,14 @@ export async function mirrorRichChat(ctx: BenchContext, chatId: number, fillerCh
 /**
  * The service's search blocks afresh, on its database: the loads wrote messages past the send
  * path. Every chat is quiet after a load, so its tail is closed too, as the service's indexer
- * closes a chat's SEARCH_TAIL_QUIET_SECONDS after its last send.
+ * closes a chat's SEARCH_TAIL_QUIET_SECONDS after its last send; then every chat's coverage as
+ * the builder records it (chats.search_covered_seq).
  */
 export async function rebuildSearchBlocks(db: { query(sql: string): Promise<unknown> }): Promise<void> {
   await db.query(CLEAR_BLOCKS_SQL);
   await db.query(BUILD_ALL_SEGMENTS_SQL);
   await db.query(CLOSE_ALL_TAILS_SQL);
+  await db.query(RECORD_ALL_COVERED_SQL);
 }
 
 /**

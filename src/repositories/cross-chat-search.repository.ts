@@ -61,9 +61,10 @@ export function crossChatWindow(limit: number): number {
  * - only when `found` does not fill the page (`more`: its one-time filter keeps the rest from
  *   starting otherwise), the matches older than the edge, from two disjoint sources:
  *   the rows of message_search_segments (blocks and edit rows) of member chats, and `tails`, per
- *   member chat the newest limit + 1 matches among its messages past its last block (no search
- *   row covers them yet; none once the indexer has closed a quiet chat's tail), read directly by
- *   messages_chat_seq_key;
+ *   member chat the newest limit + 1 matches among its messages past what its blocks cover
+ *   (chats.search_covered_seq, recorded with the blocks: no search row covers them yet; none once
+ *   the indexer has closed a quiet chat's tail, and then the chat is skipped without a probe),
+ *   read directly by messages_chat_seq_key;
  * - `walk` reads the rows newest first, by their `top_id` (the id of a row's last message, the
  *   highest of its ids): step k asks the trigram GIN for the rows with every word whose top_id is
  *   at least lo_k = edge - span·2^k (the bound is in the index, so only those rows are rechecked:
@@ -152,7 +153,7 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
     : '';
   return {
     sql: `WITH RECURSIVE member AS MATERIALIZED (
-        SELECT c.id, c.title, c.chat_type, c.last_seq FROM chat_members cm JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')}
+        SELECT c.id, c.title, c.chat_type, c.last_seq, c.search_covered_seq FROM chat_members cm JOIN chats c ON c.id = cm.chat_id AND ${liveChat('c')}
          WHERE ${[`cm.user_id = ${viewer}`, activeMember('cm'), ...chatType].join(' AND ')}
       ), recent AS MATERIALIZED (
         SELECT m.id, m.chat_id, m.deleted_at, m.content FROM messages m
@@ -170,13 +171,9 @@ export function crossChatSearchQuery(viewerId: number, filter: CrossChatSearchFi
       ), tails AS (
         SELECT t.id FROM member c
          CROSS JOIN LATERAL (
-           SELECT coalesce((SELECT b.last_seq FROM message_search_segments b
-                             WHERE b.chat_id = c.id AND b.first_seq < b.last_seq
-                             ORDER BY b.first_seq DESC LIMIT 1), 0) AS seq OFFSET 0) covered
-         CROSS JOIN LATERAL (
            SELECT m.id FROM messages m
-            WHERE covered.seq < c.last_seq AND m.chat_id = c.id AND m.seq > covered.seq AND m.seq <= c.last_seq
-              AND ${older.join(' AND ')}
+            WHERE c.search_covered_seq < c.last_seq AND m.chat_id = c.id AND m.seq > c.search_covered_seq
+              AND m.seq <= c.last_seq AND ${older.join(' AND ')}
             ORDER BY m.seq DESC LIMIT ${limit}) t
          WHERE ${more}
       ), rest AS MATERIALIZED (

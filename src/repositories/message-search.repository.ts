@@ -55,7 +55,10 @@ function closedTailEnd(newest: string): string {
  * so a tail of one message stays open, and a closed tail never ends one seq short of its range
  * (the range's block would then have one). Sends commit in seq order (under the chat lock), so
  * the messages this snapshot sees are the chat's seqs 1..newest, all of them. `top_id` is the id
- * of the block's last message, the highest of its ids.
+ * of the block's last message, the highest of its ids. The same statement records the new
+ * coverage in chats.search_covered_seq (the search across chats reads it instead of probing each
+ * chat's last block; migration 1766700000000): the chat's row is locked from then to the commit,
+ * so a send to the chat waits at most for that commit, once per SEARCH_SEGMENT_SIZE messages.
  */
 export const BUILD_SEGMENTS_SQL = `
   WITH chat AS (
@@ -77,9 +80,24 @@ export const BUILD_SEGMENTS_SQL = `
      CROSS JOIN LATERAL (SELECT string_agg(${BLOCK_LINE_SQL}, E'\\n' ORDER BY m.seq) AS content, max(m.id) AS top_id
                            FROM messages m WHERE m.chat_id = $1 AND m.seq BETWEEN r.first_seq AND r.last_seq) b
     ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING
-    RETURNING 1
+    RETURNING s.last_seq
+  ), recorded AS (
+    UPDATE chats c SET search_covered_seq = b.covered
+      FROM (SELECT max(last_seq) AS covered FROM built) b
+     WHERE c.id = $1 AND c.search_covered_seq < b.covered
   )
   SELECT count(*)::int AS built FROM built`;
+
+/**
+ * Every chat's chats.search_covered_seq set to what its blocks cover (0 for none), for bulk loads
+ * after they rebuilt the blocks (CLEAR_BLOCKS_SQL, BUILD_ALL_SEGMENTS_SQL, CLOSE_ALL_TAILS_SQL),
+ * as BUILD_SEGMENTS_SQL keeps it for the chat it builds.
+ */
+export const RECORD_ALL_COVERED_SQL = `
+  UPDATE chats c SET search_covered_seq = coalesce(s.covered, 0)
+    FROM chats k LEFT JOIN (SELECT chat_id, max(last_seq) AS covered FROM message_search_segments
+                             WHERE first_seq < last_seq GROUP BY chat_id) s ON s.chat_id = k.id
+   WHERE c.id = k.id AND c.search_covered_seq IS DISTINCT FROM coalesce(s.covered, 0)`;
 
 /** Class id of the per-chat advisory lock that serializes a chat's block builds (any constant). */
 const BUILD_LOCK_CLASS = 1_765_000;

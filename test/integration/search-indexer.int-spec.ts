@@ -54,6 +54,11 @@ describe('search indexer (integration)', () => {
     to.noteSent(rows);
   }
 
+  /**
+   * The chat's blocks, in order; and checks the coverage the builder recorded with them
+   * (chats.search_covered_seq: the last block's last seq, 0 for none), which the search across
+   * chats reads instead of the blocks.
+   */
   async function blocks(chatId: number): Promise<[number, number][]> {
     await indexer.idle();
     const rows: { first_seq: number; last_seq: number }[] = await m.db.query(
@@ -61,6 +66,11 @@ describe('search indexer (integration)', () => {
         WHERE chat_id = $1 AND first_seq < last_seq ORDER BY first_seq`,
       [chatId],
     );
+    const [{ covered }]: { covered: number }[] = await m.db.query(
+      'SELECT search_covered_seq AS covered FROM chats WHERE id = $1',
+      [chatId],
+    );
+    expect({ chatId, covered }).toEqual({ chatId, covered: rows.at(-1)?.last_seq ?? 0 });
     return rows.map((row) => [row.first_seq, row.last_seq]);
   }
 

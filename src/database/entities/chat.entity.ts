@@ -62,6 +62,10 @@ export class Chat {
   @Column({ name: 'last_seq', type: 'integer', default: 0 })
   lastSeq!: number;
 
+  /** The highest seq the chat's search blocks cover (0 for none), written with the blocks. */
+  @Column({ name: 'search_covered_seq', type: 'integer', default: 0 })
+  searchCoveredSeq!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
