@@ -6,8 +6,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the statement that writes the blocks (BUILD_SEGMENTS_SQL), so one snapshot sees both.
  *
  * The search across chats read it with a probe of message_search_segments per member chat (the
- * last block's key, ~5 µs): 500 probes, ~2.5 ms of a rare word's ~11, for a user in 500 chats,
- * although the indexer closes every quiet chat's tail. It now reads the column with the chat and
+ * last block's key, ~5 µs): 500 probes a search for a user in 500 chats, although the indexer
+ * closes every quiet chat's tail (without them a rare word's statement took 12% less on the
+ * bench's data set, docs/perf-search.md). It now reads the column with the chat and
  * looks for tail messages only in chats whose tail is open. A value lower than the blocks' (a
  * block written by a builder that predates this column, during a rolling deploy) only makes the
  * search read messages the blocks cover as well, which it counts once; nothing writes a higher one.
