@@ -55,10 +55,8 @@ function closedTailEnd(newest: string): string {
  * so a tail of one message stays open, and a closed tail never ends one seq short of its range
  * (the range's block would then have one). Sends commit in seq order (under the chat lock), so
  * the messages this snapshot sees are the chat's seqs 1..newest, all of them. `top_id` is the id
- * of the block's last message, the highest of its ids. The same statement records the new
- * coverage in chats.search_covered_seq (the search across chats reads it instead of probing each
- * chat's last block; migration 1766700000000): the chat's row is locked from then to the commit,
- * so a send to the chat waits at most for that commit, once per SEARCH_SEGMENT_SIZE messages.
+ * of the block's last message, the highest of its ids. `covered`: the last seq the new blocks
+ * reach (null when none was written), for RECORD_COVERED_SQL.
  */
 export const BUILD_SEGMENTS_SQL = `
   WITH chat AS (
@@ -81,17 +79,27 @@ export const BUILD_SEGMENTS_SQL = `
                            FROM messages m WHERE m.chat_id = $1 AND m.seq BETWEEN r.first_seq AND r.last_seq) b
     ON CONFLICT (chat_id, first_seq, last_seq) DO NOTHING
     RETURNING s.last_seq
-  ), recorded AS (
-    UPDATE chats c SET search_covered_seq = b.covered
-      FROM (SELECT max(last_seq) AS covered FROM built) b
-     WHERE c.id = $1 AND c.search_covered_seq < b.covered
   )
-  SELECT count(*)::int AS built FROM built`;
+  SELECT count(*)::int AS built, max(last_seq)::int AS covered FROM built`;
+
+/**
+ * Records that chat $1's blocks now reach seq $2 in chats.search_covered_seq, which the search
+ * across chats reads instead of probing each member chat's last block (migration 1766700000000),
+ * after the blocks' transaction committed (buildSegments). A cache of what the blocks say, so it
+ * never holds up a send: it skips a chat row a send has locked (the chat's next build records a
+ * higher value), and its transaction commits without waiting for its WAL flush (the row lock is
+ * released at once). Lower than the blocks' is always safe (a crash losing the update, a skipped
+ * row, a build in between: the search then reads tail messages the blocks also hold, and counts
+ * each once); it only ever raises the value, and only to what committed blocks reach.
+ */
+export const RECORD_COVERED_SQL = `
+  UPDATE chats c SET search_covered_seq = $2
+   WHERE c.id = (SELECT k.id FROM chats k WHERE k.id = $1 AND k.search_covered_seq < $2 FOR UPDATE SKIP LOCKED)`;
 
 /**
  * Every chat's chats.search_covered_seq set to what its blocks cover (0 for none), for bulk loads
  * after they rebuilt the blocks (CLEAR_BLOCKS_SQL, BUILD_ALL_SEGMENTS_SQL, CLOSE_ALL_TAILS_SQL),
- * as BUILD_SEGMENTS_SQL keeps it for the chat it builds.
+ * as buildSegments keeps it for the chat it builds.
  */
 export const RECORD_ALL_COVERED_SQL = `
   UPDATE chats c SET search_covered_seq = coalesce(s.covered, 0)
@@ -288,12 +296,23 @@ export class MessageSearchRepository {
    * Builds chat `chatId`'s blocks not built yet (BUILD_SEGMENTS_SQL), and closes its tail when
    * `closeTail`; how many it wrote. Under the chat's advisory lock, taken before the statement's
    * snapshot: a second builder of the chat starts after the first committed and sees its blocks.
+   * Then, once they are committed, records what they reach (RECORD_COVERED_SQL).
    */
-  buildSegments(chatId: number, closeTail = false): Promise<number> {
-    return this.db.transaction(async (manager) => {
+  async buildSegments(chatId: number, closeTail = false): Promise<number> {
+    const row = await this.db.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [BUILD_LOCK_CLASS, chatId]);
-      const [row]: { built: number }[] = await manager.query(BUILD_SEGMENTS_SQL, [chatId, closeTail]);
-      return row.built;
+      const [built]: { built: number; covered: number | null }[] = await manager.query(BUILD_SEGMENTS_SQL, [
+        chatId,
+        closeTail,
+      ]);
+      return built;
     });
+    if (row.covered !== null) {
+      await this.db.transaction(async (manager) => {
+        await manager.query('SET LOCAL synchronous_commit = off');
+        await manager.query(RECORD_COVERED_SQL, [chatId, row.covered]);
+      });
+    }
+    return row.built;
   }
 }
