@@ -102,10 +102,8 @@ export const RECORD_COVERED_SQL = `
  * as buildSegments keeps it for the chat it builds.
  */
 export const RECORD_ALL_COVERED_SQL = `
-  UPDATE chats c SET search_covered_seq = coalesce(s.covered, 0)
-    FROM chats k LEFT JOIN (SELECT chat_id, max(last_seq) AS covered FROM message_search_segments
-                             WHERE first_seq < last_seq GROUP BY chat_id) s ON s.chat_id = k.id
-   WHERE c.id = k.id AND c.search_covered_seq IS DISTINCT FROM coalesce(s.covered, 0)`;
+  UPDATE chats c SET search_covered_seq = coalesce((SELECT max(s.last_seq) FROM message_search_segments s
+                                                     WHERE s.chat_id = c.id AND s.first_seq < s.last_seq), 0)`;
 
 /** Class id of the per-chat advisory lock that serializes a chat's block builds (any constant). */
 const BUILD_LOCK_CLASS = 1_765_000;
